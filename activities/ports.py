@@ -1,0 +1,129 @@
+"""Ports used by activities, and the values that cross them.
+
+The workflows never touch storage or mail directly: activities call these protocols, and the
+worker wires in an implementation (the embedded filesystem defaults, or real services).
+Everything here is a plain pydantic model so it can travel as a Temporal payload.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+NOTIFICATION_KEY_PATTERN = r"^[A-Za-z0-9._:/@-]+$"
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
+
+# Frozen: these values are facts recorded in workflow history; nobody should mutate them.
+# extra="forbid": a misspelt field should fail loudly rather than be dropped silently.
+_VALUE = ConfigDict(frozen=True, extra="forbid")
+
+
+class DocumentRef(BaseModel):
+    """A content-addressed file in the document store (kho văn bản)."""
+
+    model_config = _VALUE
+
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    size: int = Field(ge=0)
+    name: str = Field(min_length=1)  # original file name, e.g. "du-thao-1.docx"
+    media_type: str = DEFAULT_MEDIA_TYPE
+
+
+class DocumentVersion(BaseModel):
+    """One numbered version of a case's document, e.g. a draft (dự thảo) or a report."""
+
+    model_config = _VALUE
+
+    case_id: str = Field(min_length=1)
+    version: int = Field(ge=1)  # assigned by the workflow
+    document: DocumentRef
+    label: str = Field(min_length=1)  # e.g. "Dự thảo / Draft"
+    recorded_by: str = Field(min_length=1)  # actor id
+    # Supplied by the caller (the workflow's deterministic clock), never taken from the host.
+    recorded_at: AwareDatetime
+
+
+class Recipient(BaseModel):
+    model_config = _VALUE
+
+    actor_id: str = Field(min_length=1)
+    name: str
+    email: str | None = None
+
+
+class Notification(BaseModel):
+    """A message to people involved in a case (thông báo)."""
+
+    model_config = _VALUE
+
+    # Idempotency key, e.g. "<workflow id>/<event>/<n>": activity retries reuse it, so a
+    # message is delivered at most once however often the activity runs.
+    key: str = Field(pattern=NOTIFICATION_KEY_PATTERN, max_length=300)
+    case_id: str = Field(min_length=1)
+    kind: str = Field(min_length=1)  # "assignment", "reminder", "overdue", "decision", ...
+    recipients: list[Recipient] = Field(min_length=1)
+    subject: str
+    body: str
+    # Aware so that messages from different sources sort without naive/aware TypeErrors.
+    created_at: AwareDatetime
+
+
+class SendResult(BaseModel):
+    model_config = _VALUE
+
+    key: str
+    delivered: bool  # False: this key had already been delivered, the duplicate was suppressed
+    location: str  # where it went (a file path for the outbox)
+
+
+class StoreError(Exception):
+    """Base class for document store failures."""
+
+
+class BlobNotFound(StoreError):  # noqa: N818 - name fixed by the port contract
+    """No blob with this hash is stored."""
+
+
+class IntegrityError(StoreError):
+    """Stored content does not match its hash."""
+
+
+class VersionConflict(StoreError):  # noqa: N818 - name fixed by the port contract
+    """This case and version number are already recorded with a different document."""
+
+
+class DocumentStore(Protocol):
+    """Document store (kho văn bản): immutable blobs plus a per-case version log."""
+
+    def put_blob(
+        self, content: bytes, name: str, media_type: str = DEFAULT_MEDIA_TYPE
+    ) -> DocumentRef:
+        """Store content under its SHA-256; storing the same content again is a no-op."""
+        ...
+
+    def get_blob(self, sha256: str) -> bytes:
+        """Return verified content; raise BlobNotFound or IntegrityError."""
+        ...
+
+    def has_blob(self, sha256: str) -> bool: ...
+
+    def record_version(self, version: DocumentVersion) -> bool:
+        """Record a version once.
+
+        Return True if newly recorded, False if the identical record already existed (a
+        retry). Raise VersionConflict if a different record exists for that number, and
+        BlobNotFound if the referenced blob is not stored.
+        """
+        ...
+
+    def list_versions(self, case_id: str) -> list[DocumentVersion]:
+        """All recorded versions of a case, sorted by version number."""
+        ...
+
+
+class Notifier(Protocol):
+    """Sends notifications; delivery is idempotent per Notification.key."""
+
+    def send(self, notification: Notification) -> SendResult: ...

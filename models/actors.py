@@ -1,0 +1,123 @@
+"""The directory (danh bạ) of agencies and people, and who holds which role in a case.
+
+Loaded from ``models/actors.yaml`` (or a deployment's own file). Role holders for a case are
+resolved once, at start, and recorded in the case: a directory edit later does not silently
+change who may decide an open case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from models.definition import Body, ProcessDefinition
+
+DIRECTORY_FILE = Path(__file__).parent / "actors.yaml"
+
+
+class Agency(BaseModel):
+    """An agency (cơ quan): a Sở, a ministry unit, a People's Committee, the Công báo…"""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    name: str
+    #: "drafting" agencies (Sở, Bộ) and the bodies named in ``models.definition.Body``.
+    kind: str
+    #: Province served; None for an agency that serves every province (e.g. operations).
+    province: str | None = None
+
+
+class Person(BaseModel):
+    """A person (cán bộ) with their agency and roles."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    name: str
+    agency: str
+    roles: tuple[str, ...]
+    email: str | None = None
+
+
+class ActorRef(BaseModel):
+    """What a case records of a role holder."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    agency: str
+    email: str | None = None
+
+
+class Directory(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    agencies: tuple[Agency, ...]
+    people: tuple[Person, ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> Directory:
+        agency_ids = {a.id for a in self.agencies}
+        problems = [
+            f"people[{i}] ({p.id}).agency: unknown agency {p.agency!r}"
+            for i, p in enumerate(self.people)
+            if p.agency not in agency_ids
+        ]
+        for kind, seq in (("agency", [a.id for a in self.agencies]),
+                          ("person", [p.id for p in self.people])):
+            dupes = sorted({x for x in seq if seq.count(x) > 1})
+            if dupes:
+                problems.append(f"duplicate {kind} ids: {', '.join(dupes)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def person(self, person_id: str) -> Person:
+        for p in self.people:
+            if p.id == person_id:
+                return p
+        raise KeyError(f"unknown person {person_id!r}; see `legisflow actors`")
+
+    def agency(self, agency_id: str) -> Agency:
+        for a in self.agencies:
+            if a.id == agency_id:
+                return a
+        raise KeyError(f"unknown agency {agency_id!r}")
+
+    def assign_roles(
+        self, definition: ProcessDefinition, drafting_agency: str
+    ) -> dict[str, list[ActorRef]]:
+        """Who holds each role of ``definition`` in a case drafted by ``drafting_agency``.
+
+        Drafting roles come from the drafting agency itself; every other body is the agency
+        of that kind in the same province (or one serving all provinces).
+        """
+        home = self.agency(drafting_agency)
+        out: dict[str, list[ActorRef]] = {}
+        for role_id, role in definition.roles.items():
+            if role.body is Body.DRAFTING:
+                agencies = {home.id}
+            else:
+                agencies = {
+                    a.id for a in self.agencies
+                    if a.kind == role.body.value and a.province in (home.province, None)
+                }
+            out[role_id] = [
+                ActorRef(id=p.id, name=p.name, agency=p.agency, email=p.email)
+                for p in self.people
+                if p.agency in agencies and role_id in p.roles
+            ]
+        return out
+
+
+def missing_roles(assignments: dict[str, list[ActorRef]], required: Sequence[str]) -> list[str]:
+    return [r for r in required if not assignments.get(r)]
+
+
+def load_directory(path: Path = DIRECTORY_FILE) -> Directory:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Directory.model_validate(raw)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{path.name}: invalid directory: {exc}") from exc

@@ -1,0 +1,143 @@
+"""A case (hồ sơ) of one document: what starts it, what people send, what it reports.
+
+These are the workflow's inputs, Update payloads and query results. They are plain
+pydantic models so the CLI, tests and a future web front end share one shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from activities.ports import DocumentRef, DocumentVersion
+from models.actors import ActorRef
+from models.definition import ProcessDefinition
+
+
+class CalendarSettings(BaseModel):
+    """A deployment's official day swaps (hoán đổi ngày làm việc), fixed per case at start."""
+
+    model_config = ConfigDict(frozen=True)
+    extra_days_off: dict[date, str] = Field(default_factory=dict)
+    extra_working_days: tuple[date, ...] = ()
+
+
+class CaseInput(BaseModel):
+    """Everything a case needs, resolved before it starts, so the history records it."""
+
+    case_id: str
+    title: str = Field(min_length=3, max_length=500)
+    definition: ProcessDefinition
+    drafting_agency: str
+    drafting_agency_name: str
+    started_by: str
+    assignments: dict[str, list[ActorRef]]
+    legal_day_seconds: float = Field(default=86400.0, gt=0)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+
+
+class ActionRequest(BaseModel):
+    """A person's decision, sent as the ``act`` Update."""
+
+    action: str = Field(min_length=1, max_length=64)
+    actor: str = Field(min_length=1, max_length=128)
+    note: str | None = Field(default=None, max_length=4000)
+    document: DocumentRef | None = None
+    #: Signing or acting for another (KT. / TL. / Q.): whose authority is exercised.
+    on_behalf_of: str | None = Field(default=None, max_length=128)
+
+
+class AuditEntry(BaseModel):
+    """One line of the audit trail (nhật ký xử lý)."""
+
+    seq: int
+    at: datetime
+    legal_date: date
+    actor: str
+    role: str
+    action: str
+    from_stage: str | None
+    to_stage: str
+    note: str | None = None
+    document_sha256: str | None = None
+    on_behalf_of: str | None = None
+
+
+class ActionResult(BaseModel):
+    """What the ``act`` Update returns."""
+
+    action: str
+    from_stage: str
+    stage: str
+    stage_label: str
+    audit_seq: int
+    document_version: int | None = None
+
+
+class AllowedAction(BaseModel):
+    """An action that can be taken now, into which stage, by whom (four eyes applied)."""
+
+    action: str
+    label: str
+    label_en: str
+    to: str
+    role: str
+    actors: list[str]
+    requires_document: bool
+
+
+class BlockedAction(BaseModel):
+    """An action defined from this stage whose guard does not hold yet."""
+
+    action: str
+    to: str
+    reason: str
+
+
+class DeadlineView(BaseModel):
+    """A deadline as shown to people: when, on which legal basis, and how it was counted."""
+
+    name: str
+    stage: str
+    kind: str
+    days: int
+    unit: str
+    due: datetime
+    due_legal_date: date
+    basis: str
+    confirmed: bool
+    explanation: str
+    explanation_vi: str
+    overdue: bool = False
+
+
+class CaseStatus(BaseModel):
+    """The stable shape of ``legisflow status --json`` (documented in README)."""
+
+    id: str
+    type: str
+    regime: str
+    title: str
+    drafting_agency: str
+    stage: str
+    stage_label: str
+    stage_label_en: str
+    final: bool
+    overdue: bool
+    allowed: list[AllowedAction]
+    blocked: list[BlockedAction]
+    deadlines: list[DeadlineView]
+    documents: list[DocumentVersion]
+    audit_entries: int
+    started_at: datetime
+    legal_today: date
+
+
+class CaseResult(BaseModel):
+    """What the workflow returns when the case reaches a final stage."""
+
+    case_id: str
+    stage: str
+    audit: list[AuditEntry]
+    documents: list[DocumentVersion]

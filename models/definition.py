@@ -1,0 +1,208 @@
+"""Process definitions (quy trình ban hành văn bản) as validated data.
+
+A definition is one document type under one legal regime: its roles, stages, deadlines and
+transitions. Definitions are read from ``models/processes/<regime>.yaml``; this module is
+the schema and the checks that make a malformed file fail loudly on load.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from models.calendar import DayUnit
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+RegimeKey = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9_]*$", max_length=32)]
+
+#: The actor id used for transitions the workflow fires by itself (timers).
+SYSTEM_ACTOR = "system"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeadlineKind(str, Enum):
+    """``minimum``: the stage may not end before it (thời hạn tối thiểu);
+    ``maximum``: the stage must end by it (thời hạn tối đa), else the case is overdue."""
+
+    MINIMUM = "minimum"
+    MAXIMUM = "maximum"
+
+
+class Body(str, Enum):
+    """Which body a role belongs to, resolved per case from the drafting agency."""
+
+    DRAFTING = "drafting"  # cơ quan chủ trì soạn thảo
+    JUSTICE = "justice"  # cơ quan thẩm định (Sở Tư pháp, Bộ Tư pháp, pháp chế)
+    ISSUING = "issuing"  # cơ quan ban hành (UBND, HĐND, Chính phủ, Bộ)
+    COUNCIL = "council"  # Hội đồng nhân dân and its committees
+    GAZETTE = "gazette"  # Công báo
+    OPERATIONS = "operations"  # vận hành hệ thống
+
+
+class Role(_Frozen):
+    """A role (vai trò) a person holds in a case."""
+
+    label: str
+    body: Body
+
+
+class Deadline(_Frozen):
+    """A time limit (thời hạn) with its legal basis (căn cứ pháp lý)."""
+
+    days: int = Field(ge=0, le=3650)
+    unit: DayUnit
+    kind: DeadlineKind
+    basis: str = Field(min_length=3)
+    confirmed: bool
+    #: Stage whose latest entry starts the count; default: entry into this stage.
+    anchor: Identifier | None = None
+    remind_before_days: int = Field(default=0, ge=0)
+    #: Role that must act before a maximum deadline (notified by the reminder).
+    responsible: Identifier | None = None
+    #: Role notified when a maximum deadline is breached (the head of the responsible body).
+    escalate_to: Identifier | None = None
+    note: str | None = None
+
+
+class Stage(_Frozen):
+    """A stage (bước) of the procedure."""
+
+    label: str  # Vietnamese
+    label_en: str
+    deadline: Deadline | None = None
+
+
+class Transition(_Frozen):
+    """An action (thao tác) that moves a case from one stage to another."""
+
+    # Files say ``from``/``to``; code and serialised workflow inputs may use the field names.
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True)
+
+    action: Identifier
+    source: Identifier = Field(alias="from")
+    dest: Identifier = Field(alias="to")
+    role: Identifier
+    label: str
+    label_en: str
+    #: Fired by the workflow itself once the stage's minimum deadline is reached.
+    automatic: bool = False
+    #: The actor may not be the person whose action entered the current stage (bốn mắt).
+    four_eyes: bool = False
+    #: The action must carry a document (a new version: draft, report, signed text).
+    requires_document: bool = False
+    #: Named guards that must hold; see ``models.rules.GUARDS``.
+    guards: tuple[Identifier, ...] = ()
+
+
+class ProcessDefinition(_Frozen):
+    """One document type under one legal regime, resolved and self-contained.
+
+    The workflow receives the whole of it in its input so its history records the rules
+    the case runs under.
+    """
+
+    regime: RegimeKey
+    regime_basis: str
+    doc_type: Identifier
+    name: str
+    level: str
+    roles: dict[Identifier, Role]
+    #: The role whose holder may start a case (the drafting unit).
+    starter_role: Identifier
+    initial: Identifier
+    final: tuple[Identifier, ...]
+    stages: dict[Identifier, Stage]
+    transitions: tuple[Transition, ...]
+
+    @model_validator(mode="after")
+    def _check_graph(self) -> ProcessDefinition:
+        problems = list(_graph_problems(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # Lookups used by the machine, the rules and the CLI.
+    def transition(self, source: str, action: str) -> Transition | None:
+        for t in self.transitions:
+            if t.source == source and t.action == action:
+                return t
+        return None
+
+    def transitions_from(self, source: str) -> list[Transition]:
+        return [t for t in self.transitions if t.source == source]
+
+    @property
+    def actions(self) -> list[str]:
+        return sorted({t.action for t in self.transitions})
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc_type}@{self.regime}"
+
+
+def _graph_problems(d: ProcessDefinition) -> list[str]:
+    problems: list[str] = []
+    if d.starter_role not in d.roles:
+        problems.append(f"starter_role: unknown role {d.starter_role!r}")
+    if d.initial not in d.stages:
+        problems.append(f"initial: unknown stage {d.initial!r}")
+    for f in d.final:
+        if f not in d.stages:
+            problems.append(f"final: unknown stage {f!r}")
+    seen: set[tuple[str, str]] = set()
+    for i, t in enumerate(d.transitions):
+        where = f"transitions[{i}] ({t.action})"
+        for end, name in (("from", t.source), ("to", t.dest)):
+            if name not in d.stages:
+                problems.append(f"{where}.{end}: unknown stage {name!r}")
+        if t.role not in d.roles and t.role != SYSTEM_ACTOR:
+            problems.append(f"{where}.role: unknown role {t.role!r}")
+        if t.source in d.final:
+            problems.append(f"{where}.from: {t.source!r} is final and cannot be left")
+        if (t.source, t.action) in seen:
+            problems.append(f"{where}: action {t.action!r} defined twice from {t.source!r}")
+        seen.add((t.source, t.action))
+        stage = d.stages.get(t.source)
+        if t.automatic and (
+            stage is None or stage.deadline is None or stage.deadline.kind != DeadlineKind.MINIMUM
+        ):
+            problems.append(f"{where}.automatic: stage {t.source!r} has no minimum deadline")
+        if t.automatic and t.role != SYSTEM_ACTOR:
+            problems.append(f"{where}.role: automatic transitions belong to {SYSTEM_ACTOR!r}")
+    for name, stage in d.stages.items():
+        dl = stage.deadline
+        if dl is None:
+            continue
+        for field, role in (("responsible", dl.responsible), ("escalate_to", dl.escalate_to)):
+            if role is not None and role not in d.roles:
+                problems.append(f"stages.{name}.deadline.{field}: unknown role {role!r}")
+        if dl.anchor is not None and dl.anchor not in d.stages:
+            problems.append(f"stages.{name}.deadline.anchor: unknown stage {dl.anchor!r}")
+        if dl.remind_before_days > dl.days:
+            problems.append(f"stages.{name}.deadline.remind_before_days: longer than the deadline")
+    if problems or d.initial not in d.stages:
+        return problems
+    reachable = _reachable(d)
+    for name in d.stages:
+        if name not in reachable:
+            problems.append(f"stages.{name}: unreachable from {d.initial!r}")
+        elif name not in d.final and not d.transitions_from(name):
+            problems.append(f"stages.{name}: dead end that is not final")
+    return problems
+
+
+def _reachable(d: ProcessDefinition) -> set[str]:
+    seen = {d.initial}
+    queue = deque([d.initial])
+    while queue:
+        for t in d.transitions_from(queue.popleft()):
+            if t.dest not in seen:
+                seen.add(t.dest)
+                queue.append(t.dest)
+    return seen

@@ -1,0 +1,95 @@
+"""The state machine (máy trạng thái) of one procedure, built from its definition.
+
+``transitions.Machine`` holds the structure: which action leads from which stage to which.
+Guards, roles and four-eyes checks live in ``models.rules`` because they need the case's
+context (time, actors), which the machine has no business knowing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+from transitions import Machine, MachineError
+
+from models.definition import ProcessDefinition, Transition
+
+# transitions logs every trigger at INFO; inside a workflow that repeats on every replay.
+logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
+class IllegalTransition(Exception):
+    """The action does not lead anywhere from the given stage."""
+
+
+class _Token:
+    """The machine's model: deliberately not the workflow instance, whose method names
+    would shadow triggers of the same name (transitions then skips them silently)."""
+
+    state: str
+
+
+class ProcessMachine:
+    """Answers "where does this action lead from this stage?" for one definition."""
+
+    def __init__(self, definition: ProcessDefinition) -> None:
+        self.definition = definition
+        self._token = _Token()
+        self._machine = Machine(
+            model=self._token,
+            states=list(definition.stages),
+            initial=definition.initial,
+            transitions=[
+                {"trigger": t.action, "source": t.source, "dest": t.dest}
+                for t in definition.transitions
+            ],
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+            send_event=False,
+        )
+
+    def next_stage(self, stage: str, action: str) -> str:
+        """The stage ``action`` leads to from ``stage``; raises IllegalTransition."""
+        if stage not in self.definition.stages:
+            raise IllegalTransition(f"unknown stage {stage!r}")
+        if action not in self._machine.events:
+            raise IllegalTransition(f"unknown action {action!r}")
+        self._machine.set_state(stage, model=self._token)
+        try:
+            self._token.trigger(action)  # type: ignore[attr-defined]
+        except MachineError as exc:
+            raise IllegalTransition(f"{action!r} is not allowed from {stage!r}") from exc
+        return self._token.state
+
+    def actions_from(self, stage: str) -> list[str]:
+        """Actions defined from ``stage``, in definition order."""
+        triggers = set(self._machine.get_triggers(stage))
+        return [t.action for t in self.definition.transitions_from(stage) if t.action in triggers]
+
+    def is_final(self, stage: str) -> bool:
+        return stage in self.definition.final
+
+
+def shortest_path(
+    definition: ProcessDefinition, source: str, target: str
+) -> list[Transition]:
+    """The fewest transitions from ``source`` to ``target`` (the "happy path" a demo and the
+    lifecycle tests walk). Raises IllegalTransition when ``target`` cannot be reached."""
+    previous: dict[str, Transition] = {}
+    queue = deque([source])
+    seen = {source}
+    while queue:
+        stage = queue.popleft()
+        if stage == target:
+            path: list[Transition] = []
+            while stage != source:
+                t = previous[stage]
+                path.append(t)
+                stage = t.source
+            return path[::-1]
+        for t in definition.transitions_from(stage):
+            if t.dest not in seen:
+                seen.add(t.dest)
+                previous[t.dest] = t
+                queue.append(t.dest)
+    raise IllegalTransition(f"{target!r} cannot be reached from {source!r}")

@@ -1,0 +1,109 @@
+"""Notification texts (thông báo): what the recipient must do and by when, in Vietnamese
+with English. Pure: the workflow builds them, the Notifier port delivers them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from activities.ports import Notification, Recipient
+from models.actors import ActorRef
+from models.case import AllowedAction
+from models.legal_time import VIETNAM_TZ, StageDeadline
+
+
+def recipients(actors: Iterable[ActorRef]) -> list[Recipient]:
+    seen: dict[str, Recipient] = {}
+    for a in actors:
+        seen.setdefault(a.id, Recipient(actor_id=a.id, name=a.name, email=a.email))
+    return list(seen.values())
+
+
+def _due(dl: StageDeadline | None) -> str:
+    if dl is None:
+        return ""
+    d = dl.due_legal.astimezone(VIETNAM_TZ)
+    return (
+        f"\nHạn / Due: {d:%d/%m/%Y} ({dl.explanation_vi()})"
+        f"\nCăn cứ / Basis: {dl.rule.basis}"
+        + ("" if dl.rule.confirmed else " [chưa xác nhận / unconfirmed]")
+    )
+
+
+@dataclass(frozen=True)
+class CaseHeader:
+    """What every notification about a case starts with."""
+
+    case_id: str
+    title: str
+    stage_label: str
+    stage_en: str
+    at: datetime
+
+    def text(self) -> str:
+        return (
+            f"Hồ sơ / Case: {self.title}\nMã / Id: {self.case_id}\n"
+            f"Bước hiện tại / Current stage: {self.stage_label} ({self.stage_en})"
+        )
+
+
+def assignment(
+    h: CaseHeader, *, key: str, actions: list[AllowedAction], to: list[Recipient],
+    deadline: StageDeadline | None,
+) -> Notification:
+    todo = "\n".join(f"- {a.label} / {a.label_en} (`legisflow act {h.case_id} {a.action}`)"
+                     for a in actions)
+    return Notification(
+        key=key, case_id=h.case_id, kind="assignment", recipients=to, created_at=h.at,
+        subject=f"[legisflow] Việc cần xử lý / Action needed: {h.stage_label} — {h.title}",
+        body=f"{h.text()}\n"
+             f"Việc cần làm / What to do:\n{todo}{_due(deadline)}",
+    )
+
+
+def reminder(
+    h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
+) -> Notification:
+    return Notification(
+        key=key, case_id=h.case_id, kind="reminder", recipients=to, created_at=h.at,
+        subject=f"[legisflow] Sắp đến hạn / Deadline approaching: {h.stage_label} — {h.title}",
+        body=f"{h.text()}\n"
+             f"Bước này sắp hết hạn / This stage is due soon.{_due(deadline)}",
+    )
+
+
+def overdue(
+    h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
+) -> Notification:
+    return Notification(
+        key=key, case_id=h.case_id, kind="overdue", recipients=to, created_at=h.at,
+        subject=f"[legisflow] QUÁ HẠN / OVERDUE: {h.stage_label} — {h.title}",
+        body=f"{h.text()}\n"
+             "Bước này đã quá hạn; đề nghị lãnh đạo chỉ đạo xử lý. Hồ sơ vẫn tiếp tục. / "
+             "This stage is overdue; the head of the responsible body is asked to act. "
+             f"The case stays open.{_due(deadline)}",
+    )
+
+
+def period_elapsed(
+    h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
+) -> Notification:
+    return Notification(
+        key=key, case_id=h.case_id, kind="period_elapsed", recipients=to, created_at=h.at,
+        subject=f"[legisflow] Đã hết thời hạn tối thiểu / Minimum period elapsed: "
+                f"{h.stage_label} — {h.title}",
+        body=f"{h.text()}\n"
+             "Thời hạn tối thiểu đã hết; có thể chuyển bước tiếp theo. / The minimum period "
+             f"has elapsed; the case may now move on.{_due(deadline)}",
+    )
+
+
+def closed(
+    h: CaseHeader, *, key: str, to: list[Recipient]) -> Notification:
+    return Notification(
+        key=key, case_id=h.case_id, kind="closed", recipients=to, created_at=h.at,
+        subject=f"[legisflow] Hồ sơ kết thúc / Case closed: {h.stage_label} — {h.title}",
+        body=f"{h.text()}\n"
+             "Hồ sơ đã kết thúc. / The case has reached its final stage.",
+    )

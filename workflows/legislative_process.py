@@ -1,0 +1,399 @@
+"""``LegislativeProcess``: one document's life (vòng đời văn bản) as a durable workflow.
+
+The workflow interprets the process definition it receives; it never names a stage of a
+particular procedure. People act through the ``act`` Update, whose validator refuses an
+illegal action before anything is written to history. Side effects (document versions,
+notifications) are queued by handlers and carried out by the main loop through activities,
+so an Update returns as soon as the decision is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.ports import DocumentVersion, Notification, Recipient, SendResult
+    from models import notifications
+    from models.calendar import LegalCalendar
+    from models.case import (
+        ActionRequest,
+        ActionResult,
+        AllowedAction,
+        AuditEntry,
+        CaseInput,
+        CaseResult,
+        CaseStatus,
+        DeadlineView,
+    )
+    from models.definition import SYSTEM_ACTOR, Body, DeadlineKind, Transition
+    from models.legal_time import LegalClock, StageDeadline, compute_deadline
+    from models.machine import ProcessMachine
+    from models.rules import (
+        ActionRefused,
+        RuleContext,
+        allowed_actions,
+        blocked_actions,
+        check_action,
+    )
+    from workflows import search_attributes as sa
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=["BlobNotFound", "VersionConflict", "InvalidNotification"],
+)
+#: A failed side effect is retried for up to a day before ops are told, not the case failed.
+ACTIVITY_SCHEDULE_TO_CLOSE = timedelta(days=1)
+
+Effect = DocumentVersion | Notification
+
+
+@workflow.defn
+class LegislativeProcess:
+    """Thủ tục xây dựng, ban hành văn bản quy phạm pháp luật — one case."""
+
+    @workflow.init
+    def __init__(self, inp: CaseInput) -> None:
+        self._inp = inp
+        self._def = inp.definition
+        self._machine = ProcessMachine(inp.definition)
+        self._calendar = LegalCalendar(
+            extra_days_off=inp.calendar.extra_days_off,
+            extra_working_days=inp.calendar.extra_working_days,
+        )
+        start = workflow.info().start_time
+        self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
+        self._stage = self._def.initial
+        self._entered: dict[str, datetime] = {self._stage: start}
+        self._entered_by: str | None = inp.started_by
+        self._stage_seq = 0
+        self._overdue = False
+        self._timer_done: set[str] = set()
+        self._audit: list[AuditEntry] = []
+        self._documents: list[DocumentVersion] = []
+        self._effects: list[Effect] = []
+        self._notice_seq = 0
+        self._deadline: StageDeadline | None = None
+        self._failed_effects: list[str] = []
+
+    # ---- main loop -------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: CaseInput) -> CaseResult:
+        self._append_audit(inp.started_by, self._def.starter_role, "start", None, self._stage,
+                           note=inp.title)
+        self._enter_stage()
+        while True:
+            await self._drain_effects()
+            if self._machine.is_final(self._stage):
+                break
+            await self._wait_for_change_or_timer()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._drain_effects()
+        return CaseResult(case_id=inp.case_id, stage=self._stage, audit=self._audit,
+                          documents=self._documents)
+
+    async def _wait_for_change_or_timer(self) -> None:
+        seq = self._stage_seq
+        timer = self._next_timer()
+
+        def changed() -> bool:
+            return self._stage_seq != seq or bool(self._effects)
+
+        if timer is None:
+            await workflow.wait_condition(changed)
+            return
+        name, at = timer
+        delay = at - workflow.now()
+        if delay > timedelta(0):
+            try:
+                await workflow.wait_condition(
+                    changed, timeout=delay,
+                    timeout_summary=f"{name}: {self._def.stages[self._stage].label_en}",
+                )
+                return
+            except asyncio.TimeoutError:
+                pass
+        self._on_timer(name)
+
+    def _next_timer(self) -> tuple[str, datetime] | None:
+        dl = self._deadline
+        if dl is None:
+            return None
+        if dl.kind is DeadlineKind.MAXIMUM:
+            if dl.remind_at is not None and "reminder" not in self._timer_done:
+                return ("reminder", dl.remind_at)
+            if "overdue" not in self._timer_done:
+                return ("overdue", dl.due)
+            return None
+        if "period_elapsed" not in self._timer_done:
+            return ("period_elapsed", dl.due)
+        return None
+
+    def _on_timer(self, name: str) -> None:
+        self._timer_done.add(name)
+        dl = self._deadline
+        assert dl is not None
+        stage = self._def.stages[self._stage]
+        h = self._header()
+        if name == "reminder":
+            to = self._holders(dl.rule.responsible)
+            if to:
+                self._effects.append(notifications.reminder(
+                    h, key=self._notice_key("reminder"), to=to, deadline=dl))
+        elif name == "overdue":
+            self._overdue = True
+            self._append_audit(SYSTEM_ACTOR, SYSTEM_ACTOR, "deadline_breached", self._stage,
+                               self._stage, note=f"{dl.explanation()} — {dl.rule.basis}")
+            workflow.upsert_search_attributes([sa.OVERDUE.value_set(True)])
+            workflow.metric_meter().create_counter(
+                "legisflow_overdue_cases", "Stages that passed their deadline"
+            ).add(1, {"type": self._def.doc_type, "stage": self._stage})
+            to = self._holders(dl.rule.escalate_to, dl.rule.responsible)
+            if to:
+                self._effects.append(notifications.overdue(
+                    h, key=self._notice_key("overdue"), to=to, deadline=dl))
+            self._set_details()
+        elif name == "period_elapsed":
+            auto = [t for t in self._def.transitions_from(self._stage) if t.automatic]
+            if auto:
+                self._apply(auto[0], ActionRequest(action=auto[0].action, actor=SYSTEM_ACTOR),
+                            system=True)
+                return
+            to = self._holders(dl.rule.responsible)
+            if to:
+                self._effects.append(notifications.period_elapsed(
+                    h, key=self._notice_key("period_elapsed"), to=to, deadline=dl))
+        workflow.logger.info("deadline timer %s fired in stage %s", name, stage.label_en)
+
+    async def _drain_effects(self) -> None:
+        while self._effects:
+            effect = self._effects.pop(0)
+            try:
+                if isinstance(effect, DocumentVersion):
+                    await workflow.execute_activity(
+                        "record_document_version", effect,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                        schedule_to_close_timeout=ACTIVITY_SCHEDULE_TO_CLOSE,
+                        retry_policy=ACTIVITY_RETRY, result_type=bool,
+                        summary=f"Lưu phiên bản {effect.version}: {effect.label}",
+                    )
+                else:
+                    await workflow.execute_activity(
+                        "send_notification", effect,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                        schedule_to_close_timeout=ACTIVITY_SCHEDULE_TO_CLOSE,
+                        retry_policy=ACTIVITY_RETRY, result_type=SendResult,
+                        summary=f"Thông báo {effect.kind}: "
+                                + ", ".join(r.actor_id for r in effect.recipients),
+                    )
+            except ActivityError as err:
+                # A side effect that cannot be done must not fail the case: record it so
+                # ops see it in the trail and the UI, and go on.
+                what = f"{type(effect).__name__} failed: {err.cause or err}"
+                self._failed_effects.append(what)
+                self._append_audit(SYSTEM_ACTOR, SYSTEM_ACTOR, "effect_failed", self._stage,
+                                   self._stage, note=what)
+                workflow.logger.error("side effect failed: %s", what)
+
+    # ---- decisions -------------------------------------------------------------------------
+
+    @workflow.update(name="act")
+    def act(self, req: ActionRequest) -> ActionResult:
+        """Take an action (thực hiện thao tác); see the validator for what is refused."""
+        t = self._check(req)
+        return self._apply(t, req)
+
+    @act.validator
+    def _validate_act(self, req: ActionRequest) -> None:
+        self._check(req)
+
+    def _check(self, req: ActionRequest) -> Transition:
+        try:
+            return check_action(self._rule_context(), req)
+        except ActionRefused as refusal:
+            raise ApplicationError(
+                refusal.message, refusal.code, type="ActionRefused", non_retryable=True
+            ) from None
+
+    def _apply(self, t: Transition, req: ActionRequest, *, system: bool = False) -> ActionResult:
+        source = self._stage
+        version = None
+        if req.document is not None:
+            version = len(self._documents) + 1
+            doc = DocumentVersion(
+                case_id=self._inp.case_id, version=version, document=req.document,
+                label=f"{t.label} / {t.label_en}", recorded_by=req.actor,
+                recorded_at=workflow.now(),
+            )
+            self._documents.append(doc)
+            self._effects.append(doc)
+        entry = self._append_audit(
+            req.actor, SYSTEM_ACTOR if system else t.role, t.action, source, t.dest,
+            note=req.note, document=req.document.sha256 if req.document else None,
+            on_behalf_of=req.on_behalf_of,
+        )
+        self._stage = self._machine.next_stage(source, t.action)
+        self._entered[self._stage] = workflow.now()
+        self._entered_by = req.actor
+        workflow.metric_meter().create_counter(
+            "legisflow_stage_transitions", "Stage transitions by type and stage"
+        ).add(1, {"type": self._def.doc_type, "stage": self._stage})
+        self._enter_stage()
+        return ActionResult(
+            action=t.action, from_stage=source, stage=self._stage,
+            stage_label=self._def.stages[self._stage].label, audit_seq=entry.seq,
+            document_version=version,
+        )
+
+    def _enter_stage(self) -> None:
+        """Bookkeeping on every stage entry: deadline, timers, visibility, notifications."""
+        self._stage_seq += 1
+        self._overdue = False
+        self._timer_done = set()
+        self._deadline = compute_deadline(
+            self._def, self._stage, self._entered, self._clock, self._calendar
+        )
+        due = self._deadline.due if self._deadline and self._deadline.kind is DeadlineKind.MAXIMUM \
+            else None
+        workflow.upsert_search_attributes([
+            sa.LEGAL_STAGE.value_set(self._stage),
+            sa.OVERDUE.value_set(False),
+            sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
+        ])
+        self._set_details()
+        h = self._header()
+        if self._machine.is_final(self._stage):
+            to = self._holders(*self._drafting_roles())
+            if to:
+                self._effects.append(notifications.closed(
+                    h, key=self._notice_key("closed"), to=to))
+            return
+        actions = allowed_actions(self._rule_context())
+        people = [a for act in actions for a in self._inp.assignments.get(act.role, [])
+                  if a.id in act.actors]
+        if actions and people:
+            self._effects.append(notifications.assignment(
+                h, key=self._notice_key("assignment"), actions=actions,
+                to=notifications.recipients(people), deadline=self._deadline))
+
+    # ---- queries ---------------------------------------------------------------------------
+
+    @workflow.query
+    def status(self) -> CaseStatus:
+        """Where the case is, what can be done now, and its deadlines."""
+        ctx = self._rule_context()
+        stage = self._def.stages[self._stage]
+        return CaseStatus(
+            id=self._inp.case_id, type=self._def.doc_type, regime=self._def.regime,
+            title=self._inp.title, drafting_agency=self._inp.drafting_agency,
+            stage=self._stage, stage_label=stage.label, stage_label_en=stage.label_en,
+            final=self._machine.is_final(self._stage), overdue=self._overdue,
+            allowed=allowed_actions(ctx), blocked=blocked_actions(ctx),
+            deadlines=self._deadline_views(), documents=list(self._documents),
+            audit_entries=len(self._audit), started_at=self._clock.origin,
+            legal_today=self._clock.legal_date(workflow.now()),
+        )
+
+    @workflow.query
+    def allowed(self, actor: str | None = None) -> list[AllowedAction]:
+        """What ``actor`` (or anyone, when None) can do now."""
+        return allowed_actions(self._rule_context(), actor)
+
+    @workflow.query
+    def audit(self) -> list[AuditEntry]:
+        """The audit trail: who did what, when, with which note and document."""
+        return list(self._audit)
+
+    @workflow.query
+    def deadlines(self) -> list[DeadlineView]:
+        return self._deadline_views()
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _rule_context(self) -> RuleContext:
+        return RuleContext(
+            machine=self._machine, stage=self._stage, entered_by=self._entered_by,
+            assignments=self._inp.assignments, deadline=self._deadline, now=workflow.now(),
+        )
+
+    def _deadline_views(self) -> list[DeadlineView]:
+        """The current stage's deadline, then known deadlines of later stages (anchored on a
+        stage already entered, e.g. the earliest entry into force once signed)."""
+        views = []
+        for name in self._def.stages:
+            if name != self._stage and (
+                self._machine.is_final(self._stage) or name in self._entered
+            ):
+                continue
+            dl = (self._deadline if name == self._stage
+                  else compute_deadline(self._def, name, self._entered, self._clock,
+                                        self._calendar))
+            if dl is None:
+                continue
+            stage = self._def.stages[name]
+            views.append(DeadlineView(
+                name=f"{stage.label} / {stage.label_en}", stage=name, kind=dl.kind.value,
+                days=dl.rule.days, unit=dl.rule.unit.value, due=dl.due,
+                due_legal_date=dl.counted.due, basis=dl.rule.basis,
+                confirmed=dl.rule.confirmed, explanation=dl.explanation(),
+                explanation_vi=dl.explanation_vi(),
+                overdue=self._overdue and name == self._stage,
+            ))
+        views.sort(key=lambda v: v.stage != self._stage)
+        return views
+
+    def _append_audit(
+        self, actor: str, role: str, action: str, source: str | None, dest: str, *,
+        note: str | None = None, document: str | None = None, on_behalf_of: str | None = None,
+    ) -> AuditEntry:
+        now = workflow.now()
+        entry = AuditEntry(
+            seq=len(self._audit) + 1, at=now, legal_date=self._clock.legal_date(now),
+            actor=actor, role=role, action=action, from_stage=source, to_stage=dest,
+            note=note, document_sha256=document, on_behalf_of=on_behalf_of,
+        )
+        self._audit.append(entry)
+        return entry
+
+    def _set_details(self) -> None:
+        stage = self._def.stages[self._stage]
+        lines = [
+            f"**{self._inp.title}**",
+            f"Giai đoạn / Stage: **{stage.label}** ({stage.label_en})",
+        ]
+        for a in allowed_actions(self._rule_context()):
+            lines.append(f"- Cần xử lý / Next: {a.label_en} — {a.role}: {', '.join(a.actors)}")
+        dl = self._deadline
+        if dl is not None:
+            kind = "sớm nhất / not before" if dl.kind is DeadlineKind.MINIMUM else "hạn / due"
+            lines.append(f"{kind}: {dl.counted.due:%d/%m/%Y} ({dl.explanation()})")
+        if self._overdue:
+            lines.append("**QUÁ HẠN / OVERDUE**")
+        workflow.set_current_details("\n".join(lines))
+
+    def _holders(self, *roles: str | None) -> list[Recipient]:
+        people = [a for r in roles if r for a in self._inp.assignments.get(r, [])]
+        return notifications.recipients(people)
+
+    def _drafting_roles(self) -> list[str]:
+        return [r for r, role in self._def.roles.items() if role.body is Body.DRAFTING]
+
+    def _notice_key(self, kind: str) -> str:
+        # Stable across retries and replays: workflow id + a per-case sequence number.
+        self._notice_seq += 1
+        return f"{self._inp.case_id}/{self._notice_seq:05d}-{kind}"
+
+    def _header(self) -> notifications.CaseHeader:
+        stage = self._def.stages[self._stage]
+        return notifications.CaseHeader(
+            case_id=self._inp.case_id, title=self._inp.title, stage_label=stage.label,
+            stage_en=stage.label_en, at=workflow.now(),
+        )

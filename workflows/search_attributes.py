@@ -1,0 +1,27 @@
+"""Custom search attributes (thuộc tính tìm kiếm) ops filter cases by.
+
+No personal data here: search attributes are stored unencrypted. Agencies, stages, types
+and regimes are public facts about a procedure, not about a person.
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+LEGAL_STAGE = SearchAttributeKey.for_keyword("LegalStage")
+DOCUMENT_TYPE = SearchAttributeKey.for_keyword("DocumentType")
+DRAFTING_AGENCY = SearchAttributeKey.for_keyword("DraftingAgency")
+LEGAL_REGIME = SearchAttributeKey.for_keyword("LegalRegime")
+STAGE_DUE_AT = SearchAttributeKey.for_datetime("StageDueAt")
+OVERDUE = SearchAttributeKey.for_bool("Overdue")
+
+ALL = (LEGAL_STAGE, DOCUMENT_TYPE, DRAFTING_AGENCY, LEGAL_REGIME, STAGE_DUE_AT, OVERDUE)
+
+
+def dev_server_flags() -> list[str]:
+    """``--search-attribute Name=Type`` flags for ``temporal server start-dev``."""
+    kinds = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+    flags: list[str] = []
+    for key in ALL:
+        flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]
+    return flags

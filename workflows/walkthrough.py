@@ -1,0 +1,80 @@
+"""Walk a case along its definition's shortest path to a target stage (client side).
+
+Used by ``legisflow demo`` and the lifecycle tests: at each step it waits until the next
+action is allowed (a minimum period may still be running), has the first eligible person
+take it, uploads a generated document when one is required, and waits for automatic
+transitions to happen. Nothing here knows a stage name: the path comes from the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from temporalio.client import Client
+
+from activities.ports import DocumentStore
+from models.case import ActionRequest, CaseStatus
+from models.definition import ProcessDefinition, Transition
+from models.machine import shortest_path
+from workflows.client import act, status
+
+
+class WalkTimeout(TimeoutError):
+    pass
+
+
+async def wait_for_status(
+    client: Client, case_id: str, predicate: Callable[[CaseStatus], bool],
+    *, timeout: float, poll: float = 0.05,
+) -> CaseStatus:
+    """Query until ``predicate`` holds (a condition, not a guess at how long it takes)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        st = await status(client, case_id)
+        if predicate(st):
+            return st
+        if loop.time() > deadline:
+            raise WalkTimeout(f"{case_id}: condition not met within {timeout}s; stage {st.stage}")
+        await asyncio.sleep(poll)
+
+
+def document_for(t: Transition, case_id: str, n: int) -> bytes:
+    return (
+        f"# {t.label} / {t.label_en}\n\nHồ sơ / Case: {case_id}\nBản số / Copy: {n}\n"
+    ).encode()
+
+
+async def walk(
+    client: Client, case_id: str, definition: ProcessDefinition, store: DocumentStore,
+    *, target: str | None = None, timeout: float = 120.0,
+    on_step: Callable[[Transition, CaseStatus], Awaitable[None] | None] | None = None,
+) -> CaseStatus:
+    """Drive the case to ``target`` (default: the first final stage)."""
+    goal = target or definition.final[0]
+    st = await status(client, case_id)
+    for n, t in enumerate(shortest_path(definition, st.stage, goal), start=1):
+        if t.automatic:
+            st = await wait_for_status(client, case_id, lambda s, t=t: s.stage == t.dest,
+                                       timeout=timeout)
+        else:
+            st = await wait_for_status(
+                client, case_id,
+                lambda s, t=t: any(a.action == t.action for a in s.allowed), timeout=timeout,
+            )
+            allowed = next(a for a in st.allowed if a.action == t.action)
+            doc = None
+            if allowed.requires_document:
+                doc = store.put_blob(document_for(t, case_id, n), f"{t.action}-{n}.md",
+                                     "text/markdown")
+            await act(client, case_id, ActionRequest(
+                action=t.action, actor=allowed.actors[0], document=doc,
+                note=f"{t.label_en} (walkthrough)",
+            ))
+            st = await status(client, case_id)
+        if on_step is not None:
+            result = on_step(t, st)
+            if result is not None:
+                await result
+    return st
