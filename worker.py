@@ -64,7 +64,8 @@ def configure_logging(settings: Settings) -> None:
         settings.log_format == "auto" and not sys.stderr.isatty()
     )
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer(ensure_ascii=False) if json
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json
         else structlog.dev.ConsoleRenderer()
     )
     shared: list[structlog.types.Processor] = [
@@ -81,10 +82,12 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler()
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-    ))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
@@ -119,8 +122,12 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, executor)
-        log.info("worker started", address=settings.temporal_address,
-                 namespace=settings.namespace, task_queue=settings.task_queue)
+        log.info(
+            "worker started",
+            address=settings.temporal_address,
+            namespace=settings.namespace,
+            task_queue=settings.task_queue,
+        )
         await worker.run()
 
 

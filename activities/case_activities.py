@@ -37,12 +37,15 @@ class CaseActivities:
         except BlobNotFound as exc:
             raise ApplicationError(
                 f"document {version.document.sha256} ({version.document.name}) is not in the "
-                "store; upload it before acting", type="BlobNotFound", non_retryable=True,
+                "store; upload it before acting",
+                type="BlobNotFound",
+                non_retryable=True,
             ) from exc
         except VersionConflict as exc:
             raise ApplicationError(str(exc), type="VersionConflict", non_retryable=True) from exc
-        activity.logger.info("document version %s of %s recorded (new=%s)",
-                             version.version, version.case_id, created)
+        activity.logger.info(
+            "document version %s of %s recorded (new=%s)", version.version, version.case_id, created
+        )
         return created
 
     @activity.defn(name="send_notification")

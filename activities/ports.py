@@ -82,7 +82,7 @@ class StoreError(Exception):
     """Base class for document store failures."""
 
 
-class BlobNotFound(StoreError):  # noqa: N818 - name fixed by the port contract
+class BlobNotFound(StoreError):
     """No blob with this hash is stored."""
 
 
@@ -90,7 +90,7 @@ class IntegrityError(StoreError):
     """Stored content does not match its hash."""
 
 
-class VersionConflict(StoreError):  # noqa: N818 - name fixed by the port contract
+class VersionConflict(StoreError):
     """This case and version number are already recorded with a different document."""
 
 

@@ -64,8 +64,10 @@ class Directory(BaseModel):
             for i, p in enumerate(self.people)
             if p.agency not in agency_ids
         ]
-        for kind, seq in (("agency", [a.id for a in self.agencies]),
-                          ("person", [p.id for p in self.people])):
+        for kind, seq in (
+            ("agency", [a.id for a in self.agencies]),
+            ("person", [p.id for p in self.people]),
+        ):
             dupes = sorted({x for x in seq if seq.count(x) > 1})
             if dupes:
                 problems.append(f"duplicate {kind} ids: {', '.join(dupes)}")
@@ -100,7 +102,8 @@ class Directory(BaseModel):
                 agencies = {home.id}
             else:
                 agencies = {
-                    a.id for a in self.agencies
+                    a.id
+                    for a in self.agencies
                     if a.kind == role.body.value and a.province in (home.province, None)
                 }
             out[role_id] = [

@@ -56,7 +56,7 @@ _OBSERVED_SUFFIX = " (observed)"
 _SUBSTITUTED_RE = re.compile(r"^Day off \(substituted from (\d{2})/(\d{2})/(\d{4})\)$")
 
 
-class DayUnit(str, Enum):  # noqa: UP042 - (str, Enum) on purpose, not StrEnum
+class DayUnit(str, Enum):
     """Unit of a legal time limit."""
 
     CALENDAR = "calendar"  # ngày

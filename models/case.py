@@ -132,6 +132,8 @@ class CaseStatus(BaseModel):
     audit_entries: int
     started_at: datetime
     legal_today: date
+    #: Document versions and notifications queued or in flight (0 when all are done).
+    pending_effects: int = 0
 
 
 class CaseResult(BaseModel):

@@ -70,9 +70,7 @@ class ProcessMachine:
         return stage in self.definition.final
 
 
-def shortest_path(
-    definition: ProcessDefinition, source: str, target: str
-) -> list[Transition]:
+def shortest_path(definition: ProcessDefinition, source: str, target: str) -> list[Transition]:
     """The fewest transitions from ``source`` to ``target`` (the "happy path" a demo and the
     lifecycle tests walk). Raises IllegalTransition when ``target`` cannot be reached."""
     previous: dict[str, Transition] = {}

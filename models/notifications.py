@@ -24,10 +24,8 @@ def _due(dl: StageDeadline | None) -> str:
     if dl is None:
         return ""
     d = dl.due_legal.astimezone(VIETNAM_TZ)
-    return (
-        f"\nHạn / Due: {d:%d/%m/%Y} ({dl.explanation_vi()})"
-        f"\nCăn cứ / Basis: {dl.rule.basis}"
-        + ("" if dl.rule.confirmed else " [chưa xác nhận / unconfirmed]")
+    return f"\nHạn / Due: {d:%d/%m/%Y} ({dl.explanation_vi()})\nCăn cứ / Basis: {dl.rule.basis}" + (
+        "" if dl.rule.confirmed else " [chưa xác nhận / unconfirmed]"
     )
 
 
@@ -49,16 +47,24 @@ class CaseHeader:
 
 
 def assignment(
-    h: CaseHeader, *, key: str, actions: list[AllowedAction], to: list[Recipient],
+    h: CaseHeader,
+    *,
+    key: str,
+    actions: list[AllowedAction],
+    to: list[Recipient],
     deadline: StageDeadline | None,
 ) -> Notification:
-    todo = "\n".join(f"- {a.label} / {a.label_en} (`legisflow act {h.case_id} {a.action}`)"
-                     for a in actions)
+    todo = "\n".join(
+        f"- {a.label} / {a.label_en} (`legisflow act {h.case_id} {a.action}`)" for a in actions
+    )
     return Notification(
-        key=key, case_id=h.case_id, kind="assignment", recipients=to, created_at=h.at,
+        key=key,
+        case_id=h.case_id,
+        kind="assignment",
+        recipients=to,
+        created_at=h.at,
         subject=f"[legisflow] Việc cần xử lý / Action needed: {h.stage_label} — {h.title}",
-        body=f"{h.text()}\n"
-             f"Việc cần làm / What to do:\n{todo}{_due(deadline)}",
+        body=f"{h.text()}\nViệc cần làm / What to do:\n{todo}{_due(deadline)}",
     )
 
 
@@ -66,10 +72,13 @@ def reminder(
     h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
 ) -> Notification:
     return Notification(
-        key=key, case_id=h.case_id, kind="reminder", recipients=to, created_at=h.at,
+        key=key,
+        case_id=h.case_id,
+        kind="reminder",
+        recipients=to,
+        created_at=h.at,
         subject=f"[legisflow] Sắp đến hạn / Deadline approaching: {h.stage_label} — {h.title}",
-        body=f"{h.text()}\n"
-             f"Bước này sắp hết hạn / This stage is due soon.{_due(deadline)}",
+        body=f"{h.text()}\nBước này sắp hết hạn / This stage is due soon.{_due(deadline)}",
     )
 
 
@@ -77,12 +86,16 @@ def overdue(
     h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
 ) -> Notification:
     return Notification(
-        key=key, case_id=h.case_id, kind="overdue", recipients=to, created_at=h.at,
+        key=key,
+        case_id=h.case_id,
+        kind="overdue",
+        recipients=to,
+        created_at=h.at,
         subject=f"[legisflow] QUÁ HẠN / OVERDUE: {h.stage_label} — {h.title}",
         body=f"{h.text()}\n"
-             "Bước này đã quá hạn; đề nghị lãnh đạo chỉ đạo xử lý. Hồ sơ vẫn tiếp tục. / "
-             "This stage is overdue; the head of the responsible body is asked to act. "
-             f"The case stays open.{_due(deadline)}",
+        "Bước này đã quá hạn; đề nghị lãnh đạo chỉ đạo xử lý. Hồ sơ vẫn tiếp tục. / "
+        "This stage is overdue; the head of the responsible body is asked to act. "
+        f"The case stays open.{_due(deadline)}",
     )
 
 
@@ -90,20 +103,26 @@ def period_elapsed(
     h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
 ) -> Notification:
     return Notification(
-        key=key, case_id=h.case_id, kind="period_elapsed", recipients=to, created_at=h.at,
+        key=key,
+        case_id=h.case_id,
+        kind="period_elapsed",
+        recipients=to,
+        created_at=h.at,
         subject=f"[legisflow] Đã hết thời hạn tối thiểu / Minimum period elapsed: "
-                f"{h.stage_label} — {h.title}",
+        f"{h.stage_label} — {h.title}",
         body=f"{h.text()}\n"
-             "Thời hạn tối thiểu đã hết; có thể chuyển bước tiếp theo. / The minimum period "
-             f"has elapsed; the case may now move on.{_due(deadline)}",
+        "Thời hạn tối thiểu đã hết; có thể chuyển bước tiếp theo. / The minimum period "
+        f"has elapsed; the case may now move on.{_due(deadline)}",
     )
 
 
-def closed(
-    h: CaseHeader, *, key: str, to: list[Recipient]) -> Notification:
+def closed(h: CaseHeader, *, key: str, to: list[Recipient]) -> Notification:
     return Notification(
-        key=key, case_id=h.case_id, kind="closed", recipients=to, created_at=h.at,
+        key=key,
+        case_id=h.case_id,
+        kind="closed",
+        recipients=to,
+        created_at=h.at,
         subject=f"[legisflow] Hồ sơ kết thúc / Case closed: {h.stage_label} — {h.title}",
-        body=f"{h.text()}\n"
-             "Hồ sơ đã kết thúc. / The case has reached its final stage.",
+        body=f"{h.text()}\nHồ sơ đã kết thúc. / The case has reached its final stage.",
     )

@@ -58,7 +58,9 @@ class Registry:
 
     def __iter__(self) -> Iterator[ProcessDefinition]:
         for key in sorted(self.regimes):
-            yield from (self.regimes[key].definitions[t] for t in sorted(self.regimes[key].definitions))
+            yield from (
+                self.regimes[key].definitions[t] for t in sorted(self.regimes[key].definitions)
+            )
 
 
 def _expand_sources(raw_transitions: Any) -> Any:
@@ -137,8 +139,10 @@ def load_registry(directory: Path = PROCESSES_DIR) -> Registry:
     for path in sorted(directory.glob("*.yaml")):
         regime = load_regime(path)
         if regime.key in regimes:
-            raise DefinitionError(f"{path.name}: regime {regime.key} also defined in "
-                                  f"{regimes[regime.key].source.name}")
+            raise DefinitionError(
+                f"{path.name}: regime {regime.key} also defined in "
+                f"{regimes[regime.key].source.name}"
+            )
         regimes[regime.key] = regime
     if not regimes:
         raise DefinitionError(f"{directory}: no process definitions (*.yaml) found")

@@ -162,10 +162,17 @@ def allowed_actions(ctx: RuleContext, actor: str | None = None) -> list[AllowedA
         if actor is not None:
             people = [p for p in people if p == actor]
         if people:
-            out.append(AllowedAction(
-                action=t.action, label=t.label, label_en=t.label_en, to=t.dest, role=t.role,
-                actors=people, requires_document=t.requires_document,
-            ))
+            out.append(
+                AllowedAction(
+                    action=t.action,
+                    label=t.label,
+                    label_en=t.label_en,
+                    to=t.dest,
+                    role=t.role,
+                    actors=people,
+                    requires_document=t.requires_document,
+                )
+            )
     return out
 
 

@@ -70,7 +70,8 @@ async def harness(
     worker: Worker = build_worker(env.client, settings, executor)
     async with worker:
         yield Harness(
-            client=env.client, settings=settings,
+            client=env.client,
+            settings=settings,
             store=FilesystemDocumentStore(settings.documents_dir),
             outbox=OutboxNotifier(settings.outbox_dir),
         )

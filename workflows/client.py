@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -68,7 +68,7 @@ class StartRequest:
     starter: str
     slug: str | None = None
     legal_day_seconds: float = 86400.0
-    calendar: CalendarSettings = CalendarSettings()
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
 
 
 async def start_case(
@@ -96,21 +96,32 @@ async def start_case(
         )
     case_id = case_id_for(agency.id, req.slug or slugify(req.title))
     inp = CaseInput(
-        case_id=case_id, title=req.title, definition=d, drafting_agency=agency.id,
-        drafting_agency_name=agency.name, started_by=person.id, assignments=assignments,
-        legal_day_seconds=req.legal_day_seconds, calendar=req.calendar,
+        case_id=case_id,
+        title=req.title,
+        definition=d,
+        drafting_agency=agency.id,
+        drafting_agency_name=agency.name,
+        started_by=person.id,
+        assignments=assignments,
+        legal_day_seconds=req.legal_day_seconds,
+        calendar=req.calendar,
     )
     try:
         return await client.start_workflow(
-            LegislativeProcess.run, inp, id=case_id, task_queue=task_queue,
+            LegislativeProcess.run,
+            inp,
+            id=case_id,
+            task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(sa.LEGAL_STAGE, d.initial),
-                SearchAttributePair(sa.DOCUMENT_TYPE, d.doc_type),
-                SearchAttributePair(sa.DRAFTING_AGENCY, agency.id),
-                SearchAttributePair(sa.LEGAL_REGIME, d.regime),
-                SearchAttributePair(sa.OVERDUE, False),
-            ]),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.LEGAL_STAGE, d.initial),
+                    SearchAttributePair(sa.DOCUMENT_TYPE, d.doc_type),
+                    SearchAttributePair(sa.DRAFTING_AGENCY, agency.id),
+                    SearchAttributePair(sa.LEGAL_REGIME, d.regime),
+                    SearchAttributePair(sa.OVERDUE, False),
+                ]
+            ),
             memo={"title": req.title, "agency": agency.name, "type": d.name},
             static_summary=f"{d.name}: {req.title}",
             static_details=(
@@ -126,14 +137,10 @@ async def start_case(
         ) from None
 
 
-async def act(
-    client: Client, case_id: str, request: ActionRequest
-) -> ActionResult:
+async def act(client: Client, case_id: str, request: ActionRequest) -> ActionResult:
     handle = client.get_workflow_handle(case_id)
     try:
-        return await handle.execute_update(
-            LegislativeProcess.act, request, result_type=ActionResult
-        )
+        return await handle.execute_update(LegislativeProcess.act, request)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):
@@ -144,17 +151,22 @@ async def act(
 
 async def status(client: Client, case_id: str) -> CaseStatus:
     handle = client.get_workflow_handle(case_id)
-    return await handle.query(LegislativeProcess.status, result_type=CaseStatus)
+    return await handle.query(LegislativeProcess.status)
 
 
 def upload(store: DocumentStore, path: Path) -> DocumentRef:
     """Put a file in the document store; the workflow then carries only its reference."""
     if not path.is_file():
         raise CaseError(f"{path}: no such file")
-    media = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             ".pdf": "application/pdf", ".md": "text/markdown", ".txt": "text/plain"}
-    return store.put_blob(path.read_bytes(), path.name,
-                          media.get(path.suffix.lower(), "application/octet-stream"))
+    media = {
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".pdf": "application/pdf",
+        ".md": "text/markdown",
+        ".txt": "text/plain",
+    }
+    return store.put_blob(
+        path.read_bytes(), path.name, media.get(path.suffix.lower(), "application/octet-stream")
+    )
 
 
 @dataclass(frozen=True)
@@ -169,13 +181,22 @@ class CaseRow:
 
 
 def list_query(
-    *, stage: str | None = None, doc_type: str | None = None, agency: str | None = None,
-    overdue: bool | None = None, regime: str | None = None, open_only: bool = False,
+    *,
+    stage: str | None = None,
+    doc_type: str | None = None,
+    agency: str | None = None,
+    overdue: bool | None = None,
+    regime: str | None = None,
+    open_only: bool = False,
 ) -> str:
     """A visibility query over legisflow's search attributes."""
     parts = ["WorkflowType = 'LegislativeProcess'"]
-    for key, value in ((sa.LEGAL_STAGE, stage), (sa.DOCUMENT_TYPE, doc_type),
-                       (sa.DRAFTING_AGENCY, agency), (sa.LEGAL_REGIME, regime)):
+    for key, value in (
+        (sa.LEGAL_STAGE, stage),
+        (sa.DOCUMENT_TYPE, doc_type),
+        (sa.DRAFTING_AGENCY, agency),
+        (sa.LEGAL_REGIME, regime),
+    ):
         if value is not None:
             if "'" in value:
                 raise CaseError(f"invalid filter value {value!r}")
@@ -191,13 +212,15 @@ async def list_cases(client: Client, query: str, limit: int = 200) -> Sequence[C
     rows: list[CaseRow] = []
     async for wf in client.list_workflows(query, limit=limit):
         attrs = wf.typed_search_attributes
-        rows.append(CaseRow(
-            id=wf.id,
-            type=attrs.get(sa.DOCUMENT_TYPE) or "",
-            agency=attrs.get(sa.DRAFTING_AGENCY) or "",
-            stage=attrs.get(sa.LEGAL_STAGE) or "",
-            overdue=bool(attrs.get(sa.OVERDUE)),
-            due=attrs.get(sa.STAGE_DUE_AT),
-            status=(wf.status or WorkflowExecutionStatus.RUNNING).name.lower(),
-        ))
+        rows.append(
+            CaseRow(
+                id=wf.id,
+                type=attrs.get(sa.DOCUMENT_TYPE) or "",
+                agency=attrs.get(sa.DRAFTING_AGENCY) or "",
+                stage=attrs.get(sa.LEGAL_STAGE) or "",
+                overdue=bool(attrs.get(sa.OVERDUE)),
+                due=attrs.get(sa.STAGE_DUE_AT),
+                status=(wf.status or WorkflowExecutionStatus.RUNNING).name.lower(),
+            )
+        )
     return rows

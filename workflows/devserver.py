@@ -49,10 +49,20 @@ def start_dev_server(
     data_dir.mkdir(parents=True, exist_ok=True)
     log = (log_file or data_dir / "temporal-server.log").open("ab")
     cmd = [
-        str(find_binary()), "server", "start-dev",
-        "--db-filename", str(data_dir / "temporal.sqlite"),
-        "--ip", host or "localhost", "--port", port, "--ui-port", str(ui_port),
-        "--log-level", "warn", *dev_server_flags(),
+        str(find_binary()),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(data_dir / "temporal.sqlite"),
+        "--ip",
+        host or "localhost",
+        "--port",
+        port,
+        "--ui-port",
+        str(ui_port),
+        "--log-level",
+        "warn",
+        *dev_server_flags(),
     ]
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 

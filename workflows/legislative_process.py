@@ -9,7 +9,6 @@ so an Update returns as soon as the decision is recorded.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -87,8 +86,9 @@ class LegislativeProcess:
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseResult:
-        self._append_audit(inp.started_by, self._def.starter_role, "start", None, self._stage,
-                           note=inp.title)
+        self._append_audit(
+            inp.started_by, self._def.starter_role, "start", None, self._stage, note=inp.title
+        )
         self._enter_stage()
         while True:
             await self._drain_effects()
@@ -97,8 +97,9 @@ class LegislativeProcess:
             await self._wait_for_change_or_timer()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._drain_effects()
-        return CaseResult(case_id=inp.case_id, stage=self._stage, audit=self._audit,
-                          documents=self._documents)
+        return CaseResult(
+            case_id=inp.case_id, stage=self._stage, audit=self._audit, documents=self._documents
+        )
 
     async def _wait_for_change_or_timer(self) -> None:
         seq = self._stage_seq
@@ -115,11 +116,12 @@ class LegislativeProcess:
         if delay > timedelta(0):
             try:
                 await workflow.wait_condition(
-                    changed, timeout=delay,
+                    changed,
+                    timeout=delay,
                     timeout_summary=f"{name}: {self._def.stages[self._stage].label_en}",
                 )
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         self._on_timer(name)
 
@@ -146,62 +148,81 @@ class LegislativeProcess:
         if name == "reminder":
             to = self._holders(dl.rule.responsible)
             if to:
-                self._effects.append(notifications.reminder(
-                    h, key=self._notice_key("reminder"), to=to, deadline=dl))
+                self._effects.append(
+                    notifications.reminder(h, key=self._notice_key("reminder"), to=to, deadline=dl)
+                )
         elif name == "overdue":
             self._overdue = True
-            self._append_audit(SYSTEM_ACTOR, SYSTEM_ACTOR, "deadline_breached", self._stage,
-                               self._stage, note=f"{dl.explanation()} — {dl.rule.basis}")
+            self._append_audit(
+                SYSTEM_ACTOR,
+                SYSTEM_ACTOR,
+                "deadline_breached",
+                self._stage,
+                self._stage,
+                note=f"{dl.explanation()} — {dl.rule.basis}",
+            )
             workflow.upsert_search_attributes([sa.OVERDUE.value_set(True)])
             workflow.metric_meter().create_counter(
                 "legisflow_overdue_cases", "Stages that passed their deadline"
             ).add(1, {"type": self._def.doc_type, "stage": self._stage})
             to = self._holders(dl.rule.escalate_to, dl.rule.responsible)
             if to:
-                self._effects.append(notifications.overdue(
-                    h, key=self._notice_key("overdue"), to=to, deadline=dl))
+                self._effects.append(
+                    notifications.overdue(h, key=self._notice_key("overdue"), to=to, deadline=dl)
+                )
             self._set_details()
         elif name == "period_elapsed":
             auto = [t for t in self._def.transitions_from(self._stage) if t.automatic]
             if auto:
-                self._apply(auto[0], ActionRequest(action=auto[0].action, actor=SYSTEM_ACTOR),
-                            system=True)
+                self._apply(
+                    auto[0], ActionRequest(action=auto[0].action, actor=SYSTEM_ACTOR), system=True
+                )
                 return
             to = self._holders(dl.rule.responsible)
             if to:
-                self._effects.append(notifications.period_elapsed(
-                    h, key=self._notice_key("period_elapsed"), to=to, deadline=dl))
+                self._effects.append(
+                    notifications.period_elapsed(
+                        h, key=self._notice_key("period_elapsed"), to=to, deadline=dl
+                    )
+                )
         workflow.logger.info("deadline timer %s fired in stage %s", name, stage.label_en)
 
     async def _drain_effects(self) -> None:
         while self._effects:
-            effect = self._effects.pop(0)
+            # Removed only once done, so ``pending_effects`` counts the one in flight.
+            effect = self._effects[0]
             try:
                 if isinstance(effect, DocumentVersion):
                     await workflow.execute_activity(
-                        "record_document_version", effect,
+                        "record_document_version",
+                        effect,
                         start_to_close_timeout=ACTIVITY_TIMEOUT,
                         schedule_to_close_timeout=ACTIVITY_SCHEDULE_TO_CLOSE,
-                        retry_policy=ACTIVITY_RETRY, result_type=bool,
+                        retry_policy=ACTIVITY_RETRY,
+                        result_type=bool,
                         summary=f"Lưu phiên bản {effect.version}: {effect.label}",
                     )
                 else:
                     await workflow.execute_activity(
-                        "send_notification", effect,
+                        "send_notification",
+                        effect,
                         start_to_close_timeout=ACTIVITY_TIMEOUT,
                         schedule_to_close_timeout=ACTIVITY_SCHEDULE_TO_CLOSE,
-                        retry_policy=ACTIVITY_RETRY, result_type=SendResult,
+                        retry_policy=ACTIVITY_RETRY,
+                        result_type=SendResult,
                         summary=f"Thông báo {effect.kind}: "
-                                + ", ".join(r.actor_id for r in effect.recipients),
+                        + ", ".join(r.actor_id for r in effect.recipients),
                     )
             except ActivityError as err:
                 # A side effect that cannot be done must not fail the case: record it so
                 # ops see it in the trail and the UI, and go on.
                 what = f"{type(effect).__name__} failed: {err.cause or err}"
                 self._failed_effects.append(what)
-                self._append_audit(SYSTEM_ACTOR, SYSTEM_ACTOR, "effect_failed", self._stage,
-                                   self._stage, note=what)
+                self._append_audit(
+                    SYSTEM_ACTOR, SYSTEM_ACTOR, "effect_failed", self._stage, self._stage, note=what
+                )
                 workflow.logger.error("side effect failed: %s", what)
+            self._effects.pop(0)
 
     # ---- decisions -------------------------------------------------------------------------
 
@@ -229,15 +250,23 @@ class LegislativeProcess:
         if req.document is not None:
             version = len(self._documents) + 1
             doc = DocumentVersion(
-                case_id=self._inp.case_id, version=version, document=req.document,
-                label=f"{t.label} / {t.label_en}", recorded_by=req.actor,
+                case_id=self._inp.case_id,
+                version=version,
+                document=req.document,
+                label=f"{t.label} / {t.label_en}",
+                recorded_by=req.actor,
                 recorded_at=workflow.now(),
             )
             self._documents.append(doc)
             self._effects.append(doc)
         entry = self._append_audit(
-            req.actor, SYSTEM_ACTOR if system else t.role, t.action, source, t.dest,
-            note=req.note, document=req.document.sha256 if req.document else None,
+            req.actor,
+            SYSTEM_ACTOR if system else t.role,
+            t.action,
+            source,
+            t.dest,
+            note=req.note,
+            document=req.document.sha256 if req.document else None,
             on_behalf_of=req.on_behalf_of,
         )
         self._stage = self._machine.next_stage(source, t.action)
@@ -248,8 +277,11 @@ class LegislativeProcess:
         ).add(1, {"type": self._def.doc_type, "stage": self._stage})
         self._enter_stage()
         return ActionResult(
-            action=t.action, from_stage=source, stage=self._stage,
-            stage_label=self._def.stages[self._stage].label, audit_seq=entry.seq,
+            action=t.action,
+            from_stage=source,
+            stage=self._stage,
+            stage_label=self._def.stages[self._stage].label,
+            audit_seq=entry.seq,
             document_version=version,
         )
 
@@ -261,28 +293,42 @@ class LegislativeProcess:
         self._deadline = compute_deadline(
             self._def, self._stage, self._entered, self._clock, self._calendar
         )
-        due = self._deadline.due if self._deadline and self._deadline.kind is DeadlineKind.MAXIMUM \
+        due = (
+            self._deadline.due
+            if self._deadline and self._deadline.kind is DeadlineKind.MAXIMUM
             else None
-        workflow.upsert_search_attributes([
-            sa.LEGAL_STAGE.value_set(self._stage),
-            sa.OVERDUE.value_set(False),
-            sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
-        ])
+        )
+        workflow.upsert_search_attributes(
+            [
+                sa.LEGAL_STAGE.value_set(self._stage),
+                sa.OVERDUE.value_set(False),
+                sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
+            ]
+        )
         self._set_details()
         h = self._header()
         if self._machine.is_final(self._stage):
             to = self._holders(*self._drafting_roles())
             if to:
-                self._effects.append(notifications.closed(
-                    h, key=self._notice_key("closed"), to=to))
+                self._effects.append(notifications.closed(h, key=self._notice_key("closed"), to=to))
             return
         actions = allowed_actions(self._rule_context())
-        people = [a for act in actions for a in self._inp.assignments.get(act.role, [])
-                  if a.id in act.actors]
+        people = [
+            a
+            for act in actions
+            for a in self._inp.assignments.get(act.role, [])
+            if a.id in act.actors
+        ]
         if actions and people:
-            self._effects.append(notifications.assignment(
-                h, key=self._notice_key("assignment"), actions=actions,
-                to=notifications.recipients(people), deadline=self._deadline))
+            self._effects.append(
+                notifications.assignment(
+                    h,
+                    key=self._notice_key("assignment"),
+                    actions=actions,
+                    to=notifications.recipients(people),
+                    deadline=self._deadline,
+                )
+            )
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -292,14 +338,24 @@ class LegislativeProcess:
         ctx = self._rule_context()
         stage = self._def.stages[self._stage]
         return CaseStatus(
-            id=self._inp.case_id, type=self._def.doc_type, regime=self._def.regime,
-            title=self._inp.title, drafting_agency=self._inp.drafting_agency,
-            stage=self._stage, stage_label=stage.label, stage_label_en=stage.label_en,
-            final=self._machine.is_final(self._stage), overdue=self._overdue,
-            allowed=allowed_actions(ctx), blocked=blocked_actions(ctx),
-            deadlines=self._deadline_views(), documents=list(self._documents),
-            audit_entries=len(self._audit), started_at=self._clock.origin,
+            id=self._inp.case_id,
+            type=self._def.doc_type,
+            regime=self._def.regime,
+            title=self._inp.title,
+            drafting_agency=self._inp.drafting_agency,
+            stage=self._stage,
+            stage_label=stage.label,
+            stage_label_en=stage.label_en,
+            final=self._machine.is_final(self._stage),
+            overdue=self._overdue,
+            allowed=allowed_actions(ctx),
+            blocked=blocked_actions(ctx),
+            deadlines=self._deadline_views(),
+            documents=list(self._documents),
+            audit_entries=len(self._audit),
+            started_at=self._clock.origin,
             legal_today=self._clock.legal_date(workflow.now()),
+            pending_effects=len(self._effects),
         )
 
     @workflow.query
@@ -320,8 +376,12 @@ class LegislativeProcess:
 
     def _rule_context(self) -> RuleContext:
         return RuleContext(
-            machine=self._machine, stage=self._stage, entered_by=self._entered_by,
-            assignments=self._inp.assignments, deadline=self._deadline, now=workflow.now(),
+            machine=self._machine,
+            stage=self._stage,
+            entered_by=self._entered_by,
+            assignments=self._inp.assignments,
+            deadline=self._deadline,
+            now=workflow.now(),
         )
 
     def _deadline_views(self) -> list[DeadlineView]:
@@ -333,32 +393,58 @@ class LegislativeProcess:
                 self._machine.is_final(self._stage) or name in self._entered
             ):
                 continue
-            dl = (self._deadline if name == self._stage
-                  else compute_deadline(self._def, name, self._entered, self._clock,
-                                        self._calendar))
+            dl = (
+                self._deadline
+                if name == self._stage
+                else compute_deadline(self._def, name, self._entered, self._clock, self._calendar)
+            )
             if dl is None:
                 continue
             stage = self._def.stages[name]
-            views.append(DeadlineView(
-                name=f"{stage.label} / {stage.label_en}", stage=name, kind=dl.kind.value,
-                days=dl.rule.days, unit=dl.rule.unit.value, due=dl.due,
-                due_legal_date=dl.counted.due, basis=dl.rule.basis,
-                confirmed=dl.rule.confirmed, explanation=dl.explanation(),
-                explanation_vi=dl.explanation_vi(),
-                overdue=self._overdue and name == self._stage,
-            ))
+            views.append(
+                DeadlineView(
+                    name=f"{stage.label} / {stage.label_en}",
+                    stage=name,
+                    kind=dl.kind.value,
+                    days=dl.rule.days,
+                    unit=dl.rule.unit.value,
+                    due=dl.due,
+                    due_legal_date=dl.counted.due,
+                    basis=dl.rule.basis,
+                    confirmed=dl.rule.confirmed,
+                    explanation=dl.explanation(),
+                    explanation_vi=dl.explanation_vi(),
+                    overdue=self._overdue and name == self._stage,
+                )
+            )
         views.sort(key=lambda v: v.stage != self._stage)
         return views
 
     def _append_audit(
-        self, actor: str, role: str, action: str, source: str | None, dest: str, *,
-        note: str | None = None, document: str | None = None, on_behalf_of: str | None = None,
+        self,
+        actor: str,
+        role: str,
+        action: str,
+        source: str | None,
+        dest: str,
+        *,
+        note: str | None = None,
+        document: str | None = None,
+        on_behalf_of: str | None = None,
     ) -> AuditEntry:
         now = workflow.now()
         entry = AuditEntry(
-            seq=len(self._audit) + 1, at=now, legal_date=self._clock.legal_date(now),
-            actor=actor, role=role, action=action, from_stage=source, to_stage=dest,
-            note=note, document_sha256=document, on_behalf_of=on_behalf_of,
+            seq=len(self._audit) + 1,
+            at=now,
+            legal_date=self._clock.legal_date(now),
+            actor=actor,
+            role=role,
+            action=action,
+            from_stage=source,
+            to_stage=dest,
+            note=note,
+            document_sha256=document,
+            on_behalf_of=on_behalf_of,
         )
         self._audit.append(entry)
         return entry
@@ -394,6 +480,9 @@ class LegislativeProcess:
     def _header(self) -> notifications.CaseHeader:
         stage = self._def.stages[self._stage]
         return notifications.CaseHeader(
-            case_id=self._inp.case_id, title=self._inp.title, stage_label=stage.label,
-            stage_en=stage.label_en, at=workflow.now(),
+            case_id=self._inp.case_id,
+            title=self._inp.title,
+            stage_label=stage.label,
+            stage_en=stage.label_en,
+            at=workflow.now(),
         )

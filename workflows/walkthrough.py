@@ -25,8 +25,12 @@ class WalkTimeout(TimeoutError):
 
 
 async def wait_for_status(
-    client: Client, case_id: str, predicate: Callable[[CaseStatus], bool],
-    *, timeout: float, poll: float = 0.05,
+    client: Client,
+    case_id: str,
+    predicate: Callable[[CaseStatus], bool],
+    *,
+    timeout: float,
+    poll: float = 0.05,
 ) -> CaseStatus:
     """Query until ``predicate`` holds (a condition, not a guess at how long it takes)."""
     loop = asyncio.get_running_loop()
@@ -41,14 +45,25 @@ async def wait_for_status(
 
 
 def document_for(t: Transition, case_id: str, n: int) -> bytes:
-    return (
-        f"# {t.label} / {t.label_en}\n\nHồ sơ / Case: {case_id}\nBản số / Copy: {n}\n"
-    ).encode()
+    return (f"# {t.label} / {t.label_en}\n\nHồ sơ / Case: {case_id}\nBản số / Copy: {n}\n").encode()
+
+
+def reached(stage: str) -> Callable[[CaseStatus], bool]:
+    return lambda s: s.stage == stage
+
+
+def allows(action: str) -> Callable[[CaseStatus], bool]:
+    return lambda s: any(a.action == action for a in s.allowed)
 
 
 async def walk(
-    client: Client, case_id: str, definition: ProcessDefinition, store: DocumentStore,
-    *, target: str | None = None, timeout: float = 120.0,
+    client: Client,
+    case_id: str,
+    definition: ProcessDefinition,
+    store: DocumentStore,
+    *,
+    target: str | None = None,
+    timeout: float = 120.0,
     on_step: Callable[[Transition, CaseStatus], Awaitable[None] | None] | None = None,
 ) -> CaseStatus:
     """Drive the case to ``target`` (default: the first final stage)."""
@@ -56,22 +71,25 @@ async def walk(
     st = await status(client, case_id)
     for n, t in enumerate(shortest_path(definition, st.stage, goal), start=1):
         if t.automatic:
-            st = await wait_for_status(client, case_id, lambda s, t=t: s.stage == t.dest,
-                                       timeout=timeout)
+            st = await wait_for_status(client, case_id, reached(t.dest), timeout=timeout)
         else:
-            st = await wait_for_status(
-                client, case_id,
-                lambda s, t=t: any(a.action == t.action for a in s.allowed), timeout=timeout,
-            )
+            st = await wait_for_status(client, case_id, allows(t.action), timeout=timeout)
             allowed = next(a for a in st.allowed if a.action == t.action)
             doc = None
             if allowed.requires_document:
-                doc = store.put_blob(document_for(t, case_id, n), f"{t.action}-{n}.md",
-                                     "text/markdown")
-            await act(client, case_id, ActionRequest(
-                action=t.action, actor=allowed.actors[0], document=doc,
-                note=f"{t.label_en} (walkthrough)",
-            ))
+                doc = store.put_blob(
+                    document_for(t, case_id, n), f"{t.action}-{n}.md", "text/markdown"
+                )
+            await act(
+                client,
+                case_id,
+                ActionRequest(
+                    action=t.action,
+                    actor=allowed.actors[0],
+                    document=doc,
+                    note=f"{t.label_en} (walkthrough)",
+                ),
+            )
             st = await status(client, case_id)
         if on_step is not None:
             result = on_step(t, st)

@@ -5,16 +5,27 @@ from __future__ import annotations
 from temporalio.client import WorkflowExecutionStatus
 
 from models.actors import Directory
-from models.case import CaseResult
 from models.registry import Registry
 from tests.conftest import Harness
 from workflows.client import StartRequest, start_case
 from workflows.walkthrough import walk
 
 EXPECTED_STAGES = [
-    "drafting", "consultation", "synthesis", "dossier_review", "dossier_check", "appraisal",
-    "appraisal_signoff", "response", "submission_review", "adoption", "signing",
-    "gazette_submission", "publication", "awaiting_force", "in_force",
+    "drafting",
+    "consultation",
+    "synthesis",
+    "dossier_review",
+    "dossier_check",
+    "appraisal",
+    "appraisal_signoff",
+    "response",
+    "submission_review",
+    "adoption",
+    "signing",
+    "gazette_submission",
+    "publication",
+    "awaiting_force",
+    "in_force",
 ]
 
 # A legal day of 100 ms: the 30-day consultation lasts 3 s, entry into force 1 s.
@@ -26,16 +37,27 @@ async def test_full_lifecycle_from_draft_to_in_force(
 ) -> None:
     definition = registry.get("qd_ubnd_tinh", "L2025_A87")
     handle = await start_case(
-        harness.client, directory,
-        StartRequest(definition=definition, title="Quy định phân cấp quản lý đường bộ",
-                     starter="nguyen.van.an", legal_day_seconds=FAST_DAY),
+        harness.client,
+        directory,
+        StartRequest(
+            definition=definition,
+            title="Quy định phân cấp quản lý đường bộ",
+            starter="nguyen.van.an",
+            legal_day_seconds=FAST_DAY,
+        ),
         task_queue=harness.settings.task_queue,
     )
     assert handle.id == "so-xd-daklak:quy-dinh-phan-cap-quan-ly-duong-bo"
 
     seen: list[str] = []
-    final = await walk(harness.client, handle.id, definition, harness.store,
-                       on_step=lambda t, st: seen.append(st.stage), timeout=30)
+    final = await walk(
+        harness.client,
+        handle.id,
+        definition,
+        harness.store,
+        on_step=lambda t, st: seen.append(st.stage),
+        timeout=30,
+    )
     assert final.stage == "in_force"
     assert final.final
 
@@ -47,8 +69,10 @@ async def test_full_lifecycle_from_draft_to_in_force(
     trail = [e for e in result.audit if e.role != "system" or e.action == "enter_into_force"]
     assert ["drafting", *seen] == EXPECTED_STAGES
     assert [e.to_stage for e in trail] == EXPECTED_STAGES
-    assert trail[0].action == "start" and trail[0].actor == "nguyen.van.an"
-    assert trail[-1].action == "enter_into_force" and trail[-1].actor == "system"
+    assert trail[0].action == "start"
+    assert trail[0].actor == "nguyen.van.an"
+    assert trail[-1].action == "enter_into_force"
+    assert trail[-1].actor == "system"
     by_action = {e.action: e for e in trail}
     # Four eyes held: who approved is not who submitted.
     assert by_action["request_appraisal"].actor != by_action["submit_synthesis"].actor

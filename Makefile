@@ -1,0 +1,48 @@
+# legisflow — `make demo` and `make test` bootstrap .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck unit install install-dev dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(STAMP)
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+## Run one provincial decision from first draft to entry into force on a local server.
+demo: $(STAMP)
+	$(BIN)/legisflow demo
+
+## Local dev server (SQLite under .legisflow/, UI on :8233) and a worker.
+dev: $(STAMP)
+	$(BIN)/legisflow dev
+
+## Lint, type-check and the whole test suite against real Temporal servers.
+test: $(DEV_STAMP) lint typecheck
+	$(BIN)/python -m pytest -q
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy .
+
+unit: $(DEV_STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+clean:
+	rm -rf $(VENV) .legisflow .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -1,0 +1,432 @@
+"""``legisflow``: the command line for drafting units, reviewers and ops.
+
+Every command reads its settings from ``LEGISFLOW_*`` variables (see README), so the same
+commands work against the local dev server and a production cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from activities.filesystem_store import FilesystemDocumentStore
+from models.actors import Directory, load_directory
+from models.case import ActionRequest, CaseStatus
+from models.definition import Transition
+from models.registry import DEFAULT_REGIME, load_registry
+from worker import Settings, build_worker, configure_logging, connect
+from workflows import client as cases
+from workflows import devserver
+from workflows.walkthrough import walk
+
+app = typer.Typer(
+    help="legisflow — vòng đời văn bản quy phạm pháp luật / the life of a legal "
+    "normative document, as durable Temporal workflows.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+
+EXIT_REFUSED = 2
+
+
+class CliError(Exception):
+    """Shown as one line on stderr; exit code 1."""
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _directory(settings: Settings) -> Directory:
+    return load_directory(settings.directory_file) if settings.directory_file else load_directory()
+
+
+def _run(coro: Awaitable[T]) -> T:
+    return asyncio.run(_guard(coro))
+
+
+async def _guard(coro: Awaitable[T]) -> T:
+    try:
+        return await coro
+    except RPCError as exc:
+        raise CliError(f"Temporal: {exc.message}") from None
+    except RuntimeError as exc:
+        if "Failed client connect" in str(exc) or "connect" in str(exc).lower():
+            s = _settings()
+            raise CliError(
+                f"cannot reach Temporal at {s.temporal_address} "
+                f"(namespace {s.namespace}): is the server running? "
+                "Start one with `legisflow dev`."
+            ) from None
+        raise
+
+
+# ---- people and cases ------------------------------------------------------------------------
+
+
+@app.command()
+def actors(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable list")] = False,
+) -> None:
+    """The directory: people, their agency and roles (danh bạ)."""
+    d = _directory(_settings())
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {"id": p.id, "name": p.name, "agency": p.agency, "roles": list(p.roles)}
+                    for p in d.people
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    table = Table("id", "name", "agency", "roles", title="Danh bạ / Directory")
+    for p in d.people:
+        table.add_row(p.id, p.name, d.agency(p.agency).name, ", ".join(p.roles))
+    out.print(table)
+
+
+@app.command()
+def start(
+    doc_type: Annotated[str, typer.Option("--type", help="Document type, e.g. qd_ubnd_tinh")],
+    title: Annotated[str, typer.Option(help="Title of the draft (trích yếu)")],
+    person: Annotated[str, typer.Option("--as", help="Drafter starting the case")],
+    regime: Annotated[str, typer.Option(help="Legal regime")] = DEFAULT_REGIME,
+    slug: Annotated[str | None, typer.Option(help="Id suffix; default from the title")] = None,
+) -> None:
+    """Start a case for a draft; prints the new case id."""
+    s = _settings()
+    try:
+        definition = load_registry().get(doc_type, regime)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+
+    async def go() -> str:
+        client = await connect(s)
+        handle = await cases.start_case(
+            client,
+            _directory(s),
+            cases.StartRequest(
+                definition=definition,
+                title=title,
+                starter=person,
+                slug=slug,
+                legal_day_seconds=s.legal_day_seconds,
+            ),
+            task_queue=s.task_queue,
+        )
+        return handle.id
+
+    print(_run(go()))
+
+
+@app.command("act")
+def act_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    action: Annotated[str, typer.Argument(help="Action, e.g. close_consultation")],
+    person: Annotated[str, typer.Option("--as", help="Who acts")],
+    note: Annotated[str | None, typer.Option(help="Note for the audit trail")] = None,
+    file: Annotated[Path | None, typer.Option(help="Document the action carries")] = None,
+    on_behalf_of: Annotated[str | None, typer.Option(help="KT./TL./Q.: acting for whom")] = None,
+) -> None:
+    """Take an action on a case; exits 2 with the reason when it is refused."""
+    s = _settings()
+
+    async def go() -> None:
+        doc = cases.upload(FilesystemDocumentStore(s.documents_dir), file) if file else None
+        client = await connect(s)
+        result = await cases.act(
+            client,
+            case,
+            ActionRequest(
+                action=action, actor=person, note=note, document=doc, on_behalf_of=on_behalf_of
+            ),
+        )
+        version = (
+            f" (document version {result.document_version})" if result.document_version else ""
+        )
+        out.print(f"{result.from_stage} → [bold]{result.stage}[/] ({result.stage_label}){version}")
+
+    _run(go())
+
+
+@app.command("status")
+def status_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    as_json: Annotated[bool, typer.Option("--json", help="Stable JSON shape (README)")] = False,
+) -> None:
+    """Where a case is, what can be done now and by whom, and its deadlines."""
+    s = _settings()
+
+    async def go() -> CaseStatus:
+        client = await connect(s)
+        try:
+            return await cases.status(client, case)
+        except RPCError as exc:
+            raise CliError(f"case {case!r}: {exc.message}") from None
+        except WorkflowQueryFailedError as exc:
+            raise CliError(f"case {case!r}: {exc}") from None
+
+    st = _run(go())
+    if as_json:
+        print(st.model_dump_json(indent=2))
+        return
+    _print_status(st)
+
+
+def _print_status(st: CaseStatus) -> None:
+    flag = " [bold red]QUÁ HẠN / OVERDUE[/]" if st.overdue else ""
+    out.print(f"[bold]{st.title}[/]\n{st.id} · {st.type} · {st.regime} · {st.drafting_agency}")
+    out.print(f"Giai đoạn / Stage: [bold]{st.stage_label}[/] ({st.stage}){flag}")
+    if st.allowed:
+        table = Table("action", "→ stage", "role", "who", title="Có thể làm / Allowed now")
+        for a in st.allowed:
+            table.add_row(a.action, a.to, a.role, ", ".join(a.actors))
+        out.print(table)
+    for b in st.blocked:
+        out.print(f"[yellow]chưa thể / not yet[/] {b.action}: {b.reason}")
+    for dl in st.deadlines:
+        mark = "" if dl.confirmed else " [yellow](chưa xác nhận / unconfirmed)[/]"
+        out.print(
+            f"Hạn / {dl.kind}: {dl.due_legal_date} — {dl.name}{mark}\n"
+            f"  {dl.explanation}\n  {dl.basis}"
+        )
+
+
+@app.command("list")
+def list_cmd(
+    stage: Annotated[str | None, typer.Option(help="LegalStage")] = None,
+    doc_type: Annotated[str | None, typer.Option("--type", help="DocumentType")] = None,
+    agency: Annotated[str | None, typer.Option(help="DraftingAgency")] = None,
+    regime: Annotated[str | None, typer.Option(help="LegalRegime")] = None,
+    overdue: Annotated[bool | None, typer.Option("--overdue/--not-overdue")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Running cases only")] = False,
+) -> None:
+    """List cases through Temporal visibility (eventually consistent)."""
+    s = _settings()
+    query = cases.list_query(
+        stage=stage,
+        doc_type=doc_type,
+        agency=agency,
+        regime=regime,
+        overdue=overdue,
+        open_only=open_only,
+    )
+
+    async def go() -> list[cases.CaseRow]:
+        return list(await cases.list_cases(await connect(s), query))
+
+    rows = _run(go())
+    table = Table(
+        "id", "type", "agency", "stage", "due", "overdue", "status", caption=f"query: {query}"
+    )
+    for r in rows:
+        table.add_row(
+            r.id,
+            r.type,
+            r.agency,
+            r.stage,
+            f"{r.due:%Y-%m-%d}" if r.due else "",
+            "yes" if r.overdue else "",
+            r.status,
+        )
+    out.print(table)
+
+
+# ---- running it ------------------------------------------------------------------------------
+
+
+@app.command("worker")
+def worker_cmd() -> None:
+    """Run a worker against the configured Temporal address."""
+    s = _settings()
+    configure_logging(s)
+
+    async def go() -> None:
+        client = await connect(s)
+        with ThreadPoolExecutor(max_workers=16) as ex:
+            await build_worker(client, s, ex).run()
+
+    _run(go())
+
+
+@app.command()
+def dev() -> None:
+    """Start the local Temporal server (SQLite under the data dir, UI) and a worker.
+
+    Runs in the foreground; Ctrl-C stops both.
+    """
+    s = _settings()
+    configure_logging(s)
+    if devserver.port_open(s.temporal_address):
+        raise CliError(
+            f"something already listens on {s.temporal_address}; run "
+            "`legisflow worker` to serve it, or stop it first"
+        )
+    proc = devserver.start_dev_server(s.data_dir, s.temporal_address, s.ui_port)
+    out.print(
+        f"Temporal dev server: {s.temporal_address}  UI: {s.ui_url}  "
+        f"data: {s.data_dir / 'temporal.sqlite'}"
+    )
+
+    async def go() -> None:
+        client = await _connect_when_ready(s, proc)
+        with ThreadPoolExecutor(max_workers=16) as ex:
+            out.print("Worker running. Ctrl-C to stop.")
+            await build_worker(client, s, ex).run()
+
+    try:
+        _run(go())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        devserver.stop(proc)
+
+
+async def _connect_when_ready(s: Settings, proc: Any = None, timeout: float = 60.0) -> Client:
+    await devserver.wait_until_serving(s.temporal_address, proc, timeout=timeout)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            return await connect(s)
+        except RuntimeError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+@app.command()
+def demo(
+    day: Annotated[float, typer.Option(help="Seconds per legal day for the demo")] = 1.0,
+    keep: Annotated[
+        bool | None,
+        typer.Option(
+            "--keep/--no-keep", help="Keep the server running afterwards (default: on a terminal)"
+        ),
+    ] = None,
+) -> None:
+    """Run one Quyết định of a provincial People's Committee from draft to entry into force."""
+    s = _settings()
+    s = s.model_copy(update={"legal_day_seconds": day})
+    logging.basicConfig(level=logging.WARNING)
+    proc = None
+    if not devserver.port_open(s.temporal_address):
+        out.print(
+            f"Starting the Temporal dev server on {s.temporal_address} "
+            f"(UI {s.ui_url}, data {s.data_dir})…"
+        )
+        proc = devserver.start_dev_server(s.data_dir, s.temporal_address, s.ui_port)
+    else:
+        out.print(f"Using the Temporal server already at {s.temporal_address}.")
+    try:
+        case_id, run_id = _run(_demo(s, proc))
+        out.print(f"\n[bold green]Done.[/] Workflow id: [bold]{case_id}[/]")
+        out.print(
+            f"Temporal UI: {s.ui_url}/namespaces/{s.namespace}/workflows/"
+            f"{case_id.replace(':', '%3A')}/{run_id}/history"
+        )
+        out.print(f"Outbox: {s.outbox_dir}   Documents: {s.documents_dir}")
+        if proc is not None and (keep if keep is not None else sys.stdin.isatty()):
+            out.print(
+                "The server keeps running so you can look around; Ctrl-C to stop. "
+                "(`legisflow dev` reopens the same data later.)"
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                proc.wait()
+        elif proc is not None:
+            out.print("Server stopped; `legisflow dev` reopens the same data with the UI.")
+    finally:
+        if proc is not None:
+            devserver.stop(proc)
+
+
+async def _demo(s: Settings, proc: Any) -> tuple[str, str]:
+    definition = load_registry().get("qd_ubnd_tinh", DEFAULT_REGIME)
+    client = await _connect_when_ready(s, proc)
+    store = FilesystemDocumentStore(s.documents_dir)
+    with ThreadPoolExecutor(max_workers=16) as ex:
+        async with build_worker(client, s, ex):
+            handle = await cases.start_case(
+                client,
+                _directory(s),
+                cases.StartRequest(
+                    definition=definition,
+                    title="Quy định phân cấp quản lý đường bộ trên địa bàn tỉnh Đắk Lắk",
+                    starter="nguyen.van.an",
+                    slug=f"demo-{int(time.time())}",
+                    legal_day_seconds=s.legal_day_seconds,
+                ),
+                task_queue=s.task_queue,
+            )
+            out.print(
+                f"Started case [bold]{handle.id}[/] ({definition.name}, "
+                f"{definition.regime}); one legal day = {s.legal_day_seconds:g}s"
+            )
+            out.print(f"  [dim]{definition.stages[definition.initial].label}[/]")
+
+            def step(t: Transition, st: CaseStatus) -> None:
+                who = "tự động / automatic" if t.automatic else t.role
+                out.print(
+                    f"  {t.action:<26} → [bold]{st.stage_label}[/] "
+                    f"({st.stage_label_en}) [dim]by {who}, legal date "
+                    f"{st.legal_today}[/]"
+                )
+                for dl in st.deadlines[:1]:
+                    if not st.final:
+                        out.print(f"  [dim]{dl.kind}: {dl.due_legal_date} — {dl.explanation}[/]")
+
+            await walk(
+                client,
+                handle.id,
+                definition,
+                store,
+                on_step=step,
+                timeout=max(120.0, 60 * s.legal_day_seconds),
+            )
+            await handle.result()
+            return handle.id, handle.result_run_id or ""
+
+
+def main() -> None:
+    """Console entry point: one clear line per error, and a clean exit (sdk-python#300)."""
+    code: int = 0
+    try:
+        app()
+    except SystemExit as exc:  # typer's own exit: usage errors, --help, normal end
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except cases.CaseActionRefused as exc:
+        err.print(f"[red]refused[/] ({exc.code}): {exc}")
+        code = EXIT_REFUSED
+    except (CliError, cases.CaseError, devserver.DevServerError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Re-record the committed workflow histories the replay tests check.
+
+    .venv/bin/python -m tests.replay.record
+
+Run it only when a change is *meant* to alter workflow commands; such a change must also be
+guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
+workflow"). Each shipped definition gets one history: a whole walk to its first final stage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.filesystem_store import FilesystemDocumentStore
+from models.actors import load_directory
+from models.registry import load_registry
+from worker import Settings, build_worker
+from workflows import search_attributes as sa
+from workflows.client import StartRequest, start_case
+from workflows.devserver import find_binary
+from workflows.walkthrough import walk
+
+HISTORIES = Path(__file__).parent / "histories"
+#: Short legal day so a whole life records in seconds.
+LEGAL_DAY_SECONDS = 0.05
+
+
+def history_file(doc_type: str, regime: str) -> Path:
+    return HISTORIES / f"{doc_type}@{regime}.json"
+
+
+async def record(only: set[str] | None = None) -> list[Path]:
+    registry = load_registry()
+    directory = load_directory()
+    written: list[Path] = []
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(find_binary("temporal")),
+        search_attributes=sa.ALL,
+        data_converter=pydantic_data_converter,
+    ) as env:
+        with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(8) as ex:
+            settings = Settings(task_queue=f"record-{uuid.uuid4().hex[:6]}", data_dir=Path(tmp))
+            store = FilesystemDocumentStore(settings.documents_dir)
+            async with build_worker(env.client, settings, ex):
+                for definition in registry:
+                    if only and definition.key not in only:
+                        continue
+                    starter = next(
+                        p.id for p in directory.people if definition.starter_role in p.roles
+                    )
+                    handle = await start_case(
+                        env.client, directory,
+                        StartRequest(definition=definition, title=f"Replay {definition.key}",
+                                     starter=starter, legal_day_seconds=LEGAL_DAY_SECONDS),
+                        task_queue=settings.task_queue,
+                    )
+                    await walk(env.client, handle.id, definition, store, timeout=60)
+                    await handle.result()
+                    history = await handle.fetch_history()
+                    path = history_file(definition.doc_type, definition.regime)
+                    path.write_text(history.to_json() + "\n", encoding="utf-8")
+                    written.append(path)
+                    print(f"recorded {path.relative_to(Path.cwd())}: {len(history.events)} events")
+    return written
+
+
+def main() -> None:
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    asyncio.run(record(set(sys.argv[1:]) or None))
+    sys.stdout.flush()
+    os._exit(0)  # sdk-python#300
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Committed histories must replay against today's workflow code.
+
+A failure here means a change altered the commands a running case already recorded: guard
+the change with ``workflow.patched(...)``, or, if it is meant as new behaviour for new cases
+only, re-record with ``python -m tests.replay.record`` *and* keep the old path patched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from models.registry import load_registry
+from tests.replay.record import HISTORIES, history_file
+from worker import WORKFLOWS
+
+HISTORY_FILES = sorted(HISTORIES.glob("*.json"))
+
+
+def test_every_shipped_definition_has_a_history() -> None:
+    missing = [
+        d.key for d in load_registry()
+        if not history_file(d.doc_type, d.regime).exists()
+    ]
+    assert not missing, f"record histories for {missing}: python -m tests.replay.record"
+
+
+@pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda p: p.stem)
+async def test_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"

