@@ -91,6 +91,7 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    # transitions logs every trigger at INFO, which a workflow repeats on every replay.
     logging.getLogger("transitions").setLevel(logging.WARNING)
 
 

@@ -7,15 +7,11 @@ context (time, actors), which the machine has no business knowing.
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 
 from transitions import Machine, MachineError
 
 from models.definition import ProcessDefinition, Transition
-
-# transitions logs every trigger at INFO; inside a workflow that repeats on every replay.
-logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 class IllegalTransition(Exception):

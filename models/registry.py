@@ -79,8 +79,12 @@ def _expand_sources(raw_transitions: Any) -> Any:
 def _format(err: ValidationError, prefix: str) -> str:
     parts = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in (prefix, *e["loc"]) if p != "")
-        parts.append(f"{loc}: {e['msg']}")
+        msg = e["msg"].removeprefix("Value error, ")
+        loc = ".".join(str(p) for p in (prefix, *e["loc"]))
+        if e["loc"]:
+            parts.append(f"{loc}: {msg}")
+        else:  # graph checks report several "field: problem" items at once
+            parts.extend(f"{loc}.{problem}" for problem in msg.split("; "))
     return "; ".join(parts)
 
 

@@ -201,16 +201,28 @@ def _empty_basis(spec: dict[str, Any]) -> None:
 def _unreachable(spec: dict[str, Any]) -> None:
     spec["stages"]["limbo"] = {"label": "Treo", "label_en": "Limbo"}
     spec["transitions"].append(
-        {"action": "leave", "from": "limbo", "to": "withdrawn", "role": "drafter",
-         "label": "Ra", "label_en": "Leave"}
+        {
+            "action": "leave",
+            "from": "limbo",
+            "to": "withdrawn",
+            "role": "drafter",
+            "label": "Ra",
+            "label_en": "Leave",
+        }
     )
 
 
 def _dead_end(spec: dict[str, Any]) -> None:
     spec["stages"]["limbo"] = {"label": "Treo", "label_en": "Limbo"}
     spec["transitions"].append(
-        {"action": "park", "from": "drafting", "to": "limbo", "role": "drafter",
-         "label": "Treo", "label_en": "Park"}
+        {
+            "action": "park",
+            "from": "drafting",
+            "to": "limbo",
+            "role": "drafter",
+            "label": "Treo",
+            "label_en": "Park",
+        }
     )
 
 
@@ -234,8 +246,14 @@ def _escalate_unknown(spec: dict[str, Any]) -> None:
 
 def _leave_final(spec: dict[str, Any]) -> None:
     spec["transitions"].append(
-        {"action": "reopen", "from": "in_force", "to": "drafting", "role": "drafter",
-         "label": "Mở lại", "label_en": "Reopen"}
+        {
+            "action": "reopen",
+            "from": "in_force",
+            "to": "drafting",
+            "role": "drafter",
+            "label": "Mở lại",
+            "label_en": "Reopen",
+        }
     )
 
 
@@ -244,28 +262,52 @@ def _unknown_field(spec: dict[str, Any]) -> None:
 
 
 INVALID: list[tuple[str, Mutation, str]] = [
-    ("transition_to_unknown_stage", _unknown_to,
-     r"transitions\[0\] \(open_consultation\)\.to: unknown stage 'nowhere'"),
-    ("transition_from_unknown_stage", _unknown_from,
-     r"transitions\[1\] \(close_consultation\)\.from: unknown stage 'limbo'"),
-    ("unknown_role", _unknown_role,
-     r"transitions\[0\] \(open_consultation\)\.role: unknown role 'mayor'"),
+    (
+        "transition_to_unknown_stage",
+        _unknown_to,
+        r"transitions\[0\] \(open_consultation\)\.to: unknown stage 'nowhere'",
+    ),
+    (
+        "transition_from_unknown_stage",
+        _unknown_from,
+        r"transitions\[1\] \(close_consultation\)\.from: unknown stage 'limbo'",
+    ),
+    (
+        "unknown_role",
+        _unknown_role,
+        r"transitions\[0\] \(open_consultation\)\.role: unknown role 'mayor'",
+    ),
     ("deadline_without_basis", _no_basis, r"stages\.consultation\.deadline\.basis: Field required"),
     ("deadline_with_empty_basis", _empty_basis, r"stages\.consultation\.deadline\.basis: "),
     ("unreachable_stage", _unreachable, r"stages\.limbo: unreachable from 'drafting'"),
     ("non_final_dead_end", _dead_end, r"stages\.limbo: dead end that is not final"),
-    ("duplicate_from_action", _duplicate,
-     r"transitions\[\d+\] \(open_consultation\): action 'open_consultation' defined twice "
-     r"from 'drafting'"),
-    ("automatic_without_minimum_deadline", _automatic_without_minimum,
-     r"transitions\[\d+\] \(submit_synthesis\)\.automatic: stage 'synthesis' has no minimum"),
-    ("automatic_on_maximum_deadline", _automatic_on_maximum,
-     r"transitions\[\d+\] \(submit_appraisal_report\)\.automatic: stage 'appraisal' has no "
-     r"minimum"),
-    ("escalate_to_unknown_role", _escalate_unknown,
-     r"stages\.publication\.deadline\.escalate_to: unknown role 'minister'"),
-    ("transition_out_of_final", _leave_final,
-     r"transitions\[\d+\] \(reopen\)\.from: 'in_force' is final"),
+    (
+        "duplicate_from_action",
+        _duplicate,
+        r"transitions\[\d+\] \(open_consultation\): action 'open_consultation' defined twice "
+        r"from 'drafting'",
+    ),
+    (
+        "automatic_without_minimum_deadline",
+        _automatic_without_minimum,
+        r"transitions\[\d+\] \(submit_synthesis\)\.automatic: stage 'synthesis' has no minimum",
+    ),
+    (
+        "automatic_on_maximum_deadline",
+        _automatic_on_maximum,
+        r"transitions\[\d+\] \(submit_appraisal_report\)\.automatic: stage 'appraisal' has no "
+        r"minimum",
+    ),
+    (
+        "escalate_to_unknown_role",
+        _escalate_unknown,
+        r"stages\.publication\.deadline\.escalate_to: unknown role 'minister'",
+    ),
+    (
+        "transition_out_of_final",
+        _leave_final,
+        r"transitions\[\d+\] \(reopen\)\.from: 'in_force' is final",
+    ),
     ("unknown_transition_field", _unknown_field, r"transitions\.\d+\.colour: Extra inputs"),
 ]
 
@@ -348,7 +390,8 @@ def test_list_sources_expand_to_one_transition_per_source(definition: ProcessDef
         sources = entry["from"] if isinstance(entry["from"], list) else [entry["from"]]
         for source in sources:
             matching = [
-                t for t in definition.transitions
+                t
+                for t in definition.transitions
                 if t.action == entry["action"] and t.source == source
             ]
             assert len(matching) == 1, (entry["action"], source)
@@ -360,7 +403,11 @@ def test_withdraw_from_every_drafting_stage() -> None:
     d = REGISTRY.get("qd_ubnd_tinh", "L2025_A87")
     withdraw = [t for t in d.transitions if t.action == "withdraw"]
     assert [t.source for t in withdraw] == [
-        "drafting", "consultation", "synthesis", "dossier_review", "response",
+        "drafting",
+        "consultation",
+        "synthesis",
+        "dossier_review",
+        "response",
     ]
     assert {(t.dest, t.role, t.label) for t in withdraw} == {
         ("withdrawn", "drafting_head", "Dừng soạn thảo")
@@ -372,14 +419,22 @@ def test_list_source_expansion_in_a_new_file(tmp_path: Path) -> None:
     spec = _spec(raw)
     n_before = len(REGISTRY.get(DOC_TYPE, "L2025_A87").transitions)
     spec["transitions"].append(
-        {"action": "escalate", "from": ["appraisal", "appraisal_signoff", "adoption"],
-         "to": "withdrawn", "role": "ops", "label": "Chuyển", "label_en": "Escalate"}
+        {
+            "action": "escalate",
+            "from": ["appraisal", "appraisal_signoff", "adoption"],
+            "to": "withdrawn",
+            "role": "ops",
+            "label": "Chuyển",
+            "label_en": "Escalate",
+        }
     )
     d = load_regime(_write(tmp_path, "expand.yaml", raw)).definitions[DOC_TYPE]
     assert len(d.transitions) == n_before + 3
     added = [t for t in d.transitions if t.action == "escalate"]
     assert [(t.source, t.dest) for t in added] == [
-        ("appraisal", "withdrawn"), ("appraisal_signoff", "withdrawn"), ("adoption", "withdrawn"),
+        ("appraisal", "withdrawn"),
+        ("appraisal_signoff", "withdrawn"),
+        ("adoption", "withdrawn"),
     ]
 
 
@@ -387,12 +442,21 @@ def test_list_source_repeating_a_stage_is_a_duplicate(tmp_path: Path) -> None:
     raw = _raw()
     spec = _spec(raw)
     spec["transitions"].append(
-        {"action": "escalate", "from": ["appraisal", "appraisal"], "to": "withdrawn",
-         "role": "ops", "label": "Chuyển", "label_en": "Escalate"}
+        {
+            "action": "escalate",
+            "from": ["appraisal", "appraisal"],
+            "to": "withdrawn",
+            "role": "ops",
+            "label": "Chuyển",
+            "label_en": "Escalate",
+        }
     )
     path = _write(tmp_path, "twice.yaml", raw)
     with pytest.raises(DefinitionError) as exc:
         load_regime(path)
-    _assert_names(exc.value, "twice.yaml", r"transitions\[\d+\] \(escalate\): action 'escalate' "
-                                           r"defined twice from 'appraisal'")
-
+    _assert_names(
+        exc.value,
+        "twice.yaml",
+        r"transitions\[\d+\] \(escalate\): action 'escalate' "
+        r"defined twice from 'appraisal'",
+    )

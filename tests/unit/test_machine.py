@@ -36,7 +36,9 @@ PAIRS = [
 
 
 @pytest.mark.parametrize(("definition", "stage", "action"), PAIRS)
-def test_next_stage_matches_the_data(definition: ProcessDefinition, stage: str, action: str) -> None:
+def test_next_stage_matches_the_data(
+    definition: ProcessDefinition, stage: str, action: str
+) -> None:
     machine = MACHINES[definition.key]
     expected = _expected(definition, stage, action)
     if expected is None:
@@ -139,10 +141,20 @@ def test_happy_path_of_the_provincial_decision() -> None:
     d = REGISTRY.get("qd_ubnd_tinh", "L2025_A87")
     path = shortest_path(d, "drafting", "in_force")
     assert [t.action for t in path] == [
-        "open_consultation", "close_consultation", "submit_synthesis", "request_appraisal",
-        "accept_dossier", "submit_appraisal_report", "issue_appraisal_report",
-        "submit_response", "submit_for_adoption", "record_adoption", "sign", "send_to_gazette",
-        "record_publication", "enter_into_force",
+        "open_consultation",
+        "close_consultation",
+        "submit_synthesis",
+        "request_appraisal",
+        "accept_dossier",
+        "submit_appraisal_report",
+        "issue_appraisal_report",
+        "submit_response",
+        "submit_for_adoption",
+        "record_adoption",
+        "sign",
+        "send_to_gazette",
+        "record_publication",
+        "enter_into_force",
     ]
     assert [t.action for t in shortest_path(d, "drafting", "withdrawn")] == ["withdraw"]
     assert shortest_path(d, "signing", "signing") == []

@@ -1,0 +1,158 @@
+"""The `legisflow` command, run as a user runs it, against the test session's server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.conftest import Harness
+from workflows.walkthrough import wait_for_status
+
+LEGISFLOW = str(Path(sys.executable).parent / "legisflow")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli_env(env: WorkflowEnvironment, harness: Harness) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LEGISFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "LEGISFLOW_TASK_QUEUE": harness.settings.task_queue,
+        "LEGISFLOW_DATA_DIR": str(harness.settings.data_dir),
+        "COLUMNS": "200",
+    }
+
+
+async def legisflow(cli_env: dict[str, str], *args: str) -> Run:
+    # Async subprocess: the worker runs on this event loop and must keep serving.
+    proc = await asyncio.create_subprocess_exec(
+        LEGISFLOW,
+        *args,
+        env=cli_env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode is not None
+    return Run(proc.returncode, out.decode(), err.decode())
+
+
+async def test_actors_json(cli_env: dict[str, str]) -> None:
+    run = await legisflow(cli_env, "actors", "--json")
+    assert run.code == 0, run.stderr
+    people = json.loads(run.stdout)
+    khoa = next(p for p in people if p["id"] == "bui.van.khoa")
+    assert khoa == {
+        "id": "bui.van.khoa",
+        "name": "Bùi Văn Khoa",
+        "agency": "ubnd-daklak",
+        "roles": ["signer"],
+    }
+
+
+async def test_start_act_status_and_list(
+    cli_env: dict[str, str], harness: Harness, tmp_path: Path
+) -> None:
+    run = await legisflow(
+        cli_env,
+        "start",
+        "--type",
+        "qd_ubnd_tinh",
+        "--title",
+        "Quy định về chiếu sáng công cộng",
+        "--as",
+        "le.thi.binh",
+    )
+    assert run.code == 0, run.stderr
+    case_id = run.stdout.strip()
+    assert case_id == "so-xd-daklak:quy-dinh-ve-chieu-sang-cong-cong"
+
+    # Refused: exit 2, the validator's reason on stderr.
+    run = await legisflow(cli_env, "act", case_id, "sign", "--as", "bui.van.khoa")
+    assert run.code == 2
+    assert "illegal_action" in run.stderr
+    assert "open_consultation" in run.stderr
+
+    draft = tmp_path / "du-thao-1.md"
+    draft.write_text("# Dự thảo 1\n", encoding="utf-8")
+    run = await legisflow(
+        cli_env,
+        "act",
+        case_id,
+        "open_consultation",
+        "--as",
+        "le.thi.binh",
+        "--file",
+        str(draft),
+        "--note",
+        "Đăng tải trên cổng thông tin",
+    )
+    assert run.code == 0, run.stderr
+    assert "consultation" in run.stdout
+
+    run = await legisflow(cli_env, "status", case_id, "--json")
+    assert run.code == 0, run.stderr
+    st = json.loads(run.stdout)
+    assert {"id", "type", "regime", "stage", "overdue", "allowed", "deadlines"} <= st.keys()
+    assert (st["id"], st["type"], st["regime"], st["stage"], st["overdue"]) == (
+        case_id,
+        "qd_ubnd_tinh",
+        "L2025_A87",
+        "consultation",
+        False,
+    )
+    assert {"action", "to", "role", "actors"} <= st["allowed"][0].keys()
+    assert [a["action"] for a in st["allowed"]] == ["withdraw"]
+    [deadline] = st["deadlines"]
+    assert {"name", "due", "basis", "explanation"} <= deadline.keys()
+    assert deadline["explanation"].startswith("30 calendar days from")
+    assert deadline["confirmed"] is False
+    assert [b["action"] for b in st["blocked"]] == ["close_consultation"]
+    [version] = st["documents"]
+    assert version["document"]["name"] == "du-thao-1.md"
+    assert version["recorded_by"] == "le.thi.binh"
+    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=30)
+    assert harness.store.get_blob(version["document"]["sha256"]) == draft.read_bytes()
+
+    # Visibility is eventually consistent: wait for the list to show the case.
+    for _ in range(100):
+        run = await legisflow(
+            cli_env, "list", "--stage", "consultation", "--agency", "so-xd-daklak"
+        )
+        assert run.code == 0, run.stderr
+        if case_id in run.stdout:
+            break
+        await asyncio.sleep(0.2)
+    assert case_id in run.stdout
+    run = await legisflow(cli_env, "list", "--stage", "appraisal")
+    assert case_id not in run.stdout
+
+
+async def test_unreachable_server_is_one_clear_line(cli_env: dict[str, str]) -> None:
+    run = await legisflow(
+        {**cli_env, "LEGISFLOW_TEMPORAL_ADDRESS": "127.0.0.1:1"}, "status", "any-case"
+    )
+    assert run.code == 1
+    assert "cannot reach Temporal at 127.0.0.1:1" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+async def test_unknown_type_is_refused(cli_env: dict[str, str]) -> None:
+    run = await legisflow(
+        cli_env, "start", "--type", "luat", "--title", "Luật X", "--as", "nguyen.van.an"
+    )
+    assert run.code == 1
+    assert "document type 'luat' has no procedure under L2025_A87" in run.stderr
