@@ -3,6 +3,7 @@ worker with the embedded-default adapters writing into a temporary directory."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,9 @@ from models.registry import Registry, load_registry
 from worker import Settings, build_worker
 from workflows import search_attributes as sa
 from workflows.devserver import find_binary
+
+# transitions logs every trigger at INFO, which a workflow repeats on every replay.
+logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")

@@ -106,7 +106,7 @@ def test_duplicate_person_ids_are_rejected(tmp_path: Path) -> None:
     raw = _raw()
     raw["people"].append(dict(raw["people"][0], name="Người khác"))
     path = _write(tmp_path, raw)
-    with pytest.raises(ValueError, match="duplicate person ids: nguyen.van.an") as exc:
+    with pytest.raises(ValueError, match=r"duplicate person ids: nguyen\.van\.an") as exc:
         load_directory(path)
     assert "people.yaml" in str(exc.value)
 
@@ -114,7 +114,7 @@ def test_duplicate_person_ids_are_rejected(tmp_path: Path) -> None:
 def test_duplicate_agency_ids_are_rejected(tmp_path: Path) -> None:
     raw = _raw()
     raw["agencies"].append(dict(raw["agencies"][0]))
-    with pytest.raises(ValueError, match="duplicate agency ids: so-xd-daklak"):
+    with pytest.raises(ValueError, match=r"duplicate agency ids: so-xd-daklak"):
         load_directory(_write(tmp_path, raw))
 
 

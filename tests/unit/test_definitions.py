@@ -82,7 +82,8 @@ def test_there_is_at_least_one_shipped_definition() -> None:
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=_ids)
 def test_every_shipped_definition_is_complete(definition: ProcessDefinition) -> None:
     assert definition.initial in definition.stages
-    assert definition.final and set(definition.final) <= set(definition.stages)
+    assert definition.final
+    assert set(definition.final) <= set(definition.stages)
     assert definition.starter_role in definition.roles
     assert definition.transitions
     # The registry hands out the very definition it iterates.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from itertools import pairwise
 
 import pytest
 
@@ -124,7 +125,7 @@ def test_shortest_path_to_the_first_final_stage(definition: ProcessDefinition) -
     assert path, "the initial stage is not final, so the path cannot be empty"
     assert path[0].source == definition.initial
     assert path[-1].dest == target
-    for before, after in zip(path, path[1:], strict=False):
+    for before, after in pairwise(path):
         assert before.dest == after.source
     for t in path:
         assert t in definition.transitions
