@@ -13,9 +13,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from models.definition import Body, ProcessDefinition
+from models.definition import Body, Jurisdiction, ProcessDefinition
 
 DIRECTORY_FILE = Path(__file__).parent / "actors.yaml"
+NATIONAL = "national"
 
 
 class Agency(BaseModel):
@@ -24,10 +25,11 @@ class Agency(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
     name: str
-    #: "drafting" agencies (Sở, Bộ) and the bodies named in ``models.definition.Body``.
+    #: What the agency is (drafting, justice, issuing, council, gazette…): for people to read.
     kind: str
-    #: Province served; None for an agency that serves every province (e.g. operations).
-    province: str | None = None
+    #: Where it has authority: a province ("dak_lak"), a commune ("dak_lak/hoa-phu"), a
+    #: ministry ("bo-xay-dung") or "national"; None serves every jurisdiction (operations).
+    jurisdiction: str | None = None
 
 
 class Person(BaseModel):
@@ -92,8 +94,9 @@ class Directory(BaseModel):
     ) -> dict[str, list[ActorRef]]:
         """Who holds each role of ``definition`` in a case drafted by ``drafting_agency``.
 
-        Drafting roles come from the drafting agency itself; every other body is the agency
-        of that kind in the same province (or one serving all provinces).
+        Drafting roles come from the drafting agency itself; any other role from the people
+        holding it in the drafting agency's jurisdiction, or nationally where the definition
+        says so (Bộ Tư pháp appraises every decree), or in an agency serving everywhere.
         """
         home = self.agency(drafting_agency)
         out: dict[str, list[ActorRef]] = {}
@@ -101,11 +104,10 @@ class Directory(BaseModel):
             if role.body is Body.DRAFTING:
                 agencies = {home.id}
             else:
-                agencies = {
-                    a.id
-                    for a in self.agencies
-                    if a.kind == role.body.value and a.province in (home.province, None)
-                }
+                where = (
+                    NATIONAL if role.jurisdiction is Jurisdiction.NATIONAL else home.jurisdiction
+                )
+                agencies = {a.id for a in self.agencies if a.jurisdiction in (where, None)}
             out[role_id] = [
                 ActorRef(id=p.id, name=p.name, agency=p.agency, email=p.email)
                 for p in self.people

@@ -23,6 +23,15 @@ class CalendarSettings(BaseModel):
     extra_working_days: tuple[date, ...] = ()
 
 
+class SimplifiedDecision(BaseModel):
+    """The decision to use the simplified procedure (quyết định áp dụng trình tự rút gọn):
+    who decided it, and why. It becomes part of the audit trail."""
+
+    model_config = ConfigDict(frozen=True)
+    decided_by: str
+    reason: str = Field(min_length=5, max_length=2000)
+
+
 class CaseInput(BaseModel):
     """Everything a case needs, resolved before it starts, so the history records it."""
 
@@ -35,6 +44,7 @@ class CaseInput(BaseModel):
     assignments: dict[str, list[ActorRef]]
     legal_day_seconds: float = Field(default=86400.0, gt=0)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    simplified: SimplifiedDecision | None = None
 
 
 class ActionRequest(BaseModel):
@@ -125,13 +135,16 @@ class CaseStatus(BaseModel):
     stage_label_en: str
     final: bool
     overdue: bool
+    simplified: bool = False
     allowed: list[AllowedAction]
     blocked: list[BlockedAction]
     deadlines: list[DeadlineView]
     documents: list[DocumentVersion]
     audit_entries: int
     started_at: datetime
+    #: Today on the case's legal clock (computed by the client at query time).
     legal_today: date
+    legal_day_seconds: float = 86400.0
     #: Document versions and notifications queued or in flight (0 when all are done).
     pending_effects: int = 0
 

@@ -42,7 +42,28 @@ class Body(str, Enum):
     ISSUING = "issuing"  # cơ quan ban hành (UBND, HĐND, Chính phủ, Bộ)
     COUNCIL = "council"  # Hội đồng nhân dân and its committees
     GAZETTE = "gazette"  # Công báo
+    CONSULTED = "consulted"  # cơ quan được lấy ý kiến
+    FRONT = "front"  # Mặt trận Tổ quốc
     OPERATIONS = "operations"  # vận hành hệ thống
+
+
+class Procedure(str, Enum):
+    """Which procedure a transition belongs to: the normal one, the simplified one
+    (trình tự, thủ tục rút gọn, Luật 64/2025 Điều 50), or both."""
+
+    ANY = "any"
+    NORMAL = "normal"
+    SIMPLIFIED = "simplified"
+
+    def applies(self, simplified: bool) -> bool:
+        return self is Procedure.ANY or (self is Procedure.SIMPLIFIED) == simplified
+
+
+class Jurisdiction(str, Enum):
+    """Where a role's holders are found, relative to the drafting agency."""
+
+    SAME = "same"  # the drafting agency's province, commune or ministry
+    NATIONAL = "national"  # a central body (Bộ Tư pháp, Chính phủ, Công báo)
 
 
 class Role(_Frozen):
@@ -50,15 +71,18 @@ class Role(_Frozen):
 
     label: str
     body: Body
+    jurisdiction: Jurisdiction = Jurisdiction.SAME
 
 
 class Deadline(_Frozen):
     """A time limit (thời hạn) with its legal basis (căn cứ pháp lý)."""
 
     days: int = Field(ge=0, le=3650)
+    #: The length under the simplified procedure, where the law shortens it.
+    simplified_days: int | None = Field(default=None, ge=0, le=3650)
     unit: DayUnit
     kind: DeadlineKind
-    basis: str = Field(min_length=3)
+    basis: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
     confirmed: bool
     #: Stage whose latest entry starts the count; default: entry into this stage.
     anchor: Identifier | None = None
@@ -76,6 +100,8 @@ class Stage(_Frozen):
     label: str  # Vietnamese
     label_en: str
     deadline: Deadline | None = None
+    #: Bodies asked for a written opinion while the case is in this stage.
+    consults: tuple[ConsultedBody, ...] = ()
 
 
 class Transition(_Frozen):
@@ -98,6 +124,27 @@ class Transition(_Frozen):
     requires_document: bool = False
     #: Named guards that must hold; see ``models.rules.GUARDS``.
     guards: tuple[Identifier, ...] = ()
+    #: Normal procedure only, simplified only, or both.
+    procedure: Procedure = Procedure.ANY
+
+
+class ConsultedBody(_Frozen):
+    """A body whose written opinion is requested in a stage (cơ quan được lấy ý kiến)."""
+
+    role: Identifier
+    label: str
+    #: The stage cannot be left until it replied or its reply deadline passed.
+    mandatory: bool = False
+    reply: Deadline
+
+
+class SimplifiedRule(_Frozen):
+    """Who may decide to use the simplified procedure for this type, on which basis."""
+
+    decided_by: Identifier
+    basis: str = Field(min_length=3)
+    confirmed: bool
+    note: str | None = None
 
 
 class ProcessDefinition(_Frozen):
@@ -119,6 +166,10 @@ class ProcessDefinition(_Frozen):
     final: tuple[Identifier, ...]
     stages: dict[Identifier, Stage]
     transitions: tuple[Transition, ...]
+    #: None: this type has no simplified procedure.
+    simplified: SimplifiedRule | None = None
+    #: The role allowed to repair and migrate cases (an authorised operator).
+    operator_role: Identifier = "ops"
 
     @model_validator(mode="after")
     def _check_graph(self) -> ProcessDefinition:
@@ -128,14 +179,19 @@ class ProcessDefinition(_Frozen):
         return self
 
     # Lookups used by the machine, the rules and the CLI.
-    def transition(self, source: str, action: str) -> Transition | None:
-        for t in self.transitions:
-            if t.source == source and t.action == action:
+    def transition(self, source: str, action: str, simplified: bool = False) -> Transition | None:
+        for t in self.transitions_from(source, simplified):
+            if t.action == action:
                 return t
         return None
 
-    def transitions_from(self, source: str) -> list[Transition]:
-        return [t for t in self.transitions if t.source == source]
+    def transitions_from(self, source: str, simplified: bool | None = None) -> list[Transition]:
+        """Transitions leaving ``source``; for one procedure, or for both when None."""
+        return [
+            t
+            for t in self.transitions
+            if t.source == source and (simplified is None or t.procedure.applies(simplified))
+        ]
 
     @property
     def actions(self) -> list[str]:
@@ -144,6 +200,11 @@ class ProcessDefinition(_Frozen):
     @property
     def key(self) -> str:
         return f"{self.doc_type}@{self.regime}"
+
+
+# Names the state machine defines on its model (``state``, ``trigger``, ``is_<stage>``…).
+_RESERVED_ACTIONS = frozenset({"state", "trigger"})
+_RESERVED_PREFIXES = ("is_", "may_", "to_", "when_")
 
 
 def _graph_problems(d: ProcessDefinition) -> list[str]:
@@ -155,7 +216,7 @@ def _graph_problems(d: ProcessDefinition) -> list[str]:
     for f in d.final:
         if f not in d.stages:
             problems.append(f"final: unknown stage {f!r}")
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, bool]] = set()
     for i, t in enumerate(d.transitions):
         where = f"transitions[{i}] ({t.action})"
         for end, name in (("from", t.source), ("to", t.dest)):
@@ -165,9 +226,15 @@ def _graph_problems(d: ProcessDefinition) -> list[str]:
             problems.append(f"{where}.role: unknown role {t.role!r}")
         if t.source in d.final:
             problems.append(f"{where}.from: {t.source!r} is final and cannot be left")
-        if (t.source, t.action) in seen:
-            problems.append(f"{where}: action {t.action!r} defined twice from {t.source!r}")
-        seen.add((t.source, t.action))
+        for simplified in (False, True):
+            if not t.procedure.applies(simplified):
+                continue
+            if (t.source, t.action, simplified) in seen:
+                problems.append(f"{where}: action {t.action!r} defined twice from {t.source!r}")
+                break
+            seen.add((t.source, t.action, simplified))
+        if t.procedure is Procedure.SIMPLIFIED and d.simplified is None:
+            problems.append(f"{where}.procedure: the type declares no simplified procedure")
         stage = d.stages.get(t.source)
         if t.automatic and (
             stage is None or stage.deadline is None or stage.deadline.kind != DeadlineKind.MINIMUM
@@ -175,6 +242,10 @@ def _graph_problems(d: ProcessDefinition) -> list[str]:
             problems.append(f"{where}.automatic: stage {t.source!r} has no minimum deadline")
         if t.automatic and t.role != SYSTEM_ACTOR:
             problems.append(f"{where}.role: automatic transitions belong to {SYSTEM_ACTOR!r}")
+        if t.role == SYSTEM_ACTOR and not t.automatic:
+            problems.append(f"{where}.automatic: role {SYSTEM_ACTOR!r} needs automatic: true")
+        if t.action in _RESERVED_ACTIONS or t.action.startswith(_RESERVED_PREFIXES):
+            problems.append(f"{where}.action: {t.action!r} is reserved by the state machine")
     for name, stage in d.stages.items():
         dl = stage.deadline
         if dl is None:
@@ -186,6 +257,13 @@ def _graph_problems(d: ProcessDefinition) -> list[str]:
             problems.append(f"stages.{name}.deadline.anchor: unknown stage {dl.anchor!r}")
         if dl.remind_before_days > dl.days:
             problems.append(f"stages.{name}.deadline.remind_before_days: longer than the deadline")
+        for j, c in enumerate(stage.consults):
+            if c.role not in d.roles:
+                problems.append(f"stages.{name}.consults[{j}].role: unknown role {c.role!r}")
+    if d.simplified is not None and d.simplified.decided_by not in d.roles:
+        problems.append(f"simplified.decided_by: unknown role {d.simplified.decided_by!r}")
+    if d.operator_role not in d.roles:
+        problems.append(f"operator_role: unknown role {d.operator_role!r}")
     if problems or d.initial not in d.stages:
         return problems
     reachable = _reachable(d)

@@ -77,8 +77,10 @@ def compute_deadline(
     entered: dict[str, datetime],
     clock: LegalClock,
     calendar: LegalCalendar,
+    simplified: bool = False,
 ) -> StageDeadline | None:
-    """The deadline of ``stage`` given the latest entry time of each stage so far.
+    """The deadline of ``stage`` given the latest entry time of each stage so far, under
+    the normal or the simplified procedure (which may shorten it).
 
     Returns None when the stage has no deadline or its anchor stage was never entered.
     """
@@ -90,11 +92,12 @@ def compute_deadline(
         return None
     anchored_at = entered[anchor_stage]
     legal_start = clock.to_legal(anchored_at)
-    counted = calendar.add(legal_start.astimezone(VIETNAM_TZ).date(), rule.days, rule.unit)
+    days = rule.simplified_days if simplified and rule.simplified_days is not None else rule.days
+    counted = calendar.add(legal_start.astimezone(VIETNAM_TZ).date(), days, rule.unit)
     # Same time of day on the due date: N legal days (weekends and holidays included).
     due_legal = legal_start + timedelta(days=(counted.due - counted.start).days)
     due = clock.to_real(due_legal)
     remind_at = None
-    if rule.kind is DeadlineKind.MAXIMUM and rule.remind_before_days > 0:
+    if rule.kind is DeadlineKind.MAXIMUM and 0 < rule.remind_before_days < days:
         remind_at = clock.to_real(due_legal - timedelta(days=rule.remind_before_days))
     return StageDeadline(stage, rule, anchored_at, due, due_legal, remind_at, counted)

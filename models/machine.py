@@ -11,7 +11,7 @@ from collections import deque
 
 from transitions import Machine, MachineError
 
-from models.definition import ProcessDefinition, Transition
+from models.definition import Procedure, ProcessDefinition, Transition
 
 
 class IllegalTransition(Exception):
@@ -23,6 +23,20 @@ class _Token:
     would shadow triggers of the same name (transitions then skips them silently)."""
 
     state: str
+    simplified: bool = False
+
+    def when_normal(self) -> bool:
+        return not self.simplified
+
+    def when_simplified(self) -> bool:
+        return self.simplified
+
+
+_CONDITIONS = {
+    Procedure.ANY: [],
+    Procedure.NORMAL: ["when_normal"],
+    Procedure.SIMPLIFIED: ["when_simplified"],
+}
 
 
 class ProcessMachine:
@@ -36,7 +50,12 @@ class ProcessMachine:
             states=list(definition.stages),
             initial=definition.initial,
             transitions=[
-                {"trigger": t.action, "source": t.source, "dest": t.dest}
+                {
+                    "trigger": t.action,
+                    "source": t.source,
+                    "dest": t.dest,
+                    "conditions": _CONDITIONS[t.procedure],
+                }
                 for t in definition.transitions
             ],
             auto_transitions=False,
@@ -44,29 +63,40 @@ class ProcessMachine:
             send_event=False,
         )
 
-    def next_stage(self, stage: str, action: str) -> str:
-        """The stage ``action`` leads to from ``stage``; raises IllegalTransition."""
+    def next_stage(self, stage: str, action: str, simplified: bool = False) -> str:
+        """The stage ``action`` leads to from ``stage`` under the normal or the simplified
+        procedure; raises IllegalTransition."""
         if stage not in self.definition.stages:
             raise IllegalTransition(f"unknown stage {stage!r}")
         if action not in self._machine.events:
             raise IllegalTransition(f"unknown action {action!r}")
         self._machine.set_state(stage, model=self._token)
+        self._token.simplified = simplified
         try:
-            self._token.trigger(action)  # type: ignore[attr-defined]
+            moved = self._token.trigger(action)  # type: ignore[attr-defined]
         except MachineError as exc:
             raise IllegalTransition(f"{action!r} is not allowed from {stage!r}") from exc
+        if not moved:  # defined here, but only for the other procedure
+            procedure = "simplified" if simplified else "normal"
+            raise IllegalTransition(f"{action!r} is not allowed from {stage!r} ({procedure})")
         return self._token.state
 
-    def actions_from(self, stage: str) -> list[str]:
-        """Actions defined from ``stage``, in definition order."""
+    def actions_from(self, stage: str, simplified: bool = False) -> list[str]:
+        """Actions defined from ``stage`` for one procedure, in definition order."""
         triggers = set(self._machine.get_triggers(stage))
-        return [t.action for t in self.definition.transitions_from(stage) if t.action in triggers]
+        return [
+            t.action
+            for t in self.definition.transitions_from(stage, simplified)
+            if t.action in triggers
+        ]
 
     def is_final(self, stage: str) -> bool:
         return stage in self.definition.final
 
 
-def shortest_path(definition: ProcessDefinition, source: str, target: str) -> list[Transition]:
+def shortest_path(
+    definition: ProcessDefinition, source: str, target: str, simplified: bool = False
+) -> list[Transition]:
     """The fewest transitions from ``source`` to ``target`` (the "happy path" a demo and the
     lifecycle tests walk). Raises IllegalTransition when ``target`` cannot be reached."""
     previous: dict[str, Transition] = {}
@@ -81,7 +111,7 @@ def shortest_path(definition: ProcessDefinition, source: str, target: str) -> li
                 path.append(t)
                 stage = t.source
             return path[::-1]
-        for t in definition.transitions_from(stage):
+        for t in definition.transitions_from(stage, simplified):
             if t.dest not in seen:
                 seen.add(t.dest)
                 previous[t.dest] = t

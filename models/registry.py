@@ -6,6 +6,7 @@ One YAML file per legal regime. Every error names the file and the offending fie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,17 +64,37 @@ class Registry:
             )
 
 
-def _expand_sources(raw_transitions: Any) -> Any:
-    """Let a transition list several ``from`` stages (e.g. withdrawal from any drafting stage)."""
+def _expand_sources(raw_transitions: Any) -> tuple[Any, list[int]]:
+    """Let a transition list several ``from`` stages (e.g. withdrawal from any drafting
+    stage). Returns the expanded list and, for each entry, its index in the file."""
     if not isinstance(raw_transitions, list):
-        return raw_transitions
+        return raw_transitions, []
     out: list[Any] = []
-    for t in raw_transitions:
-        if isinstance(t, dict) and isinstance(t.get("from"), list):
-            out.extend({**t, "from": src} for src in t["from"])
+    origin: list[int] = []
+    for i, t in enumerate(raw_transitions):
+        sources = t.get("from") if isinstance(t, dict) else None
+        if isinstance(sources, list):
+            if not sources:
+                sources = [None]  # an empty list is an error, reported as a missing stage
+            out.extend({**t, "from": src} for src in sources)
+            origin.extend([i] * len(sources))
         else:
             out.append(t)
-    return out
+            origin.append(i)
+    return out, origin
+
+
+def _file_indices(message: str, origin: list[int]) -> str:
+    """Rewrite ``transitions[N]`` from expanded positions to positions in the file."""
+    return re.sub(
+        r"transitions(\[|\.)(\d+)",
+        lambda m: (
+            f"transitions{m.group(1)}{origin[int(m.group(2))]}"
+            if int(m.group(2)) < len(origin)
+            else m.group(0)
+        ),
+        message,
+    )
 
 
 def _format(err: ValidationError, prefix: str) -> str:
@@ -106,9 +127,10 @@ def load_regime(path: Path) -> Regime:
     for doc_type, spec in types.items():
         if not isinstance(spec, dict):
             raise DefinitionError(f"{path.name}: types.{doc_type}: expected a mapping")
+        transitions, origin = _expand_sources(spec.get("transitions"))
         data = {
             **spec,
-            "transitions": _expand_sources(spec.get("transitions")),
+            "transitions": transitions,
             "regime": raw["regime"],
             "regime_basis": raw["basis"],
             "doc_type": doc_type,
@@ -116,7 +138,8 @@ def load_regime(path: Path) -> Regime:
         try:
             definitions[doc_type] = ProcessDefinition.model_validate(data)
         except ValidationError as exc:
-            raise DefinitionError(f"{path.name}: {_format(exc, f'types.{doc_type}')}") from exc
+            message = _file_indices(_format(exc, f"types.{doc_type}"), origin)
+            raise DefinitionError(f"{path.name}: {message}") from exc
     return Regime(
         key=str(raw["regime"]),
         basis=str(raw["basis"]),

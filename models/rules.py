@@ -38,6 +38,8 @@ class RuleContext:
     assignments: Mapping[str, list[ActorRef]]
     deadline: StageDeadline | None
     now: datetime
+    #: The case runs under the simplified procedure (rút gọn).
+    simplified: bool = False
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -54,8 +56,8 @@ def _minimum_period_elapsed(ctx: RuleContext) -> str | None:
         return None
     due = dl.due_legal.astimezone(VIETNAM_TZ)
     return (
-        f"chưa hết thời hạn tối thiểu {dl.rule.days} ngày, sớm nhất {due:%d/%m/%Y} "
-        f"/ the minimum period of {dl.rule.days} {dl.rule.unit.value} days has not elapsed; "
+        f"chưa hết thời hạn tối thiểu {dl.counted.days} ngày, sớm nhất {due:%d/%m/%Y} "
+        f"/ the minimum period of {dl.counted.days} {dl.rule.unit.value} days has not elapsed; "
         f"earliest {due:%Y-%m-%d} ({dl.explanation()}; basis: {dl.rule.basis})"
     )
 
@@ -101,16 +103,26 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
             f"({ctx.stage}); no action is possible",
         )
     try:
-        ctx.machine.next_stage(ctx.stage, req.action)
+        ctx.machine.next_stage(ctx.stage, req.action, ctx.simplified)
     except IllegalTransition:
-        allowed = ", ".join(t.action for t in d.transitions_from(ctx.stage) if not t.automatic)
+        other = d.transition(ctx.stage, req.action, not ctx.simplified)
+        if other is not None and not ctx.simplified:
+            raise ActionRefused(
+                "simplified_only",
+                f"thao tác '{other.label}' chỉ áp dụng theo trình tự, thủ tục rút gọn / "
+                f"{req.action!r} is a shortcut of the simplified procedure; this case follows "
+                "the normal procedure",
+            ) from None
+        allowed = ", ".join(
+            t.action for t in d.transitions_from(ctx.stage, ctx.simplified) if not t.automatic
+        )
         raise ActionRefused(
             "illegal_action",
             f"thao tác '{req.action}' không được phép ở bước '{d.stages[ctx.stage].label}' / "
             f"action {req.action!r} is not allowed in stage {ctx.stage!r}; "
             f"allowed here: {allowed or 'none (the case advances by itself)'}",
         ) from None
-    t = d.transition(ctx.stage, req.action)
+    t = d.transition(ctx.stage, req.action, ctx.simplified)
     assert t is not None  # the machine and the definition agree by construction
     if t.automatic and not system:
         raise ActionRefused(
@@ -155,7 +167,7 @@ def _check_actor(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:
 def allowed_actions(ctx: RuleContext, actor: str | None = None) -> list[AllowedAction]:
     """What can be done now and by whom; with ``actor``, only what that person can do."""
     out = []
-    for t in ctx.definition.transitions_from(ctx.stage):
+    for t in ctx.definition.transitions_from(ctx.stage, ctx.simplified):
         if t.automatic or failed_guards(ctx, t):
             continue
         people = eligible_actors(ctx, t)
@@ -180,6 +192,6 @@ def blocked_actions(ctx: RuleContext) -> list[BlockedAction]:
     """Actions defined here whose guards do not hold yet, with the reason."""
     return [
         BlockedAction(action=t.action, to=t.dest, reason="; ".join(reasons))
-        for t in ctx.definition.transitions_from(ctx.stage)
+        for t in ctx.definition.transitions_from(ctx.stage, ctx.simplified)
         if (reasons := failed_guards(ctx, t))
     ]

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from temporalio.client import (
@@ -34,6 +34,7 @@ from models.case import (
     CaseStatus,
 )
 from models.definition import ProcessDefinition
+from models.legal_time import LegalClock
 from workflows import search_attributes as sa
 from workflows.legislative_process import LegislativeProcess
 
@@ -149,9 +150,12 @@ async def act(client: Client, case_id: str, request: ActionRequest) -> ActionRes
         raise
 
 
-async def status(client: Client, case_id: str) -> CaseStatus:
+async def status(client: Client, case_id: str, now: datetime | None = None) -> CaseStatus:
     handle = client.get_workflow_handle(case_id)
-    return await handle.query(LegislativeProcess.status)
+    st = await handle.query(LegislativeProcess.status)
+    # A query sees the time of the case's last event; "today" is the caller's now.
+    clock = LegalClock(origin=st.started_at, legal_day_seconds=st.legal_day_seconds)
+    return st.model_copy(update={"legal_today": clock.legal_date(now or datetime.now(UTC))})
 
 
 def upload(store: DocumentStore, path: Path) -> DocumentRef:

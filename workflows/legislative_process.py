@@ -81,6 +81,7 @@ class LegislativeProcess:
         self._notice_seq = 0
         self._deadline: StageDeadline | None = None
         self._failed_effects: list[str] = []
+        self._simplified = inp.simplified is not None
 
     # ---- main loop -------------------------------------------------------------------------
 
@@ -89,6 +90,16 @@ class LegislativeProcess:
         self._append_audit(
             inp.started_by, self._def.starter_role, "start", None, self._stage, note=inp.title
         )
+        if inp.simplified is not None and self._def.simplified is not None:
+            rule = self._def.simplified
+            self._append_audit(
+                inp.simplified.decided_by,
+                rule.decided_by,
+                "simplified_procedure",
+                None,
+                self._stage,
+                note=f"{inp.simplified.reason} — {rule.basis}",
+            )
         self._enter_stage()
         while True:
             await self._drain_effects()
@@ -131,7 +142,12 @@ class LegislativeProcess:
             return None
         if dl.kind is DeadlineKind.MAXIMUM:
             if dl.remind_at is not None and "reminder" not in self._timer_done:
-                return ("reminder", dl.remind_at)
+                # A stage entered after its due time gets the overdue notice, not a
+                # "due soon" reminder.
+                if dl.due <= workflow.now() and workflow.patched("skip-stale-reminder"):
+                    self._timer_done.add("reminder")
+                else:
+                    return ("reminder", dl.remind_at)
             if "overdue" not in self._timer_done:
                 return ("overdue", dl.due)
             return None
@@ -172,7 +188,9 @@ class LegislativeProcess:
                 )
             self._set_details()
         elif name == "period_elapsed":
-            auto = [t for t in self._def.transitions_from(self._stage) if t.automatic]
+            auto = [
+                t for t in self._def.transitions_from(self._stage, self._simplified) if t.automatic
+            ]
             if auto:
                 self._apply(
                     auto[0], ActionRequest(action=auto[0].action, actor=SYSTEM_ACTOR), system=True
@@ -269,7 +287,7 @@ class LegislativeProcess:
             document=req.document.sha256 if req.document else None,
             on_behalf_of=req.on_behalf_of,
         )
-        self._stage = self._machine.next_stage(source, t.action)
+        self._stage = self._machine.next_stage(source, t.action, self._simplified)
         self._entered[self._stage] = workflow.now()
         self._entered_by = req.actor
         workflow.metric_meter().create_counter(
@@ -290,9 +308,7 @@ class LegislativeProcess:
         self._stage_seq += 1
         self._overdue = False
         self._timer_done = set()
-        self._deadline = compute_deadline(
-            self._def, self._stage, self._entered, self._clock, self._calendar
-        )
+        self._deadline = self._compute_deadline(self._stage)
         due = (
             self._deadline.due
             if self._deadline and self._deadline.kind is DeadlineKind.MAXIMUM
@@ -347,6 +363,8 @@ class LegislativeProcess:
             stage_label=stage.label,
             stage_label_en=stage.label_en,
             final=self._machine.is_final(self._stage),
+            simplified=self._simplified,
+            legal_day_seconds=self._clock.legal_day_seconds,
             overdue=self._overdue,
             allowed=allowed_actions(ctx),
             blocked=blocked_actions(ctx),
@@ -374,6 +392,11 @@ class LegislativeProcess:
 
     # ---- helpers ---------------------------------------------------------------------------
 
+    def _compute_deadline(self, stage: str) -> StageDeadline | None:
+        return compute_deadline(
+            self._def, stage, self._entered, self._clock, self._calendar, self._simplified
+        )
+
     def _rule_context(self) -> RuleContext:
         return RuleContext(
             machine=self._machine,
@@ -382,6 +405,7 @@ class LegislativeProcess:
             assignments=self._inp.assignments,
             deadline=self._deadline,
             now=workflow.now(),
+            simplified=self._simplified,
         )
 
     def _deadline_views(self) -> list[DeadlineView]:
@@ -393,11 +417,7 @@ class LegislativeProcess:
                 self._machine.is_final(self._stage) or name in self._entered
             ):
                 continue
-            dl = (
-                self._deadline
-                if name == self._stage
-                else compute_deadline(self._def, name, self._entered, self._clock, self._calendar)
-            )
+            dl = self._deadline if name == self._stage else self._compute_deadline(name)
             if dl is None:
                 continue
             stage = self._def.stages[name]

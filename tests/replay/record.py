@@ -58,9 +58,14 @@ async def record(only: set[str] | None = None) -> list[Path]:
                         p.id for p in directory.people if definition.starter_role in p.roles
                     )
                     handle = await start_case(
-                        env.client, directory,
-                        StartRequest(definition=definition, title=f"Replay {definition.key}",
-                                     starter=starter, legal_day_seconds=LEGAL_DAY_SECONDS),
+                        env.client,
+                        directory,
+                        StartRequest(
+                            definition=definition,
+                            title=f"Replay {definition.key}",
+                            starter=starter,
+                            legal_day_seconds=LEGAL_DAY_SECONDS,
+                        ),
                         task_queue=settings.task_queue,
                     )
                     await walk(env.client, handle.id, definition, store, timeout=60)

@@ -41,7 +41,7 @@ def test_directory_loads() -> None:
     assert cuong.name == "Trần Văn Cường"
     assert set(cuong.roles) == {"drafter", "drafting_head"}
     assert DIRECTORY.agency("stp-daklak").kind == "justice"
-    assert DIRECTORY.agency("legisflow-ops").province is None
+    assert DIRECTORY.agency("legisflow-ops").jurisdiction is None
 
 
 def test_assign_roles_for_a_daklak_department() -> None:

@@ -199,6 +199,10 @@ def _empty_basis(spec: dict[str, Any]) -> None:
     spec["stages"]["consultation"]["deadline"]["basis"] = ""
 
 
+def _blank_basis(spec: dict[str, Any]) -> None:
+    spec["stages"]["consultation"]["deadline"]["basis"] = "   "
+
+
 def _unreachable(spec: dict[str, Any]) -> None:
     spec["stages"]["limbo"] = {"label": "Treo", "label_en": "Limbo"}
     spec["transitions"].append(
@@ -280,6 +284,11 @@ INVALID: list[tuple[str, Mutation, str]] = [
     ),
     ("deadline_without_basis", _no_basis, r"stages\.consultation\.deadline\.basis: Field required"),
     ("deadline_with_empty_basis", _empty_basis, r"stages\.consultation\.deadline\.basis: "),
+    (
+        "deadline_with_blank_basis",
+        _blank_basis,
+        r"stages\.consultation\.deadline\.basis: String should have at least 3",
+    ),
     ("unreachable_stage", _unreachable, r"stages\.limbo: unreachable from 'drafting'"),
     ("non_final_dead_end", _dead_end, r"stages\.limbo: dead end that is not final"),
     (

