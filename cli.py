@@ -7,10 +7,10 @@ commands work against the local dev server and a production cluster.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Awaitable
@@ -29,7 +29,14 @@ from models.actors import Directory, load_directory
 from models.case import ActionRequest, CaseStatus
 from models.definition import Transition
 from models.registry import DEFAULT_REGIME, load_registry
-from worker import Settings, build_worker, configure_logging, connect
+from worker import (
+    Settings,
+    build_worker,
+    configure_logging,
+    connect,
+    run_worker,
+    serve_until_signalled,
+)
 from workflows import client as cases
 from workflows import devserver
 from workflows.walkthrough import walk
@@ -40,7 +47,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console(soft_wrap=True)
+# Off a terminal (pipes, CI logs) tables get room instead of the 80-column default.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
@@ -262,12 +270,7 @@ def worker_cmd() -> None:
     s = _settings()
     configure_logging(s)
 
-    async def go() -> None:
-        client = await connect(s)
-        with ThreadPoolExecutor(max_workers=16) as ex:
-            await build_worker(client, s, ex).run()
-
-    _run(go())
+    _run(run_worker(s))
 
 
 @app.command()
@@ -293,14 +296,20 @@ def dev() -> None:
         client = await _connect_when_ready(s, proc)
         with ThreadPoolExecutor(max_workers=16) as ex:
             out.print("Worker running. Ctrl-C to stop.")
-            await build_worker(client, s, ex).run()
+            await serve_until_signalled(build_worker(client, s, ex))
 
     try:
         _run(go())
-    except KeyboardInterrupt:
-        pass
     finally:
         devserver.stop(proc)
+        out.print("Stopped the worker and the dev server.")
+
+
+def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM (also when started in the background)."""
+    signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    signal.sigwait(signals)
 
 
 async def _connect_when_ready(s: Settings, proc: Any = None, timeout: float = 60.0) -> Client:
@@ -352,8 +361,7 @@ def demo(
                 "The server keeps running so you can look around; Ctrl-C to stop. "
                 "(`legisflow dev` reopens the same data later.)"
             )
-            with contextlib.suppress(KeyboardInterrupt):
-                proc.wait()
+            _wait_for_signal()
         elif proc is not None:
             out.print("Server stopped; `legisflow dev` reopens the same data with the UI.")
     finally:

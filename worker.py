@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import structlog
+import temporalio.activity
+import temporalio.workflow
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -93,6 +96,9 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     # transitions logs every trigger at INFO, which a workflow repeats on every replay.
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    # Workflow and activity ids travel as structured fields, not pasted into the message.
+    temporalio.workflow.logger.workflow_info_on_message = False
+    temporalio.activity.logger.activity_info_on_message = False
 
 
 async def connect(settings: Settings) -> Client:
@@ -118,6 +124,16 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     )
 
 
+async def serve_until_signalled(worker: Worker) -> None:
+    """Run ``worker`` until SIGINT or SIGTERM, then shut it down gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with worker:
+        await stop.wait()
+
+
 async def run_worker(settings: Settings) -> None:
     log = structlog.get_logger("legisflow.worker")
     client = await connect(settings)
@@ -129,7 +145,8 @@ async def run_worker(settings: Settings) -> None:
             namespace=settings.namespace,
             task_queue=settings.task_queue,
         )
-        await worker.run()
+        await serve_until_signalled(worker)
+        log.info("worker stopped")
 
 
 def main() -> None:
