@@ -26,8 +26,10 @@ from temporalio.service import RPCError
 
 from activities.filesystem_store import FilesystemDocumentStore
 from models.actors import Directory, load_directory
-from models.case import ActionRequest, CaseStatus
-from models.definition import Transition
+from models.case import ActionRequest, CaseStatus, ReplyRequest, SimplifiedDecision
+from models.definition import ProcessDefinition, Transition
+from models.diagram import mermaid
+from models.machine import shortest_path
 from models.registry import DEFAULT_REGIME, load_registry
 from worker import (
     Settings,
@@ -121,9 +123,23 @@ def start(
     person: Annotated[str, typer.Option("--as", help="Drafter starting the case")],
     regime: Annotated[str, typer.Option(help="Legal regime")] = DEFAULT_REGIME,
     slug: Annotated[str | None, typer.Option(help="Id suffix; default from the title")] = None,
+    simplified_by: Annotated[
+        str | None,
+        typer.Option(
+            "--simplified-by",
+            help="Use the simplified procedure (rút gọn), decided by this person (the authority "
+            "the definition names)",
+        ),
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why the simplified procedure")] = None,
 ) -> None:
     """Start a case for a draft; prints the new case id."""
     s = _settings()
+    decision = None
+    if simplified_by is not None:
+        if not reason:
+            raise CliError("--simplified-by needs --reason (the ground under Điều 50)")
+        decision = SimplifiedDecision(decided_by=simplified_by, reason=reason)
     try:
         definition = load_registry().get(doc_type, regime)
     except KeyError as exc:
@@ -140,6 +156,7 @@ def start(
                 starter=person,
                 slug=slug,
                 legal_day_seconds=s.legal_day_seconds,
+                simplified=decision,
             ),
             task_queue=s.task_queue,
         )
@@ -174,6 +191,29 @@ def act_cmd(
             f" (document version {result.document_version})" if result.document_version else ""
         )
         out.print(f"{result.from_stage} → [bold]{result.stage}[/] ({result.stage_label}){version}")
+
+    _run(go())
+
+
+@app.command("reply")
+def reply_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    person: Annotated[str, typer.Option("--as", help="Who replies for the consulted body")],
+    role: Annotated[str | None, typer.Option(help="Consulted role, if you hold several")] = None,
+    note: Annotated[str | None, typer.Option(help="The opinion, or a summary of it")] = None,
+    file: Annotated[Path | None, typer.Option(help="The written opinion as a document")] = None,
+) -> None:
+    """Reply to a written consultation (góp ý bằng văn bản); exits 2 when refused."""
+    s = _settings()
+
+    async def go() -> None:
+        doc = cases.upload(FilesystemDocumentStore(s.documents_dir), file) if file else None
+        view = await cases.reply(
+            await connect(s),
+            case,
+            ReplyRequest(actor=person, role=role, note=note, document=doc),
+        )
+        out.print(f"Đã ghi nhận ý kiến / reply recorded: {view.label} ({view.role})")
 
     _run(go())
 
@@ -213,6 +253,16 @@ def _print_status(st: CaseStatus) -> None:
         out.print(table)
     for b in st.blocked:
         out.print(f"[yellow]chưa thể / not yet[/] {b.action}: {b.reason}")
+    for c in st.consultations:
+        state = (
+            f"replied by {c.replied_by}"
+            if c.replied_by
+            else "[red]overdue[/]"
+            if c.overdue
+            else f"due {c.due_legal_date}"
+        )
+        must = "mandatory" if c.mandatory else "optional"
+        out.print(f"Lấy ý kiến / consulted: {c.label} ({must}): {state}")
     for dl in st.deadlines:
         mark = "" if dl.confirmed else " [yellow](chưa xác nhận / unconfirmed)[/]"
         out.print(
@@ -259,6 +309,137 @@ def list_cmd(
             r.status,
         )
     out.print(table)
+
+
+@app.command()
+def migrate(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    to: Annotated[str, typer.Option("--to", help="Target regime, e.g. L2025_A87")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan; change nothing")
+    ] = False,
+    person: Annotated[str | None, typer.Option("--as", help="Authorised operator")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why, for the audit trail")] = None,
+) -> None:
+    """Move a case to another legal regime (audited), or show what that would change."""
+    s = _settings()
+
+    async def go() -> None:
+        client = await connect(s)
+        source = await cases.current_definition(client, case)
+        try:
+            target = load_registry().get(source.doc_type, to)
+        except KeyError as exc:
+            raise CliError(str(exc.args[0])) from None
+        plan = await cases.plan_case_migration(client, case, target)
+        out.print(plan.render(), markup=False)
+        if dry_run:
+            if not plan.possible:
+                raise CliError(f"migration to {to} would be refused: {plan.refusal}")
+            return
+        if not person or not reason:
+            raise CliError("a migration needs --as OPERATOR and --reason (or use --dry-run)")
+        key = await cases.migrate(
+            client, _directory(s), case, target, operator=person, reason=reason
+        )
+        out.print(f"[bold green]migrated[/] {case} → {key}")
+
+    _run(go())
+
+
+procedures_app = typer.Typer(
+    help="The procedures legisflow knows (type × regime).", invoke_without_command=True
+)
+app.add_typer(procedures_app, name="procedures")
+
+
+@procedures_app.callback()
+def procedures_list(ctx: typer.Context) -> None:
+    """List every definition with its stages and deadlines."""
+    if ctx.invoked_subcommand is not None:
+        return
+    table = Table(
+        "type",
+        "regime",
+        "name",
+        "stages",
+        "deadlines",
+        "simplified",
+        title="Quy trình / Procedures",
+    )
+    for d in load_registry():
+        deadlines = [
+            f"{n}: {st.deadline.kind.value} {st.deadline.days} {st.deadline.unit.value}"
+            + ("" if st.deadline.confirmed else " (unconfirmed)")
+            for n, st in d.stages.items()
+            if st.deadline
+        ]
+        table.add_row(
+            d.doc_type,
+            d.regime,
+            d.name,
+            " → ".join(_main_path(d)),
+            "\n".join(deadlines),
+            "yes" if d.simplified else "",
+        )
+    out.print(table)
+
+
+def _main_path(d: ProcessDefinition) -> list[str]:
+    return [d.initial, *(t.dest for t in shortest_path(d, d.initial, d.final[0]))]
+
+
+@procedures_app.command("show")
+def procedures_show(
+    doc_type: Annotated[str, typer.Argument(help="Document type, e.g. nq_hdnd_tinh")],
+    regime: Annotated[str, typer.Option(help="Legal regime")] = DEFAULT_REGIME,
+    diagram: Annotated[bool, typer.Option("--diagram", help="Print a Mermaid diagram")] = False,
+) -> None:
+    """One procedure: its stages, deadlines with legal basis and confirmation, roles."""
+    try:
+        d = load_registry().get(doc_type, regime)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+    if diagram:
+        print(mermaid(d))
+        return
+    out.print(f"[bold]{d.name}[/] ({d.doc_type}) — {d.regime}\n{d.regime_basis}")
+    if d.simplified:
+        out.print(
+            f"Rút gọn / simplified: decided by {d.simplified.decided_by}; {d.simplified.basis}"
+        )
+    table = Table("stage", "label", "deadline", "basis", "confirmed", title="Các bước / Stages")
+    for name, st in d.stages.items():
+        dl = st.deadline
+        spec = ""
+        if dl is not None:
+            spec = f"{dl.kind.value} {dl.days} {dl.unit.value}"
+            if dl.simplified_days is not None:
+                spec += f" (rút gọn: {dl.simplified_days})"
+            if dl.anchor:
+                spec += f" from {dl.anchor}"
+        table.add_row(
+            name,
+            f"{st.label}\n{st.label_en}",
+            spec,
+            dl.basis if dl else "",
+            ("yes" if dl.confirmed else "[yellow]NO[/]") if dl else "",
+        )
+        for c in st.consults:
+            r = c.reply
+            table.add_row(
+                "",
+                f"  ↳ {c.label}",
+                f"reply ≤ {r.days} {r.unit.value}"
+                + (f" (rút gọn: {r.simplified_days})" if r.simplified_days else ""),
+                r.basis,
+                "yes" if r.confirmed else "[yellow]NO[/]",
+            )
+    out.print(table)
+    roles = Table("role", "label", "body", title="Vai trò / Roles")
+    for rid, role in d.roles.items():
+        roles.add_row(rid, role.label, f"{role.body.value} ({role.jurisdiction.value})")
+    out.print(roles)
 
 
 # ---- running it ------------------------------------------------------------------------------

@@ -25,9 +25,10 @@ from temporalio.worker import Worker
 from activities.case_activities import CaseActivities
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
+from workflows.consultation_request import ConsultationRequest
 from workflows.legislative_process import LegislativeProcess
 
-WORKFLOWS = [LegislativeProcess]
+WORKFLOWS = [LegislativeProcess, ConsultationRequest]
 
 
 class Settings(BaseSettings):

@@ -58,6 +58,45 @@ class ActionRequest(BaseModel):
     on_behalf_of: str | None = Field(default=None, max_length=128)
 
 
+class MigrationRequest(BaseModel):
+    """Move a case to another regime's definition (an authorised operator's act)."""
+
+    definition: ProcessDefinition
+    assignments: dict[str, list[ActorRef]]
+    operator: str = Field(min_length=1, max_length=128)
+    reason: str = Field(min_length=5, max_length=2000)
+
+
+class ReplyRequest(BaseModel):
+    """A consulted body's written opinion (ý kiến bằng văn bản), sent as the ``reply``
+    Update; ``role`` says on behalf of which consulted body when a person holds several."""
+
+    actor: str = Field(min_length=1, max_length=128)
+    role: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=4000)
+    document: DocumentRef | None = None
+
+
+class ConsultView(BaseModel):
+    """A request for a written opinion in the current stage, and where it stands."""
+
+    role: str
+    label: str
+    mandatory: bool
+    due: datetime
+    due_legal_date: date
+    basis: str
+    holders: list[str]
+    replied_by: str | None = None
+    replied_at: datetime | None = None
+    overdue: bool = False
+
+    @property
+    def settled(self) -> bool:
+        """Replied, or its reply deadline passed: it no longer holds the stage up."""
+        return self.replied_by is not None or self.overdue
+
+
 class AuditEntry(BaseModel):
     """One line of the audit trail (nhật ký xử lý)."""
 
@@ -139,6 +178,7 @@ class CaseStatus(BaseModel):
     allowed: list[AllowedAction]
     blocked: list[BlockedAction]
     deadlines: list[DeadlineView]
+    consultations: list[ConsultView] = Field(default_factory=list)
     documents: list[DocumentVersion]
     audit_entries: int
     started_at: datetime

@@ -90,7 +90,18 @@ def compute_deadline(
     anchor_stage = rule.anchor or stage
     if anchor_stage not in entered:
         return None
-    anchored_at = entered[anchor_stage]
+    return deadline_from(stage, rule, entered[anchor_stage], clock, calendar, simplified)
+
+
+def deadline_from(
+    stage: str,
+    rule: Deadline,
+    anchored_at: datetime,
+    clock: LegalClock,
+    calendar: LegalCalendar,
+    simplified: bool = False,
+) -> StageDeadline:
+    """``rule`` counted from ``anchored_at`` (a stage entry, a request sent…)."""
     legal_start = clock.to_legal(anchored_at)
     days = rule.simplified_days if simplified and rule.simplified_days is not None else rule.days
     counted = calendar.add(legal_start.astimezone(VIETNAM_TZ).date(), days, rule.unit)

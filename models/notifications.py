@@ -126,3 +126,40 @@ def closed(h: CaseHeader, *, key: str, to: list[Recipient]) -> Notification:
         subject=f"[legisflow] Hồ sơ kết thúc / Case closed: {h.stage_label} — {h.title}",
         body=f"{h.text()}\nHồ sơ đã kết thúc. / The case has reached its final stage.",
     )
+
+
+_CONSULT_SUBJECTS = {
+    "consultation_request": "Đề nghị góp ý / Request for a written opinion",
+    "reminder": "Sắp đến hạn góp ý / Reply due soon",
+    "overdue": "QUÁ HẠN góp ý / Reply OVERDUE",
+}
+
+
+def consultation(
+    h: CaseHeader,
+    *,
+    kind: str,
+    key: str,
+    to: list[Recipient],
+    body_label: str,
+    due_text: str,
+    basis: str,
+    mandatory: bool,
+) -> Notification:
+    """A consulted body's request, reminder or overdue notice (lấy ý kiến bằng văn bản)."""
+    must = (
+        "Bắt buộc có ý kiến / A reply is mandatory"
+        if mandatory
+        else "Đề nghị có ý kiến / A reply is requested"
+    )
+    return Notification(
+        key=key,
+        case_id=h.case_id,
+        kind=f"consultation_{kind}" if kind != "consultation_request" else kind,
+        recipients=to,
+        created_at=h.at,
+        subject=f"[legisflow] {_CONSULT_SUBJECTS.get(kind, kind)}: {body_label} — {h.title}",
+        body=f"{h.text()}\nCơ quan được lấy ý kiến / Consulted body: {body_label}\n{must}.\n"
+        f"Trả lời / Reply with: `legisflow reply {h.case_id} --as <id> --note …`\n"
+        f"Hạn / Due: {due_text}\nCăn cứ / Basis: {basis}",
+    )

@@ -7,12 +7,12 @@ caller exactly what is wrong and, where it can, what would be allowed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from models.actors import ActorRef
-from models.case import ActionRequest, AllowedAction, BlockedAction
+from models.case import ActionRequest, AllowedAction, BlockedAction, ConsultView
 from models.definition import SYSTEM_ACTOR, DeadlineKind, ProcessDefinition, Transition
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.machine import IllegalTransition, ProcessMachine
@@ -40,6 +40,8 @@ class RuleContext:
     now: datetime
     #: The case runs under the simplified procedure (rút gọn).
     simplified: bool = False
+    #: Written consultations open in the current stage.
+    consultations: Sequence[ConsultView] = ()
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -62,9 +64,21 @@ def _minimum_period_elapsed(ctx: RuleContext) -> str | None:
     )
 
 
+def _consultation_replies_complete(ctx: RuleContext) -> str | None:
+    waiting = [c for c in ctx.consultations if c.mandatory and not c.settled]
+    if not waiting:
+        return None
+    names = ", ".join(f"{c.label} (hạn / due {c.due_legal_date:%Y-%m-%d})" for c in waiting)
+    return (
+        f"còn chờ ý kiến bắt buộc / still waiting for mandatory replies: {names}; a body "
+        "that has neither replied nor passed its reply deadline holds the stage"
+    )
+
+
 #: Named guards a definition may use. New guards are added here, never in workflow code.
 GUARDS: dict[str, Guard] = {
     "minimum_period_elapsed": _minimum_period_elapsed,
+    "consultation_replies_complete": _consultation_replies_complete,
 }
 
 

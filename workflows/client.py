@@ -24,7 +24,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.ports import DocumentRef, DocumentStore
-from models.actors import Directory, missing_roles
+from models.actors import ActorRef, Directory, missing_roles
 from models.case import (
     ActionRequest,
     ActionResult,
@@ -32,9 +32,14 @@ from models.case import (
     CaseInput,
     CaseResult,
     CaseStatus,
+    ConsultView,
+    MigrationRequest,
+    ReplyRequest,
+    SimplifiedDecision,
 )
 from models.definition import ProcessDefinition
 from models.legal_time import LegalClock
+from models.migration import MigrationPlan, plan_migration
 from workflows import search_attributes as sa
 from workflows.legislative_process import LegislativeProcess
 
@@ -70,6 +75,8 @@ class StartRequest:
     slug: str | None = None
     legal_day_seconds: float = 86400.0
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    #: The authority's decision to use the simplified procedure, if it made one.
+    simplified: SimplifiedDecision | None = None
 
 
 async def start_case(
@@ -95,6 +102,8 @@ async def start_case(
             f"no one in the directory holds {', '.join(missing)} for {agency.name}; "
             "add them to the directory before starting"
         )
+    if req.simplified is not None:
+        _check_simplified(d, req.simplified, assignments)
     case_id = case_id_for(agency.id, req.slug or slugify(req.title))
     inp = CaseInput(
         case_id=case_id,
@@ -106,6 +115,7 @@ async def start_case(
         assignments=assignments,
         legal_day_seconds=req.legal_day_seconds,
         calendar=req.calendar,
+        simplified=req.simplified,
     )
     try:
         return await client.start_workflow(
@@ -138,15 +148,90 @@ async def start_case(
         ) from None
 
 
+def _refusal(err: WorkflowUpdateFailedError) -> CaseActionRefused | None:
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        code = str(cause.details[0]) if cause.details else cause.type or "refused"
+        return CaseActionRefused(cause.message, code)
+    return None
+
+
+def _check_simplified(
+    d: ProcessDefinition, decision: SimplifiedDecision, assignments: dict[str, list[ActorRef]]
+) -> None:
+    """Only the authority the law names may decide the simplified procedure (Điều 50)."""
+    if d.simplified is None:
+        raise CaseError(f"{d.key} has no simplified procedure (trình tự rút gọn)")
+    deciders = [a.id for a in assignments.get(d.simplified.decided_by, [])]
+    if decision.decided_by not in deciders:
+        raise CaseError(
+            f"{decision.decided_by!r} may not decide the simplified procedure for {d.key}: "
+            f"it is decided by {d.simplified.decided_by} ({', '.join(deciders) or 'nobody'}); "
+            f"basis: {d.simplified.basis}"
+        )
+
+
 async def act(client: Client, case_id: str, request: ActionRequest) -> ActionResult:
+    """Take an action; CaseActionRefused carries the validator's code and reason."""
     handle = client.get_workflow_handle(case_id)
     try:
         return await handle.execute_update(LegislativeProcess.act, request)
     except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError):
-            code = str(cause.details[0]) if cause.details else cause.type or "refused"
-            raise CaseActionRefused(cause.message, code) from None
+        refused = _refusal(err)
+        if refused:
+            raise refused from None
+        raise
+
+
+async def reply(client: Client, case_id: str, request: ReplyRequest) -> ConsultView:
+    """A consulted body's written opinion on the case's open consultation."""
+    handle = client.get_workflow_handle(case_id)
+    try:
+        return await handle.execute_update(LegislativeProcess.reply, request)
+    except WorkflowUpdateFailedError as err:
+        refused = _refusal(err)
+        if refused:
+            raise refused from None
+        raise
+
+
+async def current_definition(client: Client, case_id: str) -> ProcessDefinition:
+    return await client.get_workflow_handle(case_id).query(LegislativeProcess.definition)
+
+
+async def plan_case_migration(
+    client: Client, case_id: str, target: ProcessDefinition
+) -> MigrationPlan:
+    """What moving the case to ``target`` would change (a dry run: nothing is written)."""
+    st = await status(client, case_id)
+    source = await current_definition(client, case_id)
+    return plan_migration(source, target, st.stage, st.simplified)
+
+
+async def migrate(
+    client: Client,
+    directory: Directory,
+    case_id: str,
+    target: ProcessDefinition,
+    *,
+    operator: str,
+    reason: str,
+) -> str:
+    """Move the case to ``target``; the workflow re-checks the plan and the operator."""
+    st = await status(client, case_id)
+    assignments = directory.assign_roles(target, st.drafting_agency)
+    handle = client.get_workflow_handle(case_id)
+    try:
+        return await handle.execute_update(
+            LegislativeProcess.migrate,
+            MigrationRequest(
+                definition=target, assignments=assignments, operator=operator, reason=reason
+            ),
+        )
+    except WorkflowUpdateFailedError as err:
+        refused = _refusal(err)
+        if refused:
+            raise refused from None
         raise
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentVersion, Notification, Recipient, SendResult
+    from activities.ports import DocumentRef, DocumentVersion, Notification, Recipient
     from models import notifications
+    from models.actors import ActorRef
     from models.calendar import LegalCalendar
     from models.case import (
         ActionRequest,
@@ -27,11 +27,15 @@ with workflow.unsafe.imports_passed_through():
         CaseInput,
         CaseResult,
         CaseStatus,
+        ConsultView,
         DeadlineView,
+        MigrationRequest,
+        ReplyRequest,
     )
-    from models.definition import SYSTEM_ACTOR, Body, DeadlineKind, Transition
-    from models.legal_time import LegalClock, StageDeadline, compute_deadline
+    from models.definition import SYSTEM_ACTOR, Body, DeadlineKind, ProcessDefinition, Transition
+    from models.legal_time import LegalClock, StageDeadline, compute_deadline, deadline_from
     from models.machine import ProcessMachine
+    from models.migration import plan_migration
     from models.rules import (
         ActionRefused,
         RuleContext,
@@ -40,18 +44,22 @@ with workflow.unsafe.imports_passed_through():
         check_action,
     )
     from workflows import search_attributes as sa
+    from workflows.consultation_request import ConsultationRequest
+    from workflows.consultations import (
+        CancelRequest,
+        ChildOp,
+        Consultations,
+        ForwardReply,
+        ReplyRefused,
+        StartRequest,
+    )
+    from workflows.side_effects import (
+        CONSULT_OVERDUE_SIGNAL,
+        record_document_version,
+        send_notification,
+    )
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=["BlobNotFound", "VersionConflict", "InvalidNotification"],
-)
-#: A failed side effect is retried for up to a day before ops are told, not the case failed.
-ACTIVITY_SCHEDULE_TO_CLOSE = timedelta(days=1)
-
-Effect = DocumentVersion | Notification
+Effect = DocumentVersion | Notification | ChildOp
 
 
 @workflow.defn
@@ -63,6 +71,7 @@ class LegislativeProcess:
         self._inp = inp
         self._def = inp.definition
         self._machine = ProcessMachine(inp.definition)
+        self._assignments = inp.assignments
         self._calendar = LegalCalendar(
             extra_days_off=inp.calendar.extra_days_off,
             extra_working_days=inp.calendar.extra_working_days,
@@ -82,6 +91,10 @@ class LegislativeProcess:
         self._deadline: StageDeadline | None = None
         self._failed_effects: list[str] = []
         self._simplified = inp.simplified is not None
+        self._consults = Consultations()
+        self._consult_handles: dict[
+            str, workflow.ChildWorkflowHandle[ConsultationRequest, bool]
+        ] = {}
 
     # ---- main loop -------------------------------------------------------------------------
 
@@ -210,28 +223,8 @@ class LegislativeProcess:
             # Removed only once done, so ``pending_effects`` counts the one in flight.
             effect = self._effects[0]
             try:
-                if isinstance(effect, DocumentVersion):
-                    await workflow.execute_activity(
-                        "record_document_version",
-                        effect,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT,
-                        schedule_to_close_timeout=ACTIVITY_SCHEDULE_TO_CLOSE,
-                        retry_policy=ACTIVITY_RETRY,
-                        result_type=bool,
-                        summary=f"Lưu phiên bản {effect.version}: {effect.label}",
-                    )
-                else:
-                    await workflow.execute_activity(
-                        "send_notification",
-                        effect,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT,
-                        schedule_to_close_timeout=ACTIVITY_SCHEDULE_TO_CLOSE,
-                        retry_policy=ACTIVITY_RETRY,
-                        result_type=SendResult,
-                        summary=f"Thông báo {effect.kind}: "
-                        + ", ".join(r.actor_id for r in effect.recipients),
-                    )
-            except ActivityError as err:
+                await self._perform(effect)
+            except (ActivityError, ChildWorkflowError) as err:
                 # A side effect that cannot be done must not fail the case: record it so
                 # ops see it in the trail and the UI, and go on.
                 what = f"{type(effect).__name__} failed: {err.cause or err}"
@@ -241,6 +234,27 @@ class LegislativeProcess:
                 )
                 workflow.logger.error("side effect failed: %s", what)
             self._effects.pop(0)
+
+    async def _perform(self, effect: Effect) -> None:
+        if isinstance(effect, DocumentVersion):
+            await record_document_version(effect)
+        elif isinstance(effect, Notification):
+            await send_notification(effect)
+        elif isinstance(effect, StartRequest):
+            self._consult_handles[effect.inp.request_id] = await workflow.start_child_workflow(
+                ConsultationRequest.run,
+                effect.inp,
+                id=effect.inp.request_id,
+                static_summary=f"Lấy ý kiến / Consultation: {effect.inp.body_label}",
+            )
+        elif isinstance(effect, ForwardReply):
+            handle = self._consult_handles.pop(effect.request_id, None)
+            if handle is not None and not handle.done():
+                await handle.signal(ConsultationRequest.replied)
+        elif isinstance(effect, CancelRequest):
+            handle = self._consult_handles.pop(effect.request_id, None)
+            if handle is not None and not handle.done():
+                handle.cancel()
 
     # ---- decisions -------------------------------------------------------------------------
 
@@ -262,21 +276,124 @@ class LegislativeProcess:
                 refusal.message, refusal.code, type="ActionRefused", non_retryable=True
             ) from None
 
+    @workflow.update(name="reply")
+    def reply(self, req: ReplyRequest) -> ConsultView:
+        """A consulted body's written opinion (ý kiến góp ý); recorded once per body."""
+        view = self._check_reply(req)
+        version = self._add_document(req.document, req.actor, f"Ý kiến / Reply: {view.label}")
+        self._append_audit(
+            req.actor,
+            view.role,
+            "reply",
+            self._stage,
+            self._stage,
+            note=req.note,
+            document=req.document.sha256 if req.document else None,
+        )
+        self._effects.append(self._consults.record_reply(view, req.actor, workflow.now()))
+        workflow.logger.info("reply from %s recorded (document version %s)", view.role, version)
+        self._set_details()
+        return self._consults.views[view.role]
+
+    @reply.validator
+    def _validate_reply(self, req: ReplyRequest) -> None:
+        self._check_reply(req)
+
+    def _check_reply(self, req: ReplyRequest) -> ConsultView:
+        try:
+            return self._consults.check_reply(req)
+        except ReplyRefused as refusal:
+            raise ApplicationError(
+                refusal.message, refusal.code, type="ActionRefused", non_retryable=True
+            ) from None
+
+    @workflow.update(name="migrate")
+    def migrate(self, req: MigrationRequest) -> str:
+        """Move the case to another regime (chuyển chế độ pháp lý), audited; the stage is kept.
+
+        Returns the new definition's key."""
+        self._check_migration(req)
+        source = self._def.key
+        self._def = req.definition
+        self._machine = ProcessMachine(req.definition)
+        self._assignments = req.assignments
+        self._append_audit(
+            req.operator,
+            self._def.operator_role,
+            "migrate_regime",
+            self._stage,
+            self._stage,
+            note=f"{source} → {self._def.key}: {req.reason}",
+        )
+        workflow.upsert_search_attributes([sa.LEGAL_REGIME.value_set(self._def.regime)])
+        # The same stage under new rules: deadline, timers, visibility; open requests stay.
+        self._enter_stage(consult=False)
+        return self._def.key
+
+    @migrate.validator
+    def _validate_migrate(self, req: MigrationRequest) -> None:
+        self._check_migration(req)
+
+    def _check_migration(self, req: MigrationRequest) -> None:
+        operators = [a.id for a in self._assignments.get(self._def.operator_role, [])]
+        refusal: tuple[str, str] | None = None
+        if req.operator not in operators:
+            refusal = (
+                "wrong_role",
+                f"{req.operator!r} is not an authorised operator "
+                f"({self._def.operator_role}) of this case; operators: "
+                f"{', '.join(operators) or 'none'}",
+            )
+        else:
+            plan = plan_migration(self._def, req.definition, self._stage, self._simplified)
+            missing = _unassigned(req.definition, req.assignments)
+            if plan.refusal:
+                refusal = ("migration_refused", plan.refusal)
+            elif missing:
+                refusal = (
+                    "migration_refused",
+                    f"nobody holds {', '.join(missing)} under {req.definition.key} for this case",
+                )
+        if refusal:
+            raise ApplicationError(refusal[1], refusal[0], type="ActionRefused", non_retryable=True)
+
+    @workflow.query
+    def definition(self) -> ProcessDefinition:
+        """The definition the case runs under now."""
+        return self._def
+
+    @workflow.signal(name=CONSULT_OVERDUE_SIGNAL)
+    def consult_overdue(self, role: str) -> None:
+        """From a ConsultationRequest child: its body let the reply deadline pass."""
+        if self._consults.mark_overdue(role):
+            self._append_audit(
+                SYSTEM_ACTOR,
+                SYSTEM_ACTOR,
+                "reply_overdue",
+                self._stage,
+                self._stage,
+                note=self._consults.views[role].label,
+            )
+            self._set_details()
+
+    def _add_document(self, ref: DocumentRef | None, actor: str, label: str) -> int | None:
+        if ref is None:
+            return None
+        doc = DocumentVersion(
+            case_id=self._inp.case_id,
+            version=len(self._documents) + 1,
+            document=ref,
+            label=label,
+            recorded_by=actor,
+            recorded_at=workflow.now(),
+        )
+        self._documents.append(doc)
+        self._effects.append(doc)
+        return doc.version
+
     def _apply(self, t: Transition, req: ActionRequest, *, system: bool = False) -> ActionResult:
         source = self._stage
-        version = None
-        if req.document is not None:
-            version = len(self._documents) + 1
-            doc = DocumentVersion(
-                case_id=self._inp.case_id,
-                version=version,
-                document=req.document,
-                label=f"{t.label} / {t.label_en}",
-                recorded_by=req.actor,
-                recorded_at=workflow.now(),
-            )
-            self._documents.append(doc)
-            self._effects.append(doc)
+        version = self._add_document(req.document, req.actor, f"{t.label} / {t.label_en}")
         entry = self._append_audit(
             req.actor,
             SYSTEM_ACTOR if system else t.role,
@@ -303,8 +420,9 @@ class LegislativeProcess:
             document_version=version,
         )
 
-    def _enter_stage(self) -> None:
-        """Bookkeeping on every stage entry: deadline, timers, visibility, notifications."""
+    def _enter_stage(self, *, consult: bool = True) -> None:
+        """Bookkeeping on every stage entry: deadline, timers, visibility, notifications,
+        and the written consultations the stage opens (``consult``)."""
         self._stage_seq += 1
         self._overdue = False
         self._timer_done = set()
@@ -321,6 +439,8 @@ class LegislativeProcess:
                 sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
             ]
         )
+        if consult:
+            self._open_consultations()
         self._set_details()
         h = self._header()
         if self._machine.is_final(self._stage):
@@ -330,10 +450,7 @@ class LegislativeProcess:
             return
         actions = allowed_actions(self._rule_context())
         people = [
-            a
-            for act in actions
-            for a in self._inp.assignments.get(act.role, [])
-            if a.id in act.actors
+            a for act in actions for a in self._assignments.get(act.role, []) if a.id in act.actors
         ]
         if actions and people:
             self._effects.append(
@@ -369,6 +486,7 @@ class LegislativeProcess:
             allowed=allowed_actions(ctx),
             blocked=blocked_actions(ctx),
             deadlines=self._deadline_views(),
+            consultations=list(self._consults.views.values()),
             documents=list(self._documents),
             audit_entries=len(self._audit),
             started_at=self._clock.origin,
@@ -392,6 +510,26 @@ class LegislativeProcess:
 
     # ---- helpers ---------------------------------------------------------------------------
 
+    def _open_consultations(self) -> None:
+        now = workflow.now()
+        replies = {
+            c.role: deadline_from(
+                self._stage, c.reply, now, self._clock, self._calendar, self._simplified
+            )
+            for c in self._def.stages[self._stage].consults
+        }
+        self._effects.extend(
+            self._consults.open(
+                definition=self._def,
+                stage=self._stage,
+                stage_seq=self._stage_seq,
+                case_id=self._inp.case_id,
+                title=self._inp.title,
+                assignments=self._assignments,
+                deadline_of=replies,
+            )
+        )
+
     def _compute_deadline(self, stage: str) -> StageDeadline | None:
         return compute_deadline(
             self._def, stage, self._entered, self._clock, self._calendar, self._simplified
@@ -402,10 +540,11 @@ class LegislativeProcess:
             machine=self._machine,
             stage=self._stage,
             entered_by=self._entered_by,
-            assignments=self._inp.assignments,
+            assignments=self._assignments,
             deadline=self._deadline,
             now=workflow.now(),
             simplified=self._simplified,
+            consultations=list(self._consults.views.values()),
         )
 
     def _deadline_views(self) -> list[DeadlineView]:
@@ -486,7 +625,7 @@ class LegislativeProcess:
         workflow.set_current_details("\n".join(lines))
 
     def _holders(self, *roles: str | None) -> list[Recipient]:
-        people = [a for r in roles if r for a in self._inp.assignments.get(r, [])]
+        people = [a for r in roles if r for a in self._assignments.get(r, [])]
         return notifications.recipients(people)
 
     def _drafting_roles(self) -> list[str]:
@@ -506,3 +645,8 @@ class LegislativeProcess:
             stage_en=stage.label_en,
             at=workflow.now(),
         )
+
+
+def _unassigned(definition: ProcessDefinition, assignments: dict[str, list[ActorRef]]) -> list[str]:
+    used = {t.role for t in definition.transitions if not t.automatic}
+    return sorted(r for r in used if not assignments.get(r))

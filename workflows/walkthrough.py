@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 from temporalio.client import Client
 
 from activities.ports import DocumentStore
-from models.case import ActionRequest, CaseStatus
+from models.case import ActionRequest, CaseStatus, ReplyRequest
 from models.definition import ProcessDefinition, Transition
 from models.machine import shortest_path
-from workflows.client import act, status
+from workflows.client import act, reply, status
 
 
 class WalkTimeout(TimeoutError):
@@ -48,6 +48,24 @@ def document_for(t: Transition, case_id: str, n: int) -> bytes:
     return (f"# {t.label} / {t.label_en}\n\nHồ sơ / Case: {case_id}\nBản số / Copy: {n}\n").encode()
 
 
+async def _answer_consultations(
+    client: Client, case_id: str, t: Transition, timeout: float
+) -> None:
+    """Have each consulted body reply, once the stage's requests are open."""
+    st = await wait_for_status(client, case_id, lambda s: s.pending_effects == 0, timeout=timeout)
+    for c in st.consultations:
+        if c.replied_by is None and not c.overdue and c.holders:
+            await reply(
+                client,
+                case_id,
+                ReplyRequest(
+                    actor=c.holders[0],
+                    role=c.role,
+                    note=f"Ý kiến của {c.label} (walkthrough)",
+                ),
+            )
+
+
 def reached(stage: str) -> Callable[[CaseStatus], bool]:
     return lambda s: s.stage == stage
 
@@ -73,6 +91,7 @@ async def walk(
         if t.automatic:
             st = await wait_for_status(client, case_id, reached(t.dest), timeout=timeout)
         else:
+            await _answer_consultations(client, case_id, t, timeout)
             st = await wait_for_status(client, case_id, allows(t.action), timeout=timeout)
             allowed = next(a for a in st.allowed if a.action == t.action)
             doc = None

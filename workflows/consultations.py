@@ -1,0 +1,158 @@
+"""The case's side of written consultations (lấy ý kiến bằng văn bản), workflow-side.
+
+On entering a stage that ``consults`` bodies, the case opens one ``ConsultationRequest``
+child per body; replies come to the case (``reply`` Update) and are forwarded to the child;
+a child reports its body overdue by signal; leaving the stage cancels what is still open.
+This class keeps that bookkeeping deterministic and out of the main workflow's way: it only
+queues operations, which the case's main loop carries out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models import notifications
+    from models.actors import ActorRef
+    from models.case import ConsultView, ReplyRequest
+    from models.definition import ProcessDefinition
+    from models.legal_time import VIETNAM_TZ, StageDeadline
+    from workflows.consultation_request import ConsultInput
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    inp: ConsultInput
+
+
+@dataclass(frozen=True)
+class ForwardReply:
+    request_id: str
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    request_id: str
+
+
+ChildOp = StartRequest | ForwardReply | CancelRequest
+
+
+class ReplyRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Consultations:
+    """Open requests of the current stage, by consulted role."""
+
+    def __init__(self) -> None:
+        self.views: dict[str, ConsultView] = {}
+        self.request_ids: dict[str, str] = {}
+
+    def open(
+        self,
+        *,
+        definition: ProcessDefinition,
+        stage: str,
+        stage_seq: int,
+        case_id: str,
+        title: str,
+        assignments: dict[str, list[ActorRef]],
+        deadline_of: dict[str, StageDeadline],
+    ) -> list[ChildOp]:
+        """Requests for every body ``stage`` consults (``deadline_of``: each body's reply
+        deadline, counted by the case); closes those of the previous stage."""
+        ops = self.close_all()
+        st = definition.stages[stage]
+        for body in st.consults:
+            dl = deadline_of[body.role]
+            holders = assignments.get(body.role, [])
+            request_id = f"{case_id}/consult/{stage_seq}/{body.role}"
+            self.request_ids[body.role] = request_id
+            self.views[body.role] = ConsultView(
+                role=body.role,
+                label=body.label,
+                mandatory=body.mandatory,
+                due=dl.due,
+                due_legal_date=dl.counted.due,
+                basis=body.reply.basis,
+                holders=[a.id for a in holders],
+            )
+            escalate = assignments.get(body.reply.escalate_to or "", [])
+            ops.append(
+                StartRequest(
+                    ConsultInput(
+                        case_id=case_id,
+                        request_id=request_id,
+                        title=title,
+                        role=body.role,
+                        body_label=body.label,
+                        stage_label=st.label,
+                        stage_en=st.label_en,
+                        mandatory=body.mandatory,
+                        holders=notifications.recipients(holders),
+                        escalate_to=notifications.recipients(escalate),
+                        due=dl.due,
+                        remind_at=dl.remind_at,
+                        basis=body.reply.basis,
+                        due_text=f"{dl.due_legal.astimezone(VIETNAM_TZ):%d/%m/%Y} "
+                        f"({dl.explanation_vi()})",
+                    )
+                )
+            )
+        return ops
+
+    def close_all(self) -> list[ChildOp]:
+        """Cancel the requests nobody answered (answered ones have finished by themselves)."""
+        ops: list[ChildOp] = [
+            CancelRequest(rid)
+            for role, rid in self.request_ids.items()
+            if self.views[role].replied_by is None
+        ]
+        self.views, self.request_ids = {}, {}
+        return ops
+
+    def check_reply(self, req: ReplyRequest) -> ConsultView:
+        """The open request ``req`` answers, or ReplyRefused saying why none."""
+        mine = [v for v in self.views.values() if req.actor in v.holders]
+        if req.role is not None:
+            mine = [v for v in mine if v.role == req.role]
+        if not self.views:
+            raise ReplyRefused(
+                "no_consultation",
+                "không có yêu cầu góp ý nào đang mở / no "
+                "written consultation is open in this stage",
+            )
+        if not mine:
+            open_roles = ", ".join(
+                f"{v.role} ({', '.join(v.holders) or 'nobody'})" for v in self.views.values()
+            )
+            raise ReplyRefused(
+                "wrong_role",
+                f"'{req.actor}' không thuộc cơ quan được lấy ý kiến "
+                f"/ {req.actor!r} holds none of the consulted roles: {open_roles}",
+            )
+        pending = [v for v in mine if v.replied_by is None]
+        if not pending:
+            raise ReplyRefused(
+                "already_replied",
+                f"{mine[0].label} đã trả lời / already replied by {mine[0].replied_by}",
+            )
+        return pending[0]
+
+    def record_reply(self, view: ConsultView, actor: str, at: datetime) -> ForwardReply:
+        self.views[view.role] = view.model_copy(update={"replied_by": actor, "replied_at": at})
+        return ForwardReply(self.request_ids[view.role])
+
+    def mark_overdue(self, role: str) -> bool:
+        view = self.views.get(role)
+        if view is None or view.replied_by is not None or view.overdue:
+            return False
+        self.views[role] = view.model_copy(update={"overdue": True})
+        return True
