@@ -128,6 +128,21 @@ def closed(h: CaseHeader, *, key: str, to: list[Recipient]) -> Notification:
     )
 
 
+def effect_failed(h: CaseHeader, *, key: str, to: list[Recipient], what: str) -> Notification:
+    """To ops: a document could not be stored or a message not delivered; the case goes on."""
+    return Notification(
+        key=key,
+        case_id=h.case_id,
+        kind="effect_failed",
+        recipients=to,
+        created_at=h.at,
+        subject=f"[legisflow] Lỗi xử lý / Side effect failed — {h.title}",
+        body=f"{h.text()}\nKhông thực hiện được / Could not be done: {what}\n"
+        "Hồ sơ vẫn tiếp tục; đề nghị kiểm tra và xử lý. / The case continues; please "
+        f"investigate (`temporal workflow show --workflow-id '{h.case_id}'`).",
+    )
+
+
 _CONSULT_SUBJECTS = {
     "consultation_request": "Đề nghị góp ý / Request for a written opinion",
     "reminder": "Sắp đến hạn góp ý / Reply due soon",

@@ -233,7 +233,20 @@ class LegislativeProcess:
                     SYSTEM_ACTOR, SYSTEM_ACTOR, "effect_failed", self._stage, self._stage, note=what
                 )
                 workflow.logger.error("side effect failed: %s", what)
+                self._tell_ops(effect, what)
             self._effects.pop(0)
+
+    def _tell_ops(self, failed: Effect, what: str) -> None:
+        """Ops hear of a side effect that could not be done (unless that was their notice)."""
+        if isinstance(failed, Notification) and failed.kind == "effect_failed":
+            return
+        to = self._holders(self._def.operator_role)
+        if to:
+            self._effects.append(
+                notifications.effect_failed(
+                    self._header(), key=self._notice_key("effect_failed"), to=to, what=what
+                )
+            )
 
     async def _perform(self, effect: Effect) -> None:
         if isinstance(effect, DocumentVersion):
