@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from models.definition import Body, Jurisdiction, ProcessDefinition
+from models.definition import Body, Jurisdiction, Level, ProcessDefinition
 
 DIRECTORY_FILE = Path(__file__).parent / "actors.yaml"
 NATIONAL = "national"
@@ -30,6 +30,8 @@ class Agency(BaseModel):
     #: Where it has authority: a province ("dak_lak"), a commune ("dak_lak/hoa-phu"), a
     #: ministry ("bo-xay-dung") or "national"; None serves every jurisdiction (operations).
     jurisdiction: str | None = None
+    #: The tier it belongs to: a drafting agency drafts only documents of its own tier.
+    level: Level | None = None
 
 
 class Person(BaseModel):
@@ -114,6 +116,20 @@ class Directory(BaseModel):
                 if p.agency in agencies and role_id in p.roles
             ]
         return out
+
+
+def first_staffed_drafter(directory: Directory, definition: ProcessDefinition) -> str | None:
+    """A drafter of the right tier whose agency can staff every role ``definition`` uses
+    (for demos, tests and recording histories)."""
+    used = [t.role for t in definition.transitions if not t.automatic]
+    for person in directory.people:
+        if definition.starter_role not in person.roles:
+            continue
+        if directory.agency(person.agency).level is not definition.level:
+            continue
+        if not missing_roles(directory.assign_roles(definition, person.agency), used):
+            return person.id
+    return None
 
 
 def missing_roles(assignments: dict[str, list[ActorRef]], required: Sequence[str]) -> list[str]:

@@ -47,6 +47,14 @@ class Body(str, Enum):
     OPERATIONS = "operations"  # vận hành hệ thống
 
 
+class Level(str, Enum):
+    """Which tier issues the document (cấp ban hành)."""
+
+    CENTRAL = "central"  # trung ương: Chính phủ, Bộ
+    LOCAL = "local"  # cấp tỉnh
+    COMMUNE = "commune"  # cấp xã
+
+
 class Procedure(str, Enum):
     """Which procedure a transition belongs to: the normal one, the simplified one
     (trình tự, thủ tục rút gọn, Luật 64/2025 Điều 50), or both."""
@@ -158,7 +166,7 @@ class ProcessDefinition(_Frozen):
     regime_basis: str
     doc_type: Identifier
     name: str
-    level: str
+    level: Level
     roles: dict[Identifier, Role]
     #: The role whose holder may start a case (the drafting unit).
     starter_role: Identifier

@@ -114,7 +114,7 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
         raise ActionRefused(
             "case_closed",
             f"hồ sơ đã kết thúc ở bước '{d.stages[ctx.stage].label}' / the case is closed "
-            f"({ctx.stage}); no action is possible",
+            f"({ctx.stage}); {req.action!r} and every other action are no longer possible",
         )
     try:
         ctx.machine.next_stage(ctx.stage, req.action, ctx.simplified)

@@ -94,6 +94,11 @@ async def start_case(
             f"{d.doc_type} case"
         )
     agency = directory.agency(person.agency)
+    if agency.level is not d.level:
+        raise CaseError(
+            f"{agency.name} ({agency.level.value if agency.level else 'no tier'}) cannot draft "
+            f"a {d.name} ({d.level.value} document)"
+        )
     assignments = directory.assign_roles(d, agency.id)
     used_roles = sorted({t.role for t in d.transitions if not t.automatic})
     missing = missing_roles(assignments, used_roles)

@@ -87,7 +87,7 @@ async def walk(
     """Drive the case to ``target`` (default: the first final stage)."""
     goal = target or definition.final[0]
     st = await status(client, case_id)
-    for n, t in enumerate(shortest_path(definition, st.stage, goal), start=1):
+    for n, t in enumerate(shortest_path(definition, st.stage, goal, st.simplified), start=1):
         if t.automatic:
             st = await wait_for_status(client, case_id, reached(t.dest), timeout=timeout)
         else:

@@ -21,7 +21,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
-from models.actors import load_directory
+from models.actors import first_staffed_drafter, load_directory
 from models.registry import load_registry
 from worker import Settings, build_worker
 from workflows import search_attributes as sa
@@ -54,9 +54,8 @@ async def record(only: set[str] | None = None) -> list[Path]:
                 for definition in registry:
                     if only and definition.key not in only:
                         continue
-                    starter = next(
-                        p.id for p in directory.people if definition.starter_role in p.roles
-                    )
+                    starter = first_staffed_drafter(directory, definition)
+                    assert starter, f"nobody can draft {definition.key}"
                     handle = await start_case(
                         env.client,
                         directory,
