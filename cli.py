@@ -24,9 +24,11 @@ from rich.table import Table
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from activities.filesystem_store import FilesystemDocumentStore
+from activities import adapters
+from activities.ports import DocumentStore
 from models.actors import Directory, load_directory
 from models.case import ActionRequest, CaseStatus, ReplyRequest, SimplifiedDecision
+from models.comments import CommentSummary, Disposition, DispositionRequest, Entry
 from models.definition import ProcessDefinition, Transition
 from models.diagram import mermaid
 from models.machine import shortest_path
@@ -63,6 +65,11 @@ class CliError(Exception):
 
 def _settings() -> Settings:
     return Settings()
+
+
+def _store(settings: Settings) -> DocumentStore:
+    """The configured document store: uploads go where the workers read."""
+    return adapters.document_store(settings)
 
 
 def _directory(settings: Settings) -> Directory:
@@ -178,7 +185,7 @@ def act_cmd(
     s = _settings()
 
     async def go() -> None:
-        doc = cases.upload(FilesystemDocumentStore(s.documents_dir), file) if file else None
+        doc = cases.upload(_store(s), file) if file else None
         client = await connect(s)
         result = await cases.act(
             client,
@@ -207,7 +214,7 @@ def reply_cmd(
     s = _settings()
 
     async def go() -> None:
-        doc = cases.upload(FilesystemDocumentStore(s.documents_dir), file) if file else None
+        doc = cases.upload(_store(s), file) if file else None
         view = await cases.reply(
             await connect(s),
             case,
@@ -216,6 +223,118 @@ def reply_cmd(
         out.print(f"Đã ghi nhận ý kiến / reply recorded: {view.label} ({view.role})")
 
     _run(go())
+
+
+@app.command("comment")
+def comment_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    author: Annotated[str, typer.Option("--from", help="Who comments (name or organisation)")],
+    text: Annotated[str | None, typer.Option(help="The comment")] = None,
+    file: Annotated[Path | None, typer.Option(help="A UTF-8 text file with the comment")] = None,
+    source: Annotated[str, typer.Option(help="Group it comes from")] = "public",
+) -> None:
+    """Comment on a draft under consultation (góp ý dự thảo)."""
+    s = _settings()
+    if (text is None) == (file is None):
+        raise CliError("give the comment with exactly one of --text or --file")
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{file}: cannot read a UTF-8 text: {exc}") from None
+    assert text is not None
+
+    async def go() -> None:
+        receipt = await cases.comment(
+            await connect(s), _store(s), case, author=author, text=text, source=source
+        )
+        dup = (
+            f" — trùng ý kiến đã có / same as an earlier comment (×{receipt.count})"
+            if receipt.duplicate
+            else ""
+        )
+        out.print(f"Đã nhận góp ý / comment received: {receipt.comment_id}{dup}")
+
+    _run(go())
+
+
+@app.command("dispose")
+def dispose_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    comment_id: Annotated[str, typer.Argument(help="Comment id, e.g. C00012")],
+    disposition: Annotated[Disposition, typer.Argument(help="accepted | partly | explained")],
+    person: Annotated[str, typer.Option("--as", help="Drafting unit member")],
+    reason: Annotated[str | None, typer.Option(help="Required unless accepted")] = None,
+) -> None:
+    """Give a comment its disposition (giải trình, tiếp thu)."""
+    s = _settings()
+    try:
+        req = DispositionRequest(
+            comment_id=comment_id, disposition=disposition, actor=person, reason=reason
+        )
+    except ValueError as exc:
+        raise CliError(str(exc).splitlines()[-1].strip()) from None
+
+    async def go() -> None:
+        entry = await cases.dispose(await connect(s), case, req)
+        out.print(f"{entry.id}: {disposition.label}")
+
+    _run(go())
+
+
+@app.command("comments")
+def comments_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only those lacking a disposition")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Comments on a draft: counts by source and disposition, and the list."""
+    s = _settings()
+
+    async def go() -> tuple[CommentSummary, list[Entry]]:
+        client = await connect(s)
+        summary = await cases.comments_summary(client, case)
+        return summary, await cases.comment_entries(client, case, open_only=open_only)
+
+    summary, entries = _run(go())
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "summary": summary.model_dump(mode="json"),
+                    "comments": [e.model_dump(mode="json") for e in entries],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    out.print(
+        f"Lượt góp ý / submissions: {summary.submissions}; khác nhau / distinct: "
+        f"{summary.distinct}; trùng / duplicates: {summary.duplicates}; "
+        f"chưa xử lý / open: {summary.open}"
+        + ("; đã hết hạn góp ý / period closed" if summary.closed else "")
+    )
+    out.print(
+        "Theo nguồn / by source: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(summary.by_source.items()))
+    )
+    out.print(
+        "Theo kết quả / by disposition: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(summary.by_disposition.items()))
+    )
+    table = Table("id", "count", "from", "disposition", "by")
+    for e in entries:
+        table.add_row(
+            e.id,
+            str(e.count),
+            ", ".join(sorted(e.sources)),
+            e.disposition.label if e.disposition else "[yellow]open[/]",
+            e.by or "",
+        )
+    out.print(table)
 
 
 @app.command("status")
@@ -253,6 +372,11 @@ def _print_status(st: CaseStatus) -> None:
         out.print(table)
     for b in st.blocked:
         out.print(f"[yellow]chưa thể / not yet[/] {b.action}: {b.reason}")
+    if st.comments_pending:
+        out.print(
+            f"[yellow]có góp ý chưa giải trình / comments without a "
+            f"disposition[/] (legisflow comments {st.id} --open)"
+        )
     for c in st.consultations:
         state = (
             f"replied by {c.replied_by}"
@@ -553,7 +677,7 @@ def demo(
 async def _demo(s: Settings, proc: Any) -> tuple[str, str]:
     definition = load_registry().get("qd_ubnd_tinh", DEFAULT_REGIME)
     client = await _connect_when_ready(s, proc)
-    store = FilesystemDocumentStore(s.documents_dir)
+    store = _store(s)
     with ThreadPoolExecutor(max_workers=16) as ex:
         async with build_worker(client, s, ex):
             handle = await cases.start_case(

@@ -13,22 +13,24 @@ import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal
 
 import structlog
 import temporalio.activity
 import temporalio.workflow
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
-from activities.case_activities import CaseActivities
-from activities.filesystem_store import FilesystemDocumentStore
-from activities.outbox import OutboxNotifier
+from activities import adapters
+from activities.reports import ReportActivities
+from workflows.comment_ledger import CommentLedger
 from workflows.consultation_request import ConsultationRequest
 from workflows.legislative_process import LegislativeProcess
 
-WORKFLOWS = [LegislativeProcess, ConsultationRequest]
+WORKFLOWS = [LegislativeProcess, ConsultationRequest, CommentLedger]
 
 
 class Settings(BaseSettings):
@@ -48,6 +50,36 @@ class Settings(BaseSettings):
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
 
+    # ---- adapters (README "Adapters"; activities/adapters.py) ----
+    document_store: Literal["filesystem", "s3"] = "filesystem"
+    notifier: Literal["outbox", "smtp", "webhook"] = "outbox"
+    publisher: Literal["filesystem", "http"] = "filesystem"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True  # STARTTLS required (port 587); false: plain (a local relay)
+    smtp_tls: bool = False  # implicit TLS (port 465) instead of STARTTLS
+    smtp_validate_certs: bool = True
+    smtp_from: str = "legisflow <legisflow@localhost>"
+    smtp_timeout: float = 20.0
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_timeout: float = 10.0
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # unset: AWS itself; else MinIO, Ceph RGW, …
+    s3_region: str | None = None
+    s3_prefix: str = ""
+    s3_path_style: bool = False
+    s3_conditional_writes: bool = True
+    s3_storage_class: str | None = None  # e.g. STANDARD_IA; unset: the bucket's default
+    s3_multipart_threshold: int = 16 * 1024 * 1024
+    s3_part_size: int = 8 * 1024 * 1024
+    publisher_url: str | None = None
+    publisher_secret: SecretStr | None = None
+    publisher_token: SecretStr | None = None
+    publisher_timeout: float = 15.0
+
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
@@ -55,6 +87,14 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def publications_dir(self) -> Path:
+        return self.data_dir / "publications"
+
+    @property
+    def smtp_ledger_dir(self) -> Path:
+        return self.data_dir / "smtp-sent"
 
     @property
     def ui_url(self) -> str:
@@ -111,16 +151,14 @@ async def connect(settings: Settings) -> Client:
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
-    """The worker with the embedded-default adapters."""
-    activities = CaseActivities(
-        store=FilesystemDocumentStore(settings.documents_dir),
-        notifier=OutboxNotifier(settings.outbox_dir),
-    )
+    """The worker, its activities bound to the adapters the settings choose."""
+    activities = adapters.case_activities(settings)
+    reports = ReportActivities(activities.store)
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[activities.record_document_version, activities.send_notification],
+        activities=[*activities.all, reports.generate_synthesis_report],
         activity_executor=executor,
     )
 
@@ -145,6 +183,9 @@ async def run_worker(settings: Settings) -> None:
             address=settings.temporal_address,
             namespace=settings.namespace,
             task_queue=settings.task_queue,
+            document_store=settings.document_store,
+            notifier=settings.notifier,
+            publisher=settings.publisher,
         )
         await serve_until_signalled(worker)
         log.info("worker stopped")

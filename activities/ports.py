@@ -7,7 +7,7 @@ Everything here is a plain pydantic model so it can travel as a Temporal payload
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -78,6 +78,36 @@ class SendResult(BaseModel):
     location: str  # where it went (a file path for the outbox)
 
 
+PublicationChannel = Literal["consultation_portal", "cong_bao"]
+
+
+class Publication(BaseModel):
+    """A posting on a public channel: the draft on the consultation portal (Cổng thông tin
+    điện tử, for comments) or the adopted text in the Công báo (official gazette)."""
+
+    model_config = _VALUE
+
+    # Idempotency key, e.g. "<workflow id>/publish/<channel>/<n>": retries reuse it, so a
+    # document is posted at most once per intent however often the activity runs.
+    key: str = Field(pattern=NOTIFICATION_KEY_PATTERN, max_length=300)
+    case_id: str = Field(min_length=1)
+    channel: PublicationChannel
+    title: str = Field(min_length=1)
+    document: DocumentRef  # the file posted, in the document store
+    text: str  # what the posting says (trích yếu, instructions for comments, …)
+    # The workflow's deterministic clock; optional so callers may leave it to the channel.
+    requested_at: AwareDatetime | None = None
+
+
+class PublishResult(BaseModel):
+    model_config = _VALUE
+
+    key: str
+    published: bool  # False: this key had already been posted, the duplicate was suppressed
+    location: str  # where it went (a file path, or the portal's URL for the posting)
+    reference: str | None = None  # the channel's own id for the posting, if it returns one
+
+
 class StoreError(Exception):
     """Base class for document store failures."""
 
@@ -127,3 +157,9 @@ class Notifier(Protocol):
     """Sends notifications; delivery is idempotent per Notification.key."""
 
     def send(self, notification: Notification) -> SendResult: ...
+
+
+class Publisher(Protocol):
+    """Posts documents on the consultation portal or the Công báo; idempotent per key."""
+
+    def publish(self, publication: Publication) -> PublishResult: ...

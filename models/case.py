@@ -45,6 +45,8 @@ class CaseInput(BaseModel):
     legal_day_seconds: float = Field(default=86400.0, gt=0)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     simplified: SimplifiedDecision | None = None
+    #: The comment ledger continues as new past this many events (tests set it low).
+    comment_ledger_events: int = Field(default=4000, ge=100, le=40000)
 
 
 class ActionRequest(BaseModel):
@@ -179,6 +181,10 @@ class CaseStatus(BaseModel):
     blocked: list[BlockedAction]
     deadlines: list[DeadlineView]
     consultations: list[ConsultView] = Field(default_factory=list)
+    #: Distinct public comments lacking a disposition (``legisflow comments`` for detail).
+    comments_pending: bool = False
+    #: Who holds each role in this case.
+    roles: dict[str, list[str]] = Field(default_factory=dict)
     documents: list[DocumentVersion]
     audit_entries: int
     started_at: datetime

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from activities.ports import PublicationChannel
 from models.calendar import DayUnit
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -110,6 +111,16 @@ class Stage(_Frozen):
     deadline: Deadline | None = None
     #: Bodies asked for a written opinion while the case is in this stage.
     consults: tuple[ConsultedBody, ...] = ()
+    #: Anyone may comment while the case is in this stage (lấy ý kiến rộng rãi).
+    comments: bool = False
+    #: On entry, the latest document version is posted on this channel.
+    publish: PublicationChannel | None = None
+
+
+class GeneratedDocument(str, Enum):
+    """Documents legisflow writes itself."""
+
+    SYNTHESIS_REPORT = "synthesis_report"  # bản tổng hợp, giải trình, tiếp thu ý kiến
 
 
 class Transition(_Frozen):
@@ -134,6 +145,11 @@ class Transition(_Frozen):
     guards: tuple[Identifier, ...] = ()
     #: Normal procedure only, simplified only, or both.
     procedure: Procedure = Procedure.ANY
+    #: Taking it ends the consultation: open requests are withdrawn, the comment ledger
+    #: becomes final.
+    closes_consultation: bool = False
+    #: A document the case generates when this action is taken (a new version).
+    generates: GeneratedDocument | None = None
 
 
 class ConsultedBody(_Frozen):

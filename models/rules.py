@@ -42,6 +42,8 @@ class RuleContext:
     simplified: bool = False
     #: Written consultations open in the current stage.
     consultations: Sequence[ConsultView] = ()
+    #: Distinct public comments still lacking a disposition.
+    comments_pending: bool = False
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -75,10 +77,20 @@ def _consultation_replies_complete(ctx: RuleContext) -> str | None:
     )
 
 
+def _comments_disposed(ctx: RuleContext) -> str | None:
+    if not ctx.comments_pending:
+        return None
+    return (
+        "còn ý kiến góp ý chưa được giải trình, tiếp thu / some comments still lack a "
+        "disposition; see `legisflow comments CASE --open`"
+    )
+
+
 #: Named guards a definition may use. New guards are added here, never in workflow code.
 GUARDS: dict[str, Guard] = {
     "minimum_period_elapsed": _minimum_period_elapsed,
     "consultation_replies_complete": _consultation_replies_complete,
+    "comments_disposed": _comments_disposed,
 }
 
 

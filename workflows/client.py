@@ -7,6 +7,7 @@ message and code.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.ports import DocumentRef, DocumentStore
 from models.actors import ActorRef, Directory, missing_roles
@@ -37,10 +39,21 @@ from models.case import (
     ReplyRequest,
     SimplifiedDecision,
 )
+from models.comments import (
+    MAX_COMMENT_CHARS,
+    CommentReceipt,
+    CommentRequest,
+    CommentSummary,
+    DispositionRequest,
+    Entry,
+    normalize,
+    text_hash,
+)
 from models.definition import ProcessDefinition
 from models.legal_time import LegalClock
 from models.migration import MigrationPlan, plan_migration
 from workflows import search_attributes as sa
+from workflows.comment_ledger import CommentLedger
 from workflows.legislative_process import LegislativeProcess
 
 
@@ -77,6 +90,7 @@ class StartRequest:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     #: The authority's decision to use the simplified procedure, if it made one.
     simplified: SimplifiedDecision | None = None
+    comment_ledger_events: int = 4000
 
 
 async def start_case(
@@ -121,6 +135,7 @@ async def start_case(
         legal_day_seconds=req.legal_day_seconds,
         calendar=req.calendar,
         simplified=req.simplified,
+        comment_ledger_events=req.comment_ledger_events,
     )
     try:
         return await client.start_workflow(
@@ -177,15 +192,24 @@ def _check_simplified(
 
 
 async def act(client: Client, case_id: str, request: ActionRequest) -> ActionResult:
-    """Take an action; CaseActionRefused carries the validator's code and reason."""
+    """Take an action; CaseActionRefused carries the validator's code and reason (and,
+    when comments hold the step, which ones)."""
     handle = client.get_workflow_handle(case_id)
     try:
         return await handle.execute_update(LegislativeProcess.act, request)
     except WorkflowUpdateFailedError as err:
         refused = _refusal(err)
-        if refused:
-            raise refused from None
-        raise
+        if refused is None:
+            raise
+        if refused.code == "guard_failed" and "lack a disposition" in str(refused):
+            summary = await comments_summary(client, case_id)
+            more = "…" if summary.open > len(summary.open_ids) else ""
+            refused = CaseActionRefused(
+                f"{refused}; without a disposition ({summary.open}): "
+                f"{', '.join(summary.open_ids)}{more}",
+                refused.code,
+            )
+        raise refused from None
 
 
 async def reply(client: Client, case_id: str, request: ReplyRequest) -> ConsultView:
@@ -198,6 +222,84 @@ async def reply(client: Client, case_id: str, request: ReplyRequest) -> ConsultV
         if refused:
             raise refused from None
         raise
+
+
+def ledger_id(case_id: str) -> str:
+    return f"{case_id}/comments"
+
+
+async def comment(
+    client: Client,
+    store: DocumentStore,
+    case_id: str,
+    *,
+    author: str,
+    text: str,
+    source: str = "public",
+) -> CommentReceipt:
+    """Submit a comment: the text goes to the document store, the ledger keeps a reference."""
+    if not text.strip():
+        raise CaseError("the comment is empty")
+    if len(normalize(text)) > MAX_COMMENT_CHARS:
+        raise CaseError(
+            f"the comment has {len(normalize(text))} characters; at most {MAX_COMMENT_CHARS} "
+            "are accepted (send a longer opinion as a document with `legisflow reply`)"
+        )
+    body = json.dumps({"author": author, "source": source, "text": text}, ensure_ascii=False)
+    ref = store.put_blob(body.encode("utf-8"), "gop-y.json", "application/json")
+    req = CommentRequest(
+        author=author,
+        source=source,
+        text_sha256=text_hash(text),
+        chars=len(normalize(text)),
+        body=ref,
+    )
+    handle = client.get_workflow_handle(ledger_id(case_id))
+    try:
+        return await handle.execute_update(CommentLedger.comment, req)
+    except WorkflowUpdateFailedError as err:
+        refused = _refusal(err)
+        if refused:
+            raise refused from None
+        raise
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CaseError(f"{case_id!r} has no open consultation to comment on") from None
+        raise
+
+
+async def dispose(client: Client, case_id: str, request: DispositionRequest) -> Entry:
+    handle = client.get_workflow_handle(ledger_id(case_id))
+    try:
+        return await handle.execute_update(CommentLedger.dispose, request)
+    except WorkflowUpdateFailedError as err:
+        refused = _refusal(err)
+        if refused:
+            raise refused from None
+        raise
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CaseError(f"{case_id!r} has no comments to dispose of") from None
+        raise
+
+
+async def comments_summary(client: Client, case_id: str) -> CommentSummary:
+    try:
+        return await client.get_workflow_handle(ledger_id(case_id)).query(CommentLedger.summary)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CaseError(f"{case_id!r} has not collected comments yet") from None
+        raise
+
+
+async def comment_entries(
+    client: Client, case_id: str, *, open_only: bool = False, limit: int = 200
+) -> list[Entry]:
+    handle = client.get_workflow_handle(ledger_id(case_id))
+    entries: list[Entry] = await handle.query(
+        "entries", args=[0, limit, open_only], result_type=list[Entry]
+    )
+    return entries
 
 
 async def current_definition(client: Client, case_id: str) -> ProcessDefinition:

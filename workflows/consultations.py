@@ -1,10 +1,14 @@
-"""The case's side of written consultations (lấy ý kiến bằng văn bản), workflow-side.
+"""The case's side of a consultation (lấy ý kiến), workflow-side.
 
-On entering a stage that ``consults`` bodies, the case opens one ``ConsultationRequest``
-child per body; replies come to the case (``reply`` Update) and are forwarded to the child;
-a child reports its body overdue by signal; leaving the stage cancels what is still open.
-This class keeps that bookkeeping deterministic and out of the main workflow's way: it only
-queues operations, which the case's main loop carries out.
+Two channels: written requests to named bodies, and public comments.
+- On entering a stage that ``consults`` bodies, the case opens one ``ConsultationRequest``
+  child per body; replies come to the case (``reply`` Update) and are forwarded to the
+  child; a child reports its body overdue by signal.
+- On entering a stage that collects ``comments``, the case starts (or reopens) its
+  ``CommentLedger`` child; leaving such a stage closes the comment period.
+Both end when a transition ``closes_consultation`` (or the case ends): unanswered requests
+are withdrawn and the ledger becomes final. This class keeps that bookkeeping deterministic
+and out of the main workflow's way: it only queues operations for the case's main loop.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from models.case import ConsultView, ReplyRequest
     from models.definition import ProcessDefinition
     from models.legal_time import VIETNAM_TZ, StageDeadline
+    from workflows.comment_ledger import LedgerInput
     from workflows.consultation_request import ConsultInput
 
 
@@ -38,7 +43,18 @@ class CancelRequest:
     request_id: str
 
 
-ChildOp = StartRequest | ForwardReply | CancelRequest
+@dataclass(frozen=True)
+class StartLedger:
+    inp: LedgerInput
+
+
+@dataclass(frozen=True)
+class SignalLedger:
+    ledger_id: str
+    signal: str  # "close" | "reopen" | "finish"
+
+
+ChildOp = StartRequest | ForwardReply | CancelRequest | StartLedger | SignalLedger
 
 
 class ReplyRefused(Exception):
@@ -54,6 +70,47 @@ class Consultations:
     def __init__(self) -> None:
         self.views: dict[str, ConsultView] = {}
         self.request_ids: dict[str, str] = {}
+        self.ledger_id: str | None = None
+        self.ledger_state = "none"  # none | open | closed | finished
+        #: Some distinct comment lacks a disposition (the ledger tells the case when this
+        #: changes; the ledger itself has the list).
+        self.comments_pending = False
+
+    def comments(
+        self, *, collects: bool, case_id: str, drafters: list[str], continue_after: int
+    ) -> list[ChildOp]:
+        """Start, reopen or close the comment period as the case enters a stage."""
+        if self.ledger_state == "finished":
+            return []
+        if collects:
+            if self.ledger_id is None:
+                self.ledger_id, self.ledger_state = f"{case_id}/comments", "open"
+                inp = LedgerInput(
+                    case_id=case_id,
+                    ledger_id=self.ledger_id,
+                    drafters=drafters,
+                    continue_after_events=continue_after,
+                )
+                return [StartLedger(inp)]
+            if self.ledger_state == "closed":
+                self.ledger_state = "open"
+                return [SignalLedger(self.ledger_id, "reopen")]
+        elif self.ledger_id is not None and self.ledger_state == "open":
+            self.ledger_state = "closed"
+            return [SignalLedger(self.ledger_id, "close")]
+        return []
+
+    def finish(self) -> list[ChildOp]:
+        """The consultation is over: withdraw unanswered requests, finalise the ledger."""
+        ops = self.close_all()
+        if self.ledger_id is not None and self.ledger_state != "finished":
+            self.ledger_state = "finished"
+            ops.append(SignalLedger(self.ledger_id, "finish"))
+        return ops
+
+    @property
+    def has_open_requests(self) -> bool:
+        return any(v.replied_by is None for v in self.views.values())
 
     def open(
         self,

@@ -9,13 +9,21 @@ so an Update returns as soon as the decision is recorded.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentRef, DocumentVersion, Notification, Recipient
+    from activities.ports import (
+        DocumentRef,
+        DocumentVersion,
+        Notification,
+        Publication,
+        PublicationChannel,
+        Recipient,
+    )
     from models import notifications
     from models.actors import ActorRef
     from models.calendar import LegalCalendar
@@ -32,7 +40,14 @@ with workflow.unsafe.imports_passed_through():
         MigrationRequest,
         ReplyRequest,
     )
-    from models.definition import SYSTEM_ACTOR, Body, DeadlineKind, ProcessDefinition, Transition
+    from models.definition import (
+        SYSTEM_ACTOR,
+        Body,
+        DeadlineKind,
+        GeneratedDocument,
+        ProcessDefinition,
+        Transition,
+    )
     from models.legal_time import LegalClock, StageDeadline, compute_deadline, deadline_from
     from models.machine import ProcessMachine
     from models.migration import plan_migration
@@ -43,7 +58,9 @@ with workflow.unsafe.imports_passed_through():
         blocked_actions,
         check_action,
     )
+    from models.synthesis_report import ReportRequest
     from workflows import search_attributes as sa
+    from workflows.comment_ledger import CommentLedger
     from workflows.consultation_request import ConsultationRequest
     from workflows.consultations import (
         CancelRequest,
@@ -51,15 +68,28 @@ with workflow.unsafe.imports_passed_through():
         Consultations,
         ForwardReply,
         ReplyRefused,
+        SignalLedger,
+        StartLedger,
         StartRequest,
     )
     from workflows.side_effects import (
+        COMMENTS_OPEN_SIGNAL,
         CONSULT_OVERDUE_SIGNAL,
+        generate_synthesis_report,
+        publish_document,
         record_document_version,
         send_notification,
     )
 
-Effect = DocumentVersion | Notification | ChildOp
+
+@dataclass(frozen=True)
+class GenerateReport:
+    request: ReportRequest
+    actor: str
+    label: str
+
+
+Effect = DocumentVersion | Notification | Publication | GenerateReport | ChildOp
 
 
 @workflow.defn
@@ -92,14 +122,12 @@ class LegislativeProcess:
         self._failed_effects: list[str] = []
         self._simplified = inp.simplified is not None
         self._consults = Consultations()
+        self._publish_seq = 0
         self._consult_handles: dict[
             str, workflow.ChildWorkflowHandle[ConsultationRequest, bool]
         ] = {}
-
-    # ---- main loop -------------------------------------------------------------------------
-
-    @workflow.run
-    async def run(self, inp: CaseInput) -> CaseResult:
+        # The case opens here, not in run(): an Update delivered with the start is handled
+        # before run() begins, and must find the first stage already entered.
         self._append_audit(
             inp.started_by, self._def.starter_role, "start", None, self._stage, note=inp.title
         )
@@ -114,6 +142,11 @@ class LegislativeProcess:
                 note=f"{inp.simplified.reason} — {rule.basis}",
             )
         self._enter_stage()
+
+    # ---- main loop -------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: CaseInput) -> CaseResult:
         while True:
             await self._drain_effects()
             if self._machine.is_final(self._stage):
@@ -268,6 +301,29 @@ class LegislativeProcess:
             handle = self._consult_handles.pop(effect.request_id, None)
             if handle is not None and not handle.done():
                 handle.cancel()
+        elif isinstance(effect, StartLedger):
+            await workflow.start_child_workflow(
+                CommentLedger.run,
+                effect.inp,
+                id=effect.inp.ledger_id,
+                static_summary="Sổ góp ý / Comment ledger",
+            )
+        elif isinstance(effect, SignalLedger):
+            await workflow.get_external_workflow_handle(effect.ledger_id).signal(effect.signal)
+        elif isinstance(effect, Publication):
+            await publish_document(effect)
+        elif isinstance(effect, GenerateReport):
+            for ref in await generate_synthesis_report(effect.request):
+                self._add_document(ref, effect.actor, effect.label)
+            self._append_audit(
+                SYSTEM_ACTOR,
+                SYSTEM_ACTOR,
+                "report_generated",
+                self._stage,
+                self._stage,
+                note=effect.label,
+                document=self._documents[-2].document.sha256,
+            )
 
     # ---- decisions -------------------------------------------------------------------------
 
@@ -375,6 +431,12 @@ class LegislativeProcess:
         """The definition the case runs under now."""
         return self._def
 
+    @workflow.signal(name=COMMENTS_OPEN_SIGNAL)
+    def comments_open(self, count: int) -> None:
+        """From the comment ledger: how many distinct comments lack a disposition."""
+        self._consults.comments_pending = count > 0
+        self._set_details()
+
     @workflow.signal(name=CONSULT_OVERDUE_SIGNAL)
     def consult_overdue(self, role: str) -> None:
         """From a ConsultationRequest child: its body let the reply deadline pass."""
@@ -417,6 +479,22 @@ class LegislativeProcess:
             document=req.document.sha256 if req.document else None,
             on_behalf_of=req.on_behalf_of,
         )
+        if t.closes_consultation:
+            self._effects.extend(self._consults.finish())
+        if t.generates is GeneratedDocument.SYNTHESIS_REPORT and self._consults.ledger_id:
+            self._effects.append(
+                GenerateReport(
+                    ReportRequest(
+                        case_id=self._inp.case_id,
+                        ledger_id=self._consults.ledger_id,
+                        title=self._inp.title,
+                        agency=self._inp.drafting_agency_name,
+                        day=self._clock.legal_date(workflow.now()),
+                    ),
+                    actor=req.actor,
+                    label=f"{t.label} / {t.label_en}",
+                )
+            )
         self._stage = self._machine.next_stage(source, t.action, self._simplified)
         self._entered[self._stage] = workflow.now()
         self._entered_by = req.actor
@@ -453,7 +531,7 @@ class LegislativeProcess:
             ]
         )
         if consult:
-            self._open_consultations()
+            self._consultation_on_entry()
         self._set_details()
         h = self._header()
         if self._machine.is_final(self._stage):
@@ -500,6 +578,8 @@ class LegislativeProcess:
             blocked=blocked_actions(ctx),
             deadlines=self._deadline_views(),
             consultations=list(self._consults.views.values()),
+            comments_pending=self._consults.comments_pending,
+            roles={r: [a.id for a in people] for r, people in self._assignments.items()},
             documents=list(self._documents),
             audit_entries=len(self._audit),
             started_at=self._clock.origin,
@@ -522,6 +602,45 @@ class LegislativeProcess:
         return self._deadline_views()
 
     # ---- helpers ---------------------------------------------------------------------------
+
+    def _consultation_on_entry(self) -> None:
+        stage = self._def.stages[self._stage]
+        if self._machine.is_final(self._stage):
+            self._effects.extend(self._consults.finish())
+            return
+        self._effects.extend(
+            self._consults.comments(
+                collects=stage.comments,
+                case_id=self._inp.case_id,
+                drafters=[
+                    a.id for r in self._drafting_roles() for a in self._assignments.get(r, [])
+                ],
+                continue_after=self._inp.comment_ledger_events,
+            )
+        )
+        if stage.publish is not None and self._documents:
+            self._effects.append(self._publication(stage.publish))
+        # Requests stay open across stages until a transition closes the consultation;
+        # cases started before that rule closed them on every stage change.
+        keep = not stage.consults and self._consults.has_open_requests
+        if keep and workflow.patched("consultations-span-stages"):
+            return
+        self._open_consultations()
+
+    def _publication(self, channel: PublicationChannel) -> Publication:
+        doc = self._documents[-1]
+        self._publish_seq += 1
+        stage = self._def.stages[self._stage]
+        return Publication(
+            key=f"{self._inp.case_id}/publish/{channel}/{self._publish_seq}",
+            case_id=self._inp.case_id,
+            channel=channel,
+            title=self._inp.title,
+            document=doc.document,
+            requested_at=workflow.now(),
+            text=f"{self._def.name}: {self._inp.title} — {stage.label} / {stage.label_en}"
+            f" ({self._inp.drafting_agency_name}; phiên bản / version {doc.version})",
+        )
 
     def _open_consultations(self) -> None:
         now = workflow.now()
@@ -558,6 +677,7 @@ class LegislativeProcess:
             now=workflow.now(),
             simplified=self._simplified,
             consultations=list(self._consults.views.values()),
+            comments_pending=self._consults.comments_pending,
         )
 
     def _deadline_views(self) -> list[DeadlineView]:

@@ -11,10 +11,21 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentVersion, Notification, SendResult
+    from activities.ports import (
+        DocumentRef,
+        DocumentVersion,
+        Notification,
+        Publication,
+        PublishResult,
+        SendResult,
+    )
+    from models.synthesis_report import ReportRequest
 
 #: The parent case's signal a consultation request sends when its reply deadline passes.
 CONSULT_OVERDUE_SIGNAL = "consult_overdue"
+#: The parent case's signal the comment ledger sends when comments lacking a disposition
+#: appear or are all answered (the count travels with it).
+COMMENTS_OPEN_SIGNAL = "comments_open"
 
 START_TO_CLOSE = timedelta(seconds=30)
 #: A failed side effect is retried for up to a day before it is reported, not the case failed.
@@ -23,7 +34,14 @@ RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=["BlobNotFound", "VersionConflict", "InvalidNotification"],
+    non_retryable_error_types=[
+        "BlobNotFound",
+        "VersionConflict",
+        "InvalidNotification",
+        "PermanentDeliveryFailure",
+        "PermanentStoreFailure",
+        "PublisherNotConfigured",
+    ],
 )
 
 
@@ -53,3 +71,32 @@ async def record_document_version(version: DocumentVersion) -> bool:
         summary=f"Lưu phiên bản {version.version}: {version.label}",
     )
     return created
+
+
+async def publish_document(publication: Publication) -> PublishResult:
+    """Post on the consultation portal or in the Công báo, once per ``publication.key``."""
+    result: PublishResult = await workflow.execute_activity(
+        "publish_document",
+        publication,
+        result_type=PublishResult,
+        start_to_close_timeout=START_TO_CLOSE,
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary=f"Đăng / Publish on {publication.channel}: {publication.document.name}",
+    )
+    return result
+
+
+async def generate_synthesis_report(request: ReportRequest) -> list[DocumentRef]:
+    """Render the synthesis report from the comment ledger (Word + Markdown)."""
+    refs: list[DocumentRef] = await workflow.execute_activity(
+        "generate_synthesis_report",
+        request,
+        result_type=list[DocumentRef],
+        start_to_close_timeout=timedelta(minutes=10),
+        heartbeat_timeout=timedelta(minutes=1),
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary="Lập bản tổng hợp, giải trình, tiếp thu ý kiến / Synthesis report",
+    )
+    return refs

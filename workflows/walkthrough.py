@@ -15,9 +15,10 @@ from temporalio.client import Client
 
 from activities.ports import DocumentStore
 from models.case import ActionRequest, CaseStatus, ReplyRequest
+from models.comments import Disposition, DispositionRequest
 from models.definition import ProcessDefinition, Transition
 from models.machine import shortest_path
-from workflows.client import act, reply, status
+from workflows.client import act, comment_entries, dispose, reply, status
 
 
 class WalkTimeout(TimeoutError):
@@ -66,6 +67,24 @@ async def _answer_consultations(
             )
 
 
+async def _dispose_comments(
+    client: Client, case_id: str, definition: ProcessDefinition, timeout: float
+) -> None:
+    """Accept every comment still lacking a disposition, as the first drafter."""
+    st = await wait_for_status(client, case_id, lambda s: s.pending_effects == 0, timeout=timeout)
+    if not st.comments_pending:
+        return
+    drafter = st.roles[definition.starter_role][0]
+    for entry in await comment_entries(client, case_id, open_only=True, limit=2000):
+        await dispose(
+            client,
+            case_id,
+            DispositionRequest(
+                comment_id=entry.id, disposition=Disposition.ACCEPTED, actor=drafter
+            ),
+        )
+
+
 def reached(stage: str) -> Callable[[CaseStatus], bool]:
     return lambda s: s.stage == stage
 
@@ -92,6 +111,8 @@ async def walk(
             st = await wait_for_status(client, case_id, reached(t.dest), timeout=timeout)
         else:
             await _answer_consultations(client, case_id, t, timeout)
+            if "comments_disposed" in t.guards:
+                await _dispose_comments(client, case_id, definition, timeout)
             st = await wait_for_status(client, case_id, allows(t.action), timeout=timeout)
             allowed = next(a for a in st.allowed if a.action == t.action)
             doc = None

@@ -17,6 +17,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -32,6 +33,16 @@ from workflows.walkthrough import walk
 HISTORIES = Path(__file__).parent / "histories"
 #: Short legal day so a whole life records in seconds.
 LEGAL_DAY_SECONDS = 0.05
+
+
+def _children(history: WorkflowHistory) -> list[tuple[str, str]]:
+    """(workflow id, type) of every child workflow the history started."""
+    out = []
+    for event in history.events:
+        if event.HasField("start_child_workflow_execution_initiated_event_attributes"):
+            a = event.start_child_workflow_execution_initiated_event_attributes
+            out.append((a.workflow_id, a.workflow_type.name))
+    return out
 
 
 def history_file(doc_type: str, regime: str) -> Path:
@@ -74,6 +85,16 @@ async def record(only: set[str] | None = None) -> list[Path]:
                     path.write_text(history.to_json() + "\n", encoding="utf-8")
                     written.append(path)
                     print(f"recorded {path.relative_to(Path.cwd())}: {len(history.events)} events")
+                    # One history of each child workflow type the case started.
+                    for child_id, child_type in _children(history):
+                        child = env.client.get_workflow_handle(child_id)
+                        child_history = await child.fetch_history()
+                        child_path = HISTORIES / f"{child_type}@{definition.key}.json"
+                        if child_path in written:
+                            continue  # one per type and definition
+                        child_path.write_text(child_history.to_json() + "\n", encoding="utf-8")
+                        written.append(child_path)
+                        print(f"recorded {child_path.name}: {len(child_history.events)} events")
     return written
 
 

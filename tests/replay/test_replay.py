@@ -7,6 +7,7 @@ only, re-record with ``python -m tests.replay.record`` *and* keep the old path p
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,16 @@ HISTORY_FILES = sorted(HISTORIES.glob("*.json"))
 def test_every_shipped_definition_has_a_history() -> None:
     missing = [d.key for d in load_registry() if not history_file(d.doc_type, d.regime).exists()]
     assert not missing, f"record histories for {missing}: python -m tests.replay.record"
+
+
+def test_every_workflow_type_has_a_history() -> None:
+    recorded = {
+        json.loads(p.read_text(encoding="utf-8"))["events"][0][
+            "workflowExecutionStartedEventAttributes"
+        ]["workflowType"]["name"]
+        for p in HISTORY_FILES
+    }
+    assert {w.__name__ for w in WORKFLOWS} <= recorded
 
 
 @pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda p: p.stem)

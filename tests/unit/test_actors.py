@@ -87,6 +87,8 @@ def test_a_department_in_another_province_gets_no_daklak_officials() -> None:
         "office_head",
         "signer",
         "gazette",
+        "front_committee",
+        "affected_group",
     ]
 
 

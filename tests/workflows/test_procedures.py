@@ -58,11 +58,8 @@ async def test_whole_life_of_every_procedure(
     final = await walk(harness.client, handle.id, definition, harness.store, timeout=60)
     result = await handle.result()
     assert final.stage == definition.final[0]
-    stages = [
-        e.to_stage
-        for e in result.audit
-        if e.action not in ("deadline_breached", "reply", "reply_overdue", "effect_failed")
-    ]
+    # Stage changes only (replies, breaches and generated reports stay in their stage).
+    stages = [e.to_stage for e in result.audit if e.from_stage != e.to_stage]
     assert stages == expected
     # Every mandatory written consultation was answered or ran out before the stage closed.
     for name, stage in definition.stages.items():

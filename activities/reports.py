@@ -1,0 +1,88 @@
+"""Generating the synthesis report (lập bản tổng hợp ý kiến): Word and Markdown, stored as
+documents of the case. The comments come from the ledger workflow (a query) and the texts
+from the document store."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from docx import Document
+from temporalio import activity
+
+from activities.ports import DocumentRef, DocumentStore
+from models.comments import Entry
+from models.synthesis_report import (
+    ReportLine,
+    ReportRequest,
+    SynthesisReport,
+    disposition_text,
+    sources_text,
+    to_markdown,
+)
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PAGE = 1000
+
+
+def render_docx(report: SynthesisReport) -> bytes:
+    doc = Document()
+    doc.add_heading(report.heading(), level=1)
+    for paragraph in report.intro().splitlines():
+        doc.add_paragraph(paragraph)
+    table = doc.add_table(rows=1, cols=5)
+    table.style = "Table Grid"
+    for cell, title in zip(
+        table.rows[0].cells,
+        ("Số", "Ý kiến góp ý", "Lượt", "Nguồn", "Giải trình, tiếp thu"),
+        strict=True,
+    ):
+        cell.text = title
+    for line in report.lines:
+        row = table.add_row().cells
+        row[0].text = line.entry.id
+        row[1].text = line.text
+        row[2].text = str(line.entry.count)
+        row[3].text = sources_text(line.entry)
+        row[4].text = disposition_text(line.entry)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+class ReportActivities:
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+
+    @activity.defn(name="generate_synthesis_report")
+    async def generate_synthesis_report(self, req: ReportRequest) -> list[DocumentRef]:
+        """Read every distinct comment from the ledger, render the report, store it twice
+        (Word, Markdown). Content-addressed, so a retry stores nothing new."""
+        handle = activity.client().get_workflow_handle(req.ledger_id)
+        entries: list[Entry] = []
+        while True:
+            page = await handle.query(
+                "entries", args=[len(entries), PAGE, False], result_type=list[Entry]
+            )
+            entries += page
+            activity.heartbeat(len(entries))
+            if len(page) < PAGE:
+                break
+        lines = []
+        for e in entries:
+            body = json.loads(self.store.get_blob(e.ref))
+            lines.append(
+                ReportLine(
+                    entry=e,
+                    text=str(body.get("text", "")),
+                    first_author=str(body.get("author", "")),
+                )
+            )
+        report = SynthesisReport(
+            case_id=req.case_id, title=req.title, agency=req.agency, day=req.day, lines=lines
+        )
+        stem = f"bao-cao-tong-hop-y-kien-{req.day:%Y%m%d}"
+        return [
+            self.store.put_blob(render_docx(report), f"{stem}.docx", DOCX),
+            self.store.put_blob(to_markdown(report).encode("utf-8"), f"{stem}.md", "text/markdown"),
+        ]

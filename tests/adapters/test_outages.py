@@ -1,0 +1,531 @@
+"""The real adapters under outages, on the real Temporal dev server (tests/conftest.py).
+
+Each test runs a worker configured with a real adapter (SMTP, webhook, S3, portal), stops
+that server in the middle of a case, waits until the workflow's activity has failed a
+few times (read from ``describe().raw_description.pending_activities``), restarts the
+server and checks that the case completes with exactly one effect per intent: one
+accepted e-mail per notification key and recipient, one webhook effect per key, one
+object version per S3 key, one posting per publication key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pytest
+from temporalio import workflow
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities import adapters
+from activities.filesystem_store import FilesystemDocumentStore
+from activities.ports import (
+    DEFAULT_MEDIA_TYPE,
+    DocumentRef,
+    DocumentStore,
+    DocumentVersion,
+    Notification,
+    Publication,
+    PublishResult,
+)
+from activities.s3_store import S3DocumentStore
+from models.actors import Directory
+from models.case import ActionRequest, CaseStatus
+from models.definition import Transition
+from models.registry import Registry
+from tests.adapters.conftest import SECRET, object_versions, wait_for_retry
+from tests.adapters.servers import HttpReceiver, S3Server, SmtpServer
+from worker import Settings, build_worker
+from workflows.client import StartRequest, act, start_case
+from workflows.side_effects import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
+from workflows.walkthrough import wait_for_status, walk
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from temporalio.client import WorkflowHandle
+
+#: A legal day of 50 ms: the whole life takes a few seconds.
+FAST_DAY = 0.05
+#: Restart the server once the activity is at this attempt, i.e. failed three times
+#: (at about 0 s, 1 s and 3 s with the 1 s doubling backoff): a ~3 s outage.
+HEAL_AT_ATTEMPT = 4
+
+T = TypeVar("T")
+
+
+def settings_for(tmp_path: Path, **adapter: Any) -> Settings:
+    return Settings(task_queue=f"tq-{uuid.uuid4().hex[:8]}", data_dir=tmp_path, **adapter)
+
+
+def smtp_settings(tmp_path: Path, server: SmtpServer) -> Settings:
+    return settings_for(
+        tmp_path,
+        notifier="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=server.port,
+        smtp_starttls=False,
+        smtp_from="legisflow <legisflow@so.example>",
+        smtp_timeout=5.0,
+    )
+
+
+def webhook_settings(tmp_path: Path, receiver: HttpReceiver) -> Settings:
+    return settings_for(
+        tmp_path,
+        notifier="webhook",
+        webhook_url=receiver.url,
+        webhook_secret=SECRET,
+        webhook_timeout=5.0,
+    )
+
+
+class Outage:
+    """Stop a server now; restart it once ``activity_type`` has failed enough times."""
+
+    def __init__(
+        self,
+        stop: Callable[[], None],
+        start: Callable[[], None],
+        handle: WorkflowHandle[Any, Any],
+        activity_type: str,
+    ) -> None:
+        self._stop, self._start = stop, start
+        self.handle = handle
+        self.activity_type = activity_type
+        self.task: asyncio.Task[None] | None = None
+        self.attempt = 0
+        self.failure = ""
+        self.down_for = 0.0
+
+    @property
+    def begun(self) -> bool:
+        return self.task is not None
+
+    def begin(self) -> None:
+        self._stop()
+        self.task = asyncio.get_running_loop().create_task(self._heal())
+
+    async def _heal(self) -> None:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        self.attempt, self.failure = await wait_for_retry(
+            self.handle, self.activity_type, min_attempt=HEAL_AT_ATTEMPT, timeout=20
+        )
+        await asyncio.to_thread(self._start)
+        self.down_for = loop.time() - t0
+
+    async def healed(self) -> None:
+        assert self.task is not None
+        await self.task
+
+
+async def scheduled(client: Client, workflow_id: str, activity_type: str, cls: type[T]) -> list[T]:
+    """The inputs of every ``activity_type`` the case (and its child workflows) scheduled:
+    one per intent, however many attempts each took."""
+    out: list[T] = []
+    children: list[str] = []
+    async for e in client.get_workflow_handle(workflow_id).fetch_history_events():
+        if e.HasField("activity_task_scheduled_event_attributes"):
+            a = e.activity_task_scheduled_event_attributes
+            if a.activity_type.name == activity_type:
+                [value] = await client.data_converter.decode(a.input.payloads, [cls])
+                out.append(value)
+        elif e.HasField("child_workflow_execution_started_event_attributes"):
+            started = e.child_workflow_execution_started_event_attributes
+            children.append(started.workflow_execution.workflow_id)
+    for child in children:
+        out += await scheduled(client, child, activity_type, cls)
+    return out
+
+
+def addressed(notices: Iterable[Notification]) -> Counter[tuple[str, str]]:
+    return Counter((n.key, r.email) for n in notices for r in n.recipients if r.email)
+
+
+async def start(
+    env: WorkflowEnvironment, registry: Registry, directory: Directory, s: Settings, title: str
+) -> WorkflowHandle[Any, Any]:
+    return await start_case(
+        env.client,
+        directory,
+        StartRequest(
+            definition=registry.get("qd_ubnd_tinh"),
+            title=title,
+            slug=f"outage-{uuid.uuid4().hex[:8]}",
+            starter="nguyen.van.an",
+            legal_day_seconds=FAST_DAY,
+        ),
+        task_queue=s.task_queue,
+    )
+
+
+async def audit_actions(handle: WorkflowHandle[Any, Any]) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = await handle.query("audit")
+    return entries
+
+
+def outage_at(
+    stage: str, outage_of: Callable[[], Outage]
+) -> Callable[[Transition, CaseStatus], Awaitable[None]]:
+    """on_step for walk(): begin the outage once the case reaches ``stage``; at the next
+    step (whose notice cannot go out) wait until it has been healed."""
+
+    async def on_step(t: Transition, st: CaseStatus) -> None:
+        outage = outage_of()
+        if outage.begun:
+            await outage.healed()
+        elif st.stage == stage:
+            await asyncio.to_thread(outage._stop)
+            outage.task = asyncio.get_running_loop().create_task(outage._heal())
+
+    return on_step
+
+
+async def test_smtp_outage_mid_lifecycle_delivers_each_mail_once(
+    env: WorkflowEnvironment,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    registry: Registry,
+    directory: Directory,
+    smtp_server: SmtpServer,
+) -> None:
+    s = smtp_settings(tmp_path, smtp_server)
+    async with build_worker(env.client, s, executor):
+        handle = await start(env, registry, directory, s, "Quy định thử sự cố SMTP")
+        outage = Outage(smtp_server.stop, smtp_server.start, handle, "send_notification")
+        final = await walk(
+            env.client,
+            handle.id,
+            registry.get("qd_ubnd_tinh"),
+            FilesystemDocumentStore(s.documents_dir),
+            on_step=outage_at("appraisal", lambda: outage),
+            timeout=30,
+        )
+        result = await handle.result()
+    assert final.stage == "in_force"
+    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+    assert outage.attempt >= HEAL_AT_ATTEMPT
+    assert "unreachable" in outage.failure
+    intended = await scheduled(env.client, handle.id, "send_notification", Notification)
+    received = Counter(smtp_server.handler.deliveries())
+    # Every intended (key, address) was accepted exactly once, and nothing else.
+    assert received == addressed(intended)
+    assert set(received.values()) == {1}
+    assert "effect_failed" not in [e.action for e in result.audit]
+    print(
+        f"\nSMTP outage: down {outage.down_for:.1f}s, healed at attempt {outage.attempt}; "
+        f"{len(intended)} notifications, {sum(received.values())} mails accepted, "
+        f"max per (key, rcpt) {max(received.values())}"
+    )
+
+
+async def test_webhook_outage_mid_lifecycle_one_effect_per_key(
+    env: WorkflowEnvironment,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    registry: Registry,
+    directory: Directory,
+    receiver: HttpReceiver,
+) -> None:
+    s = webhook_settings(tmp_path, receiver)
+    async with build_worker(env.client, s, executor):
+        handle = await start(env, registry, directory, s, "Quy định thử sự cố webhook")
+        outage = Outage(receiver.stop, receiver.start, handle, "send_notification")
+        final = await walk(
+            env.client,
+            handle.id,
+            registry.get("qd_ubnd_tinh"),
+            FilesystemDocumentStore(s.documents_dir),
+            on_step=outage_at("signing", lambda: outage),
+            timeout=30,
+        )
+        await handle.result()
+    assert final.stage == "in_force"
+    assert outage.attempt >= HEAL_AT_ATTEMPT
+    intended = [
+        n.key for n in await scheduled(env.client, handle.id, "send_notification", Notification)
+    ]
+    assert len(intended) == len(set(intended))
+    assert sorted(receiver.effects) == sorted(intended)
+    per_key = receiver.requests_per_key()
+    assert per_key == dict.fromkeys(intended, 1)  # no request reached it twice
+    assert all(r.signature_ok for r in receiver.requests)
+    print(
+        f"\nwebhook outage: down {outage.down_for:.1f}s, healed at attempt {outage.attempt}; "
+        f"{len(intended)} notifications, {len(receiver.requests)} requests, "
+        f"{len(receiver.effects)} effects"
+    )
+
+
+class _OutageAfterUpload:
+    """The walk's store: begins the S3 outage right after the n-th upload, so the act
+    that follows records its version while S3 is down."""
+
+    def __init__(self, store: S3DocumentStore, n: int, outage: Callable[[], Outage]) -> None:
+        self.store, self.n, self.outage = store, n, outage
+        self.uploads = 0
+
+    def put_blob(
+        self, content: bytes, name: str, media_type: str = DEFAULT_MEDIA_TYPE
+    ) -> DocumentRef:
+        ref = self.store.put_blob(content, name, media_type)
+        self.uploads += 1
+        if self.uploads == self.n:
+            self.outage().begin()
+        return ref
+
+    def get_blob(self, sha256: str) -> bytes:
+        return self.store.get_blob(sha256)
+
+    def has_blob(self, sha256: str) -> bool:
+        return self.store.has_blob(sha256)
+
+    def record_version(self, version: DocumentVersion) -> bool:
+        return self.store.record_version(version)
+
+    def list_versions(self, case_id: str) -> list[DocumentVersion]:
+        return self.store.list_versions(case_id)
+
+
+async def test_s3_outage_mid_lifecycle_stores_each_object_once(
+    env: WorkflowEnvironment,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    registry: Registry,
+    directory: Directory,
+    s3_server: S3Server,
+    s3_client: S3Client,
+    bucket: str,
+) -> None:
+    s = settings_for(
+        tmp_path,
+        document_store="s3",
+        s3_endpoint_url=s3_server.endpoint_url,
+        s3_bucket=bucket,
+        s3_region="us-east-1",
+    )
+    store = S3DocumentStore(bucket, client=s3_client)
+    async with build_worker(env.client, s, executor):
+        handle = await start(env, registry, directory, s, "Quy định thử sự cố S3")
+        outage = Outage(s3_server.stop, s3_server.start, handle, "record_document_version")
+        walker: DocumentStore = _OutageAfterUpload(store, 2, lambda: outage)
+
+        async def on_step(t: Transition, st: CaseStatus) -> None:
+            if outage.begun:
+                await outage.healed()
+
+        final = await walk(
+            env.client,
+            handle.id,
+            registry.get("qd_ubnd_tinh"),
+            walker,
+            on_step=on_step,
+            timeout=30,
+        )
+        result = await handle.result()
+    assert final.stage == "in_force"
+    assert outage.attempt >= HEAL_AT_ATTEMPT
+    assert "unreachable" in outage.failure
+    intended = await scheduled(env.client, handle.id, "record_document_version", DocumentVersion)
+    stored = store.list_versions(handle.id)
+    assert stored == sorted(intended, key=lambda v: v.version)
+    puts = object_versions(s3_client, bucket)
+    records = {k: n for k, n in puts.items() if k.startswith("cases/")}
+    blobs = {k: n for k, n in puts.items() if k.startswith("blobs/")}
+    assert len(records) == len(intended)
+    assert len(blobs) == len({v.document.sha256 for v in intended})
+    assert set(puts.values()) == {1}  # one PUT per key: no duplicate, nothing overwritten
+    assert "effect_failed" not in [e.action for e in result.audit]
+    print(
+        f"\nS3 outage: down {outage.down_for:.1f}s, healed at attempt {outage.attempt}; "
+        f"{len(intended)} version records, {len(blobs)} blobs, "
+        f"max PUTs per key {max(puts.values())}"
+    )
+
+
+# ---- permanent failures: recorded, ops told, the case goes on ---------------------------------
+
+
+async def test_rejected_address_is_recorded_and_ops_told(
+    env: WorkflowEnvironment,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    registry: Registry,
+    directory: Directory,
+    smtp_server: SmtpServer,
+) -> None:
+    drafter = directory.person("nguyen.van.an").email
+    ops = directory.person("ops.oncall").email
+    assert drafter is not None
+    assert ops is not None
+    smtp_server.handler.reject.add(drafter)  # 550: the mailbox does not exist
+    s = smtp_settings(tmp_path, smtp_server)
+    async with build_worker(env.client, s, executor):
+        handle = await start(env, registry, directory, s, "Quy định thử địa chỉ bị từ chối")
+        st = await wait_for_status(
+            env.client, handle.id, lambda x: x.pending_effects == 0, timeout=20
+        )
+        failed = [e for e in await audit_actions(handle) if e["action"] == "effect_failed"]
+        assert len(failed) == 1
+        assert "PermanentDeliveryFailure" in failed[0]["note"]
+        assert "550" in failed[0]["note"]
+        # Ops heard of it, by mail, once.
+        told = [m for m in smtp_server.handler.mails if m.kind == "effect_failed"]
+        assert [m.rcpt_tos for m in told] == [(ops,)]
+        assert smtp_server.handler.rcpt_attempts[drafter] == 1  # permanent: not retried
+        # The case goes on.
+        store = FilesystemDocumentStore(s.documents_dir)
+        doc = store.put_blob(b"# Du thao\n", "du-thao-1.md", "text/markdown")
+        await act(
+            env.client,
+            handle.id,
+            ActionRequest(action="open_consultation", actor="nguyen.van.an", document=doc),
+        )
+        st = await wait_for_status(
+            env.client, handle.id, lambda x: x.stage == "consultation", timeout=10
+        )
+        assert not st.final
+        await handle.terminate("test done")
+
+
+async def test_webhook_refusing_everything_is_recorded_not_retried(
+    env: WorkflowEnvironment,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    registry: Registry,
+    directory: Directory,
+    receiver: HttpReceiver,
+) -> None:
+    receiver.state.status = 400
+    s = webhook_settings(tmp_path, receiver)
+    async with build_worker(env.client, s, executor):
+        handle = await start(env, registry, directory, s, "Quy định thử webhook từ chối")
+        await wait_for_status(env.client, handle.id, lambda x: x.pending_effects == 0, timeout=20)
+        failed = [e for e in await audit_actions(handle) if e["action"] == "effect_failed"]
+        # The assignment failed, then ops' own notice failed too (and stopped there).
+        assert len(failed) == 2
+        assert all("HTTP 400" in e["note"] for e in failed)
+        kinds = [r.json()["kind"] for r in receiver.requests]
+        assert kinds == ["assignment", "effect_failed"]
+        assert set(receiver.requests_per_key().values()) == {1}  # never retried
+        desc = await handle.describe()
+        assert desc.status == WorkflowExecutionStatus.RUNNING
+        await handle.terminate("test done")
+
+
+# ---- publish_document: the activity on the real server, through a portal outage ------------
+
+
+@workflow.defn(sandboxed=False)
+class PublishOnce:
+    """A stand-in caller of publish_document, with the case workflows' timeouts and retries
+    (the case workflow itself does not publish yet)."""
+
+    @workflow.run
+    async def run(self, publication: Publication) -> PublishResult:
+        result: PublishResult = await workflow.execute_activity(
+            "publish_document",
+            publication,
+            result_type=PublishResult,
+            start_to_close_timeout=START_TO_CLOSE,
+            schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+            retry_policy=RETRY,
+        )
+        return result
+
+
+def publisher_worker(env: WorkflowEnvironment, s: Settings, executor: ThreadPoolExecutor) -> Worker:
+    return Worker(
+        env.client,
+        task_queue=s.task_queue,
+        workflows=[PublishOnce],
+        activities=adapters.case_activities(s).all,
+        activity_executor=executor,
+    )
+
+
+def gazette_posting(store: DocumentStore) -> Publication:
+    doc = store.put_blob("Quyết định số 12/2026/QĐ-UBND".encode(), "qd-12.pdf", "application/pdf")
+    return Publication(
+        key=f"so-xd-daklak:qd-12/publish/cong_bao/{uuid.uuid4().hex[:6]}",
+        case_id="so-xd-daklak:qd-12",
+        channel="cong_bao",
+        title="Quyết định ban hành Quy định phân cấp quản lý đường bộ",
+        document=doc,
+        text="Đăng Công báo tỉnh / For the provincial gazette",
+    )
+
+
+async def test_portal_outage_publishes_once(
+    env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    portal = HttpReceiver(secret=b"portal-secret")  # down when the activity first runs
+    s = settings_for(
+        tmp_path, publisher="http", publisher_url=portal.url, publisher_secret="portal-secret"
+    )
+    posting = gazette_posting(FilesystemDocumentStore(s.documents_dir))
+    try:
+        async with publisher_worker(env, s, executor):
+            handle = await env.client.start_workflow(
+                PublishOnce.run,
+                posting,
+                id=f"publish-{uuid.uuid4().hex[:8]}",
+                task_queue=s.task_queue,
+            )
+            _, failure = await wait_for_retry(handle, "publish_document", min_attempt=3)
+            assert "unreachable" in failure
+            portal.start()
+            result = await handle.result()
+    finally:
+        portal.stop()
+    assert result.published
+    assert result.reference == "p-1"
+    assert portal.requests_per_key() == {posting.key: 1}
+    assert [r.json()["channel"] for r in portal.requests] == ["cong_bao"]
+
+
+async def test_portal_refusal_and_missing_document_are_permanent(
+    env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path, receiver: HttpReceiver
+) -> None:
+    s = settings_for(tmp_path, publisher="http", publisher_url=receiver.url)
+    posting = gazette_posting(FilesystemDocumentStore(s.documents_dir))
+    ghost = posting.model_copy(
+        update={
+            "key": posting.key + "-ghost",
+            "document": DocumentRef(sha256="ab" * 32, size=1, name="x.pdf"),
+        }
+    )
+    receiver.state.status = 400
+    async with publisher_worker(env, s, executor):
+        for item, type_name in ((posting, "PermanentDeliveryFailure"), (ghost, "BlobNotFound")):
+            handle = await env.client.start_workflow(
+                PublishOnce.run, item, id=f"publish-{uuid.uuid4().hex[:8]}", task_queue=s.task_queue
+            )
+            with pytest.raises(WorkflowFailureError) as info:
+                await handle.result()
+            assert isinstance(info.value.cause, ActivityError)
+            assert isinstance(info.value.cause.cause, ApplicationError)
+            assert info.value.cause.cause.type == type_name
+    # The refusal was not retried; the missing document never reached the portal.
+    assert receiver.requests_per_key() == {posting.key: 1}
+
+
+async def test_filesystem_publisher_is_the_default(
+    env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    s = settings_for(tmp_path)
+    posting = gazette_posting(FilesystemDocumentStore(s.documents_dir))
+    async with publisher_worker(env, s, executor):
+        result = await env.client.execute_workflow(
+            PublishOnce.run, posting, id=f"publish-{uuid.uuid4().hex[:8]}", task_queue=s.task_queue
+        )
+    assert result.published
+    assert Path(result.location).is_relative_to(s.publications_dir / "cong_bao")
