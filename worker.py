@@ -158,7 +158,11 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[*activities.all, reports.generate_synthesis_report],
+        activities=[
+            *activities.all,
+            reports.generate_synthesis_report,
+            reports.store_audit_export,
+        ],
         activity_executor=executor,
     )
 

@@ -11,6 +11,7 @@ from docx import Document
 from temporalio import activity
 
 from activities.ports import DocumentRef, DocumentStore
+from models.audit import AuditExport
 from models.comments import Entry
 from models.synthesis_report import (
     ReportLine,
@@ -53,6 +54,12 @@ def render_docx(report: SynthesisReport) -> bytes:
 class ReportActivities:
     def __init__(self, store: DocumentStore) -> None:
         self.store = store
+
+    @activity.defn(name="store_audit_export")
+    def store_audit_export(self, export: AuditExport) -> DocumentRef:
+        """Keep the case's chained audit trail beyond Temporal's retention."""
+        name = f"nhat-ky-{export.case_id.replace(':', '-').replace('/', '-')}.jsonl"
+        return self.store.put_blob(export.text.encode("utf-8"), name, "application/jsonl")
 
     @activity.defn(name="generate_synthesis_report")
     async def generate_synthesis_report(self, req: ReportRequest) -> list[DocumentRef]:

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models import notifications
     from models.actors import ActorRef
+    from models.audit import AuditExport, export_lines
     from models.calendar import LegalCalendar
     from models.case import (
         ActionRequest,
@@ -79,7 +80,13 @@ with workflow.unsafe.imports_passed_through():
         publish_document,
         record_document_version,
         send_notification,
+        store_audit_export,
     )
+
+
+@dataclass(frozen=True)
+class StoreAudit:
+    """Export the chained audit trail to the document store (when the case ends)."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ class GenerateReport:
     label: str
 
 
-Effect = DocumentVersion | Notification | Publication | GenerateReport | ChildOp
+Effect = DocumentVersion | Notification | Publication | GenerateReport | StoreAudit | ChildOp
 
 
 @workflow.defn
@@ -312,6 +319,12 @@ class LegislativeProcess:
             await workflow.get_external_workflow_handle(effect.ledger_id).signal(effect.signal)
         elif isinstance(effect, Publication):
             await publish_document(effect)
+        elif isinstance(effect, StoreAudit):
+            export = AuditExport(
+                case_id=self._inp.case_id, lines=export_lines(self._inp.case_id, self._audit)
+            )
+            ref = await store_audit_export(export)
+            self._add_document(ref, SYSTEM_ACTOR, "Nhật ký xử lý hồ sơ / Audit trail")
         elif isinstance(effect, GenerateReport):
             for ref in await generate_synthesis_report(effect.request):
                 self._add_document(ref, effect.actor, effect.label)
@@ -607,6 +620,8 @@ class LegislativeProcess:
         stage = self._def.stages[self._stage]
         if self._machine.is_final(self._stage):
             self._effects.extend(self._consults.finish())
+            if workflow.patched("audit-export-at-close"):
+                self._effects.append(StoreAudit())
             return
         self._effects.extend(
             self._consults.comments(

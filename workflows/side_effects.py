@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
         PublishResult,
         SendResult,
     )
+    from models.audit import AuditExport
     from models.synthesis_report import ReportRequest
 
 #: The parent case's signal a consultation request sends when its reply deadline passes.
@@ -100,3 +101,17 @@ async def generate_synthesis_report(request: ReportRequest) -> list[DocumentRef]
         summary="Lập bản tổng hợp, giải trình, tiếp thu ý kiến / Synthesis report",
     )
     return refs
+
+
+async def store_audit_export(export: AuditExport) -> DocumentRef:
+    """Store the chained audit trail as a document of the case."""
+    ref: DocumentRef = await workflow.execute_activity(
+        "store_audit_export",
+        export,
+        result_type=DocumentRef,
+        start_to_close_timeout=START_TO_CLOSE,
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary=f"Lưu nhật ký / Store audit trail ({len(export.lines)} entries)",
+    )
+    return ref
