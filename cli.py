@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -27,13 +28,16 @@ from temporalio.service import RPCError
 from activities import adapters
 from activities.ports import DocumentStore
 from models.actors import Directory, load_directory
+from models.audit import export_lines, verify_lines
 from models.case import ActionRequest, CaseStatus, ReplyRequest, SimplifiedDecision
 from models.comments import CommentSummary, Disposition, DispositionRequest, Entry
 from models.definition import ProcessDefinition, Transition
 from models.diagram import mermaid
+from models.kpi import KpiRow, kpis
 from models.machine import shortest_path
 from models.registry import DEFAULT_REGIME, load_registry
 from worker import (
+    ConnectError,
     Settings,
     build_worker,
     configure_logging,
@@ -42,7 +46,8 @@ from worker import (
     serve_until_signalled,
 )
 from workflows import client as cases
-from workflows import devserver
+from workflows import devserver, ops
+from workflows.legislative_process import LegislativeProcess
 from workflows.walkthrough import walk
 
 app = typer.Typer(
@@ -85,15 +90,8 @@ async def _guard(coro: Awaitable[T]) -> T:
         return await coro
     except RPCError as exc:
         raise CliError(f"Temporal: {exc.message}") from None
-    except RuntimeError as exc:
-        if "Failed client connect" in str(exc) or "connect" in str(exc).lower():
-            s = _settings()
-            raise CliError(
-                f"cannot reach Temporal at {s.temporal_address} "
-                f"(namespace {s.namespace}): is the server running? "
-                "Start one with `legisflow dev`."
-            ) from None
-        raise
+    except ConnectError as exc:
+        raise CliError(f"{exc} — is the server running? (`legisflow dev` starts one)") from None
 
 
 # ---- people and cases ------------------------------------------------------------------------
@@ -564,6 +562,95 @@ def procedures_show(
     for rid, role in d.roles.items():
         roles.add_row(rid, role.label, f"{role.body.value} ({role.jurisdiction.value})")
     out.print(roles)
+
+
+# ---- ops: setup, audit, KPIs -------------------------------------------------------------
+
+
+@app.command()
+def setup() -> None:
+    """Register legisflow's search attributes on the configured namespace (idempotent)."""
+    s = _settings()
+
+    async def go() -> list[str]:
+        return await ops.register_search_attributes(await connect(s), s.namespace)
+
+    added = _run(go())
+    out.print(
+        f"added: {', '.join(added)}"
+        if added
+        else "nothing to do: all search attributes are registered"
+    )
+
+
+@app.command()
+def audit(
+    target: Annotated[str, typer.Argument(help="A case id, or `verify`")],
+    file: Annotated[Path | None, typer.Argument(help="With `verify`: the exported file")] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="Write the export here")] = None,
+) -> None:
+    """`audit CASE` exports the decision trail as hash-chained JSON lines;
+    `audit verify FILE` checks an export and names the first altered entry."""
+    if target == "verify":
+        if file is None:
+            raise CliError("usage: legisflow audit verify FILE")
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{file}: cannot read: {exc}") from None
+        verdict = verify_lines(lines)
+        (out if verdict.ok else err).print(verdict.describe(), markup=False)
+        if not verdict.ok:
+            raise typer.Exit(3)
+        return
+    s = _settings()
+
+    async def go() -> list[str]:
+        client = await connect(s)
+        entries = await client.get_workflow_handle(target).query(LegislativeProcess.audit)
+        return export_lines(target, entries)
+
+    text = "\n".join(_run(go())) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"{text.count(chr(10))} entries written to {output}")
+
+
+report_app = typer.Typer(help="Reports over many cases.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("kpi")
+def report_kpi(
+    start: Annotated[datetime, typer.Option("--from", help="Start (YYYY-MM-DD)")],
+    end: Annotated[datetime, typer.Option("--to", help="End, exclusive (YYYY-MM-DD)")],
+    agency: Annotated[str | None, typer.Option(help="One drafting agency")] = None,
+) -> None:
+    """Per agency and stage: stages completed, on-time rate, median legal days."""
+    s = _settings()
+    since, until = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (start, end))
+
+    async def go() -> list[KpiRow]:
+        client = await connect(s)
+        trails = await ops.case_trails(client, agency=agency, until=until)
+        return kpis(trails, since, until)
+
+    rows = _run(go())
+    table = Table(
+        "agency",
+        "stage",
+        "handled",
+        "on time",
+        "median legal days",
+        title=f"KPI {since:%Y-%m-%d} → {until:%Y-%m-%d}",
+    )
+    for r in rows:
+        table.add_row(
+            r.agency, r.stage, str(r.handled), f"{r.on_time_rate:.0%}", f"{r.median_legal_days:.1f}"
+        )
+    out.print(table)
 
 
 # ---- running it ------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfig, ClientConnectConfig
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities import adapters
@@ -49,6 +51,12 @@ class Settings(BaseSettings):
     directory_file: Path | None = None
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
+    #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.
+    metrics_port: int | None = None
+    #: Temporal environment configuration (profiles in a TOML file, TEMPORAL_* variables):
+    #: which profile to use, and which file (default: Temporal's standard location).
+    temporal_profile: str | None = None
+    temporal_config_file: Path | None = None
 
     # ---- adapters (README "Adapters"; activities/adapters.py) ----
     document_store: Literal["filesystem", "s3"] = "filesystem"
@@ -142,12 +150,54 @@ def configure_logging(settings: Settings) -> None:
     temporalio.activity.logger.activity_info_on_message = False
 
 
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.namespace,
-        data_converter=pydantic_data_converter,
+class ConnectError(RuntimeError):
+    """Temporal could not be reached; the message is one line for people."""
+
+
+def connect_config(settings: Settings) -> ClientConnectConfig:
+    """Where and how to connect: Temporal's environment configuration (a profile in its TOML
+    file, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* …), with an
+    explicit LEGISFLOW_TEMPORAL_ADDRESS / LEGISFLOW_NAMESPACE taking precedence."""
+    config = ClientConfig.load_client_connect_config(
+        profile=settings.temporal_profile,
+        config_file=str(settings.temporal_config_file) if settings.temporal_config_file else None,
     )
+    explicit = settings.model_fields_set
+    if "temporal_address" in explicit or "target_host" not in config:
+        config["target_host"] = settings.temporal_address
+    if "namespace" in explicit or "namespace" not in config:
+        config["namespace"] = settings.namespace
+    return config
+
+
+_runtimes: dict[int, Runtime] = {}
+
+
+def runtime_for(settings: Settings) -> Runtime | None:
+    """A runtime exporting Prometheus metrics on ``metrics_port`` (one per process)."""
+    port = settings.metrics_port
+    if port is None:
+        return None
+    if port not in _runtimes:
+        _runtimes[port] = Runtime(
+            telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{port}"))
+        )
+    return _runtimes[port]
+
+
+async def connect(settings: Settings) -> Client:
+    config = connect_config(settings)
+    try:
+        return await Client.connect(
+            **config, data_converter=pydantic_data_converter, runtime=runtime_for(settings)
+        )
+    except RuntimeError as exc:
+        # The SDK's message carries a chain of causes over several lines; people need one.
+        cause = " ".join(str(exc).split())
+        raise ConnectError(
+            f"cannot reach Temporal at {config.get('target_host')} (namespace "
+            f"{config.get('namespace')}, TLS {'on' if config.get('tls') else 'off'}): {cause}"
+        ) from None
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:

@@ -354,6 +354,7 @@ class LegislativeProcess:
         try:
             return check_action(self._rule_context(), req)
         except ActionRefused as refusal:
+            self._count_refusal(refusal.code)
             raise ApplicationError(
                 refusal.message, refusal.code, type="ActionRefused", non_retryable=True
             ) from None
@@ -385,6 +386,7 @@ class LegislativeProcess:
         try:
             return self._consults.check_reply(req)
         except ReplyRefused as refusal:
+            self._count_refusal(refusal.code)
             raise ApplicationError(
                 refusal.message, refusal.code, type="ActionRefused", non_retryable=True
             ) from None
@@ -676,6 +678,12 @@ class LegislativeProcess:
                 deadline_of=replies,
             )
         )
+
+    def _count_refusal(self, code: str) -> None:
+        # Metrics are not history: emitting one from a validator writes nothing.
+        workflow.metric_meter().create_counter(
+            "legisflow_refused_actions", "Actions refused by the rules, by type and reason"
+        ).add(1, {"type": self._def.doc_type, "code": code})
 
     def _compute_deadline(self, stage: str) -> StageDeadline | None:
         return compute_deadline(

@@ -1,0 +1,58 @@
+"""Operations helpers (client side; not workflow code): registering search attributes on a
+cluster, and gathering audit trails for KPI reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+
+from models.kpi import CaseTrail
+from workflows import search_attributes as sa
+from workflows.legislative_process import LegislativeProcess
+
+_KINDS = {
+    "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+}
+
+
+async def register_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Add the search attributes the namespace lacks; returns the names added."""
+    ops = client.operator_service
+    have = await ops.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+    missing = {
+        key.name: _KINDS[key.indexed_value_type.name]
+        for key in sa.ALL
+        if key.name not in have.custom_attributes
+    }
+    if missing:
+        await ops.add_search_attributes(
+            AddSearchAttributesRequest(search_attributes=missing, namespace=namespace)
+        )
+    return sorted(missing)
+
+
+async def case_trails(
+    client: Client, *, agency: str | None, until: datetime, limit: int = 5000
+) -> list[CaseTrail]:
+    """The audit trail of every case started before ``until`` (a worker answers queries on
+    closed cases by replaying them)."""
+    query = f"WorkflowType = 'LegislativeProcess' AND StartTime < '{until.isoformat()}'"
+    if agency is not None:
+        if "'" in agency:
+            raise ValueError(f"invalid agency {agency!r}")
+        query += f" AND {sa.DRAFTING_AGENCY.name} = '{agency}'"
+    trails = []
+    async for wf in client.list_workflows(query, limit=limit):
+        handle = client.get_workflow_handle(wf.id, run_id=wf.run_id)
+        status = await handle.query(LegislativeProcess.status)
+        audit = await handle.query(LegislativeProcess.audit)
+        trails.append(CaseTrail(wf.id, status.drafting_agency, status.legal_day_seconds, audit))
+    return trails
