@@ -48,7 +48,7 @@ from worker import (
 from workflows import client as cases
 from workflows import devserver, ops
 from workflows.legislative_process import LegislativeProcess
-from workflows.walkthrough import walk
+from workflows.walkthrough import wait_for_status, walk
 
 app = typer.Typer(
     help="legisflow — vòng đời văn bản quy phạm pháp luật / the life of a legal "
@@ -761,6 +761,34 @@ def demo(
             devserver.stop(proc)
 
 
+DEMO_COMMENTS = [
+    (
+        "Nguyễn Thị Mai",
+        "public",
+        "Đề nghị quy định rõ trách nhiệm bảo trì đường giao thông nông thôn.",
+    ),
+    (
+        "Trần Văn Nam",
+        "Hiệp hội Vận tải",
+        "Đề nghị quy định rõ trách nhiệm bảo trì đường giao thông nông thôn.",
+    ),
+    ("Lê Văn Tú", "public", "Cần bổ sung thời hạn phối hợp giữa Sở Xây dựng và UBND xã."),
+]
+
+
+async def _demo_comments(client: Client, store: DocumentStore, case_id: str) -> None:
+    """A few citizens comment while the draft is posted (two send the same text)."""
+    # The comment ledger starts right after the decision that opens the consultation.
+    await wait_for_status(client, case_id, lambda st: st.pending_effects == 0, timeout=30)
+    for author, source, text in DEMO_COMMENTS:
+        await cases.comment(client, store, case_id, author=author, text=text, source=source)
+    summary = await cases.comments_summary(client, case_id)
+    out.print(
+        f"  [dim]góp ý / comments: {summary.submissions} received, {summary.distinct} "
+        f"distinct ({summary.duplicates} duplicate); the drafter will answer each[/]"
+    )
+
+
 async def _demo(s: Settings, proc: Any) -> tuple[str, str]:
     definition = load_registry().get("qd_ubnd_tinh", DEFAULT_REGIME)
     client = await _connect_when_ready(s, proc)
@@ -785,7 +813,7 @@ async def _demo(s: Settings, proc: Any) -> tuple[str, str]:
             )
             out.print(f"  [dim]{definition.stages[definition.initial].label}[/]")
 
-            def step(t: Transition, st: CaseStatus) -> None:
+            async def step(t: Transition, st: CaseStatus) -> None:
                 who = "tự động / automatic" if t.automatic else t.role
                 out.print(
                     f"  {t.action:<26} → [bold]{st.stage_label}[/] "
@@ -795,6 +823,12 @@ async def _demo(s: Settings, proc: Any) -> tuple[str, str]:
                 for dl in st.deadlines[:1]:
                     if not st.final:
                         out.print(f"  [dim]{dl.kind}: {dl.due_legal_date} — {dl.explanation}[/]")
+                if definition.stages[t.dest].comments:
+                    await _demo_comments(client, store, handle.id)
+                for c in st.consultations if definition.stages[t.dest].consults else []:
+                    out.print(
+                        f"  [dim]lấy ý kiến / consulted: {c.label}, due {c.due_legal_date}[/]"
+                    )
 
             await walk(
                 client,
@@ -804,7 +838,10 @@ async def _demo(s: Settings, proc: Any) -> tuple[str, str]:
                 on_step=step,
                 timeout=max(120.0, 60 * s.legal_day_seconds),
             )
-            await handle.result()
+            result = await handle.result()
+            out.print("\nPhiên bản văn bản / document versions:")
+            for v in result.documents:
+                out.print(f"  {v.version:>2}. {v.document.name:<44} {v.label}")
             return handle.id, handle.result_run_id or ""
 
 
