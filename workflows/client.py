@@ -7,10 +7,11 @@ message and code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,12 +169,22 @@ async def start_case(
         ) from None
 
 
-def _refusal(err: WorkflowUpdateFailedError) -> CaseActionRefused | None:
-    cause = err.cause
-    if isinstance(cause, ApplicationError):
-        code = str(cause.details[0]) if cause.details else cause.type or "refused"
-        return CaseActionRefused(cause.message, code)
-    return None
+@contextlib.asynccontextmanager
+async def _decision(not_found: str | None = None) -> AsyncIterator[None]:
+    """Turn a refused Update into CaseActionRefused (the validator's code and reason), and a
+    missing workflow into CaseError(``not_found``)."""
+    try:
+        yield
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            code = str(cause.details[0]) if cause.details else cause.type or "refused"
+            raise CaseActionRefused(cause.message, code) from None
+        raise
+    except RPCError as err:
+        if not_found is not None and err.status == RPCStatusCode.NOT_FOUND:
+            raise CaseError(not_found) from None
+        raise
 
 
 def _check_simplified(
@@ -196,11 +207,9 @@ async def act(client: Client, case_id: str, request: ActionRequest) -> ActionRes
     when comments hold the step, which ones)."""
     handle = client.get_workflow_handle(case_id)
     try:
-        return await handle.execute_update(LegislativeProcess.act, request)
-    except WorkflowUpdateFailedError as err:
-        refused = _refusal(err)
-        if refused is None:
-            raise
+        async with _decision(f"no case {case_id!r}"):
+            return await handle.execute_update(LegislativeProcess.act, request)
+    except CaseActionRefused as refused:
         if refused.code == "guard_failed" and "lack a disposition" in str(refused):
             summary = await comments_summary(client, case_id)
             more = "…" if summary.open > len(summary.open_ids) else ""
@@ -215,13 +224,8 @@ async def act(client: Client, case_id: str, request: ActionRequest) -> ActionRes
 async def reply(client: Client, case_id: str, request: ReplyRequest) -> ConsultView:
     """A consulted body's written opinion on the case's open consultation."""
     handle = client.get_workflow_handle(case_id)
-    try:
+    async with _decision():
         return await handle.execute_update(LegislativeProcess.reply, request)
-    except WorkflowUpdateFailedError as err:
-        refused = _refusal(err)
-        if refused:
-            raise refused from None
-        raise
 
 
 def ledger_id(case_id: str) -> str:
@@ -255,32 +259,14 @@ async def comment(
         body=ref,
     )
     handle = client.get_workflow_handle(ledger_id(case_id))
-    try:
+    async with _decision(f"{case_id!r} has no open consultation to comment on"):
         return await handle.execute_update(CommentLedger.comment, req)
-    except WorkflowUpdateFailedError as err:
-        refused = _refusal(err)
-        if refused:
-            raise refused from None
-        raise
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise CaseError(f"{case_id!r} has no open consultation to comment on") from None
-        raise
 
 
 async def dispose(client: Client, case_id: str, request: DispositionRequest) -> Entry:
     handle = client.get_workflow_handle(ledger_id(case_id))
-    try:
+    async with _decision(f"{case_id!r} has no comments to dispose of"):
         return await handle.execute_update(CommentLedger.dispose, request)
-    except WorkflowUpdateFailedError as err:
-        refused = _refusal(err)
-        if refused:
-            raise refused from None
-        raise
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise CaseError(f"{case_id!r} has no comments to dispose of") from None
-        raise
 
 
 async def comments_summary(client: Client, case_id: str) -> CommentSummary:
@@ -328,18 +314,11 @@ async def migrate(
     st = await status(client, case_id)
     assignments = directory.assign_roles(target, st.drafting_agency)
     handle = client.get_workflow_handle(case_id)
-    try:
-        return await handle.execute_update(
-            LegislativeProcess.migrate,
-            MigrationRequest(
-                definition=target, assignments=assignments, operator=operator, reason=reason
-            ),
-        )
-    except WorkflowUpdateFailedError as err:
-        refused = _refusal(err)
-        if refused:
-            raise refused from None
-        raise
+    request = MigrationRequest(
+        definition=target, assignments=assignments, operator=operator, reason=reason
+    )
+    async with _decision(f"no case {case_id!r}"):
+        return await handle.execute_update(LegislativeProcess.migrate, request)
 
 
 async def status(client: Client, case_id: str, now: datetime | None = None) -> CaseStatus:
