@@ -51,7 +51,7 @@ async def open_consultation(
             title=f"Quy định {slug}",
             starter="nguyen.van.an",
             slug=slug,
-            legal_day_seconds=DAY,
+            legal_day_seconds=day,
             **extra,
         ),
         task_queue=harness.settings.task_queue,
