@@ -7,14 +7,16 @@ message and code.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import json
+import random
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from temporalio.client import (
     Client,
@@ -52,14 +54,21 @@ from models.comments import (
 )
 from models.definition import ProcessDefinition
 from models.legal_time import LegalClock
+from models.links import CaseLink, memo_links
 from models.migration import MigrationPlan, plan_migration
 from workflows import search_attributes as sa
 from workflows.comment_ledger import CommentLedger
 from workflows.legislative_process import LegislativeProcess
 
+T = TypeVar("T")
+
 
 class CaseError(Exception):
     """A request about a case that cannot be carried out; the message says why."""
+
+
+class CaseExists(CaseError):
+    """A case with this id already exists (starting twice is refused, not duplicated)."""
 
 
 class CaseActionRefused(CaseError):
@@ -92,6 +101,8 @@ class StartRequest:
     #: The authority's decision to use the simplified procedure, if it made one.
     simplified: SimplifiedDecision | None = None
     comment_ledger_events: int = 4000
+    #: Cases this one is linked to (the document an amendment amends).
+    links: tuple[CaseLink, ...] = ()
 
 
 async def start_case(
@@ -137,6 +148,7 @@ async def start_case(
         calendar=req.calendar,
         simplified=req.simplified,
         comment_ledger_events=req.comment_ledger_events,
+        links=list(req.links),
     )
     try:
         return await client.start_workflow(
@@ -154,7 +166,12 @@ async def start_case(
                     SearchAttributePair(sa.OVERDUE, False),
                 ]
             ),
-            memo={"title": req.title, "agency": agency.name, "type": d.name},
+            memo={
+                "title": req.title,
+                "agency": agency.name,
+                "type": d.name,
+                **({"links": memo_links(list(req.links))} if req.links else {}),
+            },
             static_summary=f"{d.name}: {req.title}",
             static_details=(
                 f"**{req.title}**\n\n"
@@ -164,27 +181,39 @@ async def start_case(
             ),
         )
     except WorkflowAlreadyStartedError:
-        raise CaseError(
+        raise CaseExists(
             f"a case with id {case_id!r} already exists; choose another --slug"
         ) from None
 
 
-@contextlib.asynccontextmanager
-async def _decision(not_found: str | None = None) -> AsyncIterator[None]:
-    """Turn a refused Update into CaseActionRefused (the validator's code and reason), and a
-    missing workflow into CaseError(``not_found``)."""
-    try:
-        yield
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError):
-            code = str(cause.details[0]) if cause.details else cause.type or "refused"
-            raise CaseActionRefused(cause.message, code) from None
-        raise
-    except RPCError as err:
-        if not_found is not None and err.status == RPCStatusCode.NOT_FOUND:
-            raise CaseError(not_found) from None
-        raise
+#: How long a decision waits while the workflow is at Temporal's limit of concurrent
+#: in-flight Updates (10 per workflow by default) before giving up.
+BUSY_RETRY_SECONDS = 60.0
+
+
+async def _decide(send: Callable[[], Awaitable[T]], not_found: str | None = None) -> T:
+    """Send an Update; a refusal becomes CaseActionRefused (the validator's code and
+    reason), a missing workflow CaseError(``not_found``). While the workflow has too many
+    Updates in flight (many people commenting at once) it waits and tries again."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + BUSY_RETRY_SECONDS
+    delay = 0.05
+    while True:
+        try:
+            return await send()
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError):
+                code = str(cause.details[0]) if cause.details else cause.type or "refused"
+                raise CaseActionRefused(cause.message, code) from None
+            raise
+        except RPCError as err:
+            if not_found is not None and err.status == RPCStatusCode.NOT_FOUND:
+                raise CaseError(not_found) from None
+            if err.status != RPCStatusCode.RESOURCE_EXHAUSTED or loop.time() > give_up:
+                raise
+        await asyncio.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 1.0)
 
 
 def _check_simplified(
@@ -207,8 +236,9 @@ async def act(client: Client, case_id: str, request: ActionRequest) -> ActionRes
     when comments hold the step, which ones)."""
     handle = client.get_workflow_handle(case_id)
     try:
-        async with _decision(f"no case {case_id!r}"):
-            return await handle.execute_update(LegislativeProcess.act, request)
+        return await _decide(
+            lambda: handle.execute_update(LegislativeProcess.act, request), f"no case {case_id!r}"
+        )
     except CaseActionRefused as refused:
         if refused.code == "guard_failed" and "lack a disposition" in str(refused):
             summary = await comments_summary(client, case_id)
@@ -224,8 +254,7 @@ async def act(client: Client, case_id: str, request: ActionRequest) -> ActionRes
 async def reply(client: Client, case_id: str, request: ReplyRequest) -> ConsultView:
     """A consulted body's written opinion on the case's open consultation."""
     handle = client.get_workflow_handle(case_id)
-    async with _decision():
-        return await handle.execute_update(LegislativeProcess.reply, request)
+    return await _decide(lambda: handle.execute_update(LegislativeProcess.reply, request))
 
 
 def ledger_id(case_id: str) -> str:
@@ -259,14 +288,18 @@ async def comment(
         body=ref,
     )
     handle = client.get_workflow_handle(ledger_id(case_id))
-    async with _decision(f"{case_id!r} has no open consultation to comment on"):
-        return await handle.execute_update(CommentLedger.comment, req)
+    return await _decide(
+        lambda: handle.execute_update(CommentLedger.comment, req),
+        f"{case_id!r} has no open consultation to comment on",
+    )
 
 
 async def dispose(client: Client, case_id: str, request: DispositionRequest) -> Entry:
     handle = client.get_workflow_handle(ledger_id(case_id))
-    async with _decision(f"{case_id!r} has no comments to dispose of"):
-        return await handle.execute_update(CommentLedger.dispose, request)
+    return await _decide(
+        lambda: handle.execute_update(CommentLedger.dispose, request),
+        f"{case_id!r} has no comments to dispose of",
+    )
 
 
 async def comments_summary(client: Client, case_id: str) -> CommentSummary:
@@ -281,10 +314,17 @@ async def comments_summary(client: Client, case_id: str) -> CommentSummary:
 async def comment_entries(
     client: Client, case_id: str, *, open_only: bool = False, limit: int = 200
 ) -> list[Entry]:
+    """Distinct comments in order, paged through the ledger's query (500 at a time)."""
     handle = client.get_workflow_handle(ledger_id(case_id))
-    entries: list[Entry] = await handle.query(
-        "entries", args=[0, limit, open_only], result_type=list[Entry]
-    )
+    entries: list[Entry] = []
+    while len(entries) < limit:
+        want = min(500, limit - len(entries))
+        page: list[Entry] = await handle.query(
+            "entries", args=[len(entries), want, open_only], result_type=list[Entry]
+        )
+        entries += page
+        if len(page) < want:
+            break
     return entries
 
 
@@ -317,8 +357,9 @@ async def migrate(
     request = MigrationRequest(
         definition=target, assignments=assignments, operator=operator, reason=reason
     )
-    async with _decision(f"no case {case_id!r}"):
-        return await handle.execute_update(LegislativeProcess.migrate, request)
+    return await _decide(
+        lambda: handle.execute_update(LegislativeProcess.migrate, request), f"no case {case_id!r}"
+    )
 
 
 async def status(client: Client, case_id: str, now: datetime | None = None) -> CaseStatus:
@@ -344,6 +385,15 @@ def upload(store: DocumentStore, path: Path) -> DocumentRef:
     )
 
 
+#: The workflow types ``list`` shows, by the kind a user asks for.
+KINDS = {
+    "drafting": "LegislativeProcess",
+    "monitoring": "DocumentMonitoring",
+    "feedback": "FeedbackCase",
+    "check": "LegalityCheck",
+}
+
+
 @dataclass(frozen=True)
 class CaseRow:
     id: str
@@ -353,6 +403,7 @@ class CaseRow:
     overdue: bool
     due: datetime | None
     status: str
+    workflow_type: str = "LegislativeProcess"
 
 
 def list_query(
@@ -363,9 +414,15 @@ def list_query(
     overdue: bool | None = None,
     regime: str | None = None,
     open_only: bool = False,
+    kinds: Sequence[str] | None = None,
 ) -> str:
-    """A visibility query over legisflow's search attributes."""
-    parts = ["WorkflowType = 'LegislativeProcess'"]
+    """A visibility query over legisflow's search attributes: drafting cases and, unless
+    ``kinds`` narrows it, the monitoring, feedback cases and checks after issuance."""
+    unknown = [k for k in kinds or () if k not in KINDS]
+    if unknown:
+        raise CaseError(f"unknown kind {', '.join(unknown)}; kinds: {', '.join(KINDS)}")
+    types = ", ".join(f"'{KINDS[k]}'" for k in (kinds or KINDS))
+    parts = [f"WorkflowType IN ({types})"]
     for key, value in (
         (sa.LEGAL_STAGE, stage),
         (sa.DOCUMENT_TYPE, doc_type),
@@ -396,6 +453,7 @@ async def list_cases(client: Client, query: str, limit: int = 200) -> Sequence[C
                 overdue=bool(attrs.get(sa.OVERDUE)),
                 due=attrs.get(sa.STAGE_DUE_AT),
                 status=(wf.status or WorkflowExecutionStatus.RUNNING).name.lower(),
+                workflow_type=wf.workflow_type or "",
             )
         )
     return rows
