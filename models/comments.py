@@ -58,6 +58,9 @@ class CommentRequest(BaseModel):
     chars: int = Field(ge=1, le=MAX_COMMENT_CHARS)
     #: The stored submission (author, source, text) in the document store.
     body: DocumentRef
+    #: Chosen by the client once per comment and kept across its retries, so a retry after
+    #: an ambiguous failure is recognised and not counted twice.
+    submission_id: str = Field(default="", max_length=64)
 
 
 class CommentReceipt(BaseModel):
@@ -100,6 +103,9 @@ class LedgerState(BaseModel):
     """What a comment ledger carries from one run to the next."""
 
     entries: list[Entry] = Field(default_factory=list)
+    #: The latest submission ids and the comment each landed on (a bounded window: retries
+    #: come within seconds, also across continue-as-new).
+    recent: dict[str, str] = Field(default_factory=dict)
     submissions: int = 0
     closed: bool = False
     runs: int = 1

@@ -12,6 +12,7 @@ import json
 import random
 import re
 import unicodedata
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from temporalio.client import (
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -191,16 +193,23 @@ async def start_case(
 BUSY_RETRY_SECONDS = 60.0
 
 
-async def _decide(send: Callable[[], Awaitable[T]], not_found: str | None = None) -> T:
+async def _decide(
+    send: Callable[[], Awaitable[T]], not_found: str | None = None, *, idempotent: bool = False
+) -> T:
     """Send an Update; a refusal becomes CaseActionRefused (the validator's code and
     reason), a missing workflow CaseError(``not_found``). While the workflow has too many
-    Updates in flight (many people commenting at once) it waits and tries again."""
+    Updates in flight (many people commenting at once) it waits and tries again; an
+    ``idempotent`` Update is also retried when the server aborted it (the workflow was
+    continuing as new) or the outcome is unknown."""
     loop = asyncio.get_running_loop()
     give_up = loop.time() + BUSY_RETRY_SECONDS
     delay = 0.05
     while True:
         try:
             return await send()
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            if not idempotent or loop.time() > give_up:
+                raise
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError):
@@ -210,7 +219,10 @@ async def _decide(send: Callable[[], Awaitable[T]], not_found: str | None = None
         except RPCError as err:
             if not_found is not None and err.status == RPCStatusCode.NOT_FOUND:
                 raise CaseError(not_found) from None
-            if err.status != RPCStatusCode.RESOURCE_EXHAUSTED or loop.time() > give_up:
+            retry = err.status == RPCStatusCode.RESOURCE_EXHAUSTED or (
+                idempotent and err.status == RPCStatusCode.UNAVAILABLE
+            )
+            if not retry or loop.time() > give_up:
                 raise
         await asyncio.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, 1.0)
@@ -281,6 +293,7 @@ async def comment(
     body = json.dumps({"author": author, "source": source, "text": text}, ensure_ascii=False)
     ref = store.put_blob(body.encode("utf-8"), "gop-y.json", "application/json")
     req = CommentRequest(
+        submission_id=uuid.uuid4().hex,
         author=author,
         source=source,
         text_sha256=text_hash(text),
@@ -289,8 +302,9 @@ async def comment(
     )
     handle = client.get_workflow_handle(ledger_id(case_id))
     return await _decide(
-        lambda: handle.execute_update(CommentLedger.comment, req),
+        lambda: handle.execute_update(CommentLedger.comment, req, id=req.submission_id),
         f"{case_id!r} has no open consultation to comment on",
+        idempotent=True,
     )
 
 
@@ -299,6 +313,7 @@ async def dispose(client: Client, case_id: str, request: DispositionRequest) -> 
     return await _decide(
         lambda: handle.execute_update(CommentLedger.dispose, request),
         f"{case_id!r} has no comments to dispose of",
+        idempotent=True,  # the same disposition twice is the same disposition
     )
 
 

@@ -27,6 +27,8 @@ with workflow.unsafe.imports_passed_through():
 
 #: Continue as new past this many events (Temporal warns at 10,240 and stops at 51,200).
 DEFAULT_CONTINUE_AFTER_EVENTS = 4000
+#: Submission ids remembered to recognise client retries (about 50 KB of state).
+RECENT_SUBMISSIONS = 1000
 
 
 class LedgerInput(BaseModel):
@@ -107,9 +109,14 @@ class CommentLedger:
     def comment(self, req: CommentRequest) -> CommentReceipt:
         """Receive a comment; an identical text is counted on the comment it repeats."""
         self._check_comment(req)
+        seen = self._state.recent.get(req.submission_id) if req.submission_id else None
+        if seen is not None:  # a client retry of a submission already counted
+            earlier = self._by_id[seen]
+            return CommentReceipt(comment_id=earlier.id, duplicate=True, count=earlier.count)
         self._state.submissions += 1
         entry = self._by_sha.get(req.text_sha256)
         if entry is not None:
+            self._remember(req.submission_id, entry.id)
             entry.count += 1
             entry.sources[req.source] = entry.sources.get(req.source, 0) + 1
             return CommentReceipt(comment_id=entry.id, duplicate=True, count=entry.count)
@@ -122,7 +129,16 @@ class CommentLedger:
         self._state.entries.append(entry)
         self._by_sha[entry.sha] = entry
         self._by_id[entry.id] = entry
+        self._remember(req.submission_id, entry.id)
         return CommentReceipt(comment_id=entry.id, duplicate=False, count=1)
+
+    def _remember(self, submission_id: str, comment_id: str) -> None:
+        if not submission_id:
+            return
+        recent = self._state.recent
+        recent[submission_id] = comment_id
+        while len(recent) > RECENT_SUBMISSIONS:
+            del recent[next(iter(recent))]
 
     @comment.validator
     def _check_comment(self, req: CommentRequest) -> None:

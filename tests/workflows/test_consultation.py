@@ -13,7 +13,7 @@ from docx import Document
 
 from models.actors import Directory
 from models.case import ActionRequest, ReplyRequest
-from models.comments import Disposition, DispositionRequest
+from models.comments import CommentRequest, Disposition, DispositionRequest, text_hash
 from models.registry import Registry
 from tests.conftest import Harness
 from workflows.client import (
@@ -30,6 +30,7 @@ from workflows.client import (
     start_case,
     status,
 )
+from workflows.comment_ledger import CommentLedger
 from workflows.walkthrough import allows, wait_for_status
 
 DAY = 0.05  # seconds per legal day: the 30-day posting lasts 1.5 s, a 10-day reply 0.5 s
@@ -256,8 +257,18 @@ async def test_bad_input_is_refused_and_nothing_is_counted_twice(
         DispositionRequest(
             comment_id=receipt.comment_id, disposition=Disposition.EXPLAINED, actor="nguyen.van.an"
         )
+    # A client retrying the same submission (same id) after an ambiguous failure, even in a
+    # later run of the ledger, is recognised: counted once.
+    body = store.put_blob(b'{"author": "B", "text": "Lap lai"}', "gop-y.json")
+    again = CommentRequest(
+        author="B", text_sha256=text_hash("Lap lai"), chars=7, body=body, submission_id="retry-1"
+    )
+    ledger = h.get_workflow_handle(ledger_id(case_id))
+    first = await ledger.execute_update(CommentLedger.comment, again)
+    second = await ledger.execute_update(CommentLedger.comment, again)
+    assert (first.duplicate, second.duplicate, second.comment_id) == (False, True, first.comment_id)
     summary = await comments_summary(h, case_id)
-    assert (summary.submissions, summary.distinct, summary.open) == (1, 1, 1)
+    assert (summary.submissions, summary.distinct, summary.open) == (2, 2, 2)
     with pytest.raises(CaseError, match="no open consultation"):
         await comment(h, store, "khong-co:ho-so", author="A", text="?")
 
