@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from activities.ports import DocumentRef, DocumentVersion
 from models.actors import ActorRef
 from models.definition import ProcessDefinition
+from models.links import CaseLink
 
 
 class CalendarSettings(BaseModel):
@@ -47,6 +48,8 @@ class CaseInput(BaseModel):
     simplified: SimplifiedDecision | None = None
     #: The comment ledger continues as new past this many events (tests set it low).
     comment_ledger_events: int = Field(default=4000, ge=100, le=40000)
+    #: Other cases this one is linked to (the document an amendment amends).
+    links: list[CaseLink] = Field(default_factory=list)
 
 
 class ActionRequest(BaseModel):
@@ -193,6 +196,8 @@ class CaseStatus(BaseModel):
     legal_day_seconds: float = 86400.0
     #: Document versions and notifications queued or in flight (0 when all are done).
     pending_effects: int = 0
+    #: Linked cases (the document this draft amends).
+    links: list[CaseLink] = Field(default_factory=list)
 
 
 class CaseResult(BaseModel):
