@@ -80,7 +80,8 @@ async def test_search_attributes_and_details_follow_every_stage(
         meta = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
         assert f"({st.stage_label_en})" in meta.current_details
         assert await desc.static_summary() == f"{definition.name}: Ops ops-visibility"
-        assert desc.memo  # the title travels in the memo
+        memo = await desc.memo()
+        assert memo["title"] == "Ops ops-visibility"
         checked.append(st.stage)
 
     await walk(harness.client, case_id, definition, harness.store, on_step=check, timeout=60)
