@@ -363,6 +363,8 @@ def _print_status(st: CaseStatus) -> None:
     flag = " [bold red]QUÁ HẠN / OVERDUE[/]" if st.overdue else ""
     out.print(f"[bold]{st.title}[/]\n{st.id} · {st.type} · {st.regime} · {st.drafting_agency}")
     out.print(f"Giai đoạn / Stage: [bold]{st.stage_label}[/] ({st.stage}){flag}")
+    for link in st.links:
+        out.print(f"Liên kết / Link: {link.line()}", markup=False)
     if st.allowed:
         table = Table("action", "→ stage", "role", "who", title="Có thể làm / Allowed now")
         for a in st.allowed:
@@ -401,8 +403,13 @@ def list_cmd(
     regime: Annotated[str | None, typer.Option(help="LegalRegime")] = None,
     overdue: Annotated[bool | None, typer.Option("--overdue/--not-overdue")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Running cases only")] = False,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="drafting | monitoring | feedback | check (repeatable; default all)"),
+    ] = None,
 ) -> None:
-    """List cases through Temporal visibility (eventually consistent)."""
+    """List cases through Temporal visibility (eventually consistent): drafting cases and,
+    after issuance, monitoring, feedback cases and legality checks."""
     s = _settings()
     query = cases.list_query(
         stage=stage,
@@ -411,6 +418,7 @@ def list_cmd(
         regime=regime,
         overdue=overdue,
         open_only=open_only,
+        kinds=kind,
     )
 
     async def go() -> list[cases.CaseRow]:
@@ -418,11 +426,20 @@ def list_cmd(
 
     rows = _run(go())
     table = Table(
-        "id", "type", "agency", "stage", "due", "overdue", "status", caption=f"query: {query}"
+        "id",
+        "workflow",
+        "type",
+        "agency",
+        "stage",
+        "due",
+        "overdue",
+        "status",
+        caption=f"query: {query}",
     )
     for r in rows:
         table.add_row(
             r.id,
+            r.workflow_type,
             r.type,
             r.agency,
             r.stage,
@@ -651,6 +668,424 @@ def report_kpi(
             r.agency, r.stage, str(r.handled), f"{r.on_time_rate:.0%}", f"{r.median_legal_days:.1f}"
         )
     out.print(table)
+
+
+# ---- after issuance: citizens' feedback, legality checks, monitoring -------------------------
+# (issue #5; the client API is workflows/post_issuance_client.py)
+
+from typer.core import TyperGroup  # noqa: E402
+
+from models.feedback import (  # noqa: E402
+    AmendmentProposal,
+    Category,
+    ClassifyRequest,
+    FeedbackStatus,
+    ForwardRequest,
+)
+from models.legality_check import CheckStatus, Conclusion, HandlingRequest  # noqa: E402
+from models.monitoring import EventKind, EventRequest, MonitoringStatus  # noqa: E402
+from models.post_issuance import Handling, Outcome  # noqa: E402
+from workflows import post_issuance_client as after  # noqa: E402
+
+
+class _DefaultGroup(TyperGroup):
+    """A command group whose first argument, when it names none of its commands, goes to
+    ``default``: ``legisflow feedback DOC …`` is ``legisflow feedback submit DOC …``."""
+
+    default = ""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = [self.default, *args]
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
+
+class _FeedbackGroup(_DefaultGroup):
+    default = "submit"
+
+
+class _MonitorGroup(_DefaultGroup):
+    default = "show"
+
+
+feedback_app = typer.Typer(
+    cls=_FeedbackGroup,
+    help="Kiến nghị, phản ánh / citizens' feedback on a document in force: "
+    "`feedback DOC --from NAME --text …`, then classify, forward, answer, propose-amendment.",
+    no_args_is_help=True,
+)
+check_app = typer.Typer(
+    help="Kiểm tra văn bản / the legality check of an issued document.", no_args_is_help=True
+)
+monitor_app = typer.Typer(
+    cls=_MonitorGroup,
+    help="Theo dõi thi hành / a document in force: `monitor DOC` shows its plan, events, "
+    "feedback, checks, links and reports.",
+    no_args_is_help=True,
+)
+app.add_typer(feedback_app, name="feedback")
+app.add_typer(check_app, name="check")
+app.add_typer(monitor_app, name="monitor")
+
+
+def _text(text: str | None, file: Path | None, what: str) -> str:
+    if (text is None) == (file is None):
+        raise CliError(f"give the {what} with exactly one of --text or --file")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{file}: cannot read a UTF-8 text: {exc}") from None
+    assert text is not None
+    return text
+
+
+def _print_model(model: Any) -> None:
+    print(model.model_dump_json(indent=2))
+
+
+@feedback_app.command("submit")
+def feedback_submit(
+    doc: Annotated[str, typer.Argument(help="The document (its case id)")],
+    author: Annotated[str, typer.Option("--from", help="Who sends it (kept out of Temporal)")],
+    text: Annotated[str | None, typer.Option(help="The feedback")] = None,
+    file: Annotated[Path | None, typer.Option(help="A UTF-8 text file with the feedback")] = None,
+    channel: Annotated[str, typer.Option(help="Where it came in")] = "portal",
+) -> None:
+    """Receive a citizen's feedback on a document in force; prints the feedback case id."""
+    s = _settings()
+    body = _text(text, file, "feedback")
+
+    async def go() -> None:
+        r = await after.submit_feedback(
+            await connect(s), _store(s), doc, author=author, text=body, channel=channel
+        )
+        print(r.feedback_id)
+        out.print(
+            f"Tiếp nhận / received by {r.agency}: chuyển nếu không thuộc thẩm quyền trước / "
+            f"forward by {r.forward_due:%Y-%m-%d}; trả lời trước / answer by "
+            f"{r.answer_due:%Y-%m-%d}"
+        )
+
+    _run(go())
+
+
+@feedback_app.command("status")
+def feedback_show(
+    feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A feedback case: stage, deadlines, who answers, links, its trail."""
+    s = _settings()
+
+    async def go() -> FeedbackStatus:
+        return await after.feedback_status(await connect(s), feedback_id)
+
+    st = _run(go())
+    if as_json:
+        _print_model(st)
+        return
+    flag = " [bold red]QUÁ HẠN / OVERDUE[/]" if st.overdue else ""
+    out.print(f"[bold]{st.document_title}[/] — phản ánh / feedback {st.number}")
+    out.print(f"{st.id}\nCơ quan / Agency: {st.agency_name} ({st.agency})")
+    out.print(f"Bước / Stage: [bold]{st.stage_label}[/]{flag}" + (" (late)" if st.late else ""))
+    for dl in st.deadlines:
+        mark = " [red]overdue[/]" if dl.overdue else ""
+        out.print(f"Hạn / {dl.name}: {dl.due_legal_date}{mark} — {dl.explanation}\n  {dl.basis}")
+    if not st.final:
+        out.print(f"Người trả lời / Who answers: {', '.join(st.answerers)}")
+    for link in st.links:
+        out.print(f"Liên kết / Link: {link.line()}", markup=False)
+    for step in st.trail:
+        out.print(
+            f"  {step.legal_date} {step.actor}: {step.action} {step.note or ''}", markup=False
+        )
+
+
+@feedback_app.command("classify")
+def feedback_classify(
+    feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
+    person: Annotated[str, typer.Option("--as", help="A handler of the competent agency")],
+    category: Annotated[Category, typer.Option(help="recommendation (kiến nghị) | report")],
+    note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
+) -> None:
+    """Phân loại: the case is within the agency's competence."""
+    s = _settings()
+
+    async def go() -> FeedbackStatus:
+        req = ClassifyRequest(actor=person, category=category, note=note)
+        return await after.classify_feedback(await connect(s), feedback_id, req)
+
+    out.print(f"{feedback_id}: {_run(go()).stage_label}")
+
+
+@feedback_app.command("forward")
+def feedback_forward(
+    feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
+    agency: Annotated[str, typer.Option("--to", help="The competent agency (directory id)")],
+    person: Annotated[str, typer.Option("--as", help="A handler of this case's agency")],
+    note: Annotated[str | None, typer.Option(help="Why it belongs there")] = None,
+) -> None:
+    """Chuyển đơn: forward to the competent agency, whose own case starts."""
+    s = _settings()
+
+    async def go() -> FeedbackStatus:
+        req = ForwardRequest(actor=person, agency=agency, note=note)
+        return await after.forward_feedback(await connect(s), feedback_id, req)
+
+    st = _run(go())
+    out.print(f"{feedback_id}: {st.stage_label} → {st.forwarded_to}")
+
+
+@feedback_app.command("answer")
+def feedback_answer(
+    feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
+    person: Annotated[str, typer.Option("--as", help="A handler of the competent agency")],
+    text: Annotated[str | None, typer.Option(help="The answer")] = None,
+    file: Annotated[Path | None, typer.Option(help="The answer as a document")] = None,
+    summary: Annotated[str | None, typer.Option(help="One line for the trail")] = None,
+) -> None:
+    """Trả lời: answer the feedback (closes the case); exits 2 when refused."""
+    s = _settings()
+    if (text is None) == (file is None):
+        raise CliError("give the answer with exactly one of --text or --file")
+
+    async def go() -> FeedbackStatus:
+        doc = cases.upload(_store(s), file) if file else None
+        return await after.answer_feedback(
+            await connect(s),
+            _store(s),
+            feedback_id,
+            actor=person,
+            text=text,
+            document=doc,
+            summary=summary,
+        )
+
+    st = _run(go())
+    out.print(f"{feedback_id}: {st.stage_label}" + (" — QUÁ HẠN / late" if st.late else ""))
+
+
+@feedback_app.command("propose-amendment")
+def feedback_propose_amendment(
+    feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
+    person: Annotated[str, typer.Option("--as", help="A handler of the drafting agency")],
+    reason: Annotated[str, typer.Option(help="Why the recommendation is well founded")],
+) -> None:
+    """Đề xuất sửa đổi: start a drafting case amending the document; prints its id."""
+    s = _settings()
+
+    async def go() -> str:
+        req = AmendmentProposal(actor=person, reason=reason)
+        return (await after.propose_amendment(await connect(s), feedback_id, req)).target
+
+    print(_run(go()))
+
+
+@check_app.command("open")
+def check_open(
+    doc: Annotated[str, typer.Argument(help="The document (its case id)")],
+    person: Annotated[str, typer.Option("--as", help="The checker")],
+    note: Annotated[str | None, typer.Option(help="Why (tự kiểm tra, theo phản ánh, …)")] = None,
+) -> None:
+    """Open a legality check of a document in force; prints the check id."""
+    s = _settings()
+
+    async def go() -> str:
+        return await after.open_check(
+            await connect(s), _directory(s), doc, checker=person, task_queue=s.task_queue, note=note
+        )
+
+    print(_run(go()))
+
+
+@check_app.command("conclude")
+def check_conclude(
+    check: Annotated[str, typer.Argument(help="Check id")],
+    person: Annotated[str, typer.Option("--as", help="A checker")],
+    outcome: Annotated[Outcome, typer.Option(help="clean | form_errors | unlawful")],
+    findings: Annotated[str | None, typer.Option(help="What is wrong")] = None,
+    basis: Annotated[str | None, typer.Option(help="The legal basis it contravenes")] = None,
+    handling: Annotated[
+        list[Handling] | None, typer.Option(help="Handling required (repeatable)")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
+    file: Annotated[Path | None, typer.Option(help="The conclusion as a document")] = None,
+) -> None:
+    """Kết luận kiểm tra: clean, errors of form, or unlawful content."""
+    s = _settings()
+    try:
+        conclusion = Conclusion(
+            actor=person,
+            outcome=outcome,
+            findings=findings,
+            basis=basis,
+            handling=tuple(handling or ()),
+            note=note,
+            document=cases.upload(_store(s), file) if file else None,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc).splitlines()[-1].strip()) from None
+
+    async def go() -> CheckStatus:
+        return await after.conclude_check(await connect(s), check, conclusion)
+
+    _print_check(_run(go()))
+
+
+@check_app.command("handle")
+def check_handle(
+    check: Annotated[str, typer.Argument(help="Check id")],
+    person: Annotated[str, typer.Option("--as", help="The issuer (or, once escalated, higher)")],
+    action: Annotated[Handling, typer.Option(help="correct | amend | annul | suspend")],
+    note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
+    file: Annotated[Path | None, typer.Option(help="The handling decision as a document")] = None,
+) -> None:
+    """Xử lý văn bản theo kết luận kiểm tra (amend starts a linked drafting case)."""
+    s = _settings()
+
+    async def go() -> CheckStatus:
+        doc = cases.upload(_store(s), file) if file else None
+        req = HandlingRequest(actor=person, action=action, note=note, document=doc)
+        return await after.handle_check(await connect(s), check, req)
+
+    _print_check(_run(go()))
+
+
+@check_app.command("status")
+def check_show(
+    check: Annotated[str, typer.Argument(help="Check id")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A check: its conclusion, the handling required and by when, links."""
+    s = _settings()
+
+    async def go() -> CheckStatus:
+        return await after.check_status(await connect(s), check)
+
+    st = _run(go())
+    if as_json:
+        _print_model(st)
+    else:
+        _print_check(st)
+
+
+def _print_check(st: CheckStatus) -> None:
+    flag = " [bold red]QUÁ HẠN / OVERDUE[/]" if st.overdue else ""
+    out.print(f"[bold]{st.document_title}[/] — {st.id}")
+    out.print(f"Bước / Stage: [bold]{st.stage_label}[/]{flag}")
+    c = st.conclusion
+    if c is not None:
+        out.print(f"Kết luận / Conclusion: {c.outcome.label}", markup=False)
+        if c.findings:
+            out.print(f"  {c.findings} — {c.basis}", markup=False)
+    if st.allowed_handlings and not st.final:
+        out.print(
+            "Phải xử lý / Handling required: " + ", ".join(h.value for h in st.allowed_handlings)
+        )
+    for dl in st.deadlines:
+        mark = "" if dl.confirmed else " (chưa xác nhận / unconfirmed)"
+        out.print(f"Hạn / due: {dl.due_legal_date}{mark} — {dl.explanation}", markup=False)
+    if st.handling is not None:
+        who = " (cấp trên / higher authority)" if st.handling.by_higher_authority else ""
+        out.print(f"Đã xử lý / Handled: {st.handling.action.label} by {st.handling.actor}{who}")
+    for link in st.links:
+        out.print(f"Liên kết / Link: {link.line()}", markup=False)
+
+
+@monitor_app.command("show")
+def monitor_show(
+    doc: Annotated[str, typer.Argument(help="The document (its case id)")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A document in force: plan deadlines, events, feedback counts, checks, links, reports."""
+    s = _settings()
+
+    async def go() -> MonitoringStatus:
+        return await after.monitoring_status(await connect(s), doc)
+
+    st = _run(go())
+    if as_json:
+        _print_model(st)
+        return
+    d = st.document
+    out.print(f"[bold]{d.title}[/]\n{d.case_id} · {d.doc_type} · {d.regime} · {d.drafting_agency}")
+    in_force = st.time.clock().legal_date(st.in_force_at)
+    out.print(
+        f"Tình trạng / Status: [bold]{st.status}[/] {st.status_note or ''} — có hiệu lực từ / "
+        f"in force since {in_force}; hôm nay / legal today {after.legal_today(st)}"
+    )
+    plan = Table("item", "due", "done", "basis", title="Kế hoạch / Plan")
+    for p in st.plan:
+        done = f"{p.done_at:%Y-%m-%d} {p.done_by}" if p.done_at else ""
+        due = f"{p.due_legal_date}" + (" [red]overdue[/]" if p.overdue else "")
+        mark = "" if p.rule.confirmed else " [yellow](unconfirmed)[/]"
+        plan.add_row(f"{p.item}: {p.label}", due, done, p.rule.basis + mark)
+    out.print(plan)
+    t, c = st.totals, st.period.counts
+    out.print(
+        f"Kỳ báo cáo / Period {st.period.index}: {st.period.start} – {st.period.cutoff} "
+        f"(báo cáo tiếp / next report {st.next_report})"
+    )
+    out.print(
+        f"Phản ánh / Feedback: received {t.feedback_received} (this period "
+        f"{c.feedback_received}), answered {t.feedback_answered} (late "
+        f"{t.feedback_answered_late}), forwarded {t.feedback_forwarded}, opened by forwarding "
+        f"{t.feedback_forwarded_in}, breaches {t.feedback_breaches}, open {st.open_feedback_count}"
+    )
+    for f in st.open_feedback[:20]:
+        out.print(f"  {f.id} ({f.agency}, {f.received}){' [red]overdue[/]' if f.overdue else ''}")
+    events = ", ".join(f"{k}: {n}" for k, n in sorted(t.events.items())) or "none"
+    out.print(f"Sự kiện / Events: {events}")
+    for e in st.period.events[-10:]:
+        out.print(f"  {e.legal_date} {e.kind.value} {e.actor}: {e.note}", markup=False)
+    for ch in st.checks:
+        label = ch.outcome.value if ch.outcome else ch.stage
+        handled = f", {ch.handling.value}" if ch.handling else ""
+        out.print(f"Kiểm tra / Check {ch.id}: {label}{handled}{' overdue' if ch.overdue else ''}")
+    for link in st.links:
+        out.print(f"Liên kết / Link: {link.line()}", markup=False)
+    for r in st.reports:
+        names = ", ".join(x.name for x in r.documents)
+        out.print(f"Báo cáo / Report {r.kind} (period {r.period}, to {r.cutoff}): {names}")
+    out.print(f"[dim]runs {st.runs}, events {[*st.run_events, st.history_length]}[/]")
+
+
+@monitor_app.command("record")
+def monitor_record(
+    doc: Annotated[str, typer.Argument(help="The document (its case id)")],
+    kind: Annotated[EventKind, typer.Option(help="information | inspection | survey | …")],
+    person: Annotated[str, typer.Option("--as", help="A monitoring officer")],
+    note: Annotated[str, typer.Option(help="What was done or found")],
+    item: Annotated[str | None, typer.Option(help="Plan item, for plan_done")] = None,
+    file: Annotated[Path | None, typer.Option(help="A document (minutes, findings)")] = None,
+) -> None:
+    """Record information gathered, an inspection, a survey, a review or a plan item done."""
+    s = _settings()
+
+    async def go() -> None:
+        doc_ref = cases.upload(_store(s), file) if file else None
+        req = EventRequest(actor=person, kind=kind, item=item, note=note, document=doc_ref)
+        event = await after.record_event(await connect(s), doc, req)
+        out.print(f"#{event.seq} {event.kind.label} — {event.legal_date}")
+
+    _run(go())
+
+
+@monitor_app.command("report")
+def monitor_report(
+    doc: Annotated[str, typer.Argument(help="The document (its case id)")],
+    person: Annotated[str, typer.Option("--as", help="A monitoring officer")],
+) -> None:
+    """An interim report now (Word and Markdown, in the document store)."""
+    s = _settings()
+
+    async def go() -> None:
+        for ref in await after.generate_report(await connect(s), doc, person):
+            out.print(f"{ref.name}  sha256 {ref.sha256}")
+
+    _run(go())
 
 
 # ---- running it ------------------------------------------------------------------------------

@@ -27,12 +27,25 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities import adapters
+from activities.linking import LinkingActivities, start_feedback_case
+from activities.monitoring_report import MonitoringReportActivities
+from activities.post_issuance import PostIssuanceActivities
 from activities.reports import ReportActivities
 from workflows.comment_ledger import CommentLedger
 from workflows.consultation_request import ConsultationRequest
+from workflows.feedback_case import FeedbackCase
+from workflows.legality_check import LegalityCheck
 from workflows.legislative_process import LegislativeProcess
+from workflows.monitoring import DocumentMonitoring
 
-WORKFLOWS = [LegislativeProcess, ConsultationRequest, CommentLedger]
+WORKFLOWS = [
+    LegislativeProcess,
+    ConsultationRequest,
+    CommentLedger,
+    DocumentMonitoring,
+    FeedbackCase,
+    LegalityCheck,
+]
 
 
 class Settings(BaseSettings):
@@ -204,6 +217,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     """The worker, its activities bound to the adapters the settings choose."""
     activities = adapters.case_activities(settings)
     reports = ReportActivities(activities.store)
+    after = PostIssuanceActivities(settings.directory_file)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -212,6 +226,10 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             *activities.all,
             reports.generate_synthesis_report,
             reports.store_audit_export,
+            *after.all,
+            LinkingActivities(settings.directory_file).start_linked_case,
+            start_feedback_case,
+            MonitoringReportActivities(activities.store).generate_monitoring_report,
         ],
         activity_executor=executor,
     )

@@ -115,6 +115,9 @@ class Stage(_Frozen):
     comments: bool = False
     #: On entry, the latest document version is posted on this channel.
     publish: PublicationChannel | None = None
+    #: A final stage where the document is in force: entering it starts the document's
+    #: monitoring (theo dõi thi hành), which outlives the case.
+    monitor: bool = False
 
 
 class GeneratedDocument(str, Enum):
@@ -271,6 +274,8 @@ def _graph_problems(d: ProcessDefinition) -> list[str]:
         if t.action in _RESERVED_ACTIONS or t.action.startswith(_RESERVED_PREFIXES):
             problems.append(f"{where}.action: {t.action!r} is reserved by the state machine")
     for name, stage in d.stages.items():
+        if stage.monitor and name not in d.final:
+            problems.append(f"stages.{name}.monitor: only a final stage can start monitoring")
         dl = stage.deadline
         if dl is None:
             continue

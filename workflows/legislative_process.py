@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ChildWorkflowError,
+    WorkflowAlreadyStartedError,
+)
 
 with workflow.unsafe.imports_passed_through():
     from activities.ports import (
@@ -52,6 +58,9 @@ with workflow.unsafe.imports_passed_through():
     from models.legal_time import LegalClock, StageDeadline, compute_deadline, deadline_from
     from models.machine import ProcessMachine
     from models.migration import plan_migration
+    from models.monitoring import IN_FORCE, MonitoringInput
+    from models.monitoring import STAGES as MONITORING_STAGES
+    from models.post_issuance import CaseTime, DocumentInfo
     from models.rules import (
         ActionRefused,
         RuleContext,
@@ -73,6 +82,7 @@ with workflow.unsafe.imports_passed_through():
         StartLedger,
         StartRequest,
     )
+    from workflows.monitoring import DocumentMonitoring
     from workflows.side_effects import (
         COMMENTS_OPEN_SIGNAL,
         CONSULT_OVERDUE_SIGNAL,
@@ -96,7 +106,22 @@ class GenerateReport:
     label: str
 
 
-Effect = DocumentVersion | Notification | Publication | GenerateReport | StoreAudit | ChildOp
+@dataclass(frozen=True)
+class StartMonitoring:
+    """Start the document's monitoring (theo dõi thi hành), which outlives the case."""
+
+    inp: MonitoringInput
+
+
+Effect = (
+    DocumentVersion
+    | Notification
+    | Publication
+    | GenerateReport
+    | StoreAudit
+    | ChildOp
+    | StartMonitoring
+)
 
 
 @workflow.defn
@@ -325,6 +350,8 @@ class LegislativeProcess:
             )
             ref = await store_audit_export(export)
             self._add_document(ref, SYSTEM_ACTOR, "Nhật ký xử lý hồ sơ / Audit trail")
+        elif isinstance(effect, StartMonitoring):
+            await self._start_monitoring(effect.inp)
         elif isinstance(effect, GenerateReport):
             for ref in await generate_synthesis_report(effect.request):
                 self._add_document(ref, effect.actor, effect.label)
@@ -550,6 +577,8 @@ class LegislativeProcess:
         self._set_details()
         h = self._header()
         if self._machine.is_final(self._stage):
+            if self._def.stages[self._stage].monitor and workflow.patched("start-monitoring"):
+                self._effects.append(StartMonitoring(self._monitoring_input()))
             to = self._holders(*self._drafting_roles())
             if to:
                 self._effects.append(notifications.closed(h, key=self._notice_key("closed"), to=to))
@@ -600,6 +629,7 @@ class LegislativeProcess:
             started_at=self._clock.origin,
             legal_today=self._clock.legal_date(workflow.now()),
             pending_effects=len(self._effects),
+            links=list(self._inp.links),
         )
 
     @workflow.query
@@ -658,6 +688,52 @@ class LegislativeProcess:
             text=f"{self._def.name}: {self._inp.title} — {stage.label} / {stage.label_en}"
             f" ({self._inp.drafting_agency_name}; phiên bản / version {doc.version})",
         )
+
+    def _monitoring_input(self) -> MonitoringInput:
+        inp = self._inp
+        return MonitoringInput(
+            monitoring_id=f"{inp.case_id}/monitoring",
+            document=DocumentInfo(
+                case_id=inp.case_id,
+                title=inp.title,
+                doc_type=self._def.doc_type,
+                doc_name=self._def.name,
+                regime=self._def.regime,
+                level=self._def.level,
+                drafting_agency=inp.drafting_agency,
+                drafting_agency_name=inp.drafting_agency_name,
+            ),
+            case_assignments=self._assignments,
+            in_force_at=workflow.now(),
+            time=CaseTime(
+                origin=self._clock.origin,
+                legal_day_seconds=self._clock.legal_day_seconds,
+                calendar=inp.calendar,
+            ),
+        )
+
+    async def _start_monitoring(self, inp: MonitoringInput) -> None:
+        doc = inp.document
+        try:
+            await workflow.start_child_workflow(
+                DocumentMonitoring.run,
+                inp,
+                id=inp.monitoring_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(sa.LEGAL_STAGE, MONITORING_STAGES[IN_FORCE]),
+                        SearchAttributePair(sa.DOCUMENT_TYPE, doc.doc_type),
+                        SearchAttributePair(sa.DRAFTING_AGENCY, doc.drafting_agency),
+                        SearchAttributePair(sa.LEGAL_REGIME, doc.regime),
+                        SearchAttributePair(sa.OVERDUE, False),
+                    ]
+                ),
+                memo={"title": doc.title, "document": doc.case_id, "type": doc.doc_name},
+                static_summary=f"Theo dõi thi hành / Monitoring: {doc.title}"[:400],
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.warning("monitoring %s already exists", inp.monitoring_id)
 
     def _open_consultations(self) -> None:
         now = workflow.now()

@@ -1,6 +1,7 @@
 """Re-record the committed workflow histories the replay tests check.
 
     .venv/bin/python -m tests.replay.record
+    .venv/bin/python -m tests.replay.record after-issuance   # monitoring, feedback, checks
 
 Run it only when a change is *meant* to alter workflow commands; such a change must also be
 guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
@@ -24,6 +25,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.filesystem_store import FilesystemDocumentStore
 from models.actors import first_staffed_drafter, load_directory
 from models.registry import load_registry
+from tests.replay.after_issuance import KEY as AFTER_ISSUANCE
+from tests.replay.after_issuance import record_after_issuance
 from worker import Settings, build_worker
 from workflows import search_attributes as sa
 from workflows.client import StartRequest, start_case
@@ -95,6 +98,16 @@ async def record(only: set[str] | None = None) -> list[Path]:
                         child_path.write_text(child_history.to_json() + "\n", encoding="utf-8")
                         written.append(child_path)
                         print(f"recorded {child_path.name}: {len(child_history.events)} events")
+                # Feedback cases and checks are not children of a case: their own scenario.
+                if not only or AFTER_ISSUANCE in only:
+                    written += await record_after_issuance(
+                        env.client,
+                        directory,
+                        registry,
+                        store,
+                        task_queue=settings.task_queue,
+                        histories=HISTORIES,
+                    )
     return written
 
 

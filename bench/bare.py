@@ -1,0 +1,187 @@
+"""The baseline: a bare Temporal workflow with legisflow's shape and none of its machinery.
+
+No process definition, state machine, rules, legal calendar, search attributes or models:
+a counter of steps, one ``act`` Update per step (with a validator), and after each step the
+number of activities legisflow's workflow ran after the same step, each writing one small
+file the way legisflow's embedded adapters do (temp file, fsync, hard link). The plan (how
+many activities after which step) is measured from a real legisflow history by
+``bench/lifecycle.py``, so both sides do the same number of Updates and activities.
+
+    .venv/bin/python -m bench.bare ADDRESS TASK_QUEUE DIR     # a worker process
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import BaseModel
+from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.common import RetryPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+
+class BarePlan(BaseModel):
+    """How many activities run at start, after each Update, and after the final timer."""
+
+    start_effects: int
+    step_effects: list[int]
+    #: legisflow ends with an automatic transition fired by a timer; -1: no such step.
+    final_effects: int = -1
+    #: Bytes of text each activity carries (legisflow's notifications are about this long).
+    effect_bytes: int = 1200
+    #: legisflow starts a child that outlives the case (monitoring); -1: none. The child
+    #: runs this many activities, then waits on a long timer, as that one does.
+    child_effects: int = -1
+
+
+class BareInput(BaseModel):
+    case_id: str
+    plan: BarePlan
+
+
+class BareEffect(BaseModel):
+    key: str
+    body: str
+
+
+class BareStatus(BaseModel):
+    stage: int
+    pending: int
+
+
+@workflow.defn
+class BareLifecycle:
+    @workflow.init
+    def __init__(self, inp: BareInput) -> None:
+        self._inp = inp
+        self._stage = 0
+        self._seq = 0
+        self._pending: list[BareEffect] = []
+
+    @workflow.run
+    async def run(self, inp: BareInput) -> int:
+        plan = inp.plan
+        self._queue(plan.start_effects)
+        while self._stage < len(plan.step_effects):
+            await self._drain()
+            await workflow.wait_condition(
+                lambda: bool(self._pending) or self._stage >= len(plan.step_effects)
+            )
+        await self._drain()
+        if plan.final_effects >= 0:
+            await workflow.sleep(timedelta(milliseconds=1))
+            self._stage += 1
+            self._queue(plan.final_effects)
+            await self._drain()
+        if plan.child_effects >= 0:
+            await workflow.start_child_workflow(
+                BareChild.run,
+                BareInput(case_id=f"{inp.case_id}/child", plan=plan),
+                id=f"bare:{inp.case_id}/child",
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._stage
+
+    @workflow.update
+    def act(self, step: int) -> int:
+        self._stage += 1
+        self._queue(self._inp.plan.step_effects[step])
+        return self._stage
+
+    @act.validator
+    def _validate(self, step: int) -> None:
+        if step != self._stage or step >= len(self._inp.plan.step_effects):
+            raise ValueError(f"step {step} is not the next one ({self._stage})")
+
+    @workflow.query
+    def status(self) -> BareStatus:
+        return BareStatus(stage=self._stage, pending=len(self._pending))
+
+    def _queue(self, n: int) -> None:
+        for _ in range(n):
+            self._seq += 1
+            key = f"{self._inp.case_id}/{self._seq:05d}"
+            self._pending.append(BareEffect(key=key, body="x" * self._inp.plan.effect_bytes))
+
+    async def _drain(self) -> None:
+        while self._pending:
+            await workflow.execute_activity(
+                "bare_effect",
+                self._pending[0],
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1)),
+            )
+            self._pending.pop(0)
+
+
+@workflow.defn
+class BareChild:
+    """The child that outlives the lifecycle: a few activities, then a long timer."""
+
+    @workflow.run
+    async def run(self, inp: BareInput) -> None:
+        for i in range(inp.plan.child_effects):
+            await workflow.execute_activity(
+                "bare_effect",
+                BareEffect(key=f"{inp.case_id}/{i:05d}", body="x" * inp.plan.effect_bytes),
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+        await workflow.sleep(timedelta(days=3650))
+
+
+class BareActivities:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @activity.defn(name="bare_effect")
+    def bare_effect(self, effect: BareEffect) -> bool:
+        """Write the effect once (temp file, fsync, hard link), like legisflow's outbox."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / (effect.key.replace("/", "%2F").replace(":", "%3A") + ".json")
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(effect.model_dump_json().encode())
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            os.unlink(tmp)
+
+
+async def serve(address: str, task_queue: str, root: Path) -> None:
+    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    acts = BareActivities(root)
+    with ThreadPoolExecutor(max_workers=16) as ex:
+        async with Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[BareLifecycle, BareChild],
+            activities=[acts.bare_effect],
+            activity_executor=ex,
+        ):
+            await stop.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve(sys.argv[1], sys.argv[2], Path(sys.argv[3])))
+    sys.stdout.flush()
+    os._exit(0)  # sdk-python#300

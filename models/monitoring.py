@@ -1,0 +1,252 @@
+"""Monitoring a document in force (theo dõi tình hình thi hành văn bản).
+
+The monitoring of one document can run for years: its implementation plan (kế hoạch triển
+khai) with deadlines, information gathering and inspections recorded as events, the
+citizens' feedback cases it opens, the legality checks that concern it, the amendments they
+start, and a yearly report on the legal cycle (post_issuance.yaml). Its state is compact so
+it travels across continue-as-new: counts, the open feedback cases, links, report references.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from activities.ports import DocumentRef
+from models.actors import ActorRef
+from models.definition import Deadline
+from models.links import CaseLink
+from models.post_issuance import (
+    CaseTime,
+    DocumentInfo,
+    Handling,
+    Outcome,
+    PostIssuancePeople,
+    PostIssuanceRules,
+)
+
+IN_FORCE = "in_force"
+SUSPENDED = "suspended"
+ANNULLED = "annulled"
+#: The LegalStage search attribute of the monitoring workflow, by document status.
+STAGES = {IN_FORCE: "monitoring", SUSPENDED: "monitoring_suspended", ANNULLED: "monitoring_ended"}
+
+
+class EventKind(str, Enum):
+    INFORMATION = "information"  # thu thập thông tin tình hình thi hành
+    INSPECTION = "inspection"  # kiểm tra tình hình thi hành
+    SURVEY = "survey"  # điều tra, khảo sát
+    REVIEW = "review"  # sơ kết, tổng kết
+    PLAN_DONE = "plan_done"  # hoàn thành một việc của kế hoạch
+
+    @property
+    def label(self) -> str:
+        return {
+            "information": "Thu thập thông tin / Information gathering",
+            "inspection": "Kiểm tra tình hình thi hành / Inspection",
+            "survey": "Điều tra, khảo sát / Survey",
+            "review": "Sơ kết, tổng kết / Review",
+            "plan_done": "Hoàn thành kế hoạch / Plan item done",
+        }[self.value]
+
+
+class EventRequest(BaseModel):
+    """A monitoring officer records what was done (``monitor record``)."""
+
+    model_config = ConfigDict(frozen=True)
+    actor: str = Field(min_length=1, max_length=128)
+    kind: EventKind
+    #: For ``plan_done``: which plan item.
+    item: str | None = Field(default=None, max_length=64)
+    note: str = Field(min_length=3, max_length=4000)
+    document: DocumentRef | None = None
+
+
+class MonitoringEvent(BaseModel):
+    seq: int
+    kind: EventKind
+    at: datetime
+    legal_date: date
+    actor: str
+    note: str
+    item: str | None = None
+    document_sha256: str | None = None
+
+
+class PlanItem(BaseModel):
+    """One task of the implementation plan, with its deadline counted from entry into force."""
+
+    item: str
+    label: str
+    label_en: str
+    rule: Deadline
+    due: datetime
+    due_legal_date: date
+    remind_at: datetime | None
+    explanation: str
+    reminded: bool = False
+    overdue: bool = False
+    done_at: datetime | None = None
+    done_by: str | None = None
+
+
+class Counts(BaseModel):
+    """What happened in a period (or in total)."""
+
+    feedback_received: int = 0
+    #: Cases opened under another agency because one was forwarded there.
+    feedback_forwarded_in: int = 0
+    feedback_answered: int = 0
+    feedback_answered_late: int = 0
+    feedback_forwarded: int = 0
+    feedback_forwarded_late: int = 0
+    feedback_breaches: int = 0
+    amendments_proposed: int = 0
+    checks_opened: int = 0
+    checks_clean: int = 0
+    checks_form_errors: int = 0
+    checks_unlawful: int = 0
+    checks_handled: int = 0
+    checks_escalated: int = 0
+    events: dict[str, int] = Field(default_factory=dict)
+
+    def add(self, field: str, n: int = 1) -> None:
+        setattr(self, field, getattr(self, field) + n)
+
+
+class OpenFeedback(BaseModel):
+    id: str
+    agency: str
+    stage: str
+    received: date
+    overdue: bool = False
+
+
+class CheckRecord(BaseModel):
+    id: str
+    stage: str
+    outcome: Outcome | None = None
+    handling: Handling | None = None
+    overdue: bool = False
+    findings: str | None = None
+
+
+class Period(BaseModel):
+    """A reporting period: from the entry into force or the day after the last cut-off."""
+
+    index: int
+    start: date
+    cutoff: date
+    counts: Counts = Field(default_factory=Counts)
+    events: list[MonitoringEvent] = Field(default_factory=list)
+    #: Checks concluded or handled in the period.
+    checks: dict[str, CheckRecord] = Field(default_factory=dict)
+    links: list[CaseLink] = Field(default_factory=list)
+
+
+class ReportRecord(BaseModel):
+    period: int
+    start: date
+    cutoff: date
+    kind: str  # yearly | interim | final
+    at: datetime
+    documents: list[DocumentRef]
+
+
+class MonitoringState(BaseModel):
+    """Carried from one run to the next (continue-as-new)."""
+
+    runs: int = 1
+    #: Events in each run already finished.
+    run_events: list[int] = Field(default_factory=list)
+    rules: PostIssuanceRules
+    people: PostIssuancePeople
+    status: str = IN_FORCE
+    status_note: str | None = None
+    plan: list[PlanItem]
+    period: Period
+    totals: Counts = Field(default_factory=Counts)
+    next_feedback: int = 1
+    open_feedback: dict[str, OpenFeedback] = Field(default_factory=dict)
+    checks: dict[str, CheckRecord] = Field(default_factory=dict)
+    links: list[CaseLink] = Field(default_factory=list)
+    reports: list[ReportRecord] = Field(default_factory=list)
+    event_seq: int = 0
+    notice_seq: int = 0
+    #: Feedback cases that closed before this workflow heard they existed (a forwarded case
+    #: answered before the forward was reported): counted once, not reopened.
+    closed_early: list[str] = Field(default_factory=list)
+
+
+class MonitoringInput(BaseModel):
+    monitoring_id: str
+    document: DocumentInfo
+    #: The role holders the drafting case recorded (the issuer's signer, …).
+    case_assignments: dict[str, list[ActorRef]]
+    in_force_at: datetime
+    time: CaseTime
+    #: Continue as new past this many events (Temporal warns at 10,240; tests set it low).
+    continue_after_events: int = Field(default=4000, ge=100, le=40000)
+    state: MonitoringState | None = None
+
+
+class ReportNow(BaseModel):
+    """An interim report on demand (``monitor report``)."""
+
+    actor: str = Field(min_length=1, max_length=128)
+
+
+class StatusNotice(BaseModel):
+    """From a legality check: the document was suspended or annulled."""
+
+    status: str
+    check_id: str
+    actor: str
+    at: datetime
+    note: str | None = None
+
+
+class MonitoringStatus(BaseModel):
+    """``legisflow monitor DOC``."""
+
+    id: str
+    document: DocumentInfo
+    status: str
+    status_note: str | None
+    in_force_at: datetime
+    legal_day_seconds: float
+    #: The document case's legal clock and calendar.
+    time: CaseTime
+    plan: list[PlanItem]
+    period: Period
+    totals: Counts
+    open_feedback: list[OpenFeedback]
+    open_feedback_count: int
+    checks: list[CheckRecord]
+    links: list[CaseLink]
+    reports: list[ReportRecord]
+    next_report: date
+    monitoring_officers: list[str]
+    feedback_answerers: list[str]
+    runs: int
+    run_events: list[int]
+    history_length: int
+    ready: bool = True
+
+
+class MonitoringReport(BaseModel):
+    """What the report activity renders (Word and Markdown)."""
+
+    monitoring_id: str
+    document: DocumentInfo
+    kind: str
+    period: Period
+    totals: Counts
+    open_feedback: list[OpenFeedback]
+    plan: list[PlanItem]
+    checks: list[CheckRecord]
+    links: list[CaseLink]
+    status: str
+    made_on: date

@@ -1,0 +1,202 @@
+"""How the workflows after issuance call their activities, tell each other what changed,
+and show themselves to ops (search attributes). Workflow code only (deterministic); the
+timeouts and retries are those of ``workflows.side_effects``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.ports import DocumentRef, Recipient
+    from models import notifications
+    from models.actors import ActorRef
+    from models.calendar import LegalCalendar
+    from models.case import DeadlineView
+    from models.definition import Deadline
+    from models.feedback import FeedbackInput
+    from models.legal_time import LegalClock, StageDeadline, deadline_from
+    from models.links import CaseLink
+    from models.monitoring import MonitoringReport
+    from models.post_issuance import (
+        AgencyPeople,
+        AgencyRequest,
+        LinkedCaseRequest,
+        PeopleRequest,
+        PostIssuancePeople,
+        PostIssuanceRules,
+    )
+    from workflows import search_attributes as sa
+    from workflows.side_effects import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
+
+#: Signals of the monitoring workflow, sent by its feedback cases and the document's checks.
+FEEDBACK_CHANGED_SIGNAL = "feedback_changed"
+CHECK_CHANGED_SIGNAL = "check_changed"
+LINK_ADDED_SIGNAL = "link_added"
+DOCUMENT_STATUS_SIGNAL = "document_status"
+
+
+async def load_rules() -> PostIssuanceRules:
+    rules: PostIssuanceRules = await workflow.execute_activity(
+        "load_post_issuance_rules",
+        result_type=PostIssuanceRules,
+        start_to_close_timeout=START_TO_CLOSE,
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary="Quy định sau ban hành / Post-issuance rules",
+    )
+    return rules
+
+
+async def resolve_people(req: PeopleRequest) -> PostIssuancePeople:
+    people: PostIssuancePeople = await workflow.execute_activity(
+        "resolve_post_issuance_people",
+        req,
+        result_type=PostIssuancePeople,
+        start_to_close_timeout=START_TO_CLOSE,
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary=f"Danh bạ / Directory: people of {req.drafting_agency}",
+    )
+    return people
+
+
+async def feedback_agency(req: AgencyRequest) -> AgencyPeople:
+    people: AgencyPeople = await workflow.execute_activity(
+        "feedback_agency_people",
+        req,
+        result_type=AgencyPeople,
+        start_to_close_timeout=START_TO_CLOSE,
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary=f"Danh bạ / Directory: who answers for {req.agency}",
+    )
+    return people
+
+
+async def start_linked_case(req: LinkedCaseRequest) -> CaseLink:
+    """Start (once: the case id derives from the request) the amendment's drafting case."""
+    link: CaseLink = await workflow.execute_activity(
+        "start_linked_case",
+        req,
+        result_type=CaseLink,
+        start_to_close_timeout=START_TO_CLOSE,
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary=f"Hồ sơ sửa đổi / Start the amendment of {req.document.case_id}",
+    )
+    return link
+
+
+async def start_feedback(inp: FeedbackInput) -> str:
+    """Start a feedback case (an independent workflow, once per id: see activities.linking)."""
+    started: str = await workflow.execute_activity(
+        "start_feedback_case",
+        inp,
+        result_type=str,
+        start_to_close_timeout=START_TO_CLOSE,
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary=f"Phản ánh / Feedback {inp.number} → {inp.agency.id}",
+    )
+    return started
+
+
+async def generate_report(report: MonitoringReport) -> list[DocumentRef]:
+    refs: list[DocumentRef] = await workflow.execute_activity(
+        "generate_monitoring_report",
+        report,
+        result_type=list[DocumentRef],
+        start_to_close_timeout=timedelta(minutes=5),
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary=f"Báo cáo theo dõi thi hành / Monitoring report ({report.kind})",
+    )
+    return refs
+
+
+async def tell(workflow_id: str, signal: str, payload: BaseModel) -> bool:
+    """Signal another workflow of the document; False if it has ended (nobody to tell)."""
+    try:
+        await workflow.get_external_workflow_handle(workflow_id).signal(signal, payload)
+    except ApplicationError as err:
+        workflow.logger.warning("could not signal %s (%s): %s", workflow_id, signal, err)
+        return False
+    return True
+
+
+def refuse(code: str, message: str) -> ApplicationError:
+    """A validator's refusal: the caller sees ``message``; nothing is written to history."""
+    return ApplicationError(message, code, type="ActionRefused", non_retryable=True)
+
+
+def show(stage: str, *, overdue: bool, due: datetime | None) -> None:
+    """LegalStage, Overdue and StageDueAt of the running workflow."""
+    workflow.upsert_search_attributes(
+        [
+            sa.LEGAL_STAGE.value_set(stage),
+            sa.OVERDUE.value_set(overdue),
+            sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
+        ]
+    )
+
+
+class Notices:
+    """Numbered notices of one workflow: ``<workflow id>/<nnnn>-<kind>`` keys, stable across
+    retries and replays; ``case_id`` is the workflow's own id."""
+
+    def __init__(self, workflow_id: str, title: str, start: int = 0) -> None:
+        self.workflow_id = workflow_id
+        self.title = title
+        self.seq = start
+
+    def key(self, kind: str) -> str:
+        self.seq += 1
+        return f"{self.workflow_id}/{self.seq:04d}-{kind}"
+
+    def header(self, stage_label: str, stage_en: str) -> notifications.CaseHeader:
+        return notifications.CaseHeader(
+            case_id=self.workflow_id,
+            title=self.title,
+            stage_label=stage_label,
+            stage_en=stage_en,
+            at=workflow.now(),
+        )
+
+
+def recipients(*groups: Sequence[ActorRef]) -> list[Recipient]:
+    return notifications.recipients(a for g in groups for a in g)
+
+
+def legal_deadline(
+    name: str, rule: Deadline, anchored_at: datetime, clock: LegalClock, calendar: LegalCalendar
+) -> StageDeadline:
+    """``rule`` counted from ``anchored_at``. Counting working days loads the holiday tables
+    of ``holidays`` lazily (imports, gettext's locale look-ups), which the sandbox would
+    refuse: the computation runs unrestricted, and is deterministic (``models.calendar``
+    asks for holiday names in en_US whatever the host's locale)."""
+    with workflow.unsafe.imports_passed_through(), workflow.unsafe.sandbox_unrestricted():
+        return deadline_from(name, rule, anchored_at, clock, calendar)
+
+
+def deadline_view(name: str, dl: StageDeadline, overdue: bool) -> DeadlineView:
+    """A deadline as people see it, with its basis and how it was counted."""
+    return DeadlineView(
+        name=name,
+        stage=dl.stage,
+        kind=dl.kind.value,
+        days=dl.rule.days,
+        unit=dl.rule.unit.value,
+        due=dl.due,
+        due_legal_date=dl.counted.due,
+        basis=dl.rule.basis,
+        confirmed=dl.rule.confirmed,
+        explanation=dl.explanation(),
+        explanation_vi=dl.explanation_vi(),
+        overdue=overdue,
+    )
