@@ -71,7 +71,8 @@ class Mail:
 
     @property
     def key(self) -> str:
-        return str(self.message["X-Legisflow-Key"])
+        # A long key is folded onto its own header line; unfolding leaves the leading space.
+        return str(self.message["X-Legisflow-Key"]).strip()
 
     @property
     def kind(self) -> str:
