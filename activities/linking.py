@@ -22,7 +22,8 @@ from temporalio import activity
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from models.actors import Directory, load_directory
+from activities.post_issuance import cached_directory
+from models.actors import Directory
 from models.feedback import RECEIVED, FeedbackInput
 from models.links import CaseLink, LinkKind
 from models.post_issuance import LinkedCaseRequest
@@ -44,7 +45,7 @@ class LinkingActivities:
         self.directory_file = directory_file
 
     def _directory(self) -> Directory:
-        return load_directory(self.directory_file) if self.directory_file else load_directory()
+        return cached_directory(self.directory_file)
 
     @activity.defn(name="start_linked_case")
     async def start_linked_case(self, req: LinkedCaseRequest) -> CaseLink:

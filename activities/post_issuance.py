@@ -2,11 +2,14 @@
 files): the rules of ``models/post_issuance.yaml``, the people of a document's monitoring,
 feedback and checks, and who answers feedback for an agency a case is forwarded to.
 
-The directory is read at each call, so a monitoring that runs for years sees people change.
+The directory and the rules are parsed once per version of their file (path, modification
+time, size) and kept, so a monitoring that runs for years still sees people change while a
+busy worker does not parse YAML on every call.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from models.actors import Directory, load_directory
+from models.actors import DIRECTORY_FILE, Directory, load_directory
 from models.post_issuance import (
     AgencyPeople,
     AgencyRequest,
@@ -24,7 +27,42 @@ from models.post_issuance import (
     agency_people,
     load_rules,
     resolve_people,
+    rules_file,
 )
+
+#: What identifies one version of a file: its path, modification time (ns) and size.
+FileVersion = tuple[str, int, int]
+
+
+def file_version(path: Path) -> FileVersion:
+    st = path.stat()
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _directory_at(version: FileVersion) -> Directory:
+    return load_directory(Path(version[0]))
+
+
+@functools.lru_cache(maxsize=8)
+def _rules_at(version: FileVersion) -> PostIssuanceRules:
+    return load_rules(Path(version[0]))
+
+
+def cached_directory(path: Path | None = None) -> Directory:
+    """The directory at ``path`` (default: the bundled one), parsed once per file version.
+    The models are frozen, so callers share them safely."""
+    return _directory_at(file_version(path or DIRECTORY_FILE))
+
+
+def cached_rules() -> PostIssuanceRules:
+    """The post-issuance rules of this deployment, parsed once per file version."""
+    chosen = rules_file()
+    try:
+        version = file_version(chosen)
+    except OSError:
+        return load_rules(chosen)  # raises the same ValueError as an unreadable file
+    return _rules_at(version)
 
 
 class PostIssuanceActivities:
@@ -32,13 +70,13 @@ class PostIssuanceActivities:
         self.directory_file = directory_file
 
     def _directory(self) -> Directory:
-        return load_directory(self.directory_file) if self.directory_file else load_directory()
+        return cached_directory(self.directory_file)
 
     @activity.defn(name="load_post_issuance_rules")
     def load_post_issuance_rules(self) -> PostIssuanceRules:
         """The figures and roles after issuance, as the deployment configures them."""
         try:
-            return load_rules()
+            return cached_rules()
         except ValueError as exc:
             raise ApplicationError(str(exc), type="InvalidRules", non_retryable=True) from exc
 

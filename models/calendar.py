@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
+from types import MappingProxyType
 
 import holidays
 
@@ -128,13 +129,32 @@ class DeadlineResult:
         return text
 
 
+#: Holiday tables per year, shared by every LegalCalendar of the process: they depend on the
+#: year only (the deployment's own days off and swaps are kept per instance), and holidays.VN
+#: is deterministic data, so sharing them is safe inside workflow code. The worker passes this
+#: module through Temporal's sandbox so that every open case shares the same tables.
+_HOLIDAYS_BY_YEAR: dict[int, Mapping[date, str]] = {}
+
+
+def _holidays_for_year(year: int) -> Mapping[date, str]:
+    table = _HOLIDAYS_BY_YEAR.get(year)
+    if table is None:
+        loaded = holidays.country_holidays("VN", years=year, language=_HOLIDAY_LANGUAGE)
+        table = MappingProxyType(
+            {day: str(name) for day, name in loaded.items() if day.year == year}
+        )
+        # setdefault: two threads computing the same year keep one (equal) table.
+        table = _HOLIDAYS_BY_YEAR.setdefault(year, table)
+    return table
+
+
 class LegalCalendar:
     """Vietnamese working-day calendar: weekends + holidays.VN + a deployment's official day swaps.
 
     ``extra_days_off`` maps additional days off to a label (e.g. an extra Tết day decided by the
     Prime Minister that holidays.VN does not know about). ``extra_working_days`` are days that are
     always working days, even when they fall on a weekend or a holiday (official swaps).
-    Holiday tables are loaded lazily, one year at a time, and cached in the instance.
+    Holiday tables are loaded lazily, one year at a time, and shared by every instance.
     """
 
     def __init__(
@@ -144,15 +164,6 @@ class LegalCalendar:
     ) -> None:
         self._extra_days_off: dict[date, str] = dict(extra_days_off or {})
         self._extra_working_days: frozenset[date] = frozenset(extra_working_days or ())
-        self._holidays_by_year: dict[int, dict[date, str]] = {}
-
-    def _holidays_for_year(self, year: int) -> dict[date, str]:
-        table = self._holidays_by_year.get(year)
-        if table is None:
-            loaded = holidays.country_holidays("VN", years=year, language=_HOLIDAY_LANGUAGE)
-            table = {day: str(name) for day, name in loaded.items() if day.year == year}
-            self._holidays_by_year[year] = table
-        return table
 
     def day_off_reason(self, day: date) -> str | None:
         """Why ``day`` is not a working day, or ``None`` if it is a working day.
@@ -165,7 +176,7 @@ class LegalCalendar:
         label = self._extra_days_off.get(day)
         if label is not None:
             return label
-        holiday = self._holidays_for_year(day.year).get(day)
+        holiday = _holidays_for_year(day.year).get(day)
         if holiday is not None:
             return holiday
         return _WEEKEND_REASON.get(day.weekday())

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from models.actors import ActorRef, Directory
+from models.actors import YAML_LOADER, ActorRef, Directory
 from models.calendar import LegalCalendar
 from models.case import CalendarSettings
 from models.definition import Deadline, DeadlineKind, Identifier, Level
@@ -160,12 +160,18 @@ class PostIssuanceRules(_Frozen):
         return self
 
 
+def rules_file() -> Path:
+    """The deployment's rules file (``LEGISFLOW_POST_ISSUANCE_FILE``), or the bundled one."""
+    env = os.environ.get(RULES_FILE_VARIABLE)
+    return Path(env) if env else RULES_FILE
+
+
 def load_rules(path: Path | None = None) -> PostIssuanceRules:
     """The rules from ``path``, the deployment's file, or the bundled one."""
-    env = os.environ.get(RULES_FILE_VARIABLE)
-    chosen = path or (Path(env) if env else RULES_FILE)
+    chosen = path or rules_file()
     try:
-        return PostIssuanceRules.model_validate(yaml.safe_load(chosen.read_text("utf-8")))
+        raw = yaml.load(chosen.read_text("utf-8"), Loader=YAML_LOADER)
+        return PostIssuanceRules.model_validate(raw)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"{chosen.name}: invalid post-issuance rules: {exc}") from exc
 

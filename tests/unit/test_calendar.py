@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from models import calendar as calendar_module
 from models.calendar import DayUnit, DeadlineResult, LegalCalendar, SkippedDay
 
 CAL = LegalCalendar()
@@ -252,9 +253,15 @@ def test_holiday_tables_cached_per_year(monkeypatch: pytest.MonkeyPatch) -> None
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(holidays, "country_holidays", counting)
+    monkeypatch.setattr(calendar_module, "_HOLIDAYS_BY_YEAR", {})  # a fresh shared cache
     cal = LegalCalendar()
     for _ in range(20):
         cal.add(date(2026, 12, 1), 60, DayUnit.WORKING)
+    assert sorted(calls) == [2026, 2027]  # type: ignore[type-var]
+    # Shared between calendars: another case's calendar loads nothing again.
+    LegalCalendar(extra_working_days=[date(2026, 12, 5)]).add(
+        date(2026, 12, 1), 60, DayUnit.WORKING
+    )
     assert sorted(calls) == [2026, 2027]  # type: ignore[type-var]
 
 
