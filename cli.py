@@ -274,8 +274,8 @@ def dispose_cmd(
         raise CliError(str(exc).splitlines()[-1].strip()) from None
 
     async def go() -> None:
-        entry = await cases.dispose(await connect(s), case, req)
-        out.print(f"{entry.id}: {disposition.label}")
+        receipt = await cases.dispose(await connect(s), case, req)
+        out.print(f"{receipt.comment_id}: {disposition.label}")
 
     _run(go())
 
@@ -294,7 +294,8 @@ def comments_cmd(
     async def go() -> tuple[CommentSummary, list[Entry]]:
         client = await connect(s)
         summary = await cases.comments_summary(client, case)
-        return summary, await cases.comment_entries(client, case, open_only=open_only)
+        entries = await cases.comment_entries(client, _store(s), case, open_only=open_only)
+        return summary, entries
 
     summary, entries = _run(go())
     if as_json:

@@ -27,6 +27,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities import adapters
+from activities.ledger_pages import LedgerPageActivities
 from activities.linking import LinkingActivities, start_feedback_case
 from activities.monitoring_report import MonitoringReportActivities
 from activities.post_issuance import PostIssuanceActivities
@@ -226,6 +227,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             *activities.all,
             reports.generate_synthesis_report,
             reports.store_audit_export,
+            LedgerPageActivities(activities.store).write_ledger_page,
             *after.all,
             LinkingActivities(settings.directory_file).start_linked_case,
             start_feedback_case,

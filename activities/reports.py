@@ -1,6 +1,6 @@
 """Generating the synthesis report (lập bản tổng hợp ý kiến): Word and Markdown, stored as
-documents of the case. The comments come from the ledger workflow (a query) and the texts
-from the document store."""
+documents of the case. The comments come from the ledger workflow (its ``view`` query and
+its pages) and the texts from the document store."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import json
 from docx import Document
 from temporalio import activity
 
+from activities.ledger_pages import read_entries
 from activities.ports import DocumentRef, DocumentStore
 from models.audit import AuditExport
-from models.comments import Entry
+from models.comments import LedgerView
 from models.synthesis_report import (
     ReportLine,
     ReportRequest,
@@ -23,7 +24,6 @@ from models.synthesis_report import (
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PAGE = 1000
 
 
 def render_docx(report: SynthesisReport) -> bytes:
@@ -66,17 +66,13 @@ class ReportActivities:
         """Read every distinct comment from the ledger, render the report, store it twice
         (Word, Markdown). Content-addressed, so a retry stores nothing new."""
         handle = activity.client().get_workflow_handle(req.ledger_id)
-        entries: list[Entry] = []
-        while True:
-            page = await handle.query(
-                "entries", args=[len(entries), PAGE, False], result_type=list[Entry]
-            )
-            entries += page
-            activity.heartbeat(len(entries))
-            if len(page) < PAGE:
-                break
+        view = await handle.query("view", result_type=LedgerView)
+        entries = read_entries(self.store, view)
+        activity.heartbeat(len(entries))
         lines = []
-        for e in entries:
+        for n, e in enumerate(entries):
+            if n % 500 == 0:  # reading 10,000 bodies takes a while: show it is alive
+                activity.heartbeat(n)
             body = json.loads(self.store.get_blob(e.ref))
             lines.append(
                 ReportLine(

@@ -40,6 +40,7 @@ from workflows.client import (
     comments_summary,
     dispose,
     ledger_id,
+    open_comment_ids,
     start_case,
 )
 from workflows.devserver import find_binary
@@ -108,7 +109,14 @@ async def run(args: argparse.Namespace) -> None:
                 elapsed = time.perf_counter() - started
                 summary = await comments_summary(client, handle.id)
                 expected_distinct = len({text_for(i) for i in range(args.comments)})
-                ok = summary.submissions == args.comments and summary.distinct == expected_distinct
+                entries = await comment_entries(client, store, handle.id, limit=None)
+                ok = (
+                    summary.submissions == args.comments
+                    and summary.distinct == expected_distinct
+                    and [e.id for e in entries] == [f"C{i:05d}" for i in range(1, len(entries) + 1)]
+                    and len(entries) == expected_distinct
+                    and sum(e.count for e in entries) == args.comments
+                )
                 print(
                     f"comments: {args.comments} in {elapsed:.1f} s = "
                     f"{args.comments / elapsed:.0f}/s (concurrency {args.concurrency})"
@@ -125,22 +133,25 @@ async def run(args: argparse.Namespace) -> None:
 
 
 async def report_runs(client: Client, workflow_id: str) -> None:
-    sizes = []
+    sizes: list[tuple[int, int]] = []
+    carried: list[int] = []
     async for wf in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
         history = await client.get_workflow_handle(wf.id, run_id=wf.run_id).fetch_history()
         size = sum(e.ByteSize() for e in history.events)
         sizes.append((len(history.events), size))
+        carried.append(history.events[0].ByteSize())
     events = [e for e, _ in sizes]
     print(
         f"runs listed: {len(sizes)}; events per run: min {min(events)}, max {max(events)}, "
         f"mean {sum(events) / len(events):.0f}; largest run history "
-        f"{max(s for _, s in sizes) / 1024:.0f} KiB"
+        f"{max(s for _, s in sizes) / 1024:.0f} KiB; largest state carried into a run "
+        f"{max(carried) / 1024:.0f} KiB (limit 2,048 KiB)"
     )
 
 
 async def dispose_all(client: Client, case_id: str, distinct: int) -> None:
     started = time.perf_counter()
-    entries = await comment_entries(client, case_id, open_only=True, limit=distinct)
+    ids = await open_comment_ids(client, case_id, limit=distinct)
     sem = asyncio.Semaphore(16)
 
     async def one(cid: str) -> None:
@@ -153,8 +164,8 @@ async def dispose_all(client: Client, case_id: str, distinct: int) -> None:
                 ),
             )
 
-    await asyncio.gather(*(one(e.id) for e in entries))
-    print(f"dispositions: {len(entries)} in {time.perf_counter() - started:.1f} s")
+    await asyncio.gather(*(one(cid) for cid in ids))
+    print(f"dispositions: {len(ids)} in {time.perf_counter() - started:.1f} s")
     await wait_for_status(client, case_id, allows("close_consultation"), timeout=600)
     await act(client, case_id, ActionRequest(action="close_consultation", actor="nguyen.van.an"))
     await wait_for_status(client, case_id, allows("submit_synthesis"), timeout=600)

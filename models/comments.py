@@ -99,9 +99,82 @@ class Entry(BaseModel):
     by: str | None = None
 
 
-class LedgerState(BaseModel):
-    """What a comment ledger carries from one run to the next."""
+#: Distinct comments per stored page of a ledger (trang sổ góp ý).
+PAGE_SIZE = 1000
+#: Hex characters of a comment's text hash a ledger keeps for the comments in its pages:
+#: 96 bits recognise a repeated text without loading any page.
+DIGEST_CHARS = 24
+#: One character per paged comment in ``LedgerState.paged_status``.
+STATUS_CODES: dict[Disposition | None, str] = {
+    None: ".",
+    Disposition.ACCEPTED: "a",
+    Disposition.PARTLY: "p",
+    Disposition.EXPLAINED: "e",
+}
+STATUS_OF_CODE = {code: disposition for disposition, code in STATUS_CODES.items()}
 
+
+def comment_id(index: int) -> str:
+    """The id of the distinct comment at ``index`` (0-based): C00001, C00002, …"""
+    return f"C{index + 1:05d}"
+
+
+def comment_index(cid: str) -> int | None:
+    """The 0-based index a comment id stands for, or None if it is not one."""
+    match = re.fullmatch(r"C(\d{5,})", cid)
+    return int(match.group(1)) - 1 if match and int(match.group(1)) > 0 else None
+
+
+class EntryChange(BaseModel):
+    """What happened during one run to a comment already written to a page: repeated
+    submissions and the latest disposition. Applied to the page at continue-as-new."""
+
+    id: str
+    sources: dict[str, int] = Field(default_factory=dict)
+    disposition: Disposition | None = None
+    reason: str | None = None
+    by: str | None = None
+
+    def apply(self, entry: Entry) -> None:
+        for source, n in self.sources.items():
+            entry.sources[source] = entry.sources.get(source, 0) + n
+            entry.count += n
+        if self.disposition is not None:
+            entry.disposition, entry.reason, entry.by = self.disposition, self.reason, self.by
+
+
+class LedgerPage(BaseModel):
+    """Up to ``PAGE_SIZE`` consecutive distinct comments, stored as a document (JSON)."""
+
+    ledger_id: str
+    first: int
+    entries: list[Entry]
+
+
+class PageWrite(BaseModel):
+    """Input of the ``write_ledger_page`` activity: the page as it was (``base``, a stored
+    page's sha256, or None for a new page), plus new comments and changes to apply."""
+
+    ledger_id: str
+    page: int
+    page_size: int = Field(default=PAGE_SIZE, ge=1)
+    base: str | None = None
+    new: list[Entry] = Field(default_factory=list)
+    changes: list[EntryChange] = Field(default_factory=list)
+
+
+class LedgerState(BaseModel):
+    """What a comment ledger carries from one run to the next.
+
+    Comments received in the current run are ``entries``; at continue-as-new they are
+    written to pages in the document store and only a compact index travels on: the page
+    references, a text digest and a one-character status per comment, the counts of
+    repeated comments and totals by source (about 26 bytes per distinct comment, so some
+    70,000 fit under Temporal's 2 MB payload limit). A ledger from before pages existed
+    carries every entry in ``entries`` and no page.
+    """
+
+    #: Comments not yet written to a page, in order, starting at index ``paged``.
     entries: list[Entry] = Field(default_factory=list)
     #: The latest submission ids and the comment each landed on (a bounded window: retries
     #: come within seconds, also across continue-as-new).
@@ -109,6 +182,56 @@ class LedgerState(BaseModel):
     submissions: int = 0
     closed: bool = False
     runs: int = 1
+    #: sha256 of each stored page; page k holds comments k*page_size … (k+1)*page_size-1.
+    pages: list[str] = Field(default_factory=list)
+    page_size: int = Field(default=PAGE_SIZE, ge=1)
+    #: How many comments (the first ones) are in pages.
+    paged: int = 0
+    #: ``DIGEST_CHARS`` of text hash per paged comment, in order.
+    paged_digests: str = ""
+    #: One ``STATUS_CODES`` character per paged comment.
+    paged_status: str = ""
+    #: Submission count of each paged comment submitted more than once, by index.
+    paged_counts: dict[int, int] = Field(default_factory=dict)
+    #: Submissions per source over the paged comments.
+    paged_sources: dict[str, int] = Field(default_factory=dict)
+    #: Changes to paged comments made while their pages were being written: applied to the
+    #: pages at the next continue-as-new.
+    changes: list[EntryChange] = Field(default_factory=list)
+    #: The synthesis was done as the run continued: the next run ends at once.
+    finished: bool = False
+
+
+class LedgerView(BaseModel):
+    """A consistent snapshot of a ledger for readers outside the workflow (the report,
+    ``legisflow comments``): stored pages plus what the current run holds in memory."""
+
+    pages: list[str]
+    paged: int
+    entries: list[Entry]
+    changes: list[EntryChange]
+
+    def assemble(self, pages: list[LedgerPage]) -> list[Entry]:
+        """Every distinct comment in order, from the loaded ``pages`` (same order as
+        ``self.pages``) with this run's changes applied."""
+        entries = [e for page in pages for e in page.entries]
+        if len(entries) != self.paged:
+            raise ValueError(f"the pages hold {len(entries)} comments; expected {self.paged}")
+        for change in self.changes:
+            index = comment_index(change.id)
+            if index is None or index >= self.paged:
+                raise ValueError(f"a change to {change.id!r}, which is not in a page")
+            change.apply(entries[index])
+        return entries + self.entries
+
+
+class DispositionReceipt(BaseModel):
+    """What the ``dispose`` Update returns."""
+
+    comment_id: str
+    disposition: Disposition
+    reason: str | None = None
+    by: str
 
 
 class CommentSummary(BaseModel):

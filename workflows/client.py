@@ -30,6 +30,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.ledger_pages import read_entries
 from activities.ports import DocumentRef, DocumentStore
 from models.actors import ActorRef, Directory, missing_roles
 from models.case import (
@@ -49,6 +50,7 @@ from models.comments import (
     CommentReceipt,
     CommentRequest,
     CommentSummary,
+    DispositionReceipt,
     DispositionRequest,
     Entry,
     normalize,
@@ -308,7 +310,7 @@ async def comment(
     )
 
 
-async def dispose(client: Client, case_id: str, request: DispositionRequest) -> Entry:
+async def dispose(client: Client, case_id: str, request: DispositionRequest) -> DispositionReceipt:
     handle = client.get_workflow_handle(ledger_id(case_id))
     return await _decide(
         lambda: handle.execute_update(CommentLedger.dispose, request),
@@ -327,20 +329,38 @@ async def comments_summary(client: Client, case_id: str) -> CommentSummary:
 
 
 async def comment_entries(
-    client: Client, case_id: str, *, open_only: bool = False, limit: int = 200
+    client: Client,
+    store: DocumentStore,
+    case_id: str,
+    *,
+    open_only: bool = False,
+    limit: int | None = 200,
 ) -> list[Entry]:
-    """Distinct comments in order, paged through the ledger's query (500 at a time)."""
+    """Distinct comments in order: the ledger's pages from the store plus its current run."""
     handle = client.get_workflow_handle(ledger_id(case_id))
-    entries: list[Entry] = []
-    while len(entries) < limit:
-        want = min(500, limit - len(entries))
-        page: list[Entry] = await handle.query(
-            "entries", args=[len(entries), want, open_only], result_type=list[Entry]
-        )
-        entries += page
+    try:
+        view = await handle.query(CommentLedger.view)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CaseError(f"{case_id!r} has not collected comments yet") from None
+        raise
+    entries = read_entries(store, view)
+    if open_only:
+        entries = [e for e in entries if e.disposition is None]
+    return entries if limit is None else entries[:limit]
+
+
+async def open_comment_ids(client: Client, case_id: str, *, limit: int = 10_000) -> list[str]:
+    """Ids of the comments still lacking a disposition (no document store needed)."""
+    handle = client.get_workflow_handle(ledger_id(case_id))
+    ids: list[str] = []
+    while len(ids) < limit:
+        want = min(2000, limit - len(ids))
+        page: list[str] = await handle.query(CommentLedger.open_ids, args=[len(ids), want])
+        ids += page
         if len(page) < want:
             break
-    return entries
+    return ids
 
 
 async def current_definition(client: Client, case_id: str) -> ProcessDefinition:

@@ -2,26 +2,43 @@
 
 A child of the case, started when a stage that collects comments is entered. Anyone may
 comment while the period is open (``comment`` Update); the drafting unit gives each distinct
-comment a disposition (``dispose`` Update). Thousands of comments fit: the ledger continues
-as new before its history grows long, carrying its compact state, so none is lost across
-the boundary. It tells the case whenever comments start or stop lacking a disposition, so
-the case's guard can hold the dossier until all are answered.
+comment a disposition (``dispose`` Update). It tells the case whenever comments start or stop
+lacking a disposition, so the case's guard can hold the dossier until all are answered.
+
+Tens of thousands of comments fit. The ledger continues as new before its history grows
+long; first it writes the comments of the ending run to pages in the document store (one
+activity per page touched, content-addressed, so a retry writes nothing new) and carries on
+only a compact index (``models.comments.LedgerState``). Readers get a ``view`` (page
+references plus what the current run holds) and read the pages from the store.
 """
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 from pydantic import BaseModel, Field
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.comments import (
+        DIGEST_CHARS,
+        STATUS_CODES,
+        STATUS_OF_CODE,
         CommentReceipt,
         CommentRequest,
         CommentSummary,
+        DispositionReceipt,
         DispositionRequest,
         Entry,
+        EntryChange,
         LedgerState,
+        LedgerView,
+        PageWrite,
+        comment_id,
+        comment_index,
     )
     from workflows.side_effects import COMMENTS_OPEN_SIGNAL
 
@@ -29,6 +46,11 @@ with workflow.unsafe.imports_passed_through():
 DEFAULT_CONTINUE_AFTER_EVENTS = 4000
 #: Submission ids remembered to recognise client retries (about 50 KB of state).
 RECENT_SUBMISSIONS = 1000
+#: Ledgers continuing as new write their comments to pages first (before this, every entry
+#: travelled in the continue-as-new input, which passed 2 MB near 9,000 comments).
+PAGES_PATCH = "ledger-pages"
+#: One ``write_ledger_page`` activity carries at most about this much JSON.
+WRITE_BATCH_BYTES = 256 * 1024
 
 
 class LedgerInput(BaseModel):
@@ -44,6 +66,30 @@ def _refuse(code: str, message: str) -> ApplicationError:
     return ApplicationError(message, code, type="ActionRefused", non_retryable=True)
 
 
+def _merge(into: dict[int, EntryChange], change: EntryChange, index: int) -> None:
+    """Fold ``change`` into the change already pending for the same comment."""
+    mine = into.setdefault(index, EntryChange(id=change.id))
+    for source, n in change.sources.items():
+        mine.sources[source] = mine.sources.get(source, 0) + n
+    if change.disposition is not None:
+        mine.disposition, mine.reason, mine.by = change.disposition, change.reason, change.by
+
+
+def _diff(before: Entry, after: Entry) -> EntryChange | None:
+    """What changed on ``after`` since the copy ``before`` was written to a page."""
+    change = EntryChange(id=after.id)
+    for source, n in after.sources.items():
+        if n != before.sources.get(source, 0):
+            change.sources[source] = n - before.sources.get(source, 0)
+    if (after.disposition, after.reason, after.by) != (
+        before.disposition,
+        before.reason,
+        before.by,
+    ):
+        change.disposition, change.reason, change.by = after.disposition, after.reason, after.by
+    return change if change.sources or change.disposition is not None else None
+
+
 @workflow.defn
 class CommentLedger:
     """Tiếp nhận, tổng hợp ý kiến góp ý."""
@@ -51,10 +97,26 @@ class CommentLedger:
     @workflow.init
     def __init__(self, inp: LedgerInput) -> None:
         self._inp = inp
-        self._state = inp.state
-        self._by_sha = {e.sha: e for e in self._state.entries}
-        self._by_id = {e.id: e for e in self._state.entries}
-        self._finished = False
+        self._state = state = inp.state
+        # Text digest -> comment index, for every comment (paged or not).
+        self._index: dict[str, int] = {}
+        for i in range(state.paged):
+            self._index[state.paged_digests[i * DIGEST_CHARS : (i + 1) * DIGEST_CHARS]] = i
+        for k, e in enumerate(state.entries):
+            self._index[e.sha[:DIGEST_CHARS]] = state.paged + k
+        self._status = list(state.paged_status)
+        # Changes to paged comments not yet written; while pages are being written, the
+        # changes on their way are in ``_writing`` (readers see both).
+        self._changes: dict[int, EntryChange] = {}
+        for change in state.changes:
+            index = comment_index(change.id)
+            assert index is not None
+            _merge(self._changes, change, index)
+        self._writing: dict[int, EntryChange] = {}
+        self._open = self._status.count(STATUS_CODES[None]) + sum(
+            1 for e in state.entries if e.disposition is None
+        )
+        self._finished = state.finished
         self._told_open: int | None = None
 
     @workflow.run
@@ -70,12 +132,12 @@ class CommentLedger:
                 break
             # All handlers done first, so no accepted comment is cut off mid-way.
             await workflow.wait_condition(workflow.all_handlers_finished)
+            if workflow.patched(PAGES_PATCH):
+                await self._write_pages()
+                await workflow.wait_condition(workflow.all_handlers_finished)
+            state = self._carried()
             workflow.continue_as_new(
-                inp.model_copy(
-                    update={
-                        "state": self._state.model_copy(update={"runs": self._state.runs + 1}),
-                    }
-                )
+                inp.model_copy(update={"state": state.model_copy(update={"runs": state.runs + 1})})
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.summary()
@@ -87,21 +149,117 @@ class CommentLedger:
             or info.is_continue_as_new_suggested()
         )
 
-    def _open(self) -> int:
-        return sum(1 for e in self._state.entries if e.disposition is None)
-
     def _tell_needed(self) -> bool:
         # Only a change between "all answered" and "some open" matters to the case.
-        now_open = self._open()
-        return self._told_open is None or (self._told_open == 0) != (now_open == 0)
+        return self._told_open is None or (self._told_open == 0) != (self._open == 0)
 
     async def _tell_case(self) -> None:
-        self._told_open = self._open()
+        self._told_open = self._open
         parent = workflow.get_external_workflow_handle(self._inp.case_id)
         try:
             await parent.signal(COMMENTS_OPEN_SIGNAL, self._told_open)
         except ApplicationError as err:  # the case has closed meanwhile: nobody to tell
             workflow.logger.warning("could not tell the case: %s", err)
+
+    def _carried(self) -> LedgerState:
+        """The state to continue with, including whatever is not yet in a page."""
+        changes = [self._changes[i] for i in sorted(self._changes)]
+        return self._state.model_copy(
+            update={
+                "paged_status": "".join(self._status),
+                "changes": changes,
+                "finished": self._finished,
+            }
+        )
+
+    # ---- pages ---------------------------------------------------------------------------
+
+    async def _write_pages(self) -> None:
+        """Write this run's comments and changes to their pages, then index them.
+
+        Handlers keep running meanwhile: they change the live entries and a fresh set of
+        changes; whatever differs from what was written is kept as a change for next time.
+        """
+        st = self._state
+        written = [e.model_copy(deep=True) for e in st.entries]
+        self._writing, self._changes = self._changes, {}
+        by_page: dict[int, tuple[list[Entry], list[EntryChange]]] = {}
+        for index, change in sorted(self._writing.items()):
+            by_page.setdefault(index // st.page_size, ([], []))[1].append(change)
+        for k, entry in enumerate(written):
+            by_page.setdefault((st.paged + k) // st.page_size, ([], []))[0].append(entry)
+        refs = await asyncio.gather(
+            *(self._write_page(page, new, changes) for page, (new, changes) in by_page.items())
+        )
+        for page, ref in zip(by_page, refs, strict=True):
+            if page < len(st.pages):
+                st.pages[page] = ref
+            else:
+                st.pages.append(ref)
+        # Index what was written, from the live entries (they may have changed meanwhile).
+        live = st.entries[: len(written)]
+        for index, (before, after) in enumerate(zip(written, live, strict=True), st.paged):
+            moved = _diff(before, after)
+            if moved is not None:
+                _merge(self._changes, moved, index)
+            st.paged_digests += after.sha[:DIGEST_CHARS]
+            self._status.append(STATUS_CODES[after.disposition])
+            if after.count > 1:
+                st.paged_counts[index] = after.count
+            for source, n in after.sources.items():
+                st.paged_sources[source] = st.paged_sources.get(source, 0) + n
+        st.paged += len(written)
+        st.entries = st.entries[len(written) :]
+        self._writing = {}
+
+    async def _write_page(self, page: int, new: list[Entry], changes: list[EntryChange]) -> str:
+        """One page: in batches of at most ``WRITE_BATCH_BYTES``, each on the last."""
+        st = self._state
+        base = st.pages[page] if page < len(st.pages) else None
+        items: list[Entry | EntryChange] = [*changes, *new]
+        while items:
+            batch: list[Entry | EntryChange] = []
+            size = 0
+            while items and (
+                not batch or size + len(items[0].model_dump_json()) <= WRITE_BATCH_BYTES
+            ):
+                size += len(items[0].model_dump_json())
+                batch.append(items.pop(0))
+            base = await workflow.execute_activity(
+                "write_ledger_page",
+                PageWrite(
+                    ledger_id=self._inp.ledger_id,
+                    page=page,
+                    page_size=st.page_size,
+                    base=base,
+                    new=[i for i in batch if isinstance(i, Entry)],
+                    changes=[i for i in batch if isinstance(i, EntryChange)],
+                ),
+                result_type=str,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+                summary=f"Lưu trang sổ góp ý / Store comment page {page + 1}",
+            )
+        assert base is not None
+        return base
+
+    # ---- one comment ---------------------------------------------------------------------
+
+    def _distinct(self) -> int:
+        return self._state.paged + len(self._state.entries)
+
+    def _live(self, index: int) -> Entry | None:
+        """The comment's entry if this run holds it (not yet in a page)."""
+        return (
+            self._state.entries[index - self._state.paged] if index >= self._state.paged else None
+        )
+
+    def _count(self, index: int) -> int:
+        entry = self._live(index)
+        return entry.count if entry else self._state.paged_counts.get(index, 1)
+
+    def _change(self, index: int) -> EntryChange:
+        return self._changes.setdefault(index, EntryChange(id=comment_id(index)))
 
     # ---- comments ------------------------------------------------------------------------
 
@@ -109,34 +267,47 @@ class CommentLedger:
     def comment(self, req: CommentRequest) -> CommentReceipt:
         """Receive a comment; an identical text is counted on the comment it repeats."""
         self._check_comment(req)
-        seen = self._state.recent.get(req.submission_id) if req.submission_id else None
+        st = self._state
+        seen = st.recent.get(req.submission_id) if req.submission_id else None
         if seen is not None:  # a client retry of a submission already counted
-            earlier = self._by_id[seen]
-            return CommentReceipt(comment_id=earlier.id, duplicate=True, count=earlier.count)
-        self._state.submissions += 1
-        entry = self._by_sha.get(req.text_sha256)
+            index = comment_index(seen)
+            assert index is not None
+            return CommentReceipt(comment_id=seen, duplicate=True, count=self._count(index))
+        st.submissions += 1
+        index = self._index.get(req.text_sha256[:DIGEST_CHARS])
+        if index is None:
+            index = self._distinct()
+            st.entries.append(
+                Entry(
+                    id=comment_id(index),
+                    sha=req.text_sha256,
+                    ref=req.body.sha256,
+                    sources={req.source: 1},
+                )
+            )
+            self._index[req.text_sha256[:DIGEST_CHARS]] = index
+            self._open += 1
+            self._remember(req.submission_id, comment_id(index))
+            return CommentReceipt(comment_id=comment_id(index), duplicate=False, count=1)
+        entry = self._live(index)
         if entry is not None:
-            self._remember(req.submission_id, entry.id)
             entry.count += 1
             entry.sources[req.source] = entry.sources.get(req.source, 0) + 1
-            return CommentReceipt(comment_id=entry.id, duplicate=True, count=entry.count)
-        entry = Entry(
-            id=f"C{len(self._state.entries) + 1:05d}",
-            sha=req.text_sha256,
-            ref=req.body.sha256,
-            sources={req.source: 1},
+        else:
+            change = self._change(index)
+            change.sources[req.source] = change.sources.get(req.source, 0) + 1
+            st.paged_counts[index] = st.paged_counts.get(index, 1) + 1
+            st.paged_sources[req.source] = st.paged_sources.get(req.source, 0) + 1
+        self._remember(req.submission_id, comment_id(index))
+        return CommentReceipt(
+            comment_id=comment_id(index), duplicate=True, count=self._count(index)
         )
-        self._state.entries.append(entry)
-        self._by_sha[entry.sha] = entry
-        self._by_id[entry.id] = entry
-        self._remember(req.submission_id, entry.id)
-        return CommentReceipt(comment_id=entry.id, duplicate=False, count=1)
 
-    def _remember(self, submission_id: str, comment_id: str) -> None:
+    def _remember(self, submission_id: str, cid: str) -> None:
         if not submission_id:
             return
         recent = self._state.recent
-        recent[submission_id] = comment_id
+        recent[submission_id] = cid
         while len(recent) > RECENT_SUBMISSIONS:
             del recent[next(iter(recent))]
 
@@ -150,19 +321,31 @@ class CommentLedger:
             )
 
     @workflow.update
-    def dispose(self, req: DispositionRequest) -> Entry:
+    def dispose(self, req: DispositionRequest) -> DispositionReceipt:
         """Record (or correct) the disposition of one distinct comment."""
-        entry = self._check_dispose(req)
-        entry.disposition = req.disposition
-        entry.reason = req.reason
-        entry.by = req.actor
-        return entry
+        index = self._check_dispose(req)
+        entry = self._live(index)
+        if entry is not None:
+            was_open = entry.disposition is None
+            entry.disposition, entry.reason, entry.by = req.disposition, req.reason, req.actor
+        else:
+            was_open = self._status[index] == STATUS_CODES[None]
+            self._status[index] = STATUS_CODES[req.disposition]
+            change = self._change(index)
+            change.disposition, change.reason, change.by = req.disposition, req.reason, req.actor
+        self._open -= was_open
+        return DispositionReceipt(
+            comment_id=comment_id(index),
+            disposition=req.disposition,
+            reason=req.reason,
+            by=req.actor,
+        )
 
     @dispose.validator
     def _validate_dispose(self, req: DispositionRequest) -> None:
         self._check_dispose(req)
 
-    def _check_dispose(self, req: DispositionRequest) -> Entry:
+    def _check_dispose(self, req: DispositionRequest) -> int:
         if self._finished:
             raise _refuse(
                 "consultation_closed",
@@ -175,14 +358,14 @@ class CommentLedger:
                 f"{req.actor!r} is not in the drafting unit of this "
                 f"case; dispositions are given by: {', '.join(self._inp.drafters)}",
             )
-        entry = self._by_id.get(req.comment_id)
-        if entry is None:
+        index = comment_index(req.comment_id)
+        if index is None or index >= self._distinct():
             raise _refuse(
                 "unknown_comment",
                 f"no comment {req.comment_id!r} in this "
-                f"consultation (C00001 … C{len(self._state.entries):05d})",
+                f"consultation (C00001 … {comment_id(self._distinct() - 1)})",
             )
-        return entry
+        return index
 
     # ---- the case's signals --------------------------------------------------------------
 
@@ -204,30 +387,53 @@ class CommentLedger:
 
     # ---- queries -------------------------------------------------------------------------
 
+    def _dispositions(self) -> list[str]:
+        """One status code per comment, in order (paged first, then this run's)."""
+        return self._status + [STATUS_CODES[e.disposition] for e in self._state.entries]
+
     @workflow.query
     def summary(self) -> CommentSummary:
-        by_source: dict[str, int] = {}
-        by_disposition: dict[str, int] = {}
-        for e in self._state.entries:
+        st = self._state
+        by_source = dict(st.paged_sources)
+        for e in st.entries:
             for source, n in e.sources.items():
                 by_source[source] = by_source.get(source, 0) + n
-            key = e.disposition.value if e.disposition else "open"
+        by_disposition: dict[str, int] = {}
+        for code in self._dispositions():
+            disposition = STATUS_OF_CODE[code]
+            key = disposition.value if disposition else "open"
             by_disposition[key] = by_disposition.get(key, 0) + 1
-        open_ids = [e.id for e in self._state.entries if e.disposition is None]
-        distinct = len(self._state.entries)
+        distinct = self._distinct()
         return CommentSummary(
-            submissions=self._state.submissions,
+            submissions=st.submissions,
             distinct=distinct,
-            duplicates=self._state.submissions - distinct,
-            open=len(open_ids),
-            closed=self._state.closed,
+            duplicates=st.submissions - distinct,
+            open=self._open,
+            closed=st.closed,
             by_source=by_source,
             by_disposition=by_disposition,
-            open_ids=open_ids[:50],
-            runs=self._state.runs,
+            open_ids=self.open_ids(0, 50),
+            runs=st.runs,
         )
 
     @workflow.query
-    def entries(self, offset: int = 0, limit: int = 500, open_only: bool = False) -> list[Entry]:
-        chosen = [e for e in self._state.entries if not open_only or e.disposition is None]
-        return chosen[offset : offset + min(limit, 2000)]
+    def open_ids(self, offset: int = 0, limit: int = 500) -> list[str]:
+        """Ids of the comments still lacking a disposition, in order."""
+        none = STATUS_CODES[None]
+        ids = [comment_id(i) for i, code in enumerate(self._dispositions()) if code == none]
+        return ids[offset : offset + min(limit, 10_000)]
+
+    @workflow.query
+    def view(self) -> LedgerView:
+        """Page references plus this run's comments and changes (see ``LedgerView``)."""
+        pending: dict[int, EntryChange] = {}
+        for source in (self._writing, self._changes):
+            for index, change in source.items():
+                _merge(pending, change, index)
+        st = self._state
+        return LedgerView(
+            pages=list(st.pages),
+            paged=st.paged,
+            entries=st.entries,
+            changes=[pending[i] for i in sorted(pending)],
+        )

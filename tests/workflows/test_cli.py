@@ -156,3 +156,64 @@ async def test_unknown_type_is_refused(cli_env: dict[str, str]) -> None:
     )
     assert run.code == 1
     assert "document type 'luat' has no procedure under L2025_A87" in run.stderr
+
+
+async def test_comment_dispose_and_list_comments(
+    cli_env: dict[str, str], harness: Harness, tmp_path: Path
+) -> None:
+    run = await legisflow(
+        cli_env,
+        "start",
+        "--type",
+        "qd_ubnd_tinh",
+        "--title",
+        "Quy định góp ý",
+        "--as",
+        "nguyen.van.an",
+    )
+    assert run.code == 0, run.stderr
+    case_id = run.stdout.strip()
+    draft = tmp_path / "du-thao.md"
+    draft.write_text("Dự thảo", encoding="utf-8")
+    run = await legisflow(
+        cli_env, "act", case_id, "open_consultation", "--as", "nguyen.van.an", "--file", str(draft)
+    )
+    assert run.code == 0, run.stderr
+    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=60)
+    for author in ("Nguyễn Thị Mai", "Trần Văn Nam"):  # a form letter, sent twice
+        run = await legisflow(
+            cli_env, "comment", case_id, "--from", author, "--text", "Sửa Điều 3."
+        )
+        assert run.code == 0, run.stderr
+    run = await legisflow(cli_env, "comment", case_id, "--from", "VCCI", "--text", "Bỏ Điều 9.")
+    assert run.code == 0, run.stderr
+    run = await legisflow(
+        cli_env, "dispose", case_id, "C00001", "explained", "--as", "bui.van.khoa", "--reason", "x"
+    )
+    assert run.code != 0, "someone outside the drafting unit gave a disposition"
+    assert "drafting unit" in run.stderr + run.stdout
+    run = await legisflow(
+        cli_env,
+        "dispose",
+        case_id,
+        "C00001",
+        "explained",
+        "--as",
+        "nguyen.van.an",
+        "--reason",
+        "Đã rõ",
+    )
+    assert run.code == 0, run.stderr
+    assert run.stdout.startswith("C00001: Giải trình"), run.stdout
+    run = await legisflow(cli_env, "comments", case_id, "--json")
+    assert run.code == 0, run.stderr
+    listed = json.loads(run.stdout)
+    assert listed["summary"]["submissions"] == 3
+    assert [(c["id"], c["count"], c["disposition"], c["reason"]) for c in listed["comments"]] == [
+        ("C00001", 2, "explained", "Đã rõ"),
+        ("C00002", 1, None, None),
+    ]
+    run = await legisflow(cli_env, "comments", case_id, "--open")
+    assert run.code == 0, run.stderr
+    assert "C00002" in run.stdout
+    assert "C00001" not in run.stdout

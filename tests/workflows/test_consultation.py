@@ -137,7 +137,7 @@ async def test_identical_comments_are_counted_not_lost(
     assert (summary.submissions, summary.distinct, summary.duplicates, summary.open) == (4, 2, 2, 2)
     assert summary.by_source == {"public": 3, "Hiệp hội Vận tải": 1}
     # Every submission is kept in the store, with its author.
-    [entry, _] = await comment_entries(h, case_id)
+    [entry, _] = await comment_entries(h, store, case_id)
     body = json.loads(store.get_blob(entry.ref))
     assert body == {"author": "Nguyễn Thị Mai", "source": "public", "text": letter}
 
@@ -302,7 +302,7 @@ async def test_thousands_of_comments_across_continue_as_new(
     summary = await comments_summary(h, case_id)
     assert summary.runs > 1
     assert (summary.submissions, summary.distinct, summary.open) == (300, distinct, distinct - 2)
-    entries = await comment_entries(h, case_id, limit=2000)
+    entries = await comment_entries(h, store, case_id, limit=None)
     assert [e.id for e in entries] == [f"C{i:05d}" for i in range(1, distinct + 1)]
     assert sum(e.count for e in entries) == 300
     assert [e.disposition for e in entries[:2]] == [Disposition.ACCEPTED] * 2

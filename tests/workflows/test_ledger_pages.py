@@ -1,0 +1,160 @@
+"""The comment ledger's pages on the real server: comments, repeats and dispositions keep
+arriving while the ledger writes its pages and continues as new, and nothing is lost,
+counted twice or left out of the pages a reader assembles.
+
+Small numbers stand in for large ones: pages of 7 comments and a run of 150 events, so a
+few hundred submissions cross many pages and runs."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+
+from temporalio.client import WorkflowHandle
+
+from activities.ledger_pages import load_page, read_entries
+from models.comments import (
+    CommentRequest,
+    Disposition,
+    DispositionRequest,
+    Entry,
+    LedgerState,
+    comment_id,
+    text_hash,
+)
+from tests.conftest import Harness
+from workflows.client import _decide
+from workflows.comment_ledger import CommentLedger, LedgerInput
+
+DRAFTER = "nguyen.van.an"
+
+
+async def submit(harness: Harness, ledger: WorkflowHandle[CommentLedger, object], i: int) -> str:
+    text = f"Góp ý {i % 90}"  # 90 distinct texts: every later submission repeats one
+    source = "VCCI" if i % 3 == 0 else "public"
+    body = harness.store.put_blob(f"{i}:{text}".encode(), "gop-y.json")
+    req = CommentRequest(
+        author=f"A{i}",
+        source=source,
+        text_sha256=text_hash(text),
+        chars=len(text),
+        body=body,
+        submission_id=uuid.uuid4().hex,
+    )
+    # As the client does: an Update aborted by a continue-as-new is sent again.
+    receipt = await _decide(
+        lambda: ledger.execute_update(CommentLedger.comment, req, id=req.submission_id),
+        "no ledger",
+        idempotent=True,
+    )
+    return receipt.comment_id
+
+
+async def test_pages_keep_every_comment_and_disposition_across_runs(harness: Harness) -> None:
+    ledger_id = f"ledger-{uuid.uuid4().hex[:8]}"
+    ledger = await harness.client.start_workflow(
+        CommentLedger.run,
+        LedgerInput(
+            case_id="no-such-case",  # the ledger's signals to its case fail quietly
+            ledger_id=ledger_id,
+            drafters=[DRAFTER],
+            continue_after_events=150,
+            state=LedgerState(page_size=7),
+        ),
+        id=ledger_id,
+        task_queue=harness.settings.task_queue,
+    )
+    rng = random.Random(7)
+    expected: dict[str, Disposition] = {}
+    sem = asyncio.Semaphore(8)
+
+    async def one(i: int) -> None:
+        async with sem:
+            cid = await submit(harness, ledger, i)
+            if rng.random() < 0.4:  # dispose of it (again, if already disposed)
+                disposition = rng.choice(list(Disposition))
+                expected[cid] = disposition
+                await _decide(
+                    lambda: ledger.execute_update(
+                        CommentLedger.dispose,
+                        DispositionRequest(
+                            comment_id=cid,
+                            disposition=disposition,
+                            actor=DRAFTER,
+                            reason=None if disposition is Disposition.ACCEPTED else f"vì {i}",
+                        ),
+                    ),
+                    "no ledger",
+                    idempotent=True,
+                )
+
+    await asyncio.gather(*(one(i) for i in range(400)))
+
+    summary = await ledger.query(CommentLedger.summary)
+    assert summary.runs >= 3, f"expected several runs at 150 events per run, got {summary.runs}"
+    assert (summary.submissions, summary.distinct) == (400, 90)
+    view = await ledger.query(CommentLedger.view)
+    assert len(view.pages) >= 2, f"expected several pages, got {view.pages} ({view.paged} paged)"
+    entries = read_entries(harness.store, view)
+    assert [e.id for e in entries] == [comment_id(i) for i in range(90)]
+    assert sum(e.count for e in entries) == 400, "a repeated submission was lost or doubled"
+    assert sum(sum(e.sources.values()) for e in entries) == 400
+    assert sum(e.sources.get("VCCI", 0) for e in entries) == len(range(0, 400, 3))
+    assert summary.by_source == {"VCCI": 134, "public": 266}
+    # The last disposition sent for each comment is the one recorded, paged or not.
+    got = {e.id: e.disposition for e in entries if e.disposition is not None}
+    assert got == expected
+    assert summary.open == 90 - len(expected)
+    assert await ledger.query(CommentLedger.open_ids) == [
+        e.id for e in entries if e.disposition is None
+    ]
+    # Every stored page lines up: its own ledger, consecutive ids, at most 7 comments.
+    for k, sha in enumerate(view.pages):
+        page = load_page(harness.store, sha)
+        assert (page.ledger_id, page.first) == (ledger_id, k * 7)
+        assert [e.id for e in page.entries] == [
+            comment_id(k * 7 + n) for n in range(len(page.entries))
+        ]
+        assert len(page.entries) <= 7
+
+
+async def test_a_legacy_state_without_pages_is_paged_on_the_next_run(harness: Harness) -> None:
+    """A ledger that continued as new before pages existed carries every entry in its
+    input; the next continue-as-new writes them to pages, counts and dispositions kept."""
+    legacy = [
+        Entry(
+            id=comment_id(i),
+            sha=text_hash(f"Góp ý {i}"),
+            ref=harness.store.put_blob(f"cu {i}".encode(), "gop-y.json").sha256,
+            count=2,
+            sources={"public": 2},
+            disposition=Disposition.ACCEPTED if i == 3 else None,
+            by=DRAFTER if i == 3 else None,
+        )
+        for i in range(12)
+    ]
+    ledger_id = f"ledger-{uuid.uuid4().hex[:8]}"
+    ledger = await harness.client.start_workflow(
+        CommentLedger.run,
+        LedgerInput(
+            case_id="no-such-case",
+            ledger_id=ledger_id,
+            drafters=[DRAFTER],
+            continue_after_events=100,
+            state=LedgerState(entries=legacy, submissions=24, page_size=5),
+        ),
+        id=ledger_id,
+        task_queue=harness.settings.task_queue,
+    )
+    assert (await submit(harness, ledger, 5)) == "C00006", "a repeat of a legacy comment"
+    for i in range(200, 240):  # 40 new texts (20 … 59), enough for a continue-as-new
+        await submit(harness, ledger, i)
+    view = await ledger.query(CommentLedger.view)
+    assert view.paged >= 12, f"the legacy entries were not paged: {view.paged}"
+    entries = read_entries(harness.store, view)
+    assert len(entries) == 12 + 40
+    assert [e.count for e in entries[:12]] == [2] * 5 + [3] + [2] * 6
+    assert [e.id for e in entries if e.disposition] == ["C00004"]
+    summary = await ledger.query(CommentLedger.summary)
+    assert (summary.submissions, summary.distinct, summary.open) == (65, 52, 51)
