@@ -18,7 +18,7 @@ from models.case import ActionRequest, CaseStatus, ReplyRequest
 from models.comments import Disposition, DispositionRequest
 from models.definition import ProcessDefinition, Transition
 from models.machine import shortest_path
-from workflows.client import act, comment_entries, dispose, reply, status
+from workflows.client import act, dispose, open_comment_ids, reply, status
 
 
 class WalkTimeout(TimeoutError):
@@ -75,13 +75,11 @@ async def _dispose_comments(
     if not st.comments_pending:
         return
     drafter = st.roles[definition.starter_role][0]
-    for entry in await comment_entries(client, case_id, open_only=True, limit=2000):
+    for cid in await open_comment_ids(client, case_id):
         await dispose(
             client,
             case_id,
-            DispositionRequest(
-                comment_id=entry.id, disposition=Disposition.ACCEPTED, actor=drafter
-            ),
+            DispositionRequest(comment_id=cid, disposition=Disposition.ACCEPTED, actor=drafter),
         )
 
 
