@@ -104,21 +104,24 @@ async def walk(
     """Drive the case to ``target`` (default: the first final stage)."""
     goal = target or definition.final[0]
     st = await status(client, case_id)
+    stale = False  # True after an act: ``st`` is from before it
     for n, t in enumerate(shortest_path(definition, st.stage, goal, st.simplified), start=1):
         if t.automatic:
             st = await wait_for_status(client, case_id, reached(t.dest), timeout=timeout)
+            stale = False
         else:
             await _answer_consultations(client, case_id, t, timeout)
             if "comments_disposed" in t.guards:
                 await _dispose_comments(client, case_id, definition, timeout)
             st = await wait_for_status(client, case_id, allows(t.action), timeout=timeout)
+            stale = False
             allowed = next(a for a in st.allowed if a.action == t.action)
             doc = None
             if allowed.requires_document:
                 doc = store.put_blob(
                     document_for(t, case_id, n), f"{t.action}-{n}.md", "text/markdown"
                 )
-            await act(
+            result = await act(
                 client,
                 case_id,
                 ActionRequest(
@@ -128,9 +131,15 @@ async def walk(
                     note=f"{t.label_en} (walkthrough)",
                 ),
             )
-            st = await status(client, case_id)
+            # The Update returns once the case is in its new stage: no query needed to know
+            # it. ``st`` is refreshed only for a caller who wants the whole status each step.
+            if result.stage != t.dest:
+                raise RuntimeError(f"{case_id}: {t.action} led to {result.stage}, not {t.dest}")
+            stale = True
         if on_step is not None:
-            result = on_step(t, st)
-            if result is not None:
-                await result
-    return st
+            if stale:
+                st, stale = await status(client, case_id), False
+            step = on_step(t, st)
+            if step is not None:
+                await step
+    return await status(client, case_id) if stale else st
