@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.replay.record
     .venv/bin/python -m tests.replay.record after-issuance   # monitoring, feedback, checks
+    .venv/bin/python -m tests.replay.record ledger-pages     # a comment ledger writing pages
 
 Run it only when a change is *meant* to alter workflow commands; such a change must also be
 guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
@@ -27,6 +28,8 @@ from models.actors import first_staffed_drafter, load_directory
 from models.registry import load_registry
 from tests.replay.after_issuance import KEY as AFTER_ISSUANCE
 from tests.replay.after_issuance import record_after_issuance
+from tests.replay.ledger_pages import KEY as LEDGER_PAGES
+from tests.replay.ledger_pages import record_ledger_pages
 from worker import Settings, build_worker
 from workflows import search_attributes as sa
 from workflows.client import StartRequest, start_case
@@ -107,6 +110,10 @@ async def record(only: set[str] | None = None) -> list[Path]:
                         store,
                         task_queue=settings.task_queue,
                         histories=HISTORIES,
+                    )
+                if not only or LEDGER_PAGES in only:
+                    written += await record_ledger_pages(
+                        env.client, store, task_queue=settings.task_queue, histories=HISTORIES
                     )
     return written
 
