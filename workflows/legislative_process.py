@@ -9,6 +9,7 @@ so an Update returns as soon as the decision is recorded.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -122,6 +123,20 @@ Effect = (
     | ChildOp
     | StartMonitoring
 )
+
+#: Effects that start, signal or cancel child workflows: they depend on one another, so when
+#: effects are carried out together these still go one after the other (in queue order).
+CHILD_OPERATIONS = (
+    StartRequest,
+    ForwardReply,
+    CancelRequest,
+    StartLedger,
+    SignalLedger,
+    StartMonitoring,
+)
+#: Patch id: several waiting effects are carried out together (issue #8: fewer workflow
+#: tasks per stage entry) instead of one at a time.
+CONCURRENT_EFFECTS_PATCH = "concurrent-effects"
 
 
 @workflow.defn
@@ -285,21 +300,62 @@ class LegislativeProcess:
 
     async def _drain_effects(self) -> None:
         while self._effects:
+            # Several effects waiting (one stage entry's): carried out together. Cases
+            # started before this change do them one at a time, as their histories say.
+            if len(self._effects) > 1 and workflow.patched(CONCURRENT_EFFECTS_PATCH):
+                await self._perform_together(list(self._effects))
+                continue
             # Removed only once done, so ``pending_effects`` counts the one in flight.
             effect = self._effects[0]
-            try:
-                await self._perform(effect)
-            except (ActivityError, ChildWorkflowError) as err:
-                # A side effect that cannot be done must not fail the case: record it so
-                # ops see it in the trail and the UI, and go on.
-                what = f"{type(effect).__name__} failed: {err.cause or err}"
-                self._failed_effects.append(what)
-                self._append_audit(
-                    SYSTEM_ACTOR, SYSTEM_ACTOR, "effect_failed", self._stage, self._stage, note=what
-                )
-                workflow.logger.error("side effect failed: %s", what)
-                self._tell_ops(effect, what)
+            what = await self._attempt(effect)
+            if what is not None:
+                self._effect_failed(effect, what)
             self._effects.pop(0)
+
+    async def _perform_together(self, batch: list[Effect]) -> None:
+        """Carry out ``batch`` at once: each activity is scheduled in the same workflow task,
+        in queue order, and the child-workflow operations (which depend on each other: a
+        ledger is started before it is signalled, a request before its reply is forwarded)
+        run one after the other alongside them. Failures are then recorded in queue order,
+        each as ``effect_failed`` of its own effect, exactly as one at a time."""
+        children = [e for e in batch if isinstance(e, CHILD_OPERATIONS)]
+        activities = [e for e in batch if not isinstance(e, CHILD_OPERATIONS)]
+
+        async def in_order() -> list[str | None]:
+            return [await self._attempt(e) for e in children]
+
+        # The activities' tasks are created first, in queue order, then the children's.
+        alone, chained = await asyncio.gather(
+            asyncio.gather(*(self._attempt(e) for e in activities)), in_order()
+        )
+        failed = dict(zip(map(id, activities), alone, strict=True))
+        failed.update(zip(map(id, children), chained, strict=True))
+        for effect in batch:
+            what = failed[id(effect)]
+            if what is not None:
+                self._effect_failed(effect, what)
+        # Removed only once all are done (``pending_effects`` counts those in flight);
+        # effects queued meanwhile (by an Update, or ops' notices) stay, in order.
+        finished = {id(e) for e in batch}
+        self._effects[:] = [e for e in self._effects if id(e) not in finished]
+
+    async def _attempt(self, effect: Effect) -> str | None:
+        """Carry out ``effect``; what went wrong if it could not be done."""
+        try:
+            await self._perform(effect)
+        except (ActivityError, ChildWorkflowError) as err:
+            return f"{type(effect).__name__} failed: {err.cause or err}"
+        return None
+
+    def _effect_failed(self, effect: Effect, what: str) -> None:
+        # A side effect that cannot be done must not fail the case: record it so ops see
+        # it in the trail and the UI, and go on.
+        self._failed_effects.append(what)
+        self._append_audit(
+            SYSTEM_ACTOR, SYSTEM_ACTOR, "effect_failed", self._stage, self._stage, note=what
+        )
+        workflow.logger.error("side effect failed: %s", what)
+        self._tell_ops(effect, what)
 
     def _tell_ops(self, failed: Effect, what: str) -> None:
         """Ops hear of a side effect that could not be done (unless that was their notice)."""

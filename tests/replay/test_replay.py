@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -44,3 +45,29 @@ async def test_history_replays(path: Path) -> None:
     replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"
+
+
+def _current_case_histories() -> list[Path]:
+    return [history_file(d.doc_type, d.regime) for d in load_registry()]
+
+
+@pytest.mark.parametrize("path", _current_case_histories(), ids=lambda p: p.stem)
+def test_current_histories_carry_out_effects_together(path: Path) -> None:
+    """The histories recorded since issue #8 take the ``concurrent-effects`` path: a stage
+    entry's activities are scheduled in one workflow task (older ones stay as ``.vN``)."""
+    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+    patches = [
+        json.loads(p.data)["id"]
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        for p in e.marker_recorded_event_attributes.details["patch-data"].payloads
+    ]
+    assert "concurrent-effects" in patches
+    together, run = 0, 0
+    for e in history.events:
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            run += 1
+            together = max(together, run)
+        elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            run = 0
+    assert together >= 2, f"{path.name}: no two activities scheduled in one workflow task"
