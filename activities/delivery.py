@@ -21,9 +21,14 @@ receiver runs.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import email.utils
 import hashlib
 import hmac
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -79,6 +84,45 @@ def heartbeat(*details: object) -> None:
         activity.heartbeat(*details)
 
 
+#: How often ``heartbeating`` reports a blocking call as alive: well inside the 10 s heartbeat
+#: timeout the workflows give these activities (workflows/side_effects.py).
+HEARTBEAT_EVERY = 2.0
+
+
+@contextmanager
+def heartbeating(every: float = HEARTBEAT_EVERY) -> Iterator[None]:
+    """Heartbeat every ``every`` seconds from a helper thread while the body runs.
+
+    A request to a mail relay, a webhook, a portal or an object store may legitimately take
+    longer than the activity's heartbeat timeout (their own time-outs are 10–60 s); this
+    keeps such a live request from being cut, while a worker that dies takes its heartbeats
+    with it, so Temporal retries the activity elsewhere after the heartbeat timeout rather
+    than the whole start-to-close timeout. Only in a synchronous activity's thread (the
+    heartbeat callable of those is thread-safe); elsewhere, a no-op."""
+    try:
+        asyncio.get_running_loop()
+        in_thread_activity = False  # an async activity (or none): nothing to do here
+    except RuntimeError:
+        in_thread_activity = activity.in_activity()
+    if not in_thread_activity:
+        yield
+        return
+    context = contextvars.copy_context()
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(every):
+            context.run(activity.heartbeat)
+
+    ticker = threading.Thread(target=tick, name="heartbeat", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
+
+
 def _retry_after(response: httpx.Response) -> timedelta | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -120,7 +164,8 @@ def post_json(
     if secret is not None:
         headers[SIGNATURE_HEADER] = sign(secret, body)
     try:
-        response = client.post(url, content=body, headers=headers)
+        with heartbeating():
+            response = client.post(url, content=body, headers=headers)
     except httpx.TransportError as exc:  # refused, reset, DNS, time-outs
         raise TransientDeliveryFailure(
             f"{what}: {url} unreachable ({type(exc).__name__}: {exc})"

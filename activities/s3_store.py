@@ -41,7 +41,7 @@ import botocore.config
 import botocore.exceptions
 from pydantic import ValidationError
 
-from activities.delivery import PERMANENT_STORE_FAILURE, heartbeat, permanent
+from activities.delivery import PERMANENT_STORE_FAILURE, heartbeat, heartbeating, permanent
 from activities.filesystem_store import encode_path_component
 from activities.ports import (
     DEFAULT_MEDIA_TYPE,
@@ -338,7 +338,8 @@ class S3DocumentStore:
         """Translate boto errors into retryable StoreUnavailable or a permanent failure."""
         where = f"s3://{self.bucket}"
         try:
-            yield
+            with heartbeating():
+                yield
         except botocore.exceptions.ClientError as exc:
             code, status = _code(exc)
             detail = f"{what}: {where} answered {status} {code}: {exc}"

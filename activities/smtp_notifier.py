@@ -44,6 +44,7 @@ from activities.delivery import (
     PERMANENT_DELIVERY_FAILURE,
     TransientDeliveryFailure,
     heartbeat,
+    heartbeating,
     permanent,
 )
 from activities.filesystem_store import encode_path_component, write_file_exclusive
@@ -196,7 +197,8 @@ class SmtpNotifier:
         outcome = _Outcome()
         if pending:
             msg = render_email(notification, self.sender)
-            outcome = asyncio.run(self._deliver(notification.key, msg, pending))
+            with heartbeating():  # a session may take several 20 s time-outs
+                outcome = asyncio.run(self._deliver(notification.key, msg, pending))
         location = f"smtp://{self.host}:{self.port}"
         if outcome.transient:
             # Accepted copies are in the ledger: the retry sends only what is still owed.

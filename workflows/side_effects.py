@@ -28,7 +28,16 @@ CONSULT_OVERDUE_SIGNAL = "consult_overdue"
 #: appear or are all answered (the count travels with it).
 COMMENTS_OPEN_SIGNAL = "comments_open"
 
+#: Bound on one attempt of a short activity that is alive but slow (a request to a relay, a
+#: portal or an object store that neither answers nor fails).
 START_TO_CLOSE = timedelta(seconds=30)
+#: A short activity whose worker died is retried elsewhere after this long without a
+#: heartbeat, not after the whole START_TO_CLOSE (issue #8, P5). The filesystem adapters
+#: finish in milliseconds; the network adapters heartbeat every 2 s while a request is in
+#: flight (activities/delivery.py ``heartbeating``), so a slow live request is not cut.
+HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+#: The synthesis report heartbeats per page of comments read and per document stored.
+REPORT_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 #: A failed side effect is retried for up to a day before it is reported, not the case failed.
 SCHEDULE_TO_CLOSE = timedelta(days=1)
 RETRY = RetryPolicy(
@@ -53,6 +62,7 @@ async def send_notification(notice: Notification) -> SendResult:
         notice,
         result_type=SendResult,
         start_to_close_timeout=START_TO_CLOSE,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
         schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
         retry_policy=RETRY,
         summary=f"Thông báo {notice.kind}: " + ", ".join(r.actor_id for r in notice.recipients),
@@ -67,6 +77,7 @@ async def record_document_version(version: DocumentVersion) -> bool:
         version,
         result_type=bool,
         start_to_close_timeout=START_TO_CLOSE,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
         schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
         retry_policy=RETRY,
         summary=f"Lưu phiên bản {version.version}: {version.label}",
@@ -81,6 +92,7 @@ async def publish_document(publication: Publication) -> PublishResult:
         publication,
         result_type=PublishResult,
         start_to_close_timeout=START_TO_CLOSE,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
         schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
         retry_policy=RETRY,
         summary=f"Đăng / Publish on {publication.channel}: {publication.document.name}",
@@ -95,7 +107,7 @@ async def generate_synthesis_report(request: ReportRequest) -> list[DocumentRef]
         request,
         result_type=list[DocumentRef],
         start_to_close_timeout=timedelta(minutes=10),
-        heartbeat_timeout=timedelta(minutes=1),
+        heartbeat_timeout=REPORT_HEARTBEAT_TIMEOUT,
         schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
         retry_policy=RETRY,
         summary="Lập bản tổng hợp, giải trình, tiếp thu ý kiến / Synthesis report",
@@ -110,6 +122,7 @@ async def store_audit_export(export: AuditExport) -> DocumentRef:
         export,
         result_type=DocumentRef,
         start_to_close_timeout=START_TO_CLOSE,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
         schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
         retry_policy=RETRY,
         summary=f"Lưu nhật ký / Store audit trail ({len(export.lines)} entries)",
