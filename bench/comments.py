@@ -127,7 +127,12 @@ async def run(args: argparse.Namespace) -> None:
                 )
                 await report_runs(client, ledger_id(handle.id))
                 if args.dispose:
-                    await dispose_all(client, handle.id, expected_distinct)
+                    ok = (
+                        await dispose_all(
+                            client, store, handle.id, expected_distinct, args.concurrency
+                        )
+                        and ok
+                    )
                 if not ok:
                     raise SystemExit("comments were lost or double-counted")
 
@@ -149,10 +154,17 @@ async def report_runs(client: Client, workflow_id: str) -> None:
     )
 
 
-async def dispose_all(client: Client, case_id: str, distinct: int) -> None:
+async def dispose_all(
+    client: Client,
+    store: FilesystemDocumentStore,
+    case_id: str,
+    distinct: int,
+    concurrency: int,
+) -> bool:
+    """Accept every comment, close, generate the report; True if it lists every comment."""
     started = time.perf_counter()
     ids = await open_comment_ids(client, case_id, limit=distinct)
-    sem = asyncio.Semaphore(16)
+    sem = asyncio.Semaphore(concurrency)  # Temporal admits 10 in-flight Updates per workflow
 
     async def one(cid: str) -> None:
         async with sem:
@@ -172,8 +184,18 @@ async def dispose_all(client: Client, case_id: str, distinct: int) -> None:
     started = time.perf_counter()
     await act(client, case_id, ActionRequest(action="submit_synthesis", actor="nguyen.van.an"))
     st = await wait_for_status(client, case_id, lambda s: s.pending_effects == 0, timeout=900)
-    names = [v.document.name for v in st.documents if v.document.name.startswith("bao-cao")]
-    print(f"synthesis report ({', '.join(names)}) in {time.perf_counter() - started:.1f} s")
+    docs = [v.document for v in st.documents if v.document.name.startswith("bao-cao")]
+    took = time.perf_counter() - started
+    print(f"synthesis report ({', '.join(d.name for d in docs)}) in {took:.1f} s")
+    markdown = next(d for d in docs if d.name.endswith(".md"))
+    rows = [
+        line.split(" | ")
+        for line in store.get_blob(markdown.sha256).decode("utf-8").splitlines()
+        if line.startswith("| C")
+    ]
+    listed = sum(int(row[2]) for row in rows)
+    print(f"report lists {len(rows)} distinct comments, {listed} submissions")
+    return len(rows) == distinct
 
 
 def main() -> None:
