@@ -170,7 +170,7 @@ class LedgerState(BaseModel):
     written to pages in the document store and only a compact index travels on: the page
     references, a text digest and a one-character status per comment, the counts of
     repeated comments and totals by source (about 26 bytes per distinct comment, so some
-    70,000 fit under Temporal's 2 MB payload limit). A ledger from before pages existed
+    60,000 fit under Temporal's 2 MB payload limit). A ledger from before pages existed
     carries every entry in ``entries`` and no page.
     """
 
