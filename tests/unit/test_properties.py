@@ -434,6 +434,28 @@ class CaseLife(RuleBasedStateMachine):
 
     @precondition(lambda self: not self.final())
     @rule(data=st.data())
+    def somebody_tries_an_action_not_defined_here(self, data: st.DataObject) -> None:
+        """An action of another stage (or none at all): its own rule, so every run of the
+        test meets ``illegal_action`` rather than only when the draws above happen to."""
+        here = {t.action for t in self.definition.transitions_from(self.stage)}
+        elsewhere = sorted(set(self.definition.actions) - here) or ["dance"]
+        action = data.draw(st.sampled_from([*elsewhere, "dance"]), label="action")
+        actor = data.draw(st.sampled_from(self.actors), label="actor")
+        self.attempt(ActionRequest(action=action, actor=actor, document=DOC))
+
+    def automatic_here(self) -> list[Transition]:
+        return [t for t in self.definition.transitions_from(self.stage) if t.automatic]
+
+    @precondition(lambda self: not self.final() and bool(self.automatic_here()))
+    @rule(data=st.data())
+    def a_person_tries_an_automatic_step(self, data: st.DataObject) -> None:
+        """Only the system takes an automatic step (``automatic_only``), whoever tries."""
+        t = data.draw(st.sampled_from(self.automatic_here()), label="transition")
+        actor = data.draw(st.sampled_from(self.actors), label="actor")
+        self.attempt(ActionRequest(action=t.action, actor=actor, document=DOC))
+
+    @precondition(lambda self: not self.final())
+    @rule(data=st.data())
     def a_role_holder_tries_a_defined_action(self, data: st.DataObject) -> None:
         """Somebody holding the role tries an action defined here (four eyes, documents and
         guards are what may still refuse it); includes the automatic ones."""
