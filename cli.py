@@ -26,7 +26,7 @@ from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from activities import adapters
-from activities.ports import DocumentStore
+from activities.ports import DocumentStore, StoreError
 from models.actors import Directory, load_directory
 from models.audit import export_lines, verify_lines
 from models.case import ActionRequest, CaseStatus, ReplyRequest, SimplifiedDecision
@@ -1293,6 +1293,10 @@ def main() -> None:
         code = EXIT_REFUSED
     except (CliError, cases.CaseError, devserver.DevServerError) as exc:
         err.print(f"[red]error:[/] {exc}")
+        code = 1
+    except (StoreError, adapters.AdapterConfigError) as exc:
+        # e.g. `act --file` while S3 is unreachable: nothing was sent to the case.
+        err.print(f"[red]error:[/] document store: {exc}; nothing was sent to the case")
         code = 1
     except KeyboardInterrupt:
         code = 130

@@ -217,3 +217,32 @@ async def test_comment_dispose_and_list_comments(
     assert run.code == 0, run.stderr
     assert "C00002" in run.stdout
     assert "C00001" not in run.stdout
+
+
+async def test_unreachable_document_store_is_one_clear_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    draft = tmp_path / "du-thao.md"
+    draft.write_text("Dự thảo", encoding="utf-8")
+    env = {
+        **cli_env,
+        "LEGISFLOW_DOCUMENT_STORE": "s3",
+        "LEGISFLOW_S3_BUCKET": "legisflow",
+        "LEGISFLOW_S3_ENDPOINT_URL": "http://127.0.0.1:9",  # discard port: nothing listens
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }
+    run = await legisflow(
+        env,
+        "act",
+        "no:such-case",
+        "open_consultation",
+        "--as",
+        "nguyen.van.an",
+        "--file",
+        str(draft),
+    )
+    assert run.code == 1, run
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "document store" in run.stderr, run.stderr
+    assert "nothing was sent to the case" in run.stderr, run.stderr
