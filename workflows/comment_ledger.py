@@ -360,10 +360,13 @@ class CommentLedger:
             )
         index = comment_index(req.comment_id)
         if index is None or index >= self._distinct():
+            known = (
+                f"C00001 … {comment_id(self._distinct() - 1)}"
+                if self._distinct()
+                else "no comment received yet"
+            )
             raise _refuse(
-                "unknown_comment",
-                f"no comment {req.comment_id!r} in this "
-                f"consultation (C00001 … {comment_id(self._distinct() - 1)})",
+                "unknown_comment", f"no comment {req.comment_id!r} in this consultation ({known})"
             )
         return index
 

@@ -242,6 +242,8 @@ async def test_bad_input_is_refused_and_nothing_is_counted_twice(
             ),
         )
     assert unknown.value.code == "unknown_comment"
+    assert "C99999" in str(unknown.value)
+    assert "C00001 … C00001" in str(unknown.value)
     with pytest.raises(CaseActionRefused) as wrong:
         await dispose(
             h,
