@@ -1,0 +1,246 @@
+"""The side effects a case queues, and how its main loop carries them out.
+
+Handlers (Updates, signals, timers) only queue effects (``CaseState._effects``); the main
+loop of ``LegislativeProcess`` drains the queue through activities and child workflows, so an
+Update returns as soon as the decision is recorded. An effect that cannot be done is recorded
+(``effect_failed``) and ops are told; the case goes on.
+
+Workflow code (deterministic): what is scheduled here, and in which order, is what the
+committed histories replay (``tests/replay``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import (
+    ActivityError,
+    ChildWorkflowError,
+    WorkflowAlreadyStartedError,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.ports import DocumentVersion, Notification, Publication
+    from models import notifications
+    from models.audit import AuditExport, export_lines
+    from models.definition import SYSTEM_ACTOR
+    from models.monitoring import IN_FORCE, MonitoringInput
+    from models.monitoring import STAGES as MONITORING_STAGES
+    from models.synthesis_report import ReportRequest
+    from workflows import search_attributes as sa
+    from workflows.case_state import CaseState
+    from workflows.comment_ledger import CommentLedger
+    from workflows.consultation_request import ConsultationRequest
+    from workflows.consultations import (
+        CancelRequest,
+        ChildOp,
+        ForwardReply,
+        SignalLedger,
+        StartLedger,
+        StartRequest,
+    )
+    from workflows.monitoring import DocumentMonitoring
+    from workflows.side_effects import (
+        generate_synthesis_report,
+        publish_document,
+        record_document_version,
+        send_notification,
+        store_audit_export,
+    )
+
+
+@dataclass(frozen=True)
+class StoreAudit:
+    """Export the chained audit trail to the document store (when the case ends)."""
+
+
+@dataclass(frozen=True)
+class GenerateReport:
+    request: ReportRequest
+    actor: str
+    label: str
+
+
+@dataclass(frozen=True)
+class StartMonitoring:
+    """Start the document's monitoring (theo dõi thi hành), which outlives the case."""
+
+    inp: MonitoringInput
+
+
+Effect = (
+    DocumentVersion
+    | Notification
+    | Publication
+    | GenerateReport
+    | StoreAudit
+    | ChildOp
+    | StartMonitoring
+)
+
+#: Effects that start, signal or cancel child workflows: they depend on one another, so when
+#: effects are carried out together these still go one after the other (in queue order).
+CHILD_OPERATIONS = (
+    StartRequest,
+    ForwardReply,
+    CancelRequest,
+    StartLedger,
+    SignalLedger,
+    StartMonitoring,
+)
+#: Patch id: several waiting effects are carried out together (issue #8: fewer workflow
+#: tasks per stage entry) instead of one at a time.
+CONCURRENT_EFFECTS_PATCH = "concurrent-effects"
+
+
+class CaseEffects(CaseState):
+    """Carrying out the case's queued side effects (mixed into ``LegislativeProcess``)."""
+
+    async def _drain_effects(self) -> None:
+        while self._effects:
+            # Several effects waiting (one stage entry's): carried out together. Cases
+            # started before this change do them one at a time, as their histories say.
+            if len(self._effects) > 1 and workflow.patched(CONCURRENT_EFFECTS_PATCH):
+                await self._perform_together(list(self._effects))
+                continue
+            # Removed only once done, so ``pending_effects`` counts the one in flight.
+            effect = self._effects[0]
+            what = await self._attempt(effect)
+            if what is not None:
+                self._effect_failed(effect, what)
+            self._effects.pop(0)
+
+    async def _perform_together(self, batch: list[Effect]) -> None:
+        """Carry out ``batch`` at once: each activity is scheduled in the same workflow task,
+        in queue order, and the child-workflow operations (which depend on each other: a
+        ledger is started before it is signalled, a request before its reply is forwarded)
+        run one after the other alongside them. Failures are then recorded in queue order,
+        each as ``effect_failed`` of its own effect, exactly as one at a time."""
+        children = [e for e in batch if isinstance(e, CHILD_OPERATIONS)]
+        activities = [e for e in batch if not isinstance(e, CHILD_OPERATIONS)]
+
+        async def in_order() -> list[str | None]:
+            return [await self._attempt(e) for e in children]
+
+        # The activities' tasks are created first, in queue order, then the children's.
+        alone, chained = await asyncio.gather(
+            asyncio.gather(*(self._attempt(e) for e in activities)), in_order()
+        )
+        failed = dict(zip(map(id, activities), alone, strict=True))
+        failed.update(zip(map(id, children), chained, strict=True))
+        for effect in batch:
+            what = failed[id(effect)]
+            if what is not None:
+                self._effect_failed(effect, what)
+        # Removed only once all are done (``pending_effects`` counts those in flight);
+        # effects queued meanwhile (by an Update, or ops' notices) stay, in order.
+        finished = {id(e) for e in batch}
+        self._effects[:] = [e for e in self._effects if id(e) not in finished]
+
+    async def _attempt(self, effect: Effect) -> str | None:
+        """Carry out ``effect``; what went wrong if it could not be done."""
+        try:
+            await self._perform(effect)
+        except (ActivityError, ChildWorkflowError) as err:
+            return f"{type(effect).__name__} failed: {err.cause or err}"
+        return None
+
+    def _effect_failed(self, effect: Effect, what: str) -> None:
+        # A side effect that cannot be done must not fail the case: record it so ops see
+        # it in the trail and the UI, and go on.
+        self._failed_effects.append(what)
+        self._append_audit(
+            SYSTEM_ACTOR, SYSTEM_ACTOR, "effect_failed", self._stage, self._stage, note=what
+        )
+        workflow.logger.error("side effect failed: %s", what)
+        self._tell_ops(effect, what)
+
+    def _tell_ops(self, failed: Effect, what: str) -> None:
+        """Ops hear of a side effect that could not be done (unless that was their notice)."""
+        if isinstance(failed, Notification) and failed.kind == "effect_failed":
+            return
+        to = self._holders(self._def.operator_role)
+        if to:
+            self._effects.append(
+                notifications.effect_failed(
+                    self._header(), key=self._notice_key("effect_failed"), to=to, what=what
+                )
+            )
+
+    async def _perform(self, effect: Effect) -> None:
+        if isinstance(effect, DocumentVersion):
+            await record_document_version(effect)
+        elif isinstance(effect, Notification):
+            await send_notification(effect)
+        elif isinstance(effect, StartRequest):
+            self._consult_handles[effect.inp.request_id] = await workflow.start_child_workflow(
+                ConsultationRequest.run,
+                effect.inp,
+                id=effect.inp.request_id,
+                static_summary=f"Lấy ý kiến / Consultation: {effect.inp.body_label}",
+            )
+        elif isinstance(effect, ForwardReply):
+            handle = self._consult_handles.pop(effect.request_id, None)
+            if handle is not None and not handle.done():
+                await handle.signal(ConsultationRequest.replied)
+        elif isinstance(effect, CancelRequest):
+            handle = self._consult_handles.pop(effect.request_id, None)
+            if handle is not None and not handle.done():
+                handle.cancel()
+        elif isinstance(effect, StartLedger):
+            await workflow.start_child_workflow(
+                CommentLedger.run,
+                effect.inp,
+                id=effect.inp.ledger_id,
+                static_summary="Sổ góp ý / Comment ledger",
+            )
+        elif isinstance(effect, SignalLedger):
+            await workflow.get_external_workflow_handle(effect.ledger_id).signal(effect.signal)
+        elif isinstance(effect, Publication):
+            await publish_document(effect)
+        elif isinstance(effect, StoreAudit):
+            export = AuditExport(
+                case_id=self._inp.case_id, lines=export_lines(self._inp.case_id, self._audit)
+            )
+            ref = await store_audit_export(export)
+            self._add_document(ref, SYSTEM_ACTOR, "Nhật ký xử lý hồ sơ / Audit trail")
+        elif isinstance(effect, StartMonitoring):
+            await self._start_monitoring(effect.inp)
+        elif isinstance(effect, GenerateReport):
+            for ref in await generate_synthesis_report(effect.request):
+                self._add_document(ref, effect.actor, effect.label)
+            self._append_audit(
+                SYSTEM_ACTOR,
+                SYSTEM_ACTOR,
+                "report_generated",
+                self._stage,
+                self._stage,
+                note=effect.label,
+                document=self._documents[-2].document.sha256,
+            )
+
+    async def _start_monitoring(self, inp: MonitoringInput) -> None:
+        doc = inp.document
+        try:
+            await workflow.start_child_workflow(
+                DocumentMonitoring.run,
+                inp,
+                id=inp.monitoring_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(sa.LEGAL_STAGE, MONITORING_STAGES[IN_FORCE]),
+                        SearchAttributePair(sa.DOCUMENT_TYPE, doc.doc_type),
+                        SearchAttributePair(sa.DRAFTING_AGENCY, doc.drafting_agency),
+                        SearchAttributePair(sa.LEGAL_REGIME, doc.regime),
+                        SearchAttributePair(sa.OVERDUE, False),
+                    ]
+                ),
+                memo={"title": doc.title, "document": doc.case_id, "type": doc.doc_name},
+                static_summary=f"Theo dõi thi hành / Monitoring: {doc.title}"[:400],
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.warning("monitoring %s already exists", inp.monitoring_id)

@@ -1,0 +1,142 @@
+"""What one case (``LegislativeProcess``) holds, and the bookkeeping every part of it uses:
+the audit trail, document versions, notice keys and recipients, the rules' view of now.
+
+Workflow code (deterministic). ``CaseState`` only declares the state: the workflow's
+``__init__`` sets it. ``CaseEffects`` (carrying out side effects) and ``CaseViews`` (queries
+and visibility) build on it, and ``LegislativeProcess`` on both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.ports import DocumentRef, DocumentVersion, Recipient
+    from models import notifications
+    from models.actors import ActorRef
+    from models.calendar import LegalCalendar
+    from models.case import AuditEntry, CaseInput
+    from models.definition import Body, ProcessDefinition
+    from models.legal_time import LegalClock, StageDeadline, compute_deadline
+    from models.machine import ProcessMachine
+    from models.rules import RuleContext
+    from workflows.consultation_request import ConsultationRequest
+    from workflows.consultations import Consultations
+
+if TYPE_CHECKING:
+    from workflows.case_effects import Effect
+
+
+class CaseState:
+    """The state of one case, set by ``LegislativeProcess.__init__``."""
+
+    _inp: CaseInput
+    _def: ProcessDefinition
+    _machine: ProcessMachine
+    _assignments: dict[str, list[ActorRef]]
+    _calendar: LegalCalendar
+    _clock: LegalClock
+    _stage: str
+    _entered: dict[str, datetime]
+    _entered_by: str | None
+    _stage_seq: int
+    _overdue: bool
+    _timer_done: set[str]
+    _audit: list[AuditEntry]
+    _documents: list[DocumentVersion]
+    #: Side effects waiting to be carried out by the main loop, in order.
+    _effects: list[Effect]
+    _notice_seq: int
+    _deadline: StageDeadline | None
+    _failed_effects: list[str]
+    _simplified: bool
+    _consults: Consultations
+    _publish_seq: int
+    _consult_handles: dict[str, workflow.ChildWorkflowHandle[ConsultationRequest, bool]]
+
+    def _append_audit(
+        self,
+        actor: str,
+        role: str,
+        action: str,
+        source: str | None,
+        dest: str,
+        *,
+        note: str | None = None,
+        document: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> AuditEntry:
+        now = workflow.now()
+        entry = AuditEntry(
+            seq=len(self._audit) + 1,
+            at=now,
+            legal_date=self._clock.legal_date(now),
+            actor=actor,
+            role=role,
+            action=action,
+            from_stage=source,
+            to_stage=dest,
+            note=note,
+            document_sha256=document,
+            on_behalf_of=on_behalf_of,
+        )
+        self._audit.append(entry)
+        return entry
+
+    def _add_document(self, ref: DocumentRef | None, actor: str, label: str) -> int | None:
+        if ref is None:
+            return None
+        doc = DocumentVersion(
+            case_id=self._inp.case_id,
+            version=len(self._documents) + 1,
+            document=ref,
+            label=label,
+            recorded_by=actor,
+            recorded_at=workflow.now(),
+        )
+        self._documents.append(doc)
+        self._effects.append(doc)
+        return doc.version
+
+    def _compute_deadline(self, stage: str) -> StageDeadline | None:
+        return compute_deadline(
+            self._def, stage, self._entered, self._clock, self._calendar, self._simplified
+        )
+
+    def _rule_context(self) -> RuleContext:
+        return RuleContext(
+            machine=self._machine,
+            stage=self._stage,
+            entered_by=self._entered_by,
+            assignments=self._assignments,
+            deadline=self._deadline,
+            now=workflow.now(),
+            simplified=self._simplified,
+            consultations=list(self._consults.views.values()),
+            comments_pending=self._consults.comments_pending,
+        )
+
+    def _holders(self, *roles: str | None) -> list[Recipient]:
+        people = [a for r in roles if r for a in self._assignments.get(r, [])]
+        return notifications.recipients(people)
+
+    def _drafting_roles(self) -> list[str]:
+        return [r for r, role in self._def.roles.items() if role.body is Body.DRAFTING]
+
+    def _notice_key(self, kind: str) -> str:
+        # Stable across retries and replays: workflow id + a per-case sequence number.
+        self._notice_seq += 1
+        return f"{self._inp.case_id}/{self._notice_seq:05d}-{kind}"
+
+    def _header(self) -> notifications.CaseHeader:
+        stage = self._def.stages[self._stage]
+        return notifications.CaseHeader(
+            case_id=self._inp.case_id,
+            title=self._inp.title,
+            stage_label=stage.label,
+            stage_en=stage.label_en,
+            at=workflow.now(),
+        )

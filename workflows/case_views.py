@@ -1,0 +1,147 @@
+"""How a case shows itself: the queries people and scripts read (status, allowed actions,
+audit trail, deadlines, definition), and what ops see in Temporal (search attributes and the
+current details in the UI).
+
+Workflow code (deterministic). Queries only read; the visibility helpers are called by
+``LegislativeProcess`` at the points where its state changes.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.case import AllowedAction, AuditEntry, CaseStatus, DeadlineView
+    from models.definition import DeadlineKind, ProcessDefinition
+    from models.rules import allowed_actions, blocked_actions
+    from workflows import search_attributes as sa
+    from workflows.case_state import CaseState
+
+
+class CaseViews(CaseState):
+    """Queries and visibility of a case (mixed into ``LegislativeProcess``)."""
+
+    # ---- queries ---------------------------------------------------------------------------
+
+    @workflow.query
+    def status(self) -> CaseStatus:
+        """Where the case is, what can be done now, and its deadlines."""
+        ctx = self._rule_context()
+        stage = self._def.stages[self._stage]
+        return CaseStatus(
+            id=self._inp.case_id,
+            type=self._def.doc_type,
+            regime=self._def.regime,
+            title=self._inp.title,
+            drafting_agency=self._inp.drafting_agency,
+            stage=self._stage,
+            stage_label=stage.label,
+            stage_label_en=stage.label_en,
+            final=self._machine.is_final(self._stage),
+            simplified=self._simplified,
+            legal_day_seconds=self._clock.legal_day_seconds,
+            overdue=self._overdue,
+            allowed=allowed_actions(ctx),
+            blocked=blocked_actions(ctx),
+            deadlines=self._deadline_views(),
+            consultations=list(self._consults.views.values()),
+            comments_pending=self._consults.comments_pending,
+            roles={r: [a.id for a in people] for r, people in self._assignments.items()},
+            documents=list(self._documents),
+            audit_entries=len(self._audit),
+            started_at=self._clock.origin,
+            legal_today=self._clock.legal_date(workflow.now()),
+            pending_effects=len(self._effects),
+            links=list(self._inp.links),
+        )
+
+    @workflow.query
+    def allowed(self, actor: str | None = None) -> list[AllowedAction]:
+        """What ``actor`` (or anyone, when None) can do now."""
+        return allowed_actions(self._rule_context(), actor)
+
+    @workflow.query
+    def audit(self) -> list[AuditEntry]:
+        """The audit trail: who did what, when, with which note and document."""
+        return list(self._audit)
+
+    @workflow.query
+    def deadlines(self) -> list[DeadlineView]:
+        return self._deadline_views()
+
+    @workflow.query
+    def definition(self) -> ProcessDefinition:
+        """The definition the case runs under now."""
+        return self._def
+
+    def _deadline_views(self) -> list[DeadlineView]:
+        """The current stage's deadline, then known deadlines of later stages (anchored on a
+        stage already entered, e.g. the earliest entry into force once signed)."""
+        views = []
+        for name in self._def.stages:
+            if name != self._stage and (
+                self._machine.is_final(self._stage) or name in self._entered
+            ):
+                continue
+            dl = self._deadline if name == self._stage else self._compute_deadline(name)
+            if dl is None:
+                continue
+            stage = self._def.stages[name]
+            views.append(
+                DeadlineView(
+                    name=f"{stage.label} / {stage.label_en}",
+                    stage=name,
+                    kind=dl.kind.value,
+                    days=dl.rule.days,
+                    unit=dl.rule.unit.value,
+                    due=dl.due,
+                    due_legal_date=dl.counted.due,
+                    basis=dl.rule.basis,
+                    confirmed=dl.rule.confirmed,
+                    explanation=dl.explanation(),
+                    explanation_vi=dl.explanation_vi(),
+                    overdue=self._overdue and name == self._stage,
+                )
+            )
+        views.sort(key=lambda v: v.stage != self._stage)
+        return views
+
+    # ---- visibility (search attributes, current details) ----------------------------------
+
+    def _show_stage(self) -> None:
+        """LegalStage, Overdue (not yet) and StageDueAt (a maximum deadline's due time) of the
+        stage just entered."""
+        due = (
+            self._deadline.due
+            if self._deadline and self._deadline.kind is DeadlineKind.MAXIMUM
+            else None
+        )
+        workflow.upsert_search_attributes(
+            [
+                sa.LEGAL_STAGE.value_set(self._stage),
+                sa.OVERDUE.value_set(False),
+                sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
+            ]
+        )
+
+    def _show_overdue(self) -> None:
+        workflow.upsert_search_attributes([sa.OVERDUE.value_set(True)])
+
+    def _show_regime(self) -> None:
+        workflow.upsert_search_attributes([sa.LEGAL_REGIME.value_set(self._def.regime)])
+
+    def _set_details(self) -> None:
+        stage = self._def.stages[self._stage]
+        lines = [
+            f"**{self._inp.title}**",
+            f"Giai đoạn / Stage: **{stage.label}** ({stage.label_en})",
+        ]
+        for a in allowed_actions(self._rule_context()):
+            lines.append(f"- Cần xử lý / Next: {a.label_en} — {a.role}: {', '.join(a.actors)}")
+        dl = self._deadline
+        if dl is not None:
+            kind = "sớm nhất / not before" if dl.kind is DeadlineKind.MINIMUM else "hạn / due"
+            lines.append(f"{kind}: {dl.counted.due:%d/%m/%Y} ({dl.explanation()})")
+        if self._overdue:
+            lines.append("**QUÁ HẠN / OVERDUE**")
+        workflow.set_current_details("\n".join(lines))
