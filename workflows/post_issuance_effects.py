@@ -1,6 +1,7 @@
 """How the workflows after issuance call their activities, tell each other what changed,
-and show themselves to ops (search attributes). Workflow code only (deterministic); the
-timeouts and retries are those of ``workflows.side_effects``.
+and show themselves to ops (search attributes). Workflow code only (deterministic); activities
+are called through ``workflows.side_effects.call_activity`` (its timeouts and retries; none of
+these heartbeat).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         PostIssuanceRules,
     )
     from workflows import search_attributes as sa
-    from workflows.side_effects import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
+    from workflows.side_effects import call_activity
 
 #: Signals of the monitoring workflow, sent by its feedback cases and the document's checks.
 FEEDBACK_CHANGED_SIGNAL = "feedback_changed"
@@ -42,82 +43,59 @@ DOCUMENT_STATUS_SIGNAL = "document_status"
 
 
 async def load_rules() -> PostIssuanceRules:
-    rules: PostIssuanceRules = await workflow.execute_activity(
+    return await call_activity(
         "load_post_issuance_rules",
         result_type=PostIssuanceRules,
-        start_to_close_timeout=START_TO_CLOSE,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
         summary="Quy định sau ban hành / Post-issuance rules",
     )
-    return rules
 
 
 async def resolve_people(req: PeopleRequest) -> PostIssuancePeople:
-    people: PostIssuancePeople = await workflow.execute_activity(
+    return await call_activity(
         "resolve_post_issuance_people",
         req,
         result_type=PostIssuancePeople,
-        start_to_close_timeout=START_TO_CLOSE,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
         summary=f"Danh bạ / Directory: people of {req.drafting_agency}",
     )
-    return people
 
 
 async def feedback_agency(req: AgencyRequest) -> AgencyPeople:
-    people: AgencyPeople = await workflow.execute_activity(
+    return await call_activity(
         "feedback_agency_people",
         req,
         result_type=AgencyPeople,
-        start_to_close_timeout=START_TO_CLOSE,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
         summary=f"Danh bạ / Directory: who answers for {req.agency}",
     )
-    return people
 
 
 async def start_linked_case(req: LinkedCaseRequest) -> CaseLink:
     """Start (once: the case id derives from the request) the amendment's drafting case."""
-    link: CaseLink = await workflow.execute_activity(
+    return await call_activity(
         "start_linked_case",
         req,
         result_type=CaseLink,
-        start_to_close_timeout=START_TO_CLOSE,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
         summary=f"Hồ sơ sửa đổi / Start the amendment of {req.document.case_id}",
     )
-    return link
 
 
 async def start_feedback(inp: FeedbackInput) -> str:
     """Start a feedback case (an independent workflow, once per id: see activities.linking)."""
-    started: str = await workflow.execute_activity(
+    return await call_activity(
         "start_feedback_case",
         inp,
         result_type=str,
-        start_to_close_timeout=START_TO_CLOSE,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
         summary=f"Phản ánh / Feedback {inp.number} → {inp.agency.id}",
     )
-    return started
 
 
 async def generate_report(report: MonitoringReport) -> list[DocumentRef]:
-    refs: list[DocumentRef] = await workflow.execute_activity(
+    return await call_activity(
         "generate_monitoring_report",
         report,
         result_type=list[DocumentRef],
-        start_to_close_timeout=timedelta(minutes=5),
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
+        start_to_close=timedelta(minutes=5),
         summary=f"Báo cáo theo dõi thi hành / Monitoring report ({report.kind})",
     )
-    return refs
 
 
 async def tell(workflow_id: str, signal: str, payload: BaseModel) -> bool:

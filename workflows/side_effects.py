@@ -6,6 +6,7 @@ Called from workflow code only (deterministic): these helpers just schedule acti
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -54,77 +55,84 @@ RETRY = RetryPolicy(
     ],
 )
 
+T = TypeVar("T")
+
+
+async def call_activity(
+    name: str,
+    *args: Any,
+    result_type: type[T],
+    summary: str,
+    start_to_close: timedelta = START_TO_CLOSE,
+    heartbeat: timedelta | None = None,
+) -> T:
+    """Schedule activity ``name`` the way every workflow here does: ``start_to_close`` per
+    attempt (``heartbeat`` if it heartbeats), retried under ``RETRY`` for up to
+    ``SCHEDULE_TO_CLOSE``, with ``summary`` shown in the UI."""
+    result: T = await workflow.execute_activity(
+        name,
+        args=args,
+        result_type=result_type,
+        start_to_close_timeout=start_to_close,
+        heartbeat_timeout=heartbeat,
+        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
+        retry_policy=RETRY,
+        summary=summary,
+    )
+    return result
+
 
 async def send_notification(notice: Notification) -> SendResult:
     """Deliver once per ``notice.key`` (the notifier deduplicates retries)."""
-    result: SendResult = await workflow.execute_activity(
+    return await call_activity(
         "send_notification",
         notice,
         result_type=SendResult,
-        start_to_close_timeout=START_TO_CLOSE,
-        heartbeat_timeout=HEARTBEAT_TIMEOUT,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
+        heartbeat=HEARTBEAT_TIMEOUT,
         summary=f"Thông báo {notice.kind}: " + ", ".join(r.actor_id for r in notice.recipients),
     )
-    return result
 
 
 async def record_document_version(version: DocumentVersion) -> bool:
     """Record version N of the case's document once (keyed by case id + number)."""
-    created: bool = await workflow.execute_activity(
+    return await call_activity(
         "record_document_version",
         version,
         result_type=bool,
-        start_to_close_timeout=START_TO_CLOSE,
-        heartbeat_timeout=HEARTBEAT_TIMEOUT,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
+        heartbeat=HEARTBEAT_TIMEOUT,
         summary=f"Lưu phiên bản {version.version}: {version.label}",
     )
-    return created
 
 
 async def publish_document(publication: Publication) -> PublishResult:
     """Post on the consultation portal or in the Công báo, once per ``publication.key``."""
-    result: PublishResult = await workflow.execute_activity(
+    return await call_activity(
         "publish_document",
         publication,
         result_type=PublishResult,
-        start_to_close_timeout=START_TO_CLOSE,
-        heartbeat_timeout=HEARTBEAT_TIMEOUT,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
+        heartbeat=HEARTBEAT_TIMEOUT,
         summary=f"Đăng / Publish on {publication.channel}: {publication.document.name}",
     )
-    return result
 
 
 async def generate_synthesis_report(request: ReportRequest) -> list[DocumentRef]:
     """Render the synthesis report from the comment ledger (Word + Markdown)."""
-    refs: list[DocumentRef] = await workflow.execute_activity(
+    return await call_activity(
         "generate_synthesis_report",
         request,
         result_type=list[DocumentRef],
-        start_to_close_timeout=timedelta(minutes=10),
-        heartbeat_timeout=REPORT_HEARTBEAT_TIMEOUT,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
+        start_to_close=timedelta(minutes=10),
+        heartbeat=REPORT_HEARTBEAT_TIMEOUT,
         summary="Lập bản tổng hợp, giải trình, tiếp thu ý kiến / Synthesis report",
     )
-    return refs
 
 
 async def store_audit_export(export: AuditExport) -> DocumentRef:
     """Store the chained audit trail as a document of the case."""
-    ref: DocumentRef = await workflow.execute_activity(
+    return await call_activity(
         "store_audit_export",
         export,
         result_type=DocumentRef,
-        start_to_close_timeout=START_TO_CLOSE,
-        heartbeat_timeout=HEARTBEAT_TIMEOUT,
-        schedule_to_close_timeout=SCHEDULE_TO_CLOSE,
-        retry_policy=RETRY,
+        heartbeat=HEARTBEAT_TIMEOUT,
         summary=f"Lưu nhật ký / Store audit trail ({len(export.lines)} entries)",
     )
-    return ref
