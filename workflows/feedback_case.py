@@ -11,8 +11,7 @@ Every change is reported to the monitoring workflow (a signal), which keeps the 
 
 from __future__ import annotations
 
-import contextlib
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -45,7 +44,9 @@ with workflow.unsafe.imports_passed_through():
         FEEDBACK_CHANGED_SIGNAL,
         LINK_ADDED_SIGNAL,
         Notices,
+        deadline_timers,
         deadline_view,
+        due_soon,
         feedback_agency,
         legal_deadline,
         recipients,
@@ -54,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         start_feedback,
         start_linked_case,
         tell,
+        wait_for_timer,
     )
     from workflows.side_effects import send_notification
 
@@ -142,18 +144,9 @@ class FeedbackCase:
         def changed() -> bool:
             return self._seq != seq or bool(self._effects)
 
-        timers = self._timers()
-        if not timers:
-            await workflow.wait_condition(changed)
-            return
-        name, at = timers[0]
-        delay = at - workflow.now()
-        if delay > timedelta(0):
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(changed, timeout=delay, timeout_summary=name)
-            if changed():
-                return
-        self._on_timer(name)
+        name = await wait_for_timer(changed, self._timers())
+        if name is not None:
+            self._on_timer(name)
 
     def _timers(self) -> list[tuple[str, datetime]]:
         out: list[tuple[str, datetime]] = []
@@ -163,10 +156,8 @@ class FeedbackCase:
         if self._stage in (RECEIVED, IN_HANDLING):
             active.append(("answer", self._answer_dl))
         for name, dl in active:
-            if dl.remind_at is not None:
-                out.append((f"{name}_reminder", dl.remind_at))
-            out.append((f"{name}_overdue", dl.due))
-        return sorted((t for t in out if t[0] not in self._done), key=lambda t: t[1])
+            out.extend(deadline_timers(dl, prefix=f"{name}_"))
+        return [t for t in out if t[0] not in self._done]
 
     def _on_timer(self, name: str) -> None:
         self._done.add(name)
@@ -174,15 +165,9 @@ class FeedbackCase:
         dl = self._forward_dl if name.startswith("forward") else self._answer_dl
         handlers = self._inp.agency.handlers or self._inp.agency.heads
         if name.endswith("reminder"):
-            if dl.due > workflow.now() and handlers:
-                self._effects.append(
-                    notifications.reminder(
-                        self._header(),
-                        key=self._notices.key("reminder"),
-                        to=recipients(handlers),
-                        deadline=dl,
-                    )
-                )
+            notice = due_soon(self._notices, self._header(), handlers, dl)
+            if notice is not None:
+                self._effects.append(notice)
             return
         self._overdue = True
         self._step(SYSTEM_ACTOR, "deadline_breached", f"{dl.explanation()} — {dl.rule.basis}")

@@ -12,9 +12,6 @@ document's monitoring, which stops receiving feedback.
 
 from __future__ import annotations
 
-import contextlib
-from datetime import timedelta
-
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -48,13 +45,16 @@ with workflow.unsafe.imports_passed_through():
         DOCUMENT_STATUS_SIGNAL,
         LINK_ADDED_SIGNAL,
         Notices,
+        deadline_timers,
         deadline_view,
+        due_soon,
         legal_deadline,
         recipients,
         refuse,
         show,
         start_linked_case,
         tell,
+        wait_for_timer,
     )
     from workflows.side_effects import send_notification
 
@@ -124,21 +124,10 @@ class LegalityCheck:
         dl = self._deadline
         pending = []
         if self._stage == HANDLING and dl is not None:
-            if dl.remind_at is not None:
-                pending.append(("reminder", dl.remind_at))
-            pending.append(("overdue", dl.due))
-        pending = [t for t in pending if t[0] not in self._done]
-        if not pending:
-            await workflow.wait_condition(changed)
-            return
-        name, at = min(pending, key=lambda t: t[1])
-        delay = at - workflow.now()
-        if delay > timedelta(0):
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(changed, timeout=delay, timeout_summary=name)
-            if changed():
-                return
-        self._on_timer(name)
+            pending = [t for t in deadline_timers(dl) if t[0] not in self._done]
+        name = await wait_for_timer(changed, pending)
+        if name is not None:
+            self._on_timer(name)
 
     def _on_timer(self, name: str) -> None:
         self._done.add(name)
@@ -146,15 +135,9 @@ class LegalityCheck:
         dl = self._deadline
         assert dl is not None
         if name == "reminder":
-            if dl.due > workflow.now() and self._inp.issuers:
-                self._effects.append(
-                    notifications.reminder(
-                        self._header(),
-                        key=self._notices.key("reminder"),
-                        to=recipients(self._inp.issuers),
-                        deadline=dl,
-                    )
-                )
+            notice = due_soon(self._notices, self._header(), self._inp.issuers, dl)
+            if notice is not None:
+                self._effects.append(notice)
             return
         self._overdue = True
         self._stage = ESCALATED

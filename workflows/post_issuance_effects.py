@@ -6,7 +6,8 @@ these heartbeat).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -14,7 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentRef, Recipient
+    from activities.ports import DocumentRef, Notification, Recipient
     from models import notifications
     from models.actors import ActorRef
     from models.calendar import LegalCalendar
@@ -149,6 +150,49 @@ class Notices:
 
 def recipients(*groups: Sequence[ActorRef]) -> list[Recipient]:
     return notifications.recipients(a for g in groups for a in g)
+
+
+def deadline_timers(dl: StageDeadline, prefix: str = "") -> list[tuple[str, datetime]]:
+    """The timers of a running deadline: ``<prefix>reminder`` (if it has one), then
+    ``<prefix>overdue``, each with the time it fires."""
+    timers = []
+    if dl.remind_at is not None:
+        timers.append((f"{prefix}reminder", dl.remind_at))
+    timers.append((f"{prefix}overdue", dl.due))
+    return timers
+
+
+async def wait_for_timer(
+    changed: Callable[[], bool], timers: Sequence[tuple[str, datetime]]
+) -> str | None:
+    """Wait until ``changed()`` holds or the earliest of ``timers`` is due (a timer whose
+    summary is its name). The timer's name if it is due and nothing changed, else None."""
+    if not timers:
+        await workflow.wait_condition(changed)
+        return None
+    name, at = min(timers, key=lambda t: t[1])
+    delay = at - workflow.now()
+    if delay > timedelta(0):
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(changed, timeout=delay, timeout_summary=name)
+        if changed():
+            return None
+    return name
+
+
+def due_soon(
+    notices: Notices,
+    header: notifications.CaseHeader,
+    people: Sequence[ActorRef],
+    dl: StageDeadline,
+) -> Notification | None:
+    """The reminder of ``dl`` to ``people``; None once it is due or if nobody is to be told
+    (no notice key is used then)."""
+    if dl.due <= workflow.now() or not people:
+        return None
+    return notifications.reminder(
+        header, key=notices.key("reminder"), to=recipients(people), deadline=dl
+    )
 
 
 def legal_deadline(
