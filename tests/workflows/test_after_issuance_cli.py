@@ -7,14 +7,7 @@ A legal day lasts 50 ms here, so deadlines pass while the test watches.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from models.actors import Directory
 from models.registry import Registry
@@ -28,42 +21,17 @@ from tests.workflows.after_issuance import (
     monitored,
     until,
 )
+from tests.workflows.cli_harness import legisflow
 from workflows.client import StartRequest, start_case
 from workflows.walkthrough import walk
 
-LEGISFLOW = str(Path(sys.executable).parent / "legisflow")
 DAY = 0.05
 
 
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
-def cli_env(env: WorkflowEnvironment, harness: Harness) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LEGISFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "LEGISFLOW_TASK_QUEUE": harness.settings.task_queue,
-        "LEGISFLOW_DATA_DIR": str(harness.settings.data_dir),
-        "COLUMNS": "250",
-    }
-
-
-async def legisflow(cli_env: dict[str, str], *args: str) -> Run:
-    proc = await asyncio.create_subprocess_exec(
-        LEGISFLOW,
-        *args,
-        env=cli_env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode is not None
-    return Run(proc.returncode, out.decode(), err.decode())
+def cli_columns() -> int:
+    """Wider than the default (``tests/workflows/conftest.py``) for the tables here."""
+    return 250
 
 
 async def test_feedback_check_links_and_overdue_list_from_the_command_line(

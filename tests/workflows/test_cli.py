@@ -4,50 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-from temporalio.testing import WorkflowEnvironment
-
 from tests.conftest import Harness
+from tests.workflows.cli_harness import legisflow
 from workflows.walkthrough import wait_for_status
-
-LEGISFLOW = str(Path(sys.executable).parent / "legisflow")
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def cli_env(env: WorkflowEnvironment, harness: Harness) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LEGISFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "LEGISFLOW_TASK_QUEUE": harness.settings.task_queue,
-        "LEGISFLOW_DATA_DIR": str(harness.settings.data_dir),
-        "COLUMNS": "200",
-    }
-
-
-async def legisflow(cli_env: dict[str, str], *args: str) -> Run:
-    # Async subprocess: the worker runs on this event loop and must keep serving.
-    proc = await asyncio.create_subprocess_exec(
-        LEGISFLOW,
-        *args,
-        env=cli_env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode is not None
-    return Run(proc.returncode, out.decode(), err.decode())
 
 
 async def test_actors_json(cli_env: dict[str, str]) -> None:

@@ -1,0 +1,50 @@
+"""Running the `legisflow` command as a user runs it, against the test session's server and
+worker (the ``cli_env`` fixture in ``tests/workflows/conftest.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from tests.conftest import Harness
+
+#: The `legisflow` entry point installed next to the interpreter running the tests.
+LEGISFLOW = str(Path(sys.executable).parent / "legisflow")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def cli_environment(env: WorkflowEnvironment, harness: Harness, columns: int) -> dict[str, str]:
+    """The environment of a `legisflow` process talking to ``harness``'s server, task queue
+    and data directory, on a terminal ``columns`` wide."""
+    return {
+        **os.environ,
+        "LEGISFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "LEGISFLOW_TASK_QUEUE": harness.settings.task_queue,
+        "LEGISFLOW_DATA_DIR": str(harness.settings.data_dir),
+        "COLUMNS": str(columns),
+    }
+
+
+async def legisflow(cli_env: dict[str, str], *args: str) -> Run:
+    # Async subprocess: the worker runs on this event loop and must keep serving.
+    proc = await asyncio.create_subprocess_exec(
+        LEGISFLOW,
+        *args,
+        env=cli_env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode is not None
+    return Run(proc.returncode, out.decode(), err.decode())
