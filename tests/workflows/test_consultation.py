@@ -16,6 +16,7 @@ from models.case import ActionRequest, ReplyRequest
 from models.comments import CommentRequest, Disposition, DispositionRequest, text_hash
 from models.registry import Registry
 from tests.conftest import Harness
+from tests.workflows.after_issuance import until
 from workflows.client import (
     CaseActionRefused,
     CaseError,
@@ -74,14 +75,20 @@ def messages(harness: Harness, case_id: str, kind: str) -> list[Any]:
 async def test_fan_out_with_a_late_body(
     harness: Harness, registry: Registry, directory: Directory
 ) -> None:
-    # 0.3 s legal days: the prompt reply lands well inside its 10 days (3 s) even on a busy
+    # 0.6 s legal days: the prompt reply lands well inside its 10 days (6 s) even on a busy
     # machine, and the late body's deadline still passes within the test.
-    case_id = await open_consultation(harness, registry, directory, "fan-out", day=0.3)
+    case_id = await open_consultation(harness, registry, directory, "fan-out", day=0.6)
     h = harness.client
     st = await status(h, case_id)
     assert {c.role for c in st.consultations} == {"front_committee", "affected_group"}
-    # Each body was asked, separately, with its own deadline.
-    asked = messages(harness, case_id, "consultation_request")
+
+    # Each body was asked, separately, with its own deadline. The requests are children
+    # that send their notice once started: wait for both, not for luck.
+    async def both_asked() -> list[Any]:
+        asked = messages(harness, case_id, "consultation_request")
+        return asked if len(asked) >= 2 else []
+
+    asked = await until("both consultation requests", both_asked)
     assert sorted(r.actor_id for m in asked for r in m.recipients) == ["cao.van.tien", "y.bham.nie"]
     # The draft was posted on the consultation portal.
     assert len(list((harness.settings.data_dir / "publications").rglob("*.json"))) == 1
@@ -98,6 +105,7 @@ async def test_fan_out_with_a_late_body(
         for m in messages(harness, case_id, "consultation_reminder")
         for r in m.recipients
     ] == ["cao.van.tien"]
+    # Sent before the request tells the case it is overdue, so it is there already.
     [escalation] = messages(harness, case_id, "consultation_overdue")
     assert {r.actor_id for r in escalation.recipients} == {"tran.van.cuong", "cao.van.tien"}
     audit = await h.get_workflow_handle(case_id).query("audit")
