@@ -41,11 +41,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from activities.filesystem_store import FilesystemDocumentStore
+from activities.ports import Notification
 from models.actors import Directory, first_staffed_drafter
 from models.case import CaseResult, CaseStatus, SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.registry import DEFAULT_REGIME, Registry
 from workflows.client import CaseError, StartRequest, start_case
+from workflows.consultation_request import ConsultInput
 from workflows.devserver import find_binary
 from workflows.search_attributes import dev_server_flags
 from workflows.walkthrough import WalkTimeout, walk
@@ -454,13 +456,15 @@ def path(result: CaseResult) -> list[Step]:
 
 @dataclass
 class Leftovers:
-    """What the worker processes wrote in the data directory, per case."""
+    """What the worker processes wrote in the data directory, per case, and what the
+    workflows' histories say they meant to send (``intents``, see :class:`Intent`)."""
 
     notices: dict[str, list[str]]  # case id -> notification keys
     kinds: dict[str, Counter[str]]  # case id -> notification kinds
     files_per_key: Counter[str]
     versions: dict[str, list[int]]  # case id -> version numbers on disk
     postings: dict[str, list[str]]  # case id -> publication keys
+    intents: dict[str, list[Intent]] = field(default_factory=dict)  # case id -> notices meant
 
     @classmethod
     def read(cls, data_dir: Path, case_ids: Iterable[str]) -> Leftovers:
@@ -482,6 +486,171 @@ class Leftovers:
         store = FilesystemDocumentStore(data_dir / "documents")
         versions = {cid: [v.version for v in store.list_versions(cid)] for cid in case_ids}
         return cls(notices, kinds, files_per_key, versions, postings)
+
+    @classmethod
+    async def gather(
+        cls, client: Client, data_dir: Path, case_ids: Sequence[str], timeout: float = 60.0
+    ) -> Leftovers:
+        """The data directory and the histories, once every workflow of the cases (but
+        those that outlive them) has closed."""
+        intents = {cid: await notice_intents(client, cid, timeout=timeout) for cid in case_ids}
+        left = cls.read(data_dir, case_ids)
+        left.intents = intents
+        return left
+
+
+# ---- what the histories say was meant -----------------------------------------------------------
+
+#: Workflows a case starts that outlive it (ParentClosePolicy.ABANDON): their notices carry
+#: their own id as ``case_id`` and they keep running after the case's checks.
+OUTLIVING = frozenset({"DocumentMonitoring"})
+#: The consultation request's first notice, sent as it starts
+#: (workflows/consultation_request.py: ``<request id>/001-consultation_request``).
+FIRST_CONSULT_NOTICE = "consultation_request"
+
+PERFORMED, WITHDRAWN, FAILED, OPEN = "performed", "withdrawn", "failed", "open"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One notice a workflow of the case meant to send, as that workflow's history records it.
+
+    - ``performed``: its ``send_notification`` activity completed: it was delivered, and
+      must be found in the outbox exactly once;
+    - ``withdrawn``: the case withdrew the request that meant it before it was sent. A
+      transition that closes the consultation cancels every unanswered
+      ``ConsultationRequest`` child (workflows/consultations.py ``close_all``, the
+      ``CancelRequest`` effect); the child's history then records the cancellation request
+      and ends cancelled with the notice's activity scheduled but not completed, or, if the
+      child had not run yet, before it scheduled its first notice at all (the intent is then
+      the child's first notice, which its code sends to its body's holders before anything
+      else). A child still running when the case ends (an answered request whose notice a
+      crash delayed, or one whose cancellation the case's end overtook) is terminated by its
+      parent close policy, which its history records as the reason. An attempt already
+      running when the cancellation came may still deliver the notice: at most once;
+    - ``failed``: the activity failed for good (the case would report ``effect_failed``);
+    - ``open``: no outcome, in a workflow that was not withdrawn.
+    """
+
+    key: str
+    kind: str
+    workflow_id: str
+    state: str
+
+
+@dataclass
+class _Run:
+    workflow_type: str = ""
+    closed: bool = False
+    withdrawn: bool = False
+    next_run: str = ""
+    #: The first run of the chain, if this one was continued from another.
+    first_run: str = ""
+    started_input: list[object] = field(default_factory=list)
+    children: list[tuple[str, str]] = field(default_factory=list)
+    intents: list[Intent] = field(default_factory=list)
+
+
+_ENDS = {
+    f"workflow_execution_{end}_event_attributes": end
+    for end in ("completed", "failed", "timed_out", "canceled")
+}
+
+
+async def _read_run(client: Client, workflow_id: str, run_id: str | None) -> _Run:
+    run = _Run()
+    scheduled: dict[int, Notification] = {}
+    outcome: dict[int, str] = {}
+    cancel_requested = closed_with_case = False
+    ended = ""
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    async for e in handle.fetch_history_events():
+        which = e.WhichOneof("attributes")
+        if which == "workflow_execution_started_event_attributes":
+            started = e.workflow_execution_started_event_attributes
+            run.workflow_type = started.workflow_type.name
+            if started.continued_execution_run_id:
+                run.first_run = started.first_execution_run_id
+            if run.workflow_type == "ConsultationRequest":
+                run.started_input = await client.data_converter.decode(
+                    started.input.payloads, [ConsultInput]
+                )
+        elif which == "activity_task_scheduled_event_attributes":
+            a = e.activity_task_scheduled_event_attributes
+            if a.activity_type.name == "send_notification":
+                [scheduled[e.event_id]] = await client.data_converter.decode(
+                    a.input.payloads, [Notification]
+                )
+        elif which == "activity_task_completed_event_attributes":
+            outcome[e.activity_task_completed_event_attributes.scheduled_event_id] = PERFORMED
+        elif which == "activity_task_failed_event_attributes":
+            outcome[e.activity_task_failed_event_attributes.scheduled_event_id] = FAILED
+        elif which == "activity_task_timed_out_event_attributes":
+            outcome[e.activity_task_timed_out_event_attributes.scheduled_event_id] = FAILED
+        elif which == "activity_task_canceled_event_attributes":
+            outcome[e.activity_task_canceled_event_attributes.scheduled_event_id] = WITHDRAWN
+        elif which == "child_workflow_execution_started_event_attributes":
+            child = e.child_workflow_execution_started_event_attributes
+            if child.workflow_type.name not in OUTLIVING:
+                ex = child.workflow_execution
+                run.children.append((ex.workflow_id, ex.run_id))
+        elif which == "workflow_execution_cancel_requested_event_attributes":
+            cancel_requested = True
+        elif which == "workflow_execution_terminated_event_attributes":
+            reason = e.workflow_execution_terminated_event_attributes.reason
+            closed_with_case = "parent close policy" in reason.lower()
+            ended = "terminated"
+        elif which == "workflow_execution_continued_as_new_event_attributes":
+            run.next_run = (
+                e.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            )
+            ended = "continued"
+        elif which in _ENDS:
+            ended = _ENDS[which]
+    run.closed = bool(ended)
+    run.withdrawn = (cancel_requested and ended in ("canceled", "terminated")) or (
+        ended == "terminated" and closed_with_case
+    )
+    for event_id, notice in scheduled.items():
+        state = outcome.get(event_id, WITHDRAWN if run.withdrawn else OPEN)
+        run.intents.append(Intent(notice.key, notice.kind, workflow_id, state))
+    if run.withdrawn and not scheduled and run.started_input:
+        [inp] = run.started_input
+        assert isinstance(inp, ConsultInput)
+        if inp.holders:
+            key = f"{inp.request_id}/001-{FIRST_CONSULT_NOTICE}"
+            run.intents.append(Intent(key, FIRST_CONSULT_NOTICE, workflow_id, WITHDRAWN))
+    return run
+
+
+async def notice_intents(client: Client, case_id: str, *, timeout: float = 60.0) -> list[Intent]:
+    """Every notice the case and the workflows it started (every run of each, but not those
+    that outlive it) meant to send, read once all of them have closed: a child withdrawn as
+    the case ended may still be closing (its parent's close policy applies after the case
+    has completed)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        intents: list[Intent] = []
+        still_open: list[str] = []
+        todo: list[tuple[str, str | None]] = [(case_id, None)]
+        while todo:
+            workflow_id, run_id = todo.pop(0)
+            run = await _read_run(client, workflow_id, run_id)
+            if run_id is None and run.first_run:
+                # The first run, wherever the chain of continue-as-new now is.
+                run = await _read_run(client, workflow_id, run.first_run)
+            intents += run.intents
+            if not run.closed:
+                still_open.append(workflow_id)
+            todo += run.children
+            if run.next_run:
+                todo.append((workflow_id, run.next_run))
+        if not still_open:
+            return intents
+        if loop.time() > deadline:
+            raise TimeoutError(f"{case_id}: {still_open} not closed within {timeout:.0f}s")
+        await asyncio.sleep(0.1)
 
 
 def check_case(
@@ -508,17 +677,17 @@ def check_case(
             f"{case_id}: {len(on_disk)} versions, uninterrupted "
             f"{len(ref_left.versions.get(ref_id, []))}"
         )
-    # Notifications: every key once; the case's own sequence without gap or repeat; as many
-    # of each kind that does not depend on timing as the uninterrupted run.
-    keys = left.notices.get(case_id, [])
-    duplicated = [k for k in keys if left.files_per_key[k] != 1]
-    if duplicated:
-        problems.append(f"{case_id}: notifications delivered more than once: {duplicated}")
-    problems += _sequence_problems(case_id, keys)
-    mine = _stable(left.kinds.get(case_id, Counter()))
-    theirs = _stable(ref_left.kinds.get(ref_id, Counter()))
+    problems += notice_problems(case_id, left)
+    # As many notices of each kind that does not depend on timing as the uninterrupted run
+    # meant to send: delivered, or withdrawn (its own run may have withdrawn some too).
+    mine = _stable(Counter(i.kind for i in left.intents.get(case_id, [])))
+    theirs = _stable(Counter(i.kind for i in ref_left.intents.get(ref_id, [])))
     if mine != theirs:
-        problems.append(f"{case_id}: notification kinds {mine} != uninterrupted {theirs}")
+        problems.append(
+            f"{case_id}: notices meant (delivered or withdrawn) by kind {mine} != "
+            f"uninterrupted {theirs}; withdrawn: {_withdrawn(left, case_id)}, uninterrupted "
+            f"withdrawn: {_withdrawn(ref_left, ref_id)}"
+        )
     posts = left.postings.get(case_id, [])
     if len(posts) != len(set(posts)) or any(left.files_per_key[k] != 1 for k in posts):
         problems.append(f"{case_id}: publications duplicated: {posts}")
@@ -528,6 +697,37 @@ def check_case(
             f"{len(ref_left.postings.get(ref_id, []))}"
         )
     return problems
+
+
+def notice_problems(case_id: str, left: Leftovers) -> list[str]:
+    """Per idempotency key, what the histories meant against what the outbox holds: every
+    notice performed delivered exactly once, every withdrawn one at most once, nothing
+    delivered that no history meant, nothing left failed or open, and each sender's
+    numbering without gap or repeat (a gap is a notice its workflow never meant)."""
+    problems = []
+    intents = left.intents.get(case_id, [])
+    delivered = left.notices.get(case_id, [])
+    meant = Counter(i.key for i in intents)
+    twice = sorted(k for k, n in meant.items() if n > 1)
+    if twice:
+        problems.append(f"{case_id}: notices meant more than once (same key): {twice}")
+    lost = sorted(i.key for i in intents if i.state == PERFORMED and left.files_per_key[i.key] < 1)
+    if lost:
+        problems.append(f"{case_id}: notices recorded as sent but not delivered: {lost}")
+    duplicated = sorted({k for k in delivered if left.files_per_key[k] > 1})
+    if duplicated:
+        problems.append(f"{case_id}: notifications delivered more than once: {duplicated}")
+    stray = sorted(set(delivered) - set(meant))
+    if stray:
+        problems.append(f"{case_id}: notifications delivered that no history meant: {stray}")
+    undone = sorted((i.key, i.state) for i in intents if i.state in (FAILED, OPEN))
+    if undone:
+        problems.append(f"{case_id}: notices neither delivered nor withdrawn: {undone}")
+    return problems + _sequence_problems(case_id, list(meant))
+
+
+def _withdrawn(left: Leftovers, case_id: str) -> list[str]:
+    return sorted(i.key for i in left.intents.get(case_id, []) if i.state == WITHDRAWN)
 
 
 def _stable(kinds: Counter[str]) -> dict[str, int]:
@@ -681,14 +881,14 @@ async def run_references(c: Cluster, variants: Sequence[Plan]) -> Reference:
         ids, todo, step_timeout=60, total_timeout=120, on_step=progress.step
     )
     seconds = time.monotonic() - t0
+    left = await Leftovers.gather(c.client, c.data_dir, ids)
     c.log(
         f"{len(ids)} uninterrupted reference cases in {seconds:.1f}s; longest pause of a "
-        f"case {progress.longest_pause()}s"
+        f"case {progress.longest_pause()}s; notices withdrawn "
+        f"{[k for cid in ids for k in _withdrawn(left, cid)]}"
     )
     return Reference(
-        {p.variant: results[cid] for cid, p in zip(ids, todo, strict=True)},
-        Leftovers.read(c.data_dir, ids),
-        seconds,
+        {p.variant: results[cid] for cid, p in zip(ids, todo, strict=True)}, left, seconds
     )
 
 
@@ -707,6 +907,8 @@ class Report:
     retries: dict[str, int]
     events: dict[str, int]
     problems: list[str]
+    #: Keys of notices the cases withdrew before they were sent (see :class:`Intent`).
+    withdrawn: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         per_case = self.events.get("events", 0) / max(1, self.cases)
@@ -716,7 +918,8 @@ class Report:
             f"{len(self.interruptions)} interruptions {self.interruptions}; "
             f"stalls {self.stalls}s; longest pause of a case {self.longest_pause}s; "
             f"driver retries {self.retries}; {per_case:.0f} events/case; "
-            f"tasks lost and retried {lost}; {len(self.problems)} problems"
+            f"tasks lost and retried {lost}; {len(self.withdrawn)} notices withdrawn "
+            f"{self.withdrawn}; {len(self.problems)} problems"
         )
 
 
@@ -806,7 +1009,7 @@ async def interrupted_run(
         raise
     seconds = time.monotonic() - t0
     events = await event_counts(c.client, ids)
-    left = Leftovers.read(c.data_dir, ids)
+    left = await Leftovers.gather(c.client, c.data_dir, ids)
     problems: list[str] = []
     for cid, p in zip(ids, todo, strict=True):
         problems += check_case(cid, results[cid], ref.of(p), left, ref.left)
@@ -820,6 +1023,7 @@ async def interrupted_run(
         retries=dict(c.conn.retries),
         events=dict(events),
         problems=problems,
+        withdrawn=[k for cid in ids for k in _withdrawn(left, cid)],
     )
     c.log(report.summary())
     return report
