@@ -12,13 +12,14 @@ import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 import structlog
 import temporalio.activity
 import temporalio.workflow
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.
     metrics_port: int | None = None
+    #: On SIGTERM, let activities in flight finish for this long before cancelling them, so
+    #: a webhook or portal request is not cut mid-body (it would be retried, but the partner
+    #: sees a truncated, badly signed request).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     #: Temporal environment configuration (profiles in a TOML file, TEMPORAL_* variables):
     #: which profile to use, and which file (default: Temporal's standard location).
     temporal_profile: str | None = None
@@ -234,6 +239,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             MonitoringReportActivities(activities.store).generate_monitoring_report,
         ],
         activity_executor=executor,
+        graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
     )
 
 

@@ -15,8 +15,9 @@ Measures, with both workers as separate processes (``legisflow worker`` and
 2. Update round trip, action sent → new stage visible, p50 and p99, one case at a time on an
    otherwise idle system. The ``act`` Update completes only after the case has entered its
    new stage and returns that stage, so its result is the new stage being visible to the
-   caller; the older measure (Update, then ``status`` queries until the case has left the
-   stage) is reported alongside as ``*_query_based``;
+   caller; the measure by query (Update, then the cheap ``stage`` query until the case has
+   left the stage, as bare queries its step) is reported alongside as ``*_query_based``,
+   and one full ``status`` query at that moment as ``legisflow_status_query_only``;
 3. history events and bytes of one complete lifecycle;
 4. replay time of that history with ``Replayer`` (first replay in the process, then warm);
 5. worker memory (RSS) with ``--open-cases`` cases open, against the bare worker's.
@@ -41,7 +42,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ from models.machine import shortest_path
 from models.registry import load_registry
 from tests.workflows.durability import DevServer, WorkerProcess, until
 from worker import WORKFLOWS
-from workflows.client import StartRequest, act, start_case, status
+from workflows.client import StartRequest, act, stage, start_case, status
 from workflows.walkthrough import allows, document_for, reached, wait_for_status, walk
 
 TARGETS = {"ratio": 1.15, "update_p50_ms": 15.0, "update_p99_ms": 50.0, "events": 300}
@@ -85,6 +86,8 @@ class Bench:
     legisflow: WorkerProcess
     bare: WorkerProcess
     plan: BarePlan | None = None
+    #: Seconds of one full ``status`` query after each measured action.
+    status_query_times: list[float] = field(default_factory=list)
 
     # legisflow ---------------------------------------------------------------------------------
 
@@ -150,14 +153,18 @@ class Bench:
             trips.append(t1 - t0)
             if parts is not None:
                 parts.append((t1 - t0, t2 - t1))
+                # What ``legisflow status`` costs at the same moment (allowed actions,
+                # deadlines, documents: much more than the stage).
+                await status(self.client, cid)
+                self.status_query_times.append(time.perf_counter() - t2)
         await self.client.get_workflow_handle(cid).result()
         return trips
 
     async def visible(self, cid: str, source: str) -> None:
-        """Query until the case has left ``source`` (the next stage may be left at once by
-        an automatic transition, so "left" rather than "arrived")."""
+        """Query the stage until the case has left ``source`` (the next stage may be left at
+        once by an automatic transition, so "left" rather than "arrived")."""
         for _ in range(1000):
-            if (await status(self.client, cid)).stage != source:
+            if (await stage(self.client, cid)).stage != source:
                 return
         raise TimeoutError(f"{cid}: still in {source} after 1000 queries")
 
@@ -589,6 +596,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "legisflow_query_only": percentiles([q for _, q in lf_parts]),
             "bare_update_only": percentiles([u for u, _ in bare_parts]),
             "bare_query_only": percentiles([q for _, q in bare_parts]),
+            "legisflow_status_query_only": percentiles(b.status_query_times),
         }
         if pr_trips:
             results["update_round_trip"]["legisflow_proposed"] = percentiles(pr_trips)

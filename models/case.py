@@ -166,6 +166,17 @@ class DeadlineView(BaseModel):
     overdue: bool = False
 
 
+class StageView(BaseModel):
+    """Where a case is, and nothing else: the cheap query for a UI or script that polls."""
+
+    stage: str
+    stage_label: str
+    stage_label_en: str
+    final: bool
+    overdue: bool
+    pending_effects: int
+
+
 class CaseStatus(BaseModel):
     """The stable shape of ``legisflow status --json`` (documented in README)."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.case import AllowedAction, AuditEntry, CaseStatus, DeadlineView
+    from models.case import AllowedAction, AuditEntry, CaseStatus, DeadlineView, StageView
     from models.definition import DeadlineKind, ProcessDefinition
     from models.rules import allowed_actions, blocked_actions
     from workflows import search_attributes as sa
@@ -53,6 +53,19 @@ class CaseViews(CaseState):
             legal_today=self._clock.legal_date(workflow.now()),
             pending_effects=len(self._effects),
             links=list(self._inp.links),
+        )
+
+    @workflow.query
+    def stage(self) -> StageView:
+        """The current stage only (``status`` computes allowed actions and deadlines too)."""
+        stage = self._def.stages[self._stage]
+        return StageView(
+            stage=self._stage,
+            stage_label=stage.label,
+            stage_label_en=stage.label_en,
+            final=self._machine.is_final(self._stage),
+            overdue=self._overdue,
+            pending_effects=len(self._effects),
         )
 
     @workflow.query

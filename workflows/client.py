@@ -44,6 +44,7 @@ from models.case import (
     MigrationRequest,
     ReplyRequest,
     SimplifiedDecision,
+    StageView,
 )
 from models.comments import (
     MAX_COMMENT_CHARS,
@@ -403,6 +404,11 @@ async def status(client: Client, case_id: str, now: datetime | None = None) -> C
     # A query sees the time of the case's last event; "today" is the caller's now.
     clock = LegalClock(origin=st.started_at, legal_day_seconds=st.legal_day_seconds)
     return st.model_copy(update={"legal_today": clock.legal_date(now or datetime.now(UTC))})
+
+
+async def stage(client: Client, case_id: str) -> StageView:
+    """Where the case is (a cheap query: no allowed actions or deadlines computed)."""
+    return await client.get_workflow_handle(case_id).query(LegislativeProcess.stage)
 
 
 def upload(store: DocumentStore, path: Path) -> DocumentRef:

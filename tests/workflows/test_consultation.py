@@ -28,6 +28,7 @@ from workflows.client import (
     dispose,
     ledger_id,
     reply,
+    stage,
     start_case,
     status,
 )
@@ -81,6 +82,14 @@ async def test_fan_out_with_a_late_body(
     h = harness.client
     st = await status(h, case_id)
     assert {c.role for c in st.consultations} == {"front_committee", "affected_group"}
+    # The cheap stage query agrees with the full status.
+    where = await stage(h, case_id)
+    assert (where.stage, where.stage_label, where.final, where.overdue) == (
+        st.stage,
+        st.stage_label,
+        False,
+        False,
+    )
 
     # Each body was asked, separately, with its own deadline. The requests are children
     # that send their notice once started: wait for both, not for luck.
