@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -190,6 +191,9 @@ class CaseEffects(CaseState):
             handle = self._consult_handles.pop(effect.request_id, None)
             if handle is not None and not handle.done():
                 handle.cancel()
+                # Nobody awaits a withdrawn request: read its outcome so asyncio does not
+                # log "exception was never retrieved" when it ends cancelled.
+                handle.add_done_callback(_retrieve_outcome)
         elif isinstance(effect, StartLedger):
             await workflow.start_child_workflow(
                 CommentLedger.run,
@@ -244,3 +248,8 @@ class CaseEffects(CaseState):
             )
         except WorkflowAlreadyStartedError:
             workflow.logger.warning("monitoring %s already exists", inp.monitoring_id)
+
+
+def _retrieve_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
