@@ -26,6 +26,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
+from bench import cancel_on_sigterm, run_benchmark
 from models.actors import load_directory
 from models.case import ActionRequest
 from models.comments import Disposition, DispositionRequest
@@ -54,6 +55,7 @@ def text_for(i: int) -> str:
 
 
 async def run(args: argparse.Namespace) -> None:
+    cancel_on_sigterm()
     directory, registry = load_directory(), load_registry()
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_binary("temporal")),
@@ -204,7 +206,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--day", type=float, default=0.01, help="seconds per legal day")
     parser.add_argument("--dispose", action="store_true")
-    asyncio.run(run(parser.parse_args()))
+    run_benchmark(run(parser.parse_args()))
     sys.stdout.flush()
     os._exit(0)  # sdk-python#300
 

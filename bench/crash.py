@@ -16,7 +16,6 @@ SQLite file, the worker log and the histories of unfinished cases.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import random
@@ -26,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import cancel_on_sigterm, run_benchmark
 from models.actors import load_directory
 from models.registry import load_registry
 from tests.workflows.durability import (
@@ -42,6 +42,7 @@ def _log(message: str) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
+    cancel_on_sigterm()
     registry, directory = load_registry(), load_directory()
     variants = spread(staffed_variants(registry, directory), args.variants)
     root = Path(tempfile.mkdtemp(prefix="legisflow-crash-"))
@@ -102,6 +103,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 if __name__ == "__main__":
     logging.getLogger("transitions").setLevel(logging.WARNING)
-    code = asyncio.run(main(parse(sys.argv[1:])))
+    code = run_benchmark(main(parse(sys.argv[1:])))
     sys.stdout.flush()
     os._exit(code)  # sdk-python#300

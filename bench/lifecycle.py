@@ -53,6 +53,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from activities.filesystem_store import FilesystemDocumentStore
+from bench import cancel_on_sigterm, run_benchmark
 from bench.bare import BareChild, BareInput, BareLifecycle, BarePlan, BareStatus
 from models.actors import Directory, first_staffed_drafter, load_directory
 from models.case import ActionRequest, CaseStatus, SimplifiedDecision
@@ -436,6 +437,7 @@ async def open_cases_rss(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    cancel_on_sigterm()
     registry, directory = load_registry(), load_directory()
     definition = registry.get(args.type, args.regime)
     starter = first_staffed_drafter(directory, definition)
@@ -703,7 +705,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main() -> None:
     logging.getLogger("transitions").setLevel(logging.WARNING)
     args = parse(sys.argv[1:])
-    results = asyncio.run(run(args))
+    results = run_benchmark(run(args))
     text = json.dumps(results, indent=2, ensure_ascii=False)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -211,6 +211,10 @@ async def _decide(
         try:
             return await send()
         except WorkflowUpdateRPCTimeoutOrCancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # The caller was cancelled (Ctrl-C, SIGTERM): stop, do not send again.
+                raise asyncio.CancelledError from None
             if not idempotent or loop.time() > give_up:
                 raise
         except WorkflowUpdateFailedError as err:

@@ -86,23 +86,33 @@ async def busy_ledger(
     expected: dict[str, Disposition] = {}
     sem = asyncio.Semaphore(8)
 
+    # Two dispositions of one comment are sent one after the other, so "the last one sent"
+    # is well defined (sent concurrently, either may land last).
+    locks: dict[str, asyncio.Lock] = {}
+
     async def one(i: int) -> None:
         async with sem:
             cid = await submit(store, ledger, i)
             if rng.random() < 0.4:  # dispose of it (again, if already disposed)
                 disposition = rng.choice(list(Disposition))
-                expected[cid] = disposition
-                req = DispositionRequest(
-                    comment_id=cid,
-                    disposition=disposition,
-                    actor=DRAFTER,
-                    reason=None if disposition is Disposition.ACCEPTED else f"vì {i}",
-                )
-                await _decide(
-                    lambda: ledger.execute_update(CommentLedger.dispose, req),
-                    "no ledger",
-                    idempotent=True,
-                )
+                await dispose_in_turn(locks.setdefault(cid, asyncio.Lock()), cid, disposition, i)
+
+    async def dispose_in_turn(
+        lock: asyncio.Lock, cid: str, disposition: Disposition, i: int
+    ) -> None:
+        req = DispositionRequest(
+            comment_id=cid,
+            disposition=disposition,
+            actor=DRAFTER,
+            reason=None if disposition is Disposition.ACCEPTED else f"vì {i}",
+        )
+        async with lock:
+            expected[cid] = disposition
+            await _decide(
+                lambda: ledger.execute_update(CommentLedger.dispose, req),
+                "no ledger",
+                idempotent=True,
+            )
 
     await asyncio.gather(*(one(i) for i in range(400)))
     return ledger, expected

@@ -4,6 +4,7 @@ synthesis report, and thousands of comments across continue-as-new."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from typing import Any
@@ -32,7 +33,7 @@ from workflows.client import (
     start_case,
     status,
 )
-from workflows.comment_ledger import CommentLedger
+from workflows.comment_ledger import CommentLedger, LedgerInput
 from workflows.walkthrough import allows, wait_for_status
 
 DAY = 0.05  # seconds per legal day: the 30-day posting lasts 1.5 s, a 10-day reply 0.5 s
@@ -328,3 +329,25 @@ async def test_thousands_of_comments_across_continue_as_new(
     # No run came near Temporal's limits.
     ledger = h.get_workflow_handle(ledger_id(case_id))
     assert len((await ledger.fetch_history()).events) < 400
+
+
+async def test_a_cancelled_comment_stops_instead_of_retrying(harness: Harness) -> None:
+    """Ctrl-C (task cancellation) while a comment is on its way: the client stops at once;
+    it must not take the cancellation for a lost connection and send again."""
+    ledger = await harness.client.start_workflow(
+        CommentLedger.run,
+        LedgerInput(case_id="no-such-case", ledger_id="stalled/comments", drafters=["x"]),
+        id="stalled/comments",
+        task_queue="nobody-polls-this-queue",  # the Update waits for a worker forever
+    )
+    sending = asyncio.create_task(
+        comment(harness.client, harness.store, "stalled", author="A", text="Góp ý")
+    )
+    await asyncio.sleep(0.5)  # let it reach the server: cancelling earlier proves nothing
+    assert not sending.done()
+    sending.cancel()
+    done, _ = await asyncio.wait({sending}, timeout=5)
+    await ledger.terminate("test over")  # also ends a client that kept on sending
+    assert done, "the cancelled comment was still being sent 5 s later"
+    with pytest.raises(asyncio.CancelledError):
+        await sending
