@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from activities.ports import DocumentRef, DocumentVersion
 from models.actors import ActorRef
 from models.definition import ProcessDefinition
+from models.legal_time import StageDeadline
 from models.links import CaseLink
 
 
@@ -164,6 +165,24 @@ class DeadlineView(BaseModel):
     explanation: str
     explanation_vi: str
     overdue: bool = False
+
+
+def deadline_view(name: str, dl: StageDeadline, overdue: bool) -> DeadlineView:
+    """A deadline as people see it, with its basis and how it was counted."""
+    return DeadlineView(
+        name=name,
+        stage=dl.stage,
+        kind=dl.kind.value,
+        days=dl.rule.days,
+        unit=dl.rule.unit.value,
+        due=dl.due,
+        due_legal_date=dl.counted.due,
+        basis=dl.rule.basis,
+        confirmed=dl.rule.confirmed,
+        explanation=dl.explanation(),
+        explanation_vi=dl.explanation_vi(),
+        overdue=overdue,
+    )
 
 
 class StageView(BaseModel):

@@ -11,7 +11,14 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.case import AllowedAction, AuditEntry, CaseStatus, DeadlineView, StageView
+    from models.case import (
+        AllowedAction,
+        AuditEntry,
+        CaseStatus,
+        DeadlineView,
+        StageView,
+        deadline_view,
+    )
     from models.definition import DeadlineKind, ProcessDefinition
     from models.rules import allowed_actions, blocked_actions
     from workflows import search_attributes as sa
@@ -101,19 +108,8 @@ class CaseViews(CaseState):
                 continue
             stage = self._def.stages[name]
             views.append(
-                DeadlineView(
-                    name=f"{stage.label} / {stage.label_en}",
-                    stage=name,
-                    kind=dl.kind.value,
-                    days=dl.rule.days,
-                    unit=dl.rule.unit.value,
-                    due=dl.due,
-                    due_legal_date=dl.counted.due,
-                    basis=dl.rule.basis,
-                    confirmed=dl.rule.confirmed,
-                    explanation=dl.explanation(),
-                    explanation_vi=dl.explanation_vi(),
-                    overdue=self._overdue and name == self._stage,
+                deadline_view(
+                    f"{stage.label} / {stage.label_en}", dl, self._overdue and name == self._stage
                 )
             )
         views.sort(key=lambda v: v.stage != self._stage)

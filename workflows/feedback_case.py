@@ -19,6 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.ports import DocumentRef, Notification
     from models import notifications, post_issuance_notices
+    from models.case import deadline_view
     from models.definition import SYSTEM_ACTOR
     from models.feedback import (
         ANSWERED,
@@ -45,7 +46,6 @@ with workflow.unsafe.imports_passed_through():
         LINK_ADDED_SIGNAL,
         Notices,
         deadline_timers,
-        deadline_view,
         due_soon,
         feedback_agency,
         legal_deadline,

@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.ports import Notification
     from models import notifications, post_issuance_notices
+    from models.case import deadline_view
     from models.definition import SYSTEM_ACTOR
     from models.legal_time import StageDeadline
     from models.legality_check import (
@@ -46,7 +47,6 @@ with workflow.unsafe.imports_passed_through():
         LINK_ADDED_SIGNAL,
         Notices,
         deadline_timers,
-        deadline_view,
         due_soon,
         legal_deadline,
         recipients,

@@ -19,7 +19,6 @@ with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.actors import ActorRef
     from models.calendar import LegalCalendar
-    from models.case import DeadlineView
     from models.definition import Deadline
     from models.feedback import FeedbackInput
     from models.legal_time import LegalClock, StageDeadline, deadline_from
@@ -204,21 +203,3 @@ def legal_deadline(
     asks for holiday names in en_US whatever the host's locale)."""
     with workflow.unsafe.imports_passed_through(), workflow.unsafe.sandbox_unrestricted():
         return deadline_from(name, rule, anchored_at, clock, calendar)
-
-
-def deadline_view(name: str, dl: StageDeadline, overdue: bool) -> DeadlineView:
-    """A deadline as people see it, with its basis and how it was counted."""
-    return DeadlineView(
-        name=name,
-        stage=dl.stage,
-        kind=dl.kind.value,
-        days=dl.rule.days,
-        unit=dl.rule.unit.value,
-        due=dl.due,
-        due_legal_date=dl.counted.due,
-        basis=dl.rule.basis,
-        confirmed=dl.rule.confirmed,
-        explanation=dl.explanation(),
-        explanation_vi=dl.explanation_vi(),
-        overdue=overdue,
-    )
