@@ -20,7 +20,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.comments import (
@@ -88,6 +88,21 @@ def _diff(before: Entry, after: Entry) -> EntryChange | None:
     ):
         change.disposition, change.reason, change.by = after.disposition, after.reason, after.by
     return change if change.sources or change.disposition is not None else None
+
+
+def _batches(items: list[Entry | EntryChange]) -> list[list[Entry | EntryChange]]:
+    """``items`` in order, cut so that each batch carries at most ``WRITE_BATCH_BYTES`` of
+    JSON (an item larger than that travels alone)."""
+    batches: list[list[Entry | EntryChange]] = []
+    size = WRITE_BATCH_BYTES
+    for item in items:
+        n = len(item.model_dump_json())
+        if size + n > WRITE_BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += n
+    return batches
 
 
 @workflow.defn
@@ -216,30 +231,29 @@ class CommentLedger:
         """One page: in batches of at most ``WRITE_BATCH_BYTES``, each on the last."""
         st = self._state
         base = st.pages[page] if page < len(st.pages) else None
-        items: list[Entry | EntryChange] = [*changes, *new]
-        while items:
-            batch: list[Entry | EntryChange] = []
-            size = 0
-            while items and (
-                not batch or size + len(items[0].model_dump_json()) <= WRITE_BATCH_BYTES
-            ):
-                size += len(items[0].model_dump_json())
-                batch.append(items.pop(0))
-            base = await workflow.execute_activity(
-                "write_ledger_page",
-                PageWrite(
-                    ledger_id=self._inp.ledger_id,
-                    page=page,
-                    page_size=st.page_size,
-                    base=base,
-                    new=[i for i in batch if isinstance(i, Entry)],
-                    changes=[i for i in batch if isinstance(i, EntryChange)],
-                ),
-                result_type=str,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-                summary=f"Lưu trang sổ góp ý / Store comment page {page + 1}",
-            )
+        for batch in _batches([*changes, *new]):
+            try:
+                base = await workflow.execute_activity(
+                    "write_ledger_page",
+                    PageWrite(
+                        ledger_id=self._inp.ledger_id,
+                        page=page,
+                        page_size=st.page_size,
+                        base=base,
+                        new=[i for i in batch if isinstance(i, Entry)],
+                        changes=[i for i in batch if isinstance(i, EntryChange)],
+                    ),
+                    result_type=str,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+                    summary=f"Lưu trang sổ góp ý / Store comment page {page + 1}",
+                )
+            except ActivityError as err:
+                # Only a bug refuses a page (outages are retried without end). Failing the
+                # workflow task, not the ledger, keeps every comment and lets ops repair it.
+                raise RuntimeError(
+                    f"page {page + 1} of {self._inp.ledger_id}: {err.cause}"
+                ) from err
         assert base is not None
         return base
 
