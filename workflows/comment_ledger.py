@@ -44,6 +44,9 @@ with workflow.unsafe.imports_passed_through():
 
 #: Continue as new past this many events (Temporal warns at 10,240 and stops at 51,200).
 DEFAULT_CONTINUE_AFTER_EVENTS = 4000
+#: About 1.5 MiB of carried index (measured, README "Comments"): room under the 2 MB limit
+#: for the repeat counts and the recent submission ids.
+MAX_DISTINCT_COMMENTS = 60_000
 #: Submission ids remembered to recognise client retries (about 50 KB of state).
 RECENT_SUBMISSIONS = 1000
 #: Ledgers continuing as new write their comments to pages first (before this, every entry
@@ -59,6 +62,8 @@ class LedgerInput(BaseModel):
     #: People who may give dispositions (the drafting unit).
     drafters: list[str]
     continue_after_events: int = Field(default=DEFAULT_CONTINUE_AFTER_EVENTS, ge=100)
+    #: Distinct comments one ledger takes (its carried index must stay under 2 MB).
+    max_distinct: int = Field(default=MAX_DISTINCT_COMMENTS, ge=1)
     state: LedgerState = Field(default_factory=LedgerState)
 
 
@@ -332,6 +337,19 @@ class CommentLedger:
                 "period_closed",
                 "thời gian lấy ý kiến đã kết thúc / the comment "
                 "period is closed; no comment can be received",
+            )
+        limit = self._inp.max_distinct
+        if (
+            self._distinct() >= limit
+            and req.text_sha256[:DIGEST_CHARS] not in self._index
+            and req.submission_id not in self._state.recent
+        ):
+            raise _refuse(
+                "ledger_full",
+                f"sổ góp ý đã đủ {limit} ý kiến khác nhau / this consultation holds its "
+                f"maximum of {limit} distinct comments; a comment repeating one of them is "
+                "still counted, and a body can send its opinion as a document "
+                "(`legisflow reply`)",
             )
 
     @workflow.update

@@ -7,6 +7,9 @@ few hundred submissions cross many pages and runs."""
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
@@ -15,7 +18,8 @@ from models.comments import Disposition, Entry, LedgerState, comment_id, text_ha
 from tests.conftest import Harness
 from tests.replay.ledger_pages import DRAFTER, all_runs, busy_ledger, start_ledger, submit
 from worker import WORKFLOWS
-from workflows.comment_ledger import CommentLedger
+from workflows.client import CaseActionRefused
+from workflows.comment_ledger import CommentLedger, LedgerInput
 
 
 async def test_pages_keep_every_comment_and_disposition_across_runs(harness: Harness) -> None:
@@ -86,3 +90,24 @@ async def test_a_legacy_state_without_pages_is_paged_on_the_next_run(harness: Ha
     assert [e.id for e in entries if e.disposition] == ["C00004"]
     summary = await ledger.query(CommentLedger.summary)
     assert (summary.submissions, summary.distinct, summary.open) == (65, 52, 51)
+
+
+async def test_a_full_ledger_refuses_new_texts_and_still_counts_repeats(harness: Harness) -> None:
+    ledger_id = f"ledger-{uuid.uuid4().hex[:8]}"
+    ledger = await harness.client.start_workflow(
+        CommentLedger.run,
+        LedgerInput(
+            case_id="no-such-case", ledger_id=ledger_id, drafters=[DRAFTER], max_distinct=3
+        ),
+        id=ledger_id,
+        task_queue=harness.settings.task_queue,
+    )
+    for i in range(3):
+        await submit(harness.store, ledger, i)
+    with pytest.raises(CaseActionRefused) as full:
+        await submit(harness.store, ledger, 3)
+    assert full.value.code == "ledger_full"
+    assert "maximum of 3 distinct comments" in str(full.value)
+    assert await submit(harness.store, ledger, 90) == "C00001", "a repeat is still counted"
+    summary = await ledger.query(CommentLedger.summary)
+    assert (summary.submissions, summary.distinct) == (4, 3)
