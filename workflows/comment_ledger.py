@@ -44,9 +44,9 @@ with workflow.unsafe.imports_passed_through():
 
 #: Continue as new past this many events (Temporal warns at 10,240 and stops at 51,200).
 DEFAULT_CONTINUE_AFTER_EVENTS = 4000
-#: About 1.5 MiB of carried index (measured, README "Comments"): room under the 2 MB limit
-#: for the repeat counts and the recent submission ids.
-MAX_DISTINCT_COMMENTS = 60_000
+#: At most 1.56 MiB of carried index even if every comment was repeated (measured, README
+#: "Comments"): the continue-as-new input stays under Temporal's 2 MB payload limit.
+MAX_DISTINCT_COMMENTS = 40_000
 #: Submission ids remembered to recognise client retries (about 50 KB of state).
 RECENT_SUBMISSIONS = 1000
 #: Ledgers continuing as new write their comments to pages first (before this, every entry

@@ -11,14 +11,18 @@ from temporalio.exceptions import ApplicationError
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.ledger_pages import LedgerPageActivities, read_entries
 from models.comments import (
+    DIGEST_CHARS,
+    PAGE_SIZE,
     Disposition,
     Entry,
     EntryChange,
+    LedgerState,
     LedgerView,
     PageWrite,
     comment_id,
     comment_index,
 )
+from workflows.comment_ledger import MAX_DISTINCT_COMMENTS, RECENT_SUBMISSIONS
 
 
 def entry(i: int) -> Entry:
@@ -103,3 +107,21 @@ def test_a_page_of_another_ledger_is_refused(tmp_path: Path) -> None:
     sha = pages.write_ledger_page(PageWrite(ledger_id="L", page=0, page_size=3, new=[entry(0)]))
     with pytest.raises(ApplicationError, match="is not page 0 of M"):
         pages.write_ledger_page(PageWrite(ledger_id="M", page=0, page_size=3, base=sha))
+
+
+def test_a_full_ledger_still_fits_in_one_continue_as_new_input() -> None:
+    """The worst case at the limit: every distinct comment repeated (a count each), the
+    whole window of recent submission ids, many sources. Temporal refuses inputs over 2 MB
+    (TMPRL1103); the ledger refuses new texts before its index could get there."""
+    n = MAX_DISTINCT_COMMENTS
+    state = LedgerState(
+        paged=n,
+        paged_digests="a" * DIGEST_CHARS * n,
+        paged_status="." * n,
+        paged_counts={i: 123_456 for i in range(n)},
+        paged_sources={f"Hiệp hội {k}": 123_456 for k in range(200)},
+        pages=["f" * 64] * (n // PAGE_SIZE + 1),
+        recent={f"{i:032x}": comment_id(n - i) for i in range(RECENT_SUBMISSIONS)},
+    )
+    size = len(state.model_dump_json().encode("utf-8"))
+    assert size < 1.8 * 1024 * 1024, f"{n} comments carry {size / 1024 / 1024:.2f} MiB"
