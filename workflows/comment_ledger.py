@@ -15,11 +15,9 @@ references plus what the current run holds) and read the pages from the store.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -40,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
         comment_id,
         comment_index,
     )
-    from workflows.side_effects import COMMENTS_OPEN_SIGNAL
+    from workflows.side_effects import COMMENTS_OPEN_SIGNAL, call_activity
 
 #: Continue as new past this many events (Temporal warns at 10,240 and stops at 51,200).
 DEFAULT_CONTINUE_AFTER_EVENTS = 4000
@@ -238,7 +236,7 @@ class CommentLedger:
         base = st.pages[page] if page < len(st.pages) else None
         for batch in _batches([*changes, *new]):
             try:
-                base = await workflow.execute_activity(
+                base = await call_activity(
                     "write_ledger_page",
                     PageWrite(
                         ledger_id=self._inp.ledger_id,
@@ -249,12 +247,10 @@ class CommentLedger:
                         changes=[i for i in batch if isinstance(i, EntryChange)],
                     ),
                     result_type=str,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
                     summary=f"Lưu trang sổ góp ý / Store comment page {page + 1}",
                 )
             except ActivityError as err:
-                # Only a bug refuses a page (outages are retried without end). Failing the
+                # Only a bug (or a store down for a day) refuses a page. Failing the
                 # workflow task, not the ledger, keeps every comment and lets ops repair it.
                 raise RuntimeError(
                     f"page {page + 1} of {self._inp.ledger_id}: {err.cause}"
