@@ -27,7 +27,7 @@ import email.utils
 import hashlib
 import hmac
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -77,11 +77,36 @@ def verify_signature(secret: bytes, body: bytes, header: str | None) -> bool:
     return header is not None and hmac.compare_digest(sign(secret, body), header)
 
 
+#: What an activity carrying out several effects has done so far (``carry_out_effects``).
+#: Every heartbeat sends it as its first detail, so an adapter's own heartbeat (a keep-alive,
+#: a count of mails sent) does not wipe it and a retried attempt can skip what was done.
+_PROGRESS: contextvars.ContextVar[tuple[object, ...]] = contextvars.ContextVar(
+    "progress", default=()
+)
+
+
 def heartbeat(*details: object) -> None:
     """Report progress to Temporal when running inside an activity; a no-op elsewhere (the
     CLI uploads through the same adapters)."""
     if activity.in_activity():
-        activity.heartbeat(*details)
+        activity.heartbeat(*_PROGRESS.get(), *details)
+
+
+@contextmanager
+def carrying_progress() -> Iterator[Callable[[object], None]]:
+    """Within the block, every heartbeat (also the adapters' keep-alives) leads with the
+    last value given to the callable this yields. Setting it sends nothing by itself: a
+    heartbeat RPC per item would slow every batch, and Temporal sends the last heartbeat
+    with a failed attempt anyway."""
+    token = _PROGRESS.set(())
+
+    def record(progress: object) -> None:
+        _PROGRESS.set((progress,))
+
+    try:
+        yield record
+    finally:
+        _PROGRESS.reset(token)
 
 
 #: How often ``heartbeating`` reports a blocking call as alive: well inside the 10 s heartbeat
@@ -112,7 +137,7 @@ def heartbeating(every: float = HEARTBEAT_EVERY) -> Iterator[None]:
 
     def tick() -> None:
         while not stop.wait(every):
-            context.run(activity.heartbeat)
+            context.run(heartbeat)
 
     ticker = threading.Thread(target=tick, name="heartbeat", daemon=True)
     ticker.start()

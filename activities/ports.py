@@ -7,9 +7,10 @@ Everything here is a plain pydantic model so it can travel as a Temporal payload
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 NOTIFICATION_KEY_PATTERN = r"^[A-Za-z0-9._:/@-]+$"
@@ -106,6 +107,81 @@ class PublishResult(BaseModel):
     published: bool  # False: this key had already been posted, the duplicate was suppressed
     location: str  # where it went (a file path, or the portal's URL for the posting)
     reference: str | None = None  # the channel's own id for the posting, if it returns one
+
+
+class EffectItem(BaseModel):
+    """One effect of a batch: exactly one of a document version, a notice or a posting."""
+
+    model_config = _VALUE
+
+    version: DocumentVersion | None = None
+    notification: Notification | None = None
+    publication: Publication | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> EffectItem:
+        if sum(x is not None for x in (self.version, self.notification, self.publication)) != 1:
+            raise ValueError("an effect item holds one version, notification or publication")
+        return self
+
+    @property
+    def effect(self) -> DocumentVersion | Notification | Publication:
+        for value in (self.version, self.notification, self.publication):
+            if value is not None:
+                return value
+        raise AssertionError("unreachable: the validator requires one")
+
+    @property
+    def key(self) -> str:
+        """The effect's idempotency key (a version's is case id + number)."""
+        effect = self.effect
+        if isinstance(effect, DocumentVersion):
+            return f"{effect.case_id}/version/{effect.version}"
+        return effect.key
+
+
+class EffectBatch(BaseModel):
+    """What one stage entry asks of the store, the notifier and the publisher, carried out by
+    one activity (issue #8: one activity and one workflow task per stage entry, not one per
+    effect). Items are done in order; each keeps its own idempotency key."""
+
+    model_config = _VALUE
+
+    items: list[EffectItem] = Field(min_length=1)
+
+    @staticmethod
+    def progress(done: Mapping[int, EffectOutcome]) -> dict[str, object]:
+        """The heartbeat detail that records ``done`` (item index → outcome)."""
+        return {"done": [{"index": i, **o.model_dump()} for i, o in sorted(done.items())]}
+
+    def done_in(self, details: Sequence[object]) -> dict[int, EffectOutcome]:
+        """What an earlier attempt recorded as done (its last heartbeat's first detail), by
+        item index; entries that do not match this batch's items are ignored."""
+        first = details[0] if details else None
+        entries = first.get("done") if isinstance(first, dict) else None
+        done: dict[int, EffectOutcome] = {}
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            i, key, error = entry.get("index"), entry.get("key"), entry.get("error")
+            if (
+                isinstance(i, int)
+                and 0 <= i < len(self.items)
+                and key == self.items[i].key
+                and (error is None or isinstance(error, str))
+            ):
+                done[i] = EffectOutcome(key=key, error=error)
+        return done
+
+
+class EffectOutcome(BaseModel):
+    """How one item of an ``EffectBatch`` ended: ``error`` is None when it was done."""
+
+    model_config = _VALUE
+
+    key: str
+    #: Why it could not be done ("<type>: <message>"), as the audit trail records it.
+    error: str | None = None
 
 
 class StoreError(Exception):

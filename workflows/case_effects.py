@@ -12,6 +12,7 @@ committed histories replay (``tests/replay``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +21,18 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import (
     ActivityError,
     ChildWorkflowError,
+    TimeoutError,
     WorkflowAlreadyStartedError,
 )
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentVersion, Notification, Publication
+    from activities.ports import (
+        DocumentVersion,
+        EffectBatch,
+        EffectItem,
+        Notification,
+        Publication,
+    )
     from models import notifications
     from models.audit import AuditExport, export_lines
     from models.definition import SYSTEM_ACTOR
@@ -45,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.monitoring import DocumentMonitoring
     from workflows.side_effects import (
+        carry_out_effects,
         generate_synthesis_report,
         publish_document,
         record_document_version,
@@ -95,6 +104,13 @@ CHILD_OPERATIONS = (
 #: Patch id: several waiting effects are carried out together (issue #8: fewer workflow
 #: tasks per stage entry) instead of one at a time.
 CONCURRENT_EFFECTS_PATCH = "concurrent-effects"
+#: Effects one activity carries out together (``carry_out_effects``): what a stage entry asks
+#: of the document store, the notifier and the publisher.
+BATCHED = (DocumentVersion, Notification, Publication)
+Batched = DocumentVersion | Notification | Publication
+#: Patch id: the waiting ``BATCHED`` effects go in one activity (issue #8: one activity and
+#: one workflow task for a stage entry's versions, notices and postings, not one each).
+EFFECT_BATCHES_PATCH = "effect-batches"
 
 
 class CaseEffects(CaseState):
@@ -102,10 +118,14 @@ class CaseEffects(CaseState):
 
     async def _drain_effects(self) -> None:
         while self._effects:
-            # Several effects waiting (one stage entry's): carried out together. Cases
-            # started before this change do them one at a time, as their histories say.
+            # Cases started before batching, and before that before concurrent effects, do
+            # them the way their histories say.
+            if workflow.patched(EFFECT_BATCHES_PATCH):
+                await self._perform_together(list(self._effects), batched=True)
+                continue
+            # Several effects waiting (one stage entry's): carried out together.
             if len(self._effects) > 1 and workflow.patched(CONCURRENT_EFFECTS_PATCH):
-                await self._perform_together(list(self._effects))
+                await self._perform_together(list(self._effects), batched=False)
                 continue
             # Removed only once done, so ``pending_effects`` counts the one in flight.
             effect = self._effects[0]
@@ -114,23 +134,31 @@ class CaseEffects(CaseState):
                 self._effect_failed(effect, what)
             self._effects.pop(0)
 
-    async def _perform_together(self, batch: list[Effect]) -> None:
-        """Carry out ``batch`` at once: each activity is scheduled in the same workflow task,
-        in queue order, and the child-workflow operations (which depend on each other: a
-        ledger is started before it is signalled, a request before its reply is forwarded)
-        run one after the other alongside them. Failures are then recorded in queue order,
-        each as ``effect_failed`` of its own effect, exactly as one at a time."""
+    async def _perform_together(self, batch: list[Effect], *, batched: bool) -> None:
+        """Carry out ``batch`` at once. Its activities are scheduled in the same workflow task,
+        in queue order, and with ``batched`` its versions, notices and postings go in one
+        activity after them; the child-workflow operations (which depend on each
+        other: a ledger is started before it is signalled, a request before its reply is
+        forwarded) run one after the other alongside them. Failures are then recorded in
+        queue order, each as ``effect_failed`` of its own effect, exactly as one at a time."""
         children = [e for e in batch if isinstance(e, CHILD_OPERATIONS)]
-        activities = [e for e in batch if not isinstance(e, CHILD_OPERATIONS)]
+        together = [e for e in batch if batched and isinstance(e, BATCHED)]
+        apart = {id(e) for e in children + together}
+        activities = [e for e in batch if id(e) not in apart]
 
         async def in_order() -> list[str | None]:
             return [await self._attempt(e) for e in children]
 
-        # The activities' tasks are created first, in queue order, then the children's.
-        alone, chained = await asyncio.gather(
-            asyncio.gather(*(self._attempt(e) for e in activities)), in_order()
+        async def in_one() -> list[str | None]:
+            return await self._attempt_batch(together) if together else []
+
+        # The inner gather creates its tasks first: the separate activities are scheduled
+        # before the batch and the children (the order the committed histories replay).
+        one, alone, chained = await asyncio.gather(
+            in_one(), asyncio.gather(*(self._attempt(e) for e in activities)), in_order()
         )
-        failed = dict(zip(map(id, activities), alone, strict=True))
+        failed = dict(zip(map(id, together), one, strict=True))
+        failed.update(zip(map(id, activities), alone, strict=True))
         failed.update(zip(map(id, children), chained, strict=True))
         for effect in batch:
             what = failed[id(effect)]
@@ -140,6 +168,23 @@ class CaseEffects(CaseState):
         # effects queued meanwhile (by an Update, or ops' notices) stay, in order.
         finished = {id(e) for e in batch}
         self._effects[:] = [e for e in self._effects if id(e) not in finished]
+
+    async def _attempt_batch(self, effects: Sequence[Batched]) -> list[str | None]:
+        """Carry out ``effects`` in one activity; what went wrong with each."""
+        batch = EffectBatch(items=[_item(e) for e in effects])
+        try:
+            outcomes = {i: o.error for i, o in enumerate(await carry_out_effects(batch))}
+        except ActivityError as err:
+            # The batch failed as a whole (its last attempt was cut short): what its last
+            # heartbeat says was done stands, everything else is reported failed.
+            cut = err.cause if isinstance(err.cause, TimeoutError) else None
+            done = batch.done_in(cut.last_heartbeat_details if cut else ())
+            lost = str(err.cause or err)
+            outcomes = {i: done[i].error if i in done else lost for i in range(len(effects))}
+        return [
+            None if outcomes[i] is None else f"{type(e).__name__} failed: {outcomes[i]}"
+            for i, e in enumerate(effects)
+        ]
 
     async def _attempt(self, effect: Effect) -> str | None:
         """Carry out ``effect``; what went wrong if it could not be done."""
@@ -248,6 +293,14 @@ class CaseEffects(CaseState):
             )
         except WorkflowAlreadyStartedError:
             workflow.logger.warning("monitoring %s already exists", inp.monitoring_id)
+
+
+def _item(effect: Batched) -> EffectItem:
+    if isinstance(effect, DocumentVersion):
+        return EffectItem(version=effect)
+    if isinstance(effect, Notification):
+        return EffectItem(notification=effect)
+    return EffectItem(publication=effect)
 
 
 def _retrieve_outcome(future: asyncio.Future[Any]) -> None:

@@ -15,6 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.ports import (
         DocumentRef,
         DocumentVersion,
+        EffectBatch,
+        EffectOutcome,
         Notification,
         Publication,
         PublishResult,
@@ -113,6 +115,32 @@ async def publish_document(publication: Publication) -> PublishResult:
         heartbeat=HEARTBEAT_TIMEOUT,
         summary=f"Đăng / Publish on {publication.channel}: {publication.document.name}",
     )
+
+
+async def carry_out_effects(batch: EffectBatch) -> list[EffectOutcome]:
+    """Record, notify and post one stage entry's effects in one activity, once per key each;
+    one outcome per item, in order."""
+    return await call_activity(
+        "carry_out_effects",
+        batch,
+        result_type=list[EffectOutcome],
+        heartbeat=HEARTBEAT_TIMEOUT,
+        summary=_summary(batch)[:400],
+    )
+
+
+def _summary(batch: EffectBatch) -> str:
+    parts = []
+    for item in batch.items:
+        effect = item.effect
+        if isinstance(effect, DocumentVersion):
+            parts.append(f"Lưu phiên bản {effect.version}: {effect.label}")
+        elif isinstance(effect, Notification):
+            to = ", ".join(r.actor_id for r in effect.recipients)
+            parts.append(f"Thông báo {effect.kind}: {to}")
+        else:
+            parts.append(f"Đăng / Publish on {effect.channel}: {effect.document.name}")
+    return "; ".join(parts)
 
 
 async def generate_synthesis_report(request: ReportRequest) -> list[DocumentRef]:

@@ -27,6 +27,7 @@ def test_defaults_need_no_server(tmp_path: Path) -> None:
         "record_document_version",
         "send_notification",
         "publish_document",
+        "carry_out_effects",
     ]
 
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from temporalio import workflow
@@ -44,6 +44,7 @@ from models.definition import Transition
 from models.registry import Registry
 from tests.adapters.conftest import SECRET, object_versions, wait_for_retry
 from tests.adapters.servers import HttpReceiver, S3Server, SmtpServer
+from tests.history_effects import BATCH_ACTIVITY, E, intended, item_errors
 from worker import Settings, build_worker
 from workflows.client import StartRequest, act, start_case
 from workflows.side_effects import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
@@ -58,8 +59,6 @@ FAST_DAY = 0.05
 #: Restart the server once the activity is at this attempt, i.e. failed three times
 #: (at about 0 s, 1 s and 3 s with the 1 s doubling backoff): a ~3 s outage.
 HEAL_AT_ATTEMPT = 4
-
-T = TypeVar("T")
 
 
 def settings_for(tmp_path: Path, **adapter: Any) -> Settings:
@@ -128,22 +127,20 @@ class Outage:
         await self.task
 
 
-async def scheduled(client: Client, workflow_id: str, activity_type: str, cls: type[T]) -> list[T]:
-    """The inputs of every ``activity_type`` the case (and its child workflows) scheduled:
-    one per intent, however many attempts each took."""
-    out: list[T] = []
+async def scheduled(client: Client, workflow_id: str, kind: type[E]) -> list[E]:
+    """Every effect of ``kind`` the case (and its child workflows) scheduled, alone or in a
+    batch: one per intent, however many attempts each took."""
+    out: list[E] = []
     children: list[str] = []
     async for e in client.get_workflow_handle(workflow_id).fetch_history_events():
         if e.HasField("activity_task_scheduled_event_attributes"):
             a = e.activity_task_scheduled_event_attributes
-            if a.activity_type.name == activity_type:
-                [value] = await client.data_converter.decode(a.input.payloads, [cls])
-                out.append(value)
+            out += [effect for _, effect in await intended(client, a, kind)]
         elif e.HasField("child_workflow_execution_started_event_attributes"):
             started = e.child_workflow_execution_started_event_attributes
             children.append(started.workflow_execution.workflow_id)
     for child in children:
-        out += await scheduled(client, child, activity_type, cls)
+        out += await scheduled(client, child, kind)
     return out
 
 
@@ -205,7 +202,7 @@ async def test_smtp_outage_mid_lifecycle_delivers_each_mail_once(
     s = smtp_settings(tmp_path, smtp_server)
     async with build_worker(env.client, s, executor):
         handle = await start(env, registry, directory, s, "Quy định thử sự cố SMTP")
-        outage = Outage(smtp_server.stop, smtp_server.start, handle, "send_notification")
+        outage = Outage(smtp_server.stop, smtp_server.start, handle, BATCH_ACTIVITY)
         final = await walk(
             env.client,
             handle.id,
@@ -222,9 +219,7 @@ async def test_smtp_outage_mid_lifecycle_delivers_each_mail_once(
     # The document's monitoring starts as the case ends and keeps running after the worker
     # here stops: its notices are outside this lifecycle's count.
     intended = [
-        n
-        for n in await scheduled(env.client, handle.id, "send_notification", Notification)
-        if not _monitoring(n.key)
+        n for n in await scheduled(env.client, handle.id, Notification) if not _monitoring(n.key)
     ]
     received = Counter(d for d in smtp_server.handler.deliveries() if not _monitoring(d[0]))
     # Every intended (key, address) was accepted exactly once, and nothing else.
@@ -240,7 +235,8 @@ async def test_smtp_outage_mid_lifecycle_delivers_each_mail_once(
 
 @dataclass(frozen=True)
 class Attempted:
-    """One ``send_notification`` intent as a workflow history records it."""
+    """One notice intent as a workflow history records it (its own ``send_notification``,
+    or an item of a case's ``carry_out_effects``)."""
 
     workflow_id: str
     key: str
@@ -264,18 +260,21 @@ OUTLIVING = frozenset({"DocumentMonitoring"})
 
 
 async def notices_attempted(client: Client, workflow_id: str) -> list[Attempted]:
-    """Every ``send_notification`` the workflow and its children (but not those that
-    outlive it) scheduled, with how many attempts it took and how it ended."""
-    keys: dict[int, str] = {}
+    """Every notice the workflow and its children (but not those that outlive it) scheduled,
+    alone or in a case's batch, with how many attempts its activity took and how it ended."""
+    keys: dict[int, list[tuple[int | None, str]]] = {}
     attempts: dict[int, int] = {}
     outcomes: dict[int, str] = {}
+    errors: dict[int, list[str | None]] = {}  # per item of a completed batch
     children: list[str] = []
     async for e in client.get_workflow_handle(workflow_id).fetch_history_events():
         if e.HasField("activity_task_scheduled_event_attributes"):
             a = e.activity_task_scheduled_event_attributes
-            if a.activity_type.name == "send_notification":
-                [n] = await client.data_converter.decode(a.input.payloads, [Notification])
-                keys[e.event_id] = n.key
+            notices = await intended(client, a, Notification)
+            if notices:
+                keys[e.event_id] = [(i, n.key) for i, n in notices]
+            if a.activity_type.name == BATCH_ACTIVITY:
+                errors[e.event_id] = []
         elif e.HasField("activity_task_started_event_attributes"):
             started = e.activity_task_started_event_attributes
             attempts[started.scheduled_event_id] = started.attempt
@@ -286,10 +285,21 @@ async def notices_attempted(client: Client, workflow_id: str) -> list[Attempted]
         else:
             which = e.WhichOneof("attributes")
             if which in _OUTCOMES:
-                outcomes[getattr(e, which).scheduled_event_id] = _OUTCOMES[which]
+                eid = getattr(e, which).scheduled_event_id
+                outcomes[eid] = _OUTCOMES[which]
+                if which == "activity_task_completed_event_attributes" and eid in errors:
+                    completed = e.activity_task_completed_event_attributes
+                    errors[eid] = await item_errors(client, completed)
+
+    def outcome(eid: int, item: int | None) -> str:
+        if item is not None and errors.get(eid) and errors[eid][item] is not None:
+            return "failed"  # the batch completed; this item of it could not be done
+        return outcomes.get(eid, "open")
+
     out = [
-        Attempted(workflow_id, key, attempts.get(eid, 0), outcomes.get(eid, "open"))
-        for eid, key in keys.items()
+        Attempted(workflow_id, key, attempts.get(eid, 0), outcome(eid, i))
+        for eid, items in keys.items()
+        for i, key in items
     ]
     for child_id in children:
         out += await notices_attempted(client, child_id)
@@ -338,7 +348,7 @@ async def test_webhook_outage_mid_lifecycle_one_effect_per_key(
     s = webhook_settings(tmp_path, receiver)
     async with build_worker(env.client, s, executor):
         handle = await start(env, registry, directory, s, "Quy định thử sự cố webhook")
-        outage = Outage(receiver.stop, receiver.start, handle, "send_notification")
+        outage = Outage(receiver.stop, receiver.start, handle, BATCH_ACTIVITY)
         final = await walk(
             env.client,
             handle.id,
@@ -453,7 +463,7 @@ async def test_s3_outage_mid_lifecycle_stores_each_object_once(
     store = S3DocumentStore(bucket, client=s3_client)
     async with build_worker(env.client, s, executor):
         handle = await start(env, registry, directory, s, "Quy định thử sự cố S3")
-        outage = Outage(s3_server.stop, s3_server.start, handle, "record_document_version")
+        outage = Outage(s3_server.stop, s3_server.start, handle, BATCH_ACTIVITY)
         walker: DocumentStore = _OutageAfterUpload(store, 2, lambda: outage)
 
         async def on_step(t: Transition, st: CaseStatus) -> None:
@@ -472,7 +482,7 @@ async def test_s3_outage_mid_lifecycle_stores_each_object_once(
     assert final.stage == "in_force"
     assert outage.attempt >= HEAL_AT_ATTEMPT
     assert "unreachable" in outage.failure
-    intended = await scheduled(env.client, handle.id, "record_document_version", DocumentVersion)
+    intended = await scheduled(env.client, handle.id, DocumentVersion)
     stored = store.list_versions(handle.id)
     assert stored == sorted(intended, key=lambda v: v.version)
     puts = object_versions(s3_client, bucket)

@@ -51,10 +51,16 @@ def _current_case_histories() -> list[Path]:
     return [history_file(d.doc_type, d.regime) for d in load_registry()]
 
 
+#: What a case's stage entry asks of the store, the notifier and the publisher: since the
+#: ``effect-batches`` patch, only ever inside ``carry_out_effects``.
+SINGLE_EFFECT_ACTIVITIES = {"record_document_version", "send_notification", "publish_document"}
+
+
 @pytest.mark.parametrize("path", _current_case_histories(), ids=lambda p: p.stem)
-def test_current_histories_carry_out_effects_together(path: Path) -> None:
-    """The histories recorded since issue #8 take the ``concurrent-effects`` path: a stage
-    entry's activities are scheduled in one workflow task (older ones stay as ``.vN``)."""
+def test_current_histories_batch_a_stage_entrys_effects(path: Path) -> None:
+    """The histories recorded since issue #8 take the ``effect-batches`` path: a stage
+    entry's versions, notices and postings go in one ``carry_out_effects`` activity (older
+    histories stay as ``.vN``: one activity per effect, one at a time or concurrently)."""
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     patches = [
         json.loads(p.data)["id"]
@@ -62,12 +68,17 @@ def test_current_histories_carry_out_effects_together(path: Path) -> None:
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
         for p in e.marker_recorded_event_attributes.details["patch-data"].payloads
     ]
-    assert "concurrent-effects" in patches
-    together, run = 0, 0
-    for e in history.events:
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            run += 1
-            together = max(together, run)
-        elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            run = 0
-    assert together >= 2, f"{path.name}: no two activities scheduled in one workflow task"
+    assert "effect-batches" in patches
+    scheduled = [
+        e.activity_task_scheduled_event_attributes
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    names = [a.activity_type.name for a in scheduled]
+    assert not SINGLE_EFFECT_ACTIVITIES & set(names), f"{path.name}: {names}"
+    sizes = [
+        len(json.loads(a.input.payloads[0].data)["items"])
+        for a in scheduled
+        if a.activity_type.name == "carry_out_effects"
+    ]
+    assert max(sizes) >= 2, f"{path.name}: no batch holds two effects ({sizes})"

@@ -46,6 +46,7 @@ from models.actors import Directory, first_staffed_drafter
 from models.case import CaseResult, CaseStatus, SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.registry import DEFAULT_REGIME, Registry
+from tests.history_effects import intended, item_errors
 from workflows.client import CaseError, StartRequest, start_case
 from workflows.consultation_request import ConsultInput
 from workflows.devserver import find_binary
@@ -515,7 +516,8 @@ PERFORMED, WITHDRAWN, FAILED, OPEN = "performed", "withdrawn", "failed", "open"
 class Intent:
     """One notice a workflow of the case meant to send, as that workflow's history records it.
 
-    - ``performed``: its ``send_notification`` activity completed: it was delivered, and
+    - ``performed``: its ``send_notification`` activity (or its item of a case's
+      ``carry_out_effects``, tests/history_effects.py) completed: it was delivered, and
       must be found in the outbox exactly once;
     - ``withdrawn``: the case withdrew the request that meant it before it was sent. A
       transition that closes the consultation cancels every unanswered
@@ -528,7 +530,8 @@ class Intent:
       crash delayed, or one whose cancellation the case's end overtook) is terminated by its
       parent close policy, which its history records as the reason. An attempt already
       running when the cancellation came may still deliver the notice: at most once;
-    - ``failed``: the activity failed for good (the case would report ``effect_failed``);
+    - ``failed``: the activity, or its item of a batch, failed for good (the case reports
+      ``effect_failed``);
     - ``open``: no outcome, in a workflow that was not withdrawn.
     """
 
@@ -559,8 +562,9 @@ _ENDS = {
 
 async def _read_run(client: Client, workflow_id: str, run_id: str | None) -> _Run:
     run = _Run()
-    scheduled: dict[int, Notification] = {}
+    scheduled: dict[int, list[tuple[int | None, Notification]]] = {}
     outcome: dict[int, str] = {}
+    errors: dict[int, list[str | None]] = {}  # per item of a completed batch
     cancel_requested = closed_with_case = False
     ended = ""
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
@@ -576,13 +580,19 @@ async def _read_run(client: Client, workflow_id: str, run_id: str | None) -> _Ru
                     started.input.payloads, [ConsultInput]
                 )
         elif which == "activity_task_scheduled_event_attributes":
-            a = e.activity_task_scheduled_event_attributes
-            if a.activity_type.name == "send_notification":
-                [scheduled[e.event_id]] = await client.data_converter.decode(
-                    a.input.payloads, [Notification]
-                )
+            notices = await intended(
+                client, e.activity_task_scheduled_event_attributes, Notification
+            )
+            if notices:
+                scheduled[e.event_id] = notices
         elif which == "activity_task_completed_event_attributes":
-            outcome[e.activity_task_completed_event_attributes.scheduled_event_id] = PERFORMED
+            done = e.activity_task_completed_event_attributes
+            outcome[done.scheduled_event_id] = PERFORMED
+            if (
+                done.scheduled_event_id in scheduled
+                and scheduled[done.scheduled_event_id][0][0] is not None
+            ):
+                errors[done.scheduled_event_id] = await item_errors(client, done)
         elif which == "activity_task_failed_event_attributes":
             outcome[e.activity_task_failed_event_attributes.scheduled_event_id] = FAILED
         elif which == "activity_task_timed_out_event_attributes":
@@ -611,9 +621,12 @@ async def _read_run(client: Client, workflow_id: str, run_id: str | None) -> _Ru
     run.withdrawn = (cancel_requested and ended in ("canceled", "terminated")) or (
         ended == "terminated" and closed_with_case
     )
-    for event_id, notice in scheduled.items():
-        state = outcome.get(event_id, WITHDRAWN if run.withdrawn else OPEN)
-        run.intents.append(Intent(notice.key, notice.kind, workflow_id, state))
+    for event_id, notices in scheduled.items():
+        for index, notice in notices:
+            state = outcome.get(event_id, WITHDRAWN if run.withdrawn else OPEN)
+            if index is not None and event_id in errors and errors[event_id][index] is not None:
+                state = FAILED  # the batch completed, this item of it could not be done
+            run.intents.append(Intent(notice.key, notice.kind, workflow_id, state))
     if run.withdrawn and not scheduled and run.started_input:
         [inp] = run.started_input
         assert isinstance(inp, ConsultInput)
