@@ -2,10 +2,11 @@
 
 No process definition, state machine, rules, legal calendar, search attributes or models:
 a counter of steps, one ``act`` Update per step (with a validator), and after each step the
-number of activities legisflow's workflow ran after the same step, each writing one small
-file the way legisflow's embedded adapters do (temp file, fsync, hard link). The plan (how
-many activities after which step) is measured from a real legisflow history by
-``bench/lifecycle.py``, so both sides do the same number of Updates and activities.
+activities legisflow's workflow ran after the same step, each writing as many small files
+as legisflow's did (one per effect: a ``carry_out_effects`` batch writes one per item) the
+way legisflow's embedded adapters do (temp file, fsync, hard link). The plan (which
+activities after which step, and how many writes each) is measured from a real legisflow
+history by ``bench/lifecycle.py``, so both sides do the same Updates, activities and writes.
 
     .venv/bin/python -m bench.bare ADDRESS TASK_QUEUE DIR     # a worker process
 """
@@ -30,12 +31,13 @@ from temporalio.worker import Worker
 
 
 class BarePlan(BaseModel):
-    """How many activities run at start, after each Update, and after the final timer."""
+    """The activities run at start, after each Update, and after the final timer: for each,
+    how many files it writes (legisflow's effects in that activity)."""
 
-    start_effects: int
-    step_effects: list[int]
-    #: legisflow ends with an automatic transition fired by a timer; -1: no such step.
-    final_effects: int = -1
+    start_effects: list[int]
+    step_effects: list[list[int]]
+    #: legisflow ends with an automatic transition fired by a timer; None: no such step.
+    final_effects: list[int] | None = None
     #: Bytes of text each activity carries (legisflow's notifications are about this long).
     effect_bytes: int = 1200
     #: legisflow starts a child that outlives the case (monitoring); -1: none. The child
@@ -51,6 +53,7 @@ class BareInput(BaseModel):
 class BareEffect(BaseModel):
     key: str
     body: str
+    writes: int = 1
 
 
 class BareStatus(BaseModel):
@@ -77,7 +80,7 @@ class BareLifecycle:
                 lambda: bool(self._pending) or self._stage >= len(plan.step_effects)
             )
         await self._drain()
-        if plan.final_effects >= 0:
+        if plan.final_effects is not None:
             await workflow.sleep(timedelta(milliseconds=1))
             self._stage += 1
             self._queue(plan.final_effects)
@@ -107,11 +110,12 @@ class BareLifecycle:
     def status(self) -> BareStatus:
         return BareStatus(stage=self._stage, pending=len(self._pending))
 
-    def _queue(self, n: int) -> None:
-        for _ in range(n):
+    def _queue(self, writes: list[int]) -> None:
+        for n in writes:
             self._seq += 1
             key = f"{self._inp.case_id}/{self._seq:05d}"
-            self._pending.append(BareEffect(key=key, body="x" * self._inp.plan.effect_bytes))
+            body = "x" * self._inp.plan.effect_bytes
+            self._pending.append(BareEffect(key=key, body=body, writes=n))
 
     async def _drain(self) -> None:
         while self._pending:
@@ -145,9 +149,14 @@ class BareActivities:
 
     @activity.defn(name="bare_effect")
     def bare_effect(self, effect: BareEffect) -> bool:
-        """Write the effect once (temp file, fsync, hard link), like legisflow's outbox."""
+        """Write the effect's files once each, like legisflow's embedded adapters."""
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / (effect.key.replace("/", "%2F").replace(":", "%3A") + ".json")
+        new = [self._write(f"{effect.key}/{i}", effect) for i in range(effect.writes)]
+        return all(new)
+
+    def _write(self, key: str, effect: BareEffect) -> bool:
+        """One file (temp file, fsync, hard link), like legisflow's outbox."""
+        path = self.root / (key.replace("/", "%2F").replace(":", "%3A") + ".json")
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import ActivityTaskScheduledEventAttributes
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -227,7 +228,7 @@ class Bench:
                 trips.append(t1 - t0)
             if parts is not None:
                 parts.append((t1 - t0, t2 - t1))
-        if self.plan.final_effects >= 0:
+        if self.plan.final_effects is not None:
             final = len(self.plan.step_effects) + 1
             await self.bare_wait(wid, lambda s: s.stage == final)
         await handle.result()
@@ -246,23 +247,28 @@ def _at(step: int) -> Callable[[BareStatus], bool]:
 
 
 def plan_from(history: WorkflowHistory) -> BarePlan:
-    """How many activities legisflow ran at start, after each Update, and after the timer
-    that fired the automatic last step."""
-    segments: list[int] = [0]
-    final_after_timer = -1
+    """The activities legisflow ran at start, after each Update, and after the timer that
+    fired the automatic last step, each with how many effects it carried out."""
+    segments: list[list[int]] = [[]]
+    final_after_timer: list[int] | None = None
     for e in history.events:
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-            segments.append(0)
+            segments.append([])
         elif e.event_type == EventType.EVENT_TYPE_TIMER_FIRED and len(segments) > 1:
-            final_after_timer = 0
+            final_after_timer = []
         elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            if final_after_timer >= 0:
-                final_after_timer += 1
-            else:
-                segments[-1] += 1
+            writes = effects_in(e.activity_task_scheduled_event_attributes)
+            (final_after_timer if final_after_timer is not None else segments[-1]).append(writes)
     return BarePlan(
         start_effects=segments[0], step_effects=segments[1:], final_effects=final_after_timer
     )
+
+
+def effects_in(scheduled: ActivityTaskScheduledEventAttributes) -> int:
+    """Effects one scheduled activity carries out: a batch's items, otherwise one."""
+    if scheduled.activity_type.name != "carry_out_effects":
+        return 1
+    return len(json.loads(scheduled.input.payloads[0].data)["items"])
 
 
 def child_ids(history: WorkflowHistory) -> list[str]:
