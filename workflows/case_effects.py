@@ -108,9 +108,6 @@ CONCURRENT_EFFECTS_PATCH = "concurrent-effects"
 #: of the document store, the notifier and the publisher.
 BATCHED = (DocumentVersion, Notification, Publication)
 Batched = DocumentVersion | Notification | Publication
-#: Patch id: the waiting ``BATCHED`` effects go in one activity (issue #8: one activity and
-#: one workflow task for a stage entry's versions, notices and postings, not one each).
-EFFECT_BATCHES_PATCH = "effect-batches"
 
 
 class CaseEffects(CaseState):
@@ -118,9 +115,9 @@ class CaseEffects(CaseState):
 
     async def _drain_effects(self) -> None:
         while self._effects:
-            # Cases started before batching, and before that before concurrent effects, do
-            # them the way their histories say.
-            if workflow.patched(EFFECT_BATCHES_PATCH):
+            # A current case (``CURRENT_PATCH``) puts its versions, notices and postings in
+            # one activity; older ones do them the way their histories say.
+            if self._current:
                 await self._perform_together(list(self._effects), batched=True)
                 continue
             # Several effects waiting (one stage entry's): carried out together.

@@ -29,6 +29,12 @@ with workflow.unsafe.imports_passed_through():
 if TYPE_CHECKING:
     from workflows.case_effects import Effect
 
+#: Patch id of what cases do since issue #8's effect batches: one activity for a stage
+#: entry's versions, notices and postings, search attributes upserted only when they change,
+#: and every earlier patch in force. A case started since records this one marker instead of
+#: one per earlier change (each marker also costs an upsert of ``TemporalChangeVersion``).
+CURRENT_PATCH = "effect-batches"
+
 
 class CaseState:
     """The state of one case, set by ``LegislativeProcess.__init__``."""
@@ -56,6 +62,13 @@ class CaseState:
     _consults: Consultations
     _publish_seq: int
     _consult_handles: dict[str, workflow.ChildWorkflowHandle[ConsultationRequest, bool]]
+    #: Started since ``CURRENT_PATCH`` (decided once, as the case opens).
+    _current: bool
+
+    def _since(self, patch_id: str) -> bool:
+        """Whether the change behind ``patch_id`` applies: always to a current case; to an
+        older one as its history says (``workflow.patched``)."""
+        return self._current or workflow.patched(patch_id)
 
     def _append_audit(
         self,

@@ -8,7 +8,10 @@ Workflow code (deterministic). Queries only read; the visibility helpers are cal
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from models.case import (
@@ -125,13 +128,19 @@ class CaseViews(CaseState):
             if self._deadline and self._deadline.kind is DeadlineKind.MAXIMUM
             else None
         )
-        workflow.upsert_search_attributes(
-            [
-                sa.LEGAL_STAGE.value_set(self._stage),
-                sa.OVERDUE.value_set(False),
-                sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
-            ]
-        )
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.LEGAL_STAGE.value_set(self._stage),
+            sa.OVERDUE.value_set(False),
+            sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
+        ]
+        if self._current:
+            # Only what changed, and no command at all if nothing did (the first stage's
+            # were set at start): every upsert is an event and a visibility write.
+            now = workflow.info().typed_search_attributes
+            updates = [u for u in updates if now.get(u.key) != u.value]
+            if not updates:
+                return
+        workflow.upsert_search_attributes(updates)
 
     def _show_overdue(self) -> None:
         workflow.upsert_search_attributes([sa.OVERDUE.value_set(True)])
