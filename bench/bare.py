@@ -14,6 +14,7 @@ history by ``bench/lifecycle.py``, so both sides do the same Updates, activities
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -25,9 +26,12 @@ from pathlib import Path
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.client import Client
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
+
+#: A Keyword search attribute the bench's dev server registers (legisflow's ``LegalStage``).
+STEP = SearchAttributeKey.for_keyword("LegalStage")
 
 
 class BarePlan(BaseModel):
@@ -43,6 +47,15 @@ class BarePlan(BaseModel):
     #: legisflow starts a child that outlives the case (monitoring); -1: none. The child
     #: runs this many activities, then waits on a long timer, as that one does.
     child_effects: int = -1
+    #: Only for the "same commands" baseline (``plan_from(..., commands=True)``); zero and
+    #: empty otherwise. Patch markers at start (each also upserts TemporalChangeVersion):
+    markers: int = 0
+    #: Search-attribute upserts at start and in each step's Update (legisflow's LegalStage …).
+    start_upserts: int = 0
+    step_upserts: list[int] = []
+    #: Per segment (start, then after each step): whether the wait for the next Update runs
+    #: a timer that the Update cancels (legisflow's deadline of the stage).
+    timers: list[bool] = []
 
 
 class BareInput(BaseModel):
@@ -73,12 +86,18 @@ class BareLifecycle:
     @workflow.run
     async def run(self, inp: BareInput) -> int:
         plan = inp.plan
+        for i in range(plan.markers):
+            workflow.patched(f"bare-{i}")
+        self._upsert(plan.start_upserts)
         self._queue(plan.start_effects)
         while self._stage < len(plan.step_effects):
             await self._drain()
-            await workflow.wait_condition(
-                lambda: bool(self._pending) or self._stage >= len(plan.step_effects)
-            )
+            timed = plan.timers[self._stage] if self._stage < len(plan.timers) else False
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: bool(self._pending) or self._stage >= len(plan.step_effects),
+                    timeout=timedelta(days=30) if timed else None,
+                )
         await self._drain()
         if plan.final_effects is not None:
             await workflow.sleep(timedelta(milliseconds=1))
@@ -98,6 +117,8 @@ class BareLifecycle:
     @workflow.update
     def act(self, step: int) -> int:
         self._stage += 1
+        upserts = self._inp.plan.step_upserts
+        self._upsert(upserts[step] if step < len(upserts) else 0)
         self._queue(self._inp.plan.step_effects[step])
         return self._stage
 
@@ -109,6 +130,10 @@ class BareLifecycle:
     @workflow.query
     def status(self) -> BareStatus:
         return BareStatus(stage=self._stage, pending=len(self._pending))
+
+    def _upsert(self, n: int) -> None:
+        for _ in range(n):
+            workflow.upsert_search_attributes([STEP.value_set(f"step-{self._stage}")])
 
     def _queue(self, writes: list[int]) -> None:
         for n in writes:

@@ -8,10 +8,13 @@ Measures, with both workers as separate processes (``legisflow worker`` and
 
 1. throughput: ``--lifecycles`` full lifecycles through legisflow (``walkthrough.walk``,
    ``--concurrency`` at a time) against as many lifecycles of ``bench/bare.py``'s
-   ``BareLifecycle`` doing the same number of Updates and activities (its plan is read from a
-   legisflow history), driven the same way (wait for effects, wait for the step, Update; the
-   new stage is read from the Update's result); the ratio, and CPU seconds per lifecycle of
-   the worker, server and driver;
+   ``BareLifecycle`` doing the same number of Updates and activities, each activity writing
+   as many files as legisflow's carried out effects (its plan is read from a legisflow
+   history), driven the same way (wait for effects, wait for the step, Update; the new stage
+   is read from the Update's result); the ratio, and CPU seconds per lifecycle of the worker,
+   server and driver. A second baseline, ``bare_same_commands``, also issues legisflow's
+   patch markers, search-attribute upserts and cancelled deadline timers
+   (``ratio_same_commands``): what is left between the two is legisflow's own code;
 2. Update round trip, action sent → new stage visible, p50 and p99, one case at a time on an
    otherwise idle system. The ``act`` Update completes only after the case has entered its
    new stage and returns that stage, so its result is the new stage being visible to the
@@ -246,21 +249,50 @@ def _at(step: int) -> Callable[[BareStatus], bool]:
     return lambda s: s.stage == step
 
 
-def plan_from(history: WorkflowHistory) -> BarePlan:
+def plan_from(history: WorkflowHistory, *, commands: bool = False) -> BarePlan:
     """The activities legisflow ran at start, after each Update, and after the timer that
-    fired the automatic last step, each with how many effects it carried out."""
+    fired the automatic last step, each with how many effects it carried out. With
+    ``commands``, also its patch markers, search-attribute upserts and the deadline timers
+    an Update cancelled, so the baseline issues the same Temporal commands."""
     segments: list[list[int]] = [[]]
+    upserts: list[int] = [0]
+    timers: list[bool] = [False]
+    markers = 0
     final_after_timer: list[int] | None = None
+    cancelled = {
+        e.timer_canceled_event_attributes.timer_id
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_TIMER_CANCELED
+    }
     for e in history.events:
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             segments.append([])
+            upserts.append(0)
+            timers.append(False)
         elif e.event_type == EventType.EVENT_TYPE_TIMER_FIRED and len(segments) > 1:
             final_after_timer = []
         elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             writes = effects_in(e.activity_task_scheduled_event_attributes)
             (final_after_timer if final_after_timer is not None else segments[-1]).append(writes)
-    return BarePlan(
+        elif e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            markers += 1
+            upserts[-1] -= 1  # its TemporalChangeVersion upsert comes with the marker
+        elif e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            upserts[-1] += 1
+        elif e.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+            timers[-1] |= e.timer_started_event_attributes.timer_id in cancelled
+    plan = BarePlan(
         start_effects=segments[0], step_effects=segments[1:], final_effects=final_after_timer
+    )
+    if not commands:
+        return plan
+    return plan.model_copy(
+        update={
+            "markers": markers,
+            "start_upserts": max(0, upserts[0]),
+            "step_upserts": [max(0, n) for n in upserts[1:]],
+            "timers": timers,
+        }
     )
 
 
@@ -526,18 +558,31 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             results["history"] = {"legisflow_child": history_size(child)}
         bare_ref = await b.bare_life("reference")
         bare_history = await client.get_workflow_handle(bare_ref).fetch_history()
+        # The second baseline: also legisflow's patch markers, search-attribute upserts
+        # and cancelled deadline timers, so only legisflow's own code differs.
+        same = dataclasses.replace(
+            b,
+            plan=plan_from(lf_history, commands=True).model_copy(
+                update={"child_effects": b.plan.child_effects}
+            ),
+        )
+        same_ref = await same.bare_life("reference-same-commands")
+        same_history = await client.get_workflow_handle(same_ref).fetch_history()
         results["plan"] = b.plan.model_dump()
         results["history"] = {
             **results.get("history", {}),
             "legisflow": history_size(lf_history),
             "bare": history_size(bare_history),
+            "bare_same_commands": history_size(same_history),
             "legisflow_by_type": _by_type(lf_history),
+            "bare_same_commands_by_type": _by_type(same_history),
         }
         log(f"history: {results['history']}")
 
         sides: dict[str, tuple[Callable[[str], Awaitable[str]], WorkerProcess]] = {
             "legisflow": (b.legisflow_life, lf),
             "bare": (b.bare_life, bare),
+            "bare_same_commands": (same.bare_life, bare),
         }
         bp = None
         if proposed is not None:
@@ -572,6 +617,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "legisflow_per_second": best["legisflow"]["per_second"],
             "bare_per_second": best["bare"]["per_second"],
             "ratio": round(best["bare"]["per_second"] / best["legisflow"]["per_second"], 3),
+            "bare_same_commands_per_second": best["bare_same_commands"]["per_second"],
+            "ratio_same_commands": round(
+                best["bare_same_commands"]["per_second"] / best["legisflow"]["per_second"], 3
+            ),
             "cpu_ratio_worker": round(
                 best["legisflow"]["worker_cpu_ms_per_life"]
                 / max(0.1, best["bare"]["worker_cpu_ms_per_life"]),
@@ -665,6 +714,7 @@ def verdict(r: dict[str, Any]) -> dict[str, str]:
     queried = r["update_round_trip"]["legisflow_query_based"]
     return {
         "ratio": judge(r["throughput"]["ratio"], TARGETS["ratio"]),
+        "ratio_same_commands": judge(r["throughput"]["ratio_same_commands"], TARGETS["ratio"]),
         "update_p50_ms": judge(trips["p50_ms"], TARGETS["update_p50_ms"]),
         "update_p99_ms": judge(trips["p99_ms"], TARGETS["update_p99_ms"]),
         "query_based_p50_ms": judge(queried["p50_ms"], TARGETS["update_p50_ms"]),

@@ -66,8 +66,10 @@ class CaseState:
     _current: bool
 
     def _since(self, patch_id: str) -> bool:
-        """Whether the change behind ``patch_id`` applies: always to a current case; to an
-        older one as its history says (``workflow.patched``)."""
+        """Whether the change behind ``patch_id`` (older than ``CURRENT_PATCH``) applies:
+        always to a current case; to an older one as its history says. A change made after
+        ``CURRENT_PATCH`` is asked with its own ``workflow.patched`` (README, "Changing a
+        workflow")."""
         return self._current or workflow.patched(patch_id)
 
     def _append_audit(
