@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from activities.ports import DocumentRef
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.ports import DocumentRef, EffectBatch, EffectOutcome
 from models.actors import Directory
 from models.case import ActionRequest
 from models.registry import Registry
 from tests.conftest import Harness
+from worker import WORKFLOWS
 from workflows.client import StartRequest, act, start_case
 from workflows.walkthrough import wait_for_status
 
@@ -47,5 +56,53 @@ async def test_missing_document_is_reported_not_fatal(
     assert {r.actor_id for m in told for r in m.recipients} == {"ops.oncall"}
     assert harness.store.list_versions(handle.id) == []
     desc = await handle.describe()
+    assert desc.status is not None
+    assert desc.status.name == "RUNNING"
+
+
+async def test_a_batch_that_fails_as_a_whole_reports_each_effect(
+    env: WorkflowEnvironment, registry: Registry, directory: Directory
+) -> None:
+    """If the activity carrying a stage entry's effects fails as a whole (here a stand-in
+    refusing everything for good; in life its last attempt cut short), each of its effects
+    is recorded as failed and ops are told once per effect; the case goes on."""
+    calls: list[int] = []
+
+    @activity.defn(name="carry_out_effects")
+    def refuse_all(batch: EffectBatch) -> list[EffectOutcome]:
+        calls.append(len(batch.items))
+        raise ApplicationError("the store is gone", type="StoreGone", non_retryable=True)
+
+    tq = f"batch-fails-{uuid.uuid4().hex[:8]}"
+    with ThreadPoolExecutor(2) as executor:
+        async with Worker(
+            env.client,
+            task_queue=tq,
+            workflows=WORKFLOWS,
+            activities=[refuse_all],
+            activity_executor=executor,
+        ):
+            handle = await start_case(
+                env.client,
+                directory,
+                StartRequest(
+                    definition=registry.get("qd_ubnd_tinh"),
+                    title="Dự thảo, kho văn bản mất",
+                    starter="nguyen.van.an",
+                ),
+                task_queue=tq,
+            )
+            st = await wait_for_status(
+                env.client, handle.id, lambda s: s.pending_effects == 0, timeout=30
+            )
+            audit = await handle.query("audit")
+            desc = await handle.describe()
+            await handle.terminate("test done")
+    assert st.stage == registry.get("qd_ubnd_tinh").initial
+    failed = [e["note"] for e in audit if e["action"] == "effect_failed"]
+    # The first stage's assignment notice, then ops' notice of that failure (which, failing
+    # too, is recorded but not reported again).
+    assert failed == ["Notification failed: StoreGone: the store is gone"] * 2
+    assert calls == [1, 1]  # one batch each, never retried
     assert desc.status is not None
     assert desc.status.name == "RUNNING"
