@@ -1,4 +1,5 @@
-"""Activities of a case: thin adapters from Temporal to the ports.
+"""Activities of a case: thin adapters from Temporal to the ports, one effect each, and
+``carry_out_effects``, which does one stage entry's (issue #8: one activity per stage).
 
 Idempotency lives in the ports: a document version is keyed by case id + version number
 (assigned by the workflow), a notification and a publication by a key derived from the
@@ -173,7 +174,7 @@ def _given_up(err: Exception, info: activity.Info) -> str | None:
     if policy is None:
         return None  # the server's default policy retries without end
     last = bool(policy.maximum_attempts) and info.attempt >= policy.maximum_attempts
-    if not last and info.schedule_to_close_timeout is not None:
+    if not last and info.schedule_to_close_timeout:  # None or 0: no window set
         # In seconds: after a few hundred attempts the uncapped backoff outgrows timedelta.
         seconds = policy.initial_interval.total_seconds() * policy.backoff_coefficient ** min(
             info.attempt - 1, 100

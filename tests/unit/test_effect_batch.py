@@ -184,6 +184,19 @@ def test_the_last_attempt_reports_what_it_could_not_do(
         env.run(acts.carry_out_effects, batch)
 
 
+def test_without_a_window_an_outage_is_always_retried(
+    tmp_path: Path, store: FilesystemDocumentStore
+) -> None:
+    """No schedule-to-close (None, or 0 as some SDK paths report it): Temporal retries
+    without end, so the batch never gives an item up on its own."""
+    acts, _, _, _ = _activities(tmp_path, store, failures=99)
+    batch = _batch(store)
+    for window in (None, timedelta(0)):
+        env, _ = _env(attempt=10_000, schedule_to_close_timeout=window)
+        with pytest.raises(ConnectionError):
+            env.run(acts.carry_out_effects, batch)
+
+
 def test_progress_that_does_not_match_the_batch_is_ignored(
     store: FilesystemDocumentStore,
 ) -> None:
