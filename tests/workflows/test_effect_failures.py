@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from temporalio import activity
+from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.ports import DocumentRef, EffectBatch, EffectOutcome
+from activities.case_activities import CaseActivities
+from activities.filesystem_store import FilesystemDocumentStore
+from activities.outbox import OutboxNotifier
+from activities.ports import (
+    DocumentRef,
+    DocumentVersion,
+    EffectBatch,
+    EffectItem,
+    EffectOutcome,
+    Notification,
+    SendResult,
+)
+from activities.publisher import FilesystemPublisher
 from models.actors import Directory
 from models.case import ActionRequest
 from models.registry import Registry
+from tests.adapters.conftest import make_notification
 from tests.conftest import Harness
 from worker import WORKFLOWS
 from workflows.client import StartRequest, act, start_case
@@ -106,3 +122,82 @@ async def test_a_batch_that_fails_as_a_whole_reports_each_effect(
     assert calls == [1, 1]  # one batch each, never retried
     assert desc.status is not None
     assert desc.status.name == "RUNNING"
+
+
+@workflow.defn(sandboxed=False)
+class CarryOnce:
+    """A stand-in caller of ``carry_out_effects`` with quick retries."""
+
+    @workflow.run
+    async def run(self, batch: EffectBatch) -> list[EffectOutcome]:
+        outcomes: list[EffectOutcome] = await workflow.execute_activity(
+            "carry_out_effects",
+            batch,
+            result_type=list[EffectOutcome],
+            start_to_close_timeout=timedelta(seconds=10),
+            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=100)),
+        )
+        return outcomes
+
+
+class _CountingStore(FilesystemDocumentStore):
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.recorded = 0
+
+    def record_version(self, version: DocumentVersion) -> bool:
+        self.recorded += 1
+        return super().record_version(version)
+
+
+class _DownOnce(OutboxNotifier):
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.calls = 0
+
+    def send(self, notification: Notification) -> SendResult:
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("relay unreachable")
+        return super().send(notification)
+
+
+async def test_a_retried_batch_skips_what_its_failed_attempt_did(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """On the real server: the attempt that failed on the notice had recorded the version;
+    Temporal hands its last heartbeat to the next attempt, which sends only the notice."""
+    store = _CountingStore(tmp_path / "documents")
+    notifier = _DownOnce(tmp_path / "outbox")
+    ref = store.put_blob(b"du thao", "du-thao.docx")
+    case_id = f"so-xd-daklak:thu-lai-{uuid.uuid4().hex[:6]}"
+    version = DocumentVersion(
+        case_id=case_id, version=1, document=ref, label="Dự thảo / Draft",
+        recorded_by="nguyen.van.an", recorded_at=datetime(2026, 11, 22, 8, tzinfo=UTC),
+    )  # fmt: skip
+    notice = make_notification(f"{case_id}/assignment/1")
+    batch = EffectBatch(items=[EffectItem(version=version), EffectItem(notification=notice)])
+    tq = f"batch-retry-{uuid.uuid4().hex[:8]}"
+    acts = CaseActivities(store, notifier, FilesystemPublisher(tmp_path / "published"))
+    with ThreadPoolExecutor(2) as executor:
+        async with Worker(
+            env.client,
+            task_queue=tq,
+            workflows=[CarryOnce],
+            activities=acts.all,
+            activity_executor=executor,
+        ):
+            handle = await env.client.start_workflow(
+                CarryOnce.run, batch, id=f"carry-{uuid.uuid4().hex[:8]}", task_queue=tq
+            )
+            outcomes = await handle.result()
+    assert outcomes == [EffectOutcome(key=i.key) for i in batch.items]
+    assert notifier.calls == 2  # failed, then sent
+    assert store.recorded == 1  # the second attempt skipped the version
+    assert [m.key for m in notifier.list_messages()] == [notice.key]
+    attempts = [
+        e.activity_task_started_event_attributes.attempt
+        async for e in handle.fetch_history_events()
+        if e.HasField("activity_task_started_event_attributes")
+    ]
+    assert attempts == [2]  # the history records the attempt that completed
