@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
-import sys
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator
@@ -24,13 +22,13 @@ from models.case import CaseResult
 from models.definition import Transition
 from models.registry import Registry
 from tests.conftest import Harness
+from tests.workflows.cli_harness import legisflow
 from worker import Settings, build_worker, connect, connect_config
 from workflows import ops
 from workflows import search_attributes as sa
 from workflows.client import StartRequest, list_cases, list_query, start_case
 from workflows.walkthrough import wait_for_status, walk
 
-LEGISFLOW = str(Path(sys.executable).parent / "legisflow")
 FAST_DAY = 0.05
 
 
@@ -116,7 +114,7 @@ async def test_audit_export_verify_and_tamper(
     harness: Harness,
     registry: Registry,
     directory: Directory,
-    env: WorkflowEnvironment,
+    cli_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
     definition = registry.get("qd_ubnd_tinh")
@@ -126,27 +124,10 @@ async def test_audit_export_verify_and_tamper(
     await walk(harness.client, case_id, definition, harness.store, timeout=60)
     handle = harness.client.get_workflow_handle(case_id, result_type=CaseResult)
     result = await handle.result()
-    cli_env = {
-        **os.environ,
-        "LEGISFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "LEGISFLOW_TASK_QUEUE": harness.settings.task_queue,
-    }
     export = tmp_path / "audit.jsonl"
 
-    async def run(*args: str) -> tuple[int, str, str]:
-        proc = await asyncio.create_subprocess_exec(
-            LEGISFLOW,
-            *args,
-            env=cli_env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-        assert proc.returncode is not None
-        return proc.returncode, out.decode(), err.decode()
-
-    code, out, err = await run("audit", case_id, "--out", str(export))
-    assert code == 0, err
+    done = await legisflow(cli_env, "audit", case_id, "--out", str(export))
+    assert done.code == 0, done.stderr
     lines = export.read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines]
     assert [r["action"] for r in rows][:2] == ["start", "open_consultation"]
@@ -162,16 +143,16 @@ async def test_audit_export_verify_and_tamper(
         "prev",
         "hash",
     } <= rows[1].keys()
-    code, out, _ = await run("audit", "verify", str(export))
-    assert code == 0
-    assert f"OK: {len(lines)} entries" in out
+    done = await legisflow(cli_env, "audit", "verify", str(export))
+    assert done.code == 0
+    assert f"OK: {len(lines)} entries" in done.stdout
     # One byte changed in the middle: found, at that entry.
     tampered = tmp_path / "tampered.jsonl"
     changed = lines[5].replace('"actor":"', '"actor":"X', 1)
     tampered.write_text("\n".join([*lines[:5], changed, *lines[6:]]) + "\n", encoding="utf-8")
-    code, _, err = await run("audit", "verify", str(tampered))
-    assert code == 3
-    assert "TAMPERED at line 6" in err
+    done = await legisflow(cli_env, "audit", "verify", str(tampered))
+    assert done.code == 3
+    assert "TAMPERED at line 6" in done.stderr
     # The case's own export was stored in the document store when it ended.
     [stored] = [v for v in result.documents if v.document.name.startswith("nhat-ky-")]
     stored_lines = harness.store.get_blob(stored.document.sha256).decode().splitlines()
