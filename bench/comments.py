@@ -44,7 +44,7 @@ from workflows.client import (
     open_comment_ids,
     start_case,
 )
-from workflows.devserver import find_binary
+from workflows.devserver import find_binary, tuning_flags
 from workflows.walkthrough import allows, wait_for_status
 
 
@@ -60,6 +60,7 @@ async def run(args: argparse.Namespace) -> None:
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_binary("temporal")),
         search_attributes=sa.ALL,
+        dev_server_extra_args=tuning_flags(persisted=False),
         data_converter=pydantic_data_converter,
         dev_server_log_level="error",
     ) as env:

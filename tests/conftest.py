@@ -22,7 +22,7 @@ from models.actors import Directory, load_directory
 from models.registry import Registry, load_registry
 from worker import Settings, build_worker
 from workflows import search_attributes as sa
-from workflows.devserver import find_binary
+from workflows.devserver import find_binary, tuning_flags
 
 # transitions logs every trigger at INFO, which a workflow repeats on every replay.
 logging.getLogger("transitions").setLevel(logging.WARNING)
@@ -44,6 +44,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_binary("temporal")),
         search_attributes=sa.ALL,
+        dev_server_extra_args=tuning_flags(persisted=False),
         data_converter=pydantic_data_converter,
         dev_server_log_level="error",
     ) as env:

