@@ -157,9 +157,14 @@ class DevServer:
                     raise
                 await asyncio.sleep(0.1)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM, and wait for the process to exit (it flushes SQLite on the way out)."""
+    def stop(self, timeout: float = 30.0, *, crash: bool = False) -> None:
+        """SIGTERM, and wait for the process to exit (it flushes SQLite on the way out); with
+        ``crash``, SIGKILL: only what SQLite committed survives (its write-ahead log)."""
         if self.proc is None or self.proc.poll() is not None:
+            return
+        if crash:
+            self.proc.kill()
+            self.proc.wait()
             return
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -831,12 +836,13 @@ class Cluster:
         self.worker.start()
         await self.worker.wait_polling(self.client)
 
-    async def restart_server(self) -> float:
-        """Stop the server (SIGTERM, wait) and start it again on the same SQLite file and
-        port; drivers wait meanwhile and go on with a new Client. Returns the outage."""
+    async def restart_server(self, *, crash: bool = False) -> float:
+        """Stop the server (SIGTERM and wait, or SIGKILL with ``crash``) and start it again on
+        the same SQLite file and port; drivers wait meanwhile and go on with a new Client.
+        Returns the outage."""
         began = time.monotonic()
         self.conn.up.clear()
-        self.server.stop()
+        self.server.stop(crash=crash)
         self.server.start()
         self.conn.client = await self.server.connect()
         self.conn.up.set()

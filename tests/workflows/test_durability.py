@@ -6,8 +6,8 @@ and the worker must be a separate ``legisflow worker`` process that can be SIGKI
 - Workers SIGKILLed at random (seeded) points, each replaced by a new process: every case
   completes with the same path (who moved it from which stage to which) as an uninterrupted
   run, and no document version, notification or publication is lost or duplicated.
-- The server stopped (SIGTERM) and restarted on the same SQLite file while cases run: all
-  resume and complete, the drivers going on with a new Client.
+- The server stopped (SIGTERM), or killed (SIGKILL), and restarted on the same SQLite file
+  while cases run: all resume and complete, the drivers going on with a new Client.
 
 A legal day lasts 50 ms. ``LEGISFLOW_DURABILITY_SEED`` picks other kill points; the report
 (stalls, retries, events lost and retried) is logged, and the histories of cases that did
@@ -148,23 +148,26 @@ async def test_sigkilled_workers_lose_and_duplicate_nothing(
     assert not report.problems, "\n".join(report.problems)
 
 
+@pytest.mark.parametrize("crash", [False, True], ids=["stopped", "killed"])
 async def test_server_restart_mid_flight(
-    tmp_path: Path, directory: Directory, variants: list[Plan], reference: Reference
+    tmp_path: Path, directory: Directory, variants: list[Plan], reference: Reference, crash: bool
 ) -> None:
+    """Stopped, or SIGKILLed: the server keeps SQLite in WAL mode (workflows/devserver.py),
+    and a crash must lose nothing it had acknowledged."""
     async with cluster(tmp_path, directory, log=log.info) as c:
         first_client = c.client
 
         async def restart() -> str:
-            outage = await c.restart_server()
+            outage = await c.restart_server(crash=crash)
             # The same worker process reconnects by itself.
             await c.worker.wait_polling(c.client)
-            return f"server restart ({outage:.1f}s down)"
+            return f"server {'crash' if crash else 'restart'} ({outage:.1f}s down)"
 
         report = await interrupted_run(
             c,
             reference,
             variants,
-            scenario="restart",
+            scenario="crash" if crash else "restart",
             cases=len(variants) * 2,
             at_fractions=[0.4],
             interrupt=restart,
