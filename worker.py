@@ -39,6 +39,7 @@ from workflows.feedback_case import FeedbackCase
 from workflows.legality_check import LegalityCheck
 from workflows.legislative_process import LegislativeProcess
 from workflows.monitoring import DocumentMonitoring
+from workflows.time_guard import TimeGuardRunner
 
 WORKFLOWS = [
     LegislativeProcess,
@@ -240,6 +241,8 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         ],
         activity_executor=executor,
         graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
+        # The sandbox, refusing activations on a stale clock (workflows/time_guard.py).
+        workflow_runner=TimeGuardRunner(),
     )
 
 

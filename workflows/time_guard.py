@@ -1,0 +1,106 @@
+"""Refuse workflow activations that would run on a stale clock (worker side, not workflow code).
+
+The hazard, seen in the crash proof at 200 cases (bench/README.md, P7): a worker that does not
+have a case in its cache gets a *query* for it. It fetches the history to rebuild the case, and
+that history may end with events no workflow task has handled yet, for instance an activity
+that completed while the next workflow task still waited for a dead worker. The SDK core runs
+the workflow code over those trailing events at once, with ``workflow.now()`` still at the last
+completed task's start. It keeps the commands that code produced, and sends them with the next
+real workflow task. A replay later runs the same events with that task's own, later time. If a
+deadline fell in between, the replay takes the other branch (an overdue notice instead of a
+reminder timer) and the case stops on a nondeterminism error.
+
+Every workflow here decides something from ``workflow.now()`` (deadlines, reminders,
+escalations), so the guard sits below all of them. It refuses such an activation. That
+activation is the only one that is not replaying, brings history the worker has not seen
+before, and still carries the clock of the activation before it; a new workflow task always
+comes with its own later start time. Refusing fails the query, which the caller may retry,
+and makes the core drop the case from its cache. The next workflow task then rebuilds the case
+from scratch, on the task's own time. Histories and commands are unchanged, so no
+``workflow.patched`` is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from temporalio.bridge.proto.workflow_activation import WorkflowActivation
+from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
+from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.workflow import Info, _Definition
+
+log = structlog.get_logger("legisflow.time_guard")
+
+#: The failure message of a refused activation (a query that hit one fails with it).
+REFUSED = "stale workflow clock: rebuilding the case on its next workflow task"
+
+
+#: What the guard remembers of an activation: its history length and its time (ns).
+Seen = tuple[int, int]
+
+
+def seen(act: WorkflowActivation) -> Seen:
+    return (act.history_length, act.timestamp.ToNanoseconds())
+
+
+def is_stale(previous: Seen | None, act: WorkflowActivation) -> bool:
+    """New history (not a replay) that arrives without a new workflow task time."""
+    if previous is None or act.is_replaying:
+        return False
+    length, time = seen(act)
+    return length > previous[0] and time == previous[1]
+
+
+class TimeGuardRunner(WorkflowRunner):
+    """Wraps a runner (by default the sandbox) and refuses stale activations."""
+
+    def __init__(self, inner: WorkflowRunner | None = None) -> None:
+        self._inner = inner or SandboxedWorkflowRunner()
+
+    def prepare_workflow(self, defn: _Definition) -> None:
+        self._inner.prepare_workflow(defn)
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        return _GuardedInstance(self._inner.create_instance(det))
+
+    def set_worker_level_failure_exception_types(
+        self, types: Sequence[type[BaseException]]
+    ) -> None:
+        self._inner.set_worker_level_failure_exception_types(types)
+
+
+class _GuardedInstance(WorkflowInstance):
+    def __init__(self, inner: WorkflowInstance) -> None:
+        self._inner = inner
+        self._previous: Seen | None = None
+
+    def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
+        if is_stale(self._previous, act):
+            info = self._inner.get_info()
+            log.warning(
+                "refused a stale activation",
+                workflow_id=info.workflow_id,
+                run_id=act.run_id,
+                history_length=act.history_length,
+                seen_history_length=self._previous[0] if self._previous else 0,
+            )
+            completion = WorkflowActivationCompletion(run_id=act.run_id)
+            completion.failed.failure.message = REFUSED
+            return completion
+        self._previous = seen(act)
+        return self._inner.activate(act)
+
+    def get_serialization_context(self, command_info: Any) -> Any:
+        return self._inner.get_serialization_context(command_info)
+
+    def get_external_store_context(self, command_info: Any) -> Any:
+        return self._inner.get_external_store_context(command_info)
+
+    def get_info(self) -> Info:
+        return self._inner.get_info()
+
+    def get_thread_id(self) -> int | None:
+        return self._inner.get_thread_id()
