@@ -39,7 +39,7 @@ from workflows.feedback_case import FeedbackCase
 from workflows.legality_check import LegalityCheck
 from workflows.legislative_process import LegislativeProcess
 from workflows.monitoring import DocumentMonitoring
-from workflows.time_guard import TimeGuardRunner
+from workflows.time_guard import RetryRefusedQueries, TimeGuardRunner
 
 WORKFLOWS = [
     LegislativeProcess,
@@ -209,7 +209,10 @@ async def connect(settings: Settings) -> Client:
     config = connect_config(settings)
     try:
         return await Client.connect(
-            **config, data_converter=pydantic_data_converter, runtime=runtime_for(settings)
+            **config,
+            data_converter=pydantic_data_converter,
+            runtime=runtime_for(settings),
+            interceptors=[RetryRefusedQueries()],
         )
     except RuntimeError as exc:
         # The SDK's message carries a chain of causes over several lines; people need one.

@@ -23,6 +23,7 @@ from models.registry import Registry, load_registry
 from worker import Settings, build_worker
 from workflows import search_attributes as sa
 from workflows.devserver import find_binary, tuning_flags
+from workflows.time_guard import RetryRefusedQueries
 
 # transitions logs every trigger at INFO, which a workflow repeats on every replay.
 logging.getLogger("transitions").setLevel(logging.WARNING)
@@ -46,6 +47,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         search_attributes=sa.ALL,
         dev_server_extra_args=tuning_flags(persisted=False),
         data_converter=pydantic_data_converter,
+        interceptors=[RetryRefusedQueries()],
         dev_server_log_level="error",
     ) as env:
         yield env

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from structlog.testing import capture_logs
+from temporalio import client
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -24,7 +25,8 @@ from temporalio.worker import Replayer
 
 from tests.replay.record import HISTORIES
 from worker import WORKFLOWS
-from workflows.time_guard import TimeGuardRunner, is_stale, seen
+from workflows import time_guard
+from workflows.time_guard import REFUSED, RetryRefusedQueries, TimeGuardRunner, is_stale, seen
 
 CASE = HISTORIES / "qd_ubnd_tinh@L2025_A87.json"
 
@@ -95,3 +97,54 @@ async def test_the_guard_refuses_trailing_events_not_a_new_task(
 
 async def test_a_whole_history_replays_without_a_refusal(tmp_path: Path) -> None:
     assert await _refusals(_events(), tmp_path) == []
+
+
+class _Refusing(client.OutboundInterceptor):
+    """The next step of a client's query: refuses ``times`` times, then answers."""
+
+    def __init__(self, times: int, message: str = REFUSED) -> None:
+        self.calls = 0
+        self.times = times
+        self.message = message
+
+    async def query_workflow(self, input: client.QueryWorkflowInput) -> Any:
+        self.calls += 1
+        if self.calls <= self.times:
+            raise client.WorkflowQueryFailedError(self.message)
+        return "answer"
+
+
+def _query() -> client.QueryWorkflowInput:
+    return client.QueryWorkflowInput(
+        id="c",
+        run_id=None,
+        query="status",
+        args=[],
+        reject_condition=None,
+        headers={},
+        ret_type=None,
+        rpc_metadata={},
+        rpc_timeout=None,
+    )
+
+
+async def test_a_client_asks_a_refused_query_again() -> None:
+    refusing = _Refusing(times=3)
+    outbound = RetryRefusedQueries().intercept_client(refusing)
+    assert await outbound.query_workflow(_query()) == "answer"
+    assert refusing.calls == 4
+
+
+async def test_a_client_gives_up_after_its_patience_and_on_other_failures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(time_guard, "QUERY_PATIENCE_SECONDS", 0.2)
+    refusing = _Refusing(times=1000)
+    with pytest.raises(client.WorkflowQueryFailedError, match="stale workflow clock"):
+        await RetryRefusedQueries().intercept_client(refusing).query_workflow(_query())
+    assert 2 <= refusing.calls <= 5  # 50, 100 ms… then the 0.2 s are up
+
+    failing = _Refusing(times=1, message="no such query")
+    with pytest.raises(client.WorkflowQueryFailedError, match="no such query"):
+        await RetryRefusedQueries().intercept_client(failing).query_workflow(_query())
+    assert failing.calls == 1

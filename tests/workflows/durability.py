@@ -51,6 +51,7 @@ from workflows.client import CaseError, StartRequest, start_case
 from workflows.consultation_request import ConsultInput
 from workflows.devserver import find_binary, tuning_flags
 from workflows.search_attributes import dev_server_flags
+from workflows.time_guard import RetryRefusedQueries
 from workflows.walkthrough import WalkTimeout, walk
 
 #: A legal day of 50 ms: a 30-day consultation lasts 1.5 s.
@@ -147,7 +148,11 @@ class DevServer:
                     f"temporal server exited with {self.proc.returncode}; see {self.log_path}"
                 )
             try:
-                client = await Client.connect(self.address, data_converter=pydantic_data_converter)
+                client = await Client.connect(
+                    self.address,
+                    data_converter=pydantic_data_converter,
+                    interceptors=[RetryRefusedQueries()],
+                )
                 await client.workflow_service.get_system_info(
                     GetSystemInfoRequest(), timeout=timedelta(seconds=2)
                 )
