@@ -14,7 +14,9 @@ Measures, with both workers as separate processes (``legisflow worker`` and
    is read from the Update's result); the ratio, and CPU seconds per lifecycle of the worker,
    server and driver. A second baseline, ``bare_same_commands``, also issues legisflow's
    patch markers, search-attribute upserts and cancelled deadline timers
-   (``ratio_same_commands``): what is left between the two is legisflow's own code;
+   (``ratio_same_commands``): what is left between the two is legisflow's own code. Each
+   round also reports, from ten of its histories, how long a workflow task waited to be
+   dispatched and ran, and how long an activity ran (``task_waits``);
 2. Update round trip, action sent → new stage visible, p50 and p99, one case at a time on an
    otherwise idle system. The ``act`` Update completes only after the case has entered its
    new stage and returns that stage, so its result is the new stage being visible to the
@@ -354,14 +356,14 @@ async def throughput(
 ) -> dict[str, float]:
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(i: int) -> None:
+    async def one(i: int) -> str:
         async with gate:
-            await life(f"{tag}-{i:04d}")
+            return await life(f"{tag}-{i:04d}")
 
     spy = _py_spy(worker.pid, profile) if profile else None
     before = cpu_now(worker, server)
     t0 = time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(n)))
+    ids = await asyncio.gather(*(one(i) for i in range(n)))
     wall = time.perf_counter() - t0
     after = cpu_now(worker, server)
     if spy is not None and profile is not None:
@@ -376,8 +378,34 @@ async def throughput(
         "server_cpu_ms_per_life": round(1000 * (after.server - before.server) / n, 1),
         "driver_cpu_ms_per_life": round(1000 * (after.driver - before.driver) / n, 1),
     }
+    if ids:
+        client = await server.connect()
+        every = max(1, n // 10)  # ten histories are enough for a mean
+        sample = [await client.get_workflow_handle(i).fetch_history() for i in ids[::every]]
+        out |= task_waits(sample)
     log(f"{name}: {out}")
     return out
+
+
+def task_waits(histories: Sequence[WorkflowHistory]) -> dict[str, float]:
+    """Mean waits read from the histories' timestamps: a workflow task from scheduled to
+    started (dispatch: the server's queues, matching and the worker's pollers) and from
+    started to completed (the worker), an activity from started to completed. The first is
+    what showed the dev server's queue poll rate and SQLite journal (bench/README.md, P7)."""
+    spans: dict[str, list[float]] = {"wft_dispatch_ms": [], "wft_run_ms": [], "activity_ms": []}
+    for h in histories:
+        at = {e.event_id: e.event_time.ToMilliseconds() for e in h.events}
+        for e in h.events:
+            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                scheduled = e.workflow_task_started_event_attributes.scheduled_event_id
+                spans["wft_dispatch_ms"].append(at[e.event_id] - at[scheduled])
+            elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                started = e.workflow_task_completed_event_attributes.started_event_id
+                spans["wft_run_ms"].append(at[e.event_id] - at[started])
+            elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                started = e.activity_task_completed_event_attributes.started_event_id
+                spans["activity_ms"].append(at[e.event_id] - at[started])
+    return {k: round(statistics.fmean(v), 1) for k, v in spans.items() if v}
 
 
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
