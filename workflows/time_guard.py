@@ -96,7 +96,8 @@ class _GuardedInstance(WorkflowInstance):
             completion = WorkflowActivationCompletion(run_id=act.run_id)
             completion.failed.failure.message = REFUSED
             return completion
-        self._previous = seen(act)
+        if act.timestamp.ToNanoseconds():  # not the clockless eviction activation
+            self._previous = seen(act)
         return self._inner.activate(act)
 
     def get_serialization_context(self, command_info: Any) -> Any:
