@@ -26,9 +26,7 @@ from typing import Any
 from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, run_benchmark
 from bench.bare import BarePlan
-from bench.lifecycle import Bench, log, plan_from, throughput
-from models.actors import first_staffed_drafter, load_directory
-from models.registry import load_registry
+from bench.lifecycle import Bench, log, plan_from, throughput, who_runs
 from tests.workflows.durability import DevServer, WorkerProcess
 
 
@@ -47,13 +45,9 @@ def variants(history_plan: BarePlan, full: BarePlan) -> dict[str, BarePlan]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     cancel_on_sigterm()
-    registry, directory = load_registry(), load_directory()
-    definition = registry.get(args.type, args.regime)
-    starter = first_staffed_drafter(directory, definition)
-    assert starter is not None, f"nobody in the directory can start {definition.key}"
-    assert definition.simplified is not None, f"{definition.key} has no simplified procedure"
-    holders = directory.assign_roles(definition, directory.person(starter).agency)
-    simplified_by = holders[definition.simplified.decided_by][0].id
+    directory, definition, starter, simplified_by = who_runs(
+        args.type, args.regime, simplified=True
+    )
     root = Path(tempfile.mkdtemp(prefix="legisflow-command-costs-"))
     server = DevServer(root / "server")
     server.start()

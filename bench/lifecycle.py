@@ -502,17 +502,27 @@ async def open_cases_rss(
 # ---- the run ------------------------------------------------------------------------------------
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    cancel_on_sigterm()
-    registry, directory = load_registry(), load_directory()
-    definition = registry.get(args.type, args.regime)
+def who_runs(
+    doc_type: str, regime: str, *, simplified: bool
+) -> tuple[Directory, ProcessDefinition, str, str | None]:
+    """The directory, the definition, its first staffed drafter and, for the simplified
+    procedure, the person who decides it."""
+    directory = load_directory()
+    definition = load_registry().get(doc_type, regime)
     starter = first_staffed_drafter(directory, definition)
     assert starter is not None, f"nobody in the directory can start {definition.key}"
-    simplified_by = None
-    if args.procedure == "simplified":
-        assert definition.simplified is not None, f"{definition.key} has no simplified procedure"
-        holders = directory.assign_roles(definition, directory.person(starter).agency)
-        simplified_by = holders[definition.simplified.decided_by][0].id
+    if not simplified:
+        return directory, definition, starter, None
+    assert definition.simplified is not None, f"{definition.key} has no simplified procedure"
+    holders = directory.assign_roles(definition, directory.person(starter).agency)
+    return directory, definition, starter, holders[definition.simplified.decided_by][0].id
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    cancel_on_sigterm()
+    directory, definition, starter, simplified_by = who_runs(
+        args.type, args.regime, simplified=args.procedure == "simplified"
+    )
     legal_day = args.legal_day or (86400.0 if simplified_by else 0.05)
 
     root = Path(tempfile.mkdtemp(prefix="legisflow-bench-"))
