@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+BYTECODE := $(VENV)/.bytecode
 
-.PHONY: demo test lint typecheck unit install install-dev dev clean
+.PHONY: demo test lint typecheck unit install install-dev bytecode dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,16 +23,24 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
+## Compile the code to bytecode, so Temporal's sandbox loads workflows/ for each new case
+## rather than compiling it (PYTHONDONTWRITEBYTECODE stops Python writing it on import).
+$(BYTECODE): $(wildcard workflows/*.py models/*.py activities/*.py) | $(BIN)/python
+	$(BIN)/python -m compileall -q workflows models activities
+	@touch $@
+
+bytecode: $(BYTECODE)
+
 ## Run one provincial decision from first draft to entry into force on a local server.
-demo: $(STAMP)
+demo: $(STAMP) $(BYTECODE)
 	$(BIN)/legisflow demo
 
 ## Local dev server (SQLite under .legisflow/, UI on :8233) and a worker.
-dev: $(STAMP)
+dev: $(STAMP) $(BYTECODE)
 	$(BIN)/legisflow dev
 
 ## Lint, type-check and the whole test suite against real Temporal servers.
-test: $(DEV_STAMP) lint typecheck
+test: $(DEV_STAMP) $(BYTECODE) lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: $(DEV_STAMP)

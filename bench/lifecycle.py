@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import dataclasses
 import json
 import logging
@@ -56,7 +57,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import ActivityTaskScheduledEventAttributes
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, run_benchmark
@@ -69,6 +71,7 @@ from models.registry import load_registry
 from tests.workflows.durability import DevServer, WorkerProcess, until
 from worker import WORKFLOWS
 from workflows.client import StartRequest, act, stage, start_case, status
+from workflows.runner import CaseRunner
 from workflows.walkthrough import allows, document_for, reached, wait_for_status, walk
 
 TARGETS = {"ratio": 1.15, "update_p50_ms": 15.0, "update_p99_ms": 50.0, "events": 300}
@@ -441,12 +444,21 @@ def percentiles(samples: Sequence[float]) -> dict[str, float]:
     }
 
 
-async def replay_times(history: WorkflowHistory, workflows: Sequence[type], warm: int = 5) -> Any:
+async def replay_times(
+    history: WorkflowHistory,
+    workflows: Sequence[type],
+    runner: WorkflowRunner | None = None,
+    warm: int = 5,
+) -> Any:
     """The first replay in this process (sandbox and imports cold), then the best of
-    ``warm`` more. An error is reported, not raised: the code on disk may have moved on
-    since the worker process started."""
+    ``warm`` more, with ``runner`` (default: the SDK's sandbox). An error is reported, not
+    raised: the code on disk may have moved on since the worker process started."""
     try:
-        replayer = Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+        replayer = Replayer(
+            workflows=list(workflows),
+            data_converter=pydantic_data_converter,
+            workflow_runner=runner or SandboxedWorkflowRunner(),
+        )
         times = []
         for _ in range(warm + 1):
             t0 = time.perf_counter()
@@ -518,8 +530,19 @@ def who_runs(
     return directory, definition, starter, holders[definition.simplified.decided_by][0].id
 
 
+def compile_both_sides() -> None:
+    """Both sides' workflow code as bytecode, as ``make bytecode`` leaves legisflow's: without
+    it (PYTHONDONTWRITEBYTECODE) each side's sandbox compiles its module for every case."""
+    repo = Path(__file__).resolve().parent.parent
+    compiled = compileall.compile_dir(repo / "workflows", quiet=1) and compileall.compile_file(
+        repo / "bench" / "bare.py", quiet=1
+    )
+    assert compiled, "cannot compile workflows/ or bench/bare.py"
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     cancel_on_sigterm()
+    compile_both_sides()
     directory, definition, starter, simplified_by = who_runs(
         args.type, args.regime, simplified=args.procedure == "simplified"
     )
@@ -698,7 +721,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         log(f"update round trip: {results['update_round_trip']}")
 
         results["replay"] = {
-            "legisflow": await replay_times(lf_history, WORKFLOWS),
+            # Each with its worker's runner: legisflow's (workflows/runner.py), the SDK's.
+            "legisflow": await replay_times(
+                lf_history, WORKFLOWS, CaseRunner(pydantic_data_converter)
+            ),
             "bare": await replay_times(bare_history, [BareLifecycle, BareChild]),
         }
         log(f"replay: {results['replay']}")

@@ -23,16 +23,13 @@ from scratch, on the task's own time. Histories and commands are unchanged, so n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from temporalio import client
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
-from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
-from temporalio.workflow import Info, _Definition
+from temporalio.workflow import Info
 
 log = structlog.get_logger("legisflow.time_guard")
 
@@ -60,32 +57,16 @@ def is_stale(previous: Seen | None, act: WorkflowActivation) -> bool:
     return length > previous[0] and time == previous[1]
 
 
-class TimeGuardRunner(WorkflowRunner):
-    """Wraps a runner (by default the sandbox) and refuses stale activations."""
+class TimeGuard:
+    """One case's guard: remembers the last activation's clock and refuses a stale one.
+    ``workflows/runner.py`` puts one in front of every workflow instance."""
 
-    def __init__(self, inner: WorkflowRunner | None = None) -> None:
-        self._inner = inner or SandboxedWorkflowRunner()
-
-    def prepare_workflow(self, defn: _Definition) -> None:
-        self._inner.prepare_workflow(defn)
-
-    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
-        return _GuardedInstance(self._inner.create_instance(det))
-
-    def set_worker_level_failure_exception_types(
-        self, types: Sequence[type[BaseException]]
-    ) -> None:
-        self._inner.set_worker_level_failure_exception_types(types)
-
-
-class _GuardedInstance(WorkflowInstance):
-    def __init__(self, inner: WorkflowInstance) -> None:
-        self._inner = inner
+    def __init__(self) -> None:
         self._previous: Seen | None = None
 
-    def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
+    def refusal(self, act: WorkflowActivation, info: Info) -> WorkflowActivationCompletion | None:
+        """The failed completion to answer ``act`` with, or None to let it run."""
         if is_stale(self._previous, act):
-            info = self._inner.get_info()
             log.warning(
                 "refused a stale activation",
                 workflow_id=info.workflow_id,
@@ -98,19 +79,7 @@ class _GuardedInstance(WorkflowInstance):
             return completion
         if act.timestamp.ToNanoseconds():  # not the clockless eviction activation
             self._previous = seen(act)
-        return self._inner.activate(act)
-
-    def get_serialization_context(self, command_info: Any) -> Any:
-        return self._inner.get_serialization_context(command_info)
-
-    def get_external_store_context(self, command_info: Any) -> Any:
-        return self._inner.get_external_store_context(command_info)
-
-    def get_info(self) -> Info:
-        return self._inner.get_info()
-
-    def get_thread_id(self) -> int | None:
-        return self._inner.get_thread_id()
+        return None
 
 
 class RetryRefusedQueries(client.Interceptor):

@@ -19,6 +19,7 @@ from temporalio.worker import Replayer
 from models.registry import load_registry
 from tests.replay.record import HISTORIES, history_file
 from worker import WORKFLOWS
+from workflows.runner import CaseRunner
 
 HISTORY_FILES = sorted(HISTORIES.glob("*.json"))
 
@@ -42,7 +43,11 @@ def test_every_workflow_type_has_a_history() -> None:
 async def test_history_replays(path: Path) -> None:
     text = path.read_text(encoding="utf-8")  # noqa: ASYNC240 - a small local file
     history = WorkflowHistory.from_json(path.stem, text)
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=pydantic_data_converter,
+        workflow_runner=CaseRunner(pydantic_data_converter),  # the worker's runner
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"
 

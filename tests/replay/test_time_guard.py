@@ -26,7 +26,8 @@ from temporalio.worker import Replayer
 from tests.replay.record import HISTORIES
 from worker import WORKFLOWS
 from workflows import time_guard
-from workflows.time_guard import REFUSED, RetryRefusedQueries, TimeGuardRunner, is_stale, seen
+from workflows.runner import CaseRunner
+from workflows.time_guard import REFUSED, RetryRefusedQueries, is_stale, seen
 
 CASE = HISTORIES / "qd_ubnd_tinh@L2025_A87.json"
 
@@ -73,7 +74,7 @@ async def _refusals(events: list[dict[str, Any]], tmp_path: Path) -> list[Mutabl
     replayer = Replayer(
         workflows=WORKFLOWS,
         data_converter=pydantic_data_converter,
-        workflow_runner=TimeGuardRunner(),
+        workflow_runner=CaseRunner(pydantic_data_converter),
     )
     with capture_logs() as logs:
         await replayer.replay_workflow(history, raise_on_replay_failure=False)

@@ -1,0 +1,165 @@
+"""The worker's workflow runner (bộ chạy quy trình): Temporal's sandbox, with two things in
+front of every workflow instance that the SDK leaves to the application.
+
+1. **The time guard** (``workflows/time_guard.py``) refuses an activation on a stale clock.
+2. **Payload contexts without entering the sandbox.** temporalio 1.35 asks the workflow
+   instance for a serialization context and an external-storage context for every payload of
+   every activation and completion, six or seven times per payload (decode, retrieve and
+   reference passes in, the same out). The sandbox answers each by compiling and running a
+   small code string under its import guard. That is about 40 µs a call, and a third of a
+   warm replay (bench/README.md, P8). The answers only choose which converter handles the
+   payload. When the data converter has no codec, no external storage and no context-aware
+   part, every choice is the same converter. :func:`contexts_matter` checks that once, at
+   start, and then the instance answers without the sandbox. A converter that does use
+   contexts (an encryption codec keyed per workflow, say) gets the sandbox's answers as before.
+
+Neither changes a command, so histories replay the same with or without them.
+
+The sandbox also imports each workflow's module afresh for every new instance. Without
+up-to-date bytecode (``PYTHONDONTWRITEBYTECODE`` set, as container images often do, or a
+read-only source tree) that means compiling ``workflows/`` from source for every case the
+worker starts or rebuilds, about 10 ms each; :func:`modules_without_bytecode` lets the worker
+say so at start, and ``make bytecode`` compiles them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from temporalio.bridge.proto.workflow_activation import WorkflowActivation
+from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
+from temporalio.converter import (
+    ActivitySerializationContext,
+    DataConverter,
+    SerializationContext,
+    StorageDriverStoreContext,
+    StorageDriverWorkflowInfo,
+    WorkflowSerializationContext,
+)
+from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.workflow import Info, _Definition
+
+from workflows.time_guard import TimeGuard
+
+#: Contexts of each kind a workflow's payloads are handled under (values are arbitrary).
+_SAMPLE_CONTEXTS: tuple[SerializationContext, ...] = (
+    WorkflowSerializationContext(namespace="default", workflow_id="sample"),
+    ActivitySerializationContext(
+        namespace="default",
+        workflow_id="sample",
+        workflow_type="Sample",
+        activity_type="sample",
+        activity_id="1",
+        activity_task_queue="sample",
+        is_local=False,
+    ),
+)
+
+
+def contexts_matter(converter: DataConverter) -> bool:
+    """Whether the payload contexts can change what ``converter`` does.
+
+    The SDK's ``with_context`` returns the very same converter when no part of it takes a
+    context; external storage uses its own store context."""
+    if converter.external_storage is not None:
+        return True
+    return any(converter.with_context(c) is not converter for c in _SAMPLE_CONTEXTS)
+
+
+class CaseRunner(WorkflowRunner):
+    """Wraps a runner (by default the sandbox) as the module docstring says."""
+
+    def __init__(self, converter: DataConverter, inner: WorkflowRunner | None = None) -> None:
+        self._inner = inner or SandboxedWorkflowRunner()
+        self._contexts_matter = contexts_matter(converter)
+
+    def prepare_workflow(self, defn: _Definition) -> None:
+        self._inner.prepare_workflow(defn)
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        return _CaseInstance(self._inner.create_instance(det), det.info, self._contexts_matter)
+
+    def set_worker_level_failure_exception_types(
+        self, types: Sequence[type[BaseException]]
+    ) -> None:
+        self._inner.set_worker_level_failure_exception_types(types)
+
+
+class _CaseInstance(WorkflowInstance):
+    def __init__(self, inner: WorkflowInstance, info: Info, contexts_matter: bool) -> None:
+        self._inner = inner
+        self._guard = TimeGuard()
+        self._contexts_matter = contexts_matter
+        # The SDK's own answer for a payload of this workflow (its ID, run and type never
+        # change for an instance); with no external storage nothing reads it.
+        self._store_context = StorageDriverStoreContext(
+            target=StorageDriverWorkflowInfo(
+                id=info.workflow_id,
+                run_id=info.run_id,
+                type=info.workflow_type,
+                namespace=info.namespace,
+            )
+        )
+
+    def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
+        refusal = self._guard.refusal(act, self._inner.get_info())
+        return refusal if refusal is not None else self._inner.activate(act)
+
+    def get_serialization_context(
+        self,
+        command_info: Any,  # the SDK's CommandInfo | None (a private type)
+    ) -> SerializationContext | None:
+        if self._contexts_matter:
+            return self._inner.get_serialization_context(command_info)
+        return None  # the converter as it is, which is what every context gives
+
+    def get_external_store_context(
+        self,
+        command_info: Any,  # the SDK's CommandInfo | None (a private type)
+    ) -> StorageDriverStoreContext:
+        if self._contexts_matter:
+            return self._inner.get_external_store_context(command_info)
+        return self._store_context
+
+    def get_info(self) -> Info:
+        return self._inner.get_info()
+
+    def get_thread_id(self) -> int | None:
+        return self._inner.get_thread_id()
+
+
+def has_fresh_bytecode(source: Path) -> bool:
+    """Whether the import system will load ``source`` from its ``__pycache__`` file rather
+    than compile it: the file exists, is for this Python, and matches the source's mtime
+    and size (or is hash-based, which the loader checks itself)."""
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    try:
+        with cached.open("rb") as f:
+            header = f.read(16)
+        st = source.stat()
+    except OSError:
+        return False
+    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER:
+        return False
+    if int.from_bytes(header[4:8], "little") & 1:  # hash-based
+        return True
+    mtime = int.from_bytes(header[8:12], "little")
+    size = int.from_bytes(header[12:16], "little")
+    return mtime == int(st.st_mtime) & 0xFFFFFFFF and size == st.st_size & 0xFFFFFFFF
+
+
+def modules_without_bytecode(package: str = "workflows") -> list[str]:
+    """The loaded modules of ``package`` the sandbox would compile for every new instance."""
+    names = [n for n in sys.modules if n == package or n.startswith(package + ".")]
+    return sorted(
+        name
+        for name in names
+        if (origin := getattr(sys.modules[name], "__file__", None))
+        and origin.endswith(".py")
+        and not has_fresh_bytecode(Path(origin))
+    )
