@@ -693,6 +693,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             results["throughput"]["proposed_ratio"] = round(
                 best["bare"]["per_second"] / best["legisflow_proposed"]["per_second"], 3
             )
+        results["throughput"]["paired"] = paired_ratios(rounds)
         log(f"throughput: {results['throughput']}")
 
         lf_trips: list[float] = []
@@ -767,6 +768,36 @@ def _by_type(history: WorkflowHistory) -> dict[str, int]:
         name = EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")
         counts[name] = counts.get(name, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def paired_ratios(rounds: dict[str, list[dict[str, float]]]) -> dict[str, Any]:
+    """Each side against the bare round of the same round (measured within a minute of it):
+    the throughput ratio and the ratio of CPU per lifecycle (worker + server + driver),
+    median and range over the rounds. Steadier than the best rounds on a shared box, whose
+    speed drifts by 15 % over a run."""
+
+    def cpu(x: dict[str, float]) -> float:
+        return (
+            x["worker_cpu_ms_per_life"] + x["server_cpu_ms_per_life"] + x["driver_cpu_ms_per_life"]
+        )
+
+    def spread(values: list[float]) -> dict[str, float]:
+        return {
+            "median": round(statistics.median(values), 3),
+            "min": round(min(values), 3),
+            "max": round(max(values), 3),
+        }
+
+    out: dict[str, Any] = {}
+    for side, measured in rounds.items():
+        if side == "bare":
+            continue
+        pairs = list(zip(measured, rounds["bare"], strict=True))
+        out[side] = {
+            "throughput_ratio": spread([b["per_second"] / s["per_second"] for s, b in pairs]),
+            "cpu_ratio": spread([cpu(s) / cpu(b) for s, b in pairs]),
+        }
+    return out
 
 
 def verdict(r: dict[str, Any]) -> dict[str, str]:
