@@ -93,6 +93,7 @@ class CaseRunner(WorkflowRunner):
 class _CaseInstance(WorkflowInstance):
     def __init__(self, inner: WorkflowInstance, info: Info, contexts_matter: bool) -> None:
         self._inner = inner
+        self._info = info
         self._guard = TimeGuard()
         self._contexts_matter = contexts_matter
         # The SDK's own answer for a payload of this workflow (its ID, run and type never
@@ -107,7 +108,7 @@ class _CaseInstance(WorkflowInstance):
         )
 
     def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
-        refusal = self._guard.refusal(act, self._inner.get_info())
+        refusal = self._guard.refusal(act, self._info)
         return refusal if refusal is not None else self._inner.activate(act)
 
     def get_serialization_context(
