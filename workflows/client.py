@@ -36,6 +36,7 @@ from models.actors import ActorRef, Directory, missing_roles
 from models.case import (
     ActionRequest,
     ActionResult,
+    AllowedAction,
     CalendarSettings,
     CaseInput,
     CaseResult,
@@ -413,6 +414,13 @@ async def status(client: Client, case_id: str, now: datetime | None = None) -> C
 async def stage(client: Client, case_id: str) -> StageView:
     """Where the case is (a cheap query: no allowed actions or deadlines computed)."""
     return await client.get_workflow_handle(case_id).query(LegislativeProcess.stage)
+
+
+async def allowed(client: Client, case_id: str, actor: str | None = None) -> list[AllowedAction]:
+    """What ``actor`` (anyone, when None) can do now: the cheap query for a loop that waits
+    for an action to become possible."""
+    handle = client.get_workflow_handle(case_id)
+    return await handle.query(LegislativeProcess.allowed, actor)
 
 
 def upload(store: DocumentStore, path: Path) -> DocumentRef:
