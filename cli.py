@@ -1129,7 +1129,7 @@ def dev() -> None:
     try:
         _run(go())
     finally:
-        devserver.stop(proc)
+        devserver.stop(proc, s.data_dir)
         out.print("Stopped the worker and the dev server.")
 
 
@@ -1194,7 +1194,7 @@ def demo(
             out.print("Server stopped; `legisflow dev` reopens the same data with the UI.")
     finally:
         if proc is not None:
-            devserver.stop(proc)
+            devserver.stop(proc, s.data_dir)
 
 
 DEMO_COMMENTS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -28,3 +29,26 @@ async def test_embedded_server_keeps_its_data_in_a_write_ahead_log(tmp_path: Pat
     with sqlite3.connect(tmp_path / "temporal.sqlite") as db:
         (mode,) = db.execute("PRAGMA journal_mode").fetchone()
     assert mode == "wal"
+
+
+async def test_a_stopped_servers_database_file_alone_holds_everything(tmp_path: Path) -> None:
+    """The server leaves its last commits in ``temporal.sqlite-wal`` when it stops; legisflow
+    folds them into ``temporal.sqlite``, so copying that one file is a whole backup."""
+    data = tmp_path / "data"
+    address = f"127.0.0.1:{free_port()}"
+    proc = devserver.start_dev_server(data, address, free_port())
+    try:
+        await devserver.wait_until_serving(address, proc)
+        client = await Client.connect(address)
+        for i in range(20):  # no worker: they stay open, rows in the executions table
+            await client.start_workflow("Nothing", id=f"backup-{i}", task_queue="nobody")
+    finally:
+        devserver.stop(proc, data)
+    assert not (data / "temporal.sqlite-wal").exists()
+    copy = tmp_path / "copy.sqlite"
+    shutil.copyfile(data / devserver.DB_FILE, copy)
+    with sqlite3.connect(copy) as db:
+        (n,) = db.execute(
+            "SELECT count(*) FROM executions WHERE workflow_id LIKE 'backup-%'"
+        ).fetchone()
+    assert n == 20
