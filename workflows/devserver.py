@@ -32,7 +32,8 @@ QUEUE_POLL_RPS = 1000
 #: SQLite in write-ahead-log mode, still synced at every commit (``synchronous=full``): the
 #: default rollback journal creates, syncs and deletes a journal file per transaction, which
 #: serialised the whole server (P7: 2.3x the lifecycles per second). The data is then in
-#: ``temporal.sqlite`` *and* ``temporal.sqlite-wal``: copy both, or stop the server first.
+#: ``temporal.sqlite`` *and* ``temporal.sqlite-wal``: copy both, or stop the server with
+#: :func:`stop` given its data directory, which folds the log in (:func:`checkpoint`).
 SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": "full"}
 
 
