@@ -1141,7 +1141,8 @@ def _wait_for_signal() -> None:
 
 
 async def _connect_when_ready(s: Settings, proc: Any = None, timeout: float = 60.0) -> Client:
-    await devserver.wait_until_serving(s.temporal_address, proc, timeout=timeout)
+    log = s.data_dir / devserver.LOG_FILE if proc is not None else None
+    await devserver.wait_until_serving(s.temporal_address, proc, timeout=timeout, log=log)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:

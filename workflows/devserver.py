@@ -74,6 +74,8 @@ def port_open(address: str, timeout: float = 0.3) -> bool:
 
 #: The server's database under ``data_dir`` (with ``-wal`` and ``-shm`` beside it while open).
 DB_FILE = "temporal.sqlite"
+#: Its log, beside the database unless ``start_dev_server`` is given another.
+LOG_FILE = "temporal-server.log"
 
 
 def checkpoint(db: Path) -> None:
@@ -97,7 +99,7 @@ def start_dev_server(
     """Start the dev server with SQLite under ``data_dir`` and legisflow's search attributes."""
     host, _, port = address.rpartition(":")
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = (log_file or data_dir / "temporal-server.log").open("ab")
+    log = (log_file or data_dir / LOG_FILE).open("ab")
     cmd = [
         str(find_binary()),
         "server",
@@ -119,17 +121,33 @@ def start_dev_server(
 
 
 async def wait_until_serving(
-    address: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0
+    address: str,
+    proc: subprocess.Popen[bytes] | None = None,
+    timeout: float = 30.0,
+    log: Path | None = None,
 ) -> None:
+    """Until the server listens on ``address``; if it exits first, say why from ``log``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise DevServerError(f"temporal server exited with code {proc.returncode}")
+            raise DevServerError(
+                f"temporal server exited with code {proc.returncode}{_log_tail(log)}"
+            )
         if port_open(address):
             return
         await asyncio.sleep(0.1)
     raise DevServerError(f"temporal server did not listen on {address} within {timeout:.0f}s")
+
+
+def _log_tail(log: Path | None, lines: int = 3) -> str:
+    """The last lines of the server's log, for an error message (empty without one)."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace") if log else ""
+    except OSError:
+        return ""
+    tail = [line for line in text.splitlines() if line.strip()][-lines:]
+    return f"; the end of {log}:\n" + "\n".join(tail) if tail else ""
 
 
 def stop(proc: subprocess.Popen[bytes], data_dir: Path | None = None) -> None:

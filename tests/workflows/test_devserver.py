@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from temporalio.api.workflowservice.v1 import ListNamespacesRequest
 from temporalio.client import Client
 
@@ -19,7 +20,7 @@ async def test_embedded_server_keeps_its_data_in_a_write_ahead_log(tmp_path: Pat
     address = f"127.0.0.1:{free_port()}"
     proc = devserver.start_dev_server(tmp_path, address, free_port())
     try:
-        await devserver.wait_until_serving(address, proc)
+        await devserver.wait_until_serving(address, proc, log=tmp_path / devserver.LOG_FILE)
         client = await Client.connect(address)
         namespaces = await client.workflow_service.list_namespaces(ListNamespacesRequest())
         assert "default" in [n.namespace_info.name for n in namespaces.namespaces]
@@ -38,7 +39,7 @@ async def test_a_stopped_servers_database_file_alone_holds_everything(tmp_path: 
     address = f"127.0.0.1:{free_port()}"
     proc = devserver.start_dev_server(data, address, free_port())
     try:
-        await devserver.wait_until_serving(address, proc)
+        await devserver.wait_until_serving(address, proc, log=data / devserver.LOG_FILE)
         client = await Client.connect(address)
         for i in range(20):  # no worker: they stay open, rows in the executions table
             await client.start_workflow("Nothing", id=f"backup-{i}", task_queue="nobody")
@@ -52,3 +53,22 @@ async def test_a_stopped_servers_database_file_alone_holds_everything(tmp_path: 
             "SELECT count(*) FROM executions WHERE workflow_id LIKE 'backup-%'"
         ).fetchone()
     assert n == 20
+
+
+async def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
+    """A database path that is a directory: the server exits at once, and the error carries
+    the end of its log rather than only an exit code."""
+    (tmp_path / devserver.DB_FILE).mkdir()
+    address = f"127.0.0.1:{free_port()}"
+    proc = devserver.start_dev_server(tmp_path, address, free_port())
+    log = tmp_path / devserver.LOG_FILE
+    try:
+        with pytest.raises(devserver.DevServerError) as refused:
+            await devserver.wait_until_serving(address, proc, log=log)
+    finally:
+        devserver.stop(proc)
+    message = str(refused.value)
+    assert message.startswith("temporal server exited with code ")
+    last = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()][-1]
+    assert str(log) in message
+    assert last in message, message
