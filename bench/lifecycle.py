@@ -16,7 +16,9 @@ Measures, with both workers as separate processes (``legisflow worker`` and
    patch markers, search-attribute upserts and cancelled deadline timers
    (``ratio_same_commands``): what is left between the two is legisflow's own code. Each
    round also reports, from ten of its histories, how long a workflow task waited to be
-   dispatched and ran, and how long an activity ran (``task_waits``);
+   dispatched and ran, and how long an activity ran (``task_waits``); and each side's ratio
+   to the bare round of the same round, median and range (``paired``). Both sides' workflow
+   code is compiled to bytecode first;
 2. Update round trip, action sent → new stage visible, p50 and p99, one case at a time on an
    otherwise idle system. The ``act`` Update completes only after the case has entered its
    new stage and returns that stage, so its result is the new stage being visible to the
