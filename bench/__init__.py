@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -31,3 +33,12 @@ def run_benchmark(main: Coroutine[Any, Any, T]) -> T:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(143)  # sdk-python#300: leave without the SDK's exit-time abort
+
+
+def report(result: Any, path: Path | None) -> None:
+    """Print a benchmark's result as JSON, and write it to ``path`` (``--json``) if given."""
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(text)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")

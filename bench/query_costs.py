@@ -11,7 +11,6 @@ query it polls with is therefore part of what a lifecycle costs.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from activities.filesystem_store import FilesystemDocumentStore
-from bench import cancel_on_sigterm, run_benchmark
+from bench import cancel_on_sigterm, report, run_benchmark
 from bench.lifecycle import Bench, cpu_now, log, who_runs
 from tests.workflows.durability import DevServer, WorkerProcess
 from workflows.client import allowed, stage, status
@@ -95,10 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--regime", default="L2025_A87")
     p.add_argument("--json", type=Path, help="write the results here")
     args = p.parse_args(argv)
-    result = run_benchmark(run(args))
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    report(run_benchmark(run(args)), args.json)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ lifecycle; this isolates one.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -28,7 +27,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.worker import Worker
 
 with workflow.unsafe.imports_passed_through():  # the driver's side, not the workflow's
-    from bench import cancel_on_sigterm, run_benchmark
+    from bench import cancel_on_sigterm, report, run_benchmark
     from tests.workflows.durability import DevServer, process_cpu_seconds
 
 STAGE = SearchAttributeKey.for_keyword("LegalStage")
@@ -103,10 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reps", type=int, default=4)
     p.add_argument("--json", type=Path, help="write the results here")
     args = p.parse_args(argv)
-    result = run_benchmark(run(args))
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    report(run_benchmark(run(args)), args.json)
 
 
 if __name__ == "__main__":
