@@ -25,7 +25,8 @@ install-dev: $(DEV_STAMP)
 
 ## Compile the code to bytecode, so Temporal's sandbox loads workflows/ for each new case
 ## rather than compiling it (PYTHONDONTWRITEBYTECODE stops Python writing it on import).
-$(BYTECODE): $(wildcard workflows/*.py models/*.py activities/*.py) | $(BIN)/python
+SOURCES := $(shell find workflows models activities -name '*.py')
+$(BYTECODE): $(SOURCES) | $(BIN)/python
 	$(BIN)/python -m compileall -q workflows models activities
 	@touch $@
 

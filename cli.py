@@ -27,6 +27,12 @@ from temporalio.service import RPCError
 
 from activities import adapters
 from activities.ports import DocumentStore, StoreError
+from client import cases, ops
+from client.connection import ConnectError, connect
+from client.errors import CaseActionRefused, CaseError
+from localdev import devserver
+from localdev.walkthrough import wait_for_status, walk
+from logging_config import configure_logging
 from models.actors import Directory, load_directory
 from models.audit import export_lines, verify_lines
 from models.case import ActionRequest, CaseStatus, ReplyRequest, SimplifiedDecision
@@ -36,19 +42,10 @@ from models.diagram import mermaid
 from models.kpi import KpiRow, kpis
 from models.machine import shortest_path
 from models.registry import DEFAULT_REGIME, load_registry
-from worker import (
-    ConnectError,
-    Settings,
-    build_worker,
-    configure_logging,
-    connect,
-    run_worker,
-    serve_until_signalled,
-)
-from workflows import client as cases
-from workflows import devserver, ops
-from workflows.legislative_process import LegislativeProcess
-from workflows.walkthrough import wait_for_status, walk
+from models.starting import StartRequest
+from settings import Settings
+from worker import build_worker, run_worker, serve_until_signalled
+from workflows.drafting.legislative_process import LegislativeProcess
 
 app = typer.Typer(
     help="legisflow — vòng đời văn bản quy phạm pháp luật / the life of a legal "
@@ -155,7 +152,7 @@ def start(
         handle = await cases.start_case(
             client,
             _directory(s),
-            cases.StartRequest(
+            StartRequest(
                 definition=definition,
                 title=title,
                 starter=person,
@@ -672,10 +669,11 @@ def report_kpi(
 
 
 # ---- after issuance: citizens' feedback, legality checks, monitoring -------------------------
-# (issue #5; the client API is workflows/post_issuance_client.py)
+# (issue #5; the client API is client/after_issuance.py)
 
 from typer.core import TyperGroup  # noqa: E402
 
+from client import after_issuance as after  # noqa: E402
 from models.feedback import (  # noqa: E402
     AmendmentProposal,
     Category,
@@ -686,7 +684,6 @@ from models.feedback import (  # noqa: E402
 from models.legality_check import CheckStatus, Conclusion, HandlingRequest  # noqa: E402
 from models.monitoring import EventKind, EventRequest, MonitoringStatus  # noqa: E402
 from models.post_issuance import Handling, Outcome  # noqa: E402
-from workflows import post_issuance_client as after  # noqa: E402
 
 
 class _DefaultGroup(TyperGroup):
@@ -1235,7 +1232,7 @@ async def _demo(s: Settings, proc: Any) -> tuple[str, str]:
             handle = await cases.start_case(
                 client,
                 _directory(s),
-                cases.StartRequest(
+                StartRequest(
                     definition=definition,
                     title="Quy định phân cấp quản lý đường bộ trên địa bàn tỉnh Đắk Lắk",
                     starter="nguyen.van.an",
@@ -1289,10 +1286,10 @@ def main() -> None:
         app()
     except SystemExit as exc:  # typer's own exit: usage errors, --help, normal end
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except cases.CaseActionRefused as exc:
+    except CaseActionRefused as exc:
         err.print(f"[red]refused[/] ({exc.code}): {exc}")
         code = EXIT_REFUSED
-    except (CliError, cases.CaseError, devserver.DevServerError) as exc:
+    except (CliError, CaseError, devserver.DevServerError) as exc:
         err.print(f"[red]error:[/] {exc}")
         code = 1
     except (StoreError, adapters.AdapterConfigError) as exc:

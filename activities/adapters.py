@@ -17,7 +17,7 @@ from activities.ports import DocumentStore, Notifier, Publisher
 from activities.publisher import FilesystemPublisher, HttpPublisher
 
 if TYPE_CHECKING:
-    from worker import Settings
+    from settings import Settings
 
 
 class AdapterConfigError(ValueError):

@@ -18,21 +18,17 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.delivery import carrying_progress, heartbeat
-from activities.ports import (
-    BlobNotFound,
-    DocumentStore,
-    DocumentVersion,
+from activities.ports import BlobNotFound, DocumentStore, Notifier, Publisher, VersionConflict
+from models.deliveries import (
     EffectBatch,
     EffectItem,
     EffectOutcome,
     Notification,
-    Notifier,
     Publication,
-    Publisher,
     PublishResult,
     SendResult,
-    VersionConflict,
 )
+from models.documents import DocumentVersion
 
 
 class CaseActivities:

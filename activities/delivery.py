@@ -6,7 +6,7 @@ One rule for every adapter (SMTP, webhook, portal, S3):
   SMTP 4xx) raises an ordinary exception: the activity's RetryPolicy retries it with backoff;
 - a refusal that retrying cannot change (HTTP 4xx, SMTP 5xx for this message, an invalid
   address) raises ``ApplicationError(non_retryable=True)`` with one of the type names below,
-  which ``workflows/side_effects.py`` also lists in ``RETRY.non_retryable_error_types``.
+  which ``workflows/activity_calls.py`` also lists in ``RETRY.non_retryable_error_types``.
 
 Retryable failures are raised *without* their cause chain (``from None``), the message
 naming the cause instead: the server keeps a pending activity's last failure only up to
@@ -110,7 +110,7 @@ def carrying_progress() -> Iterator[Callable[[object], None]]:
 
 
 #: How often ``heartbeating`` reports a blocking call as alive: well inside the 10 s heartbeat
-#: timeout the workflows give these activities (workflows/side_effects.py).
+#: timeout the workflows give these activities (workflows/activity_calls.py).
 HEARTBEAT_EVERY = 2.0
 
 

@@ -21,16 +21,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from activities.ports import (
-    DEFAULT_MEDIA_TYPE,
-    SHA256_PATTERN,
-    BlobNotFound,
-    DocumentRef,
-    DocumentVersion,
-    IntegrityError,
-    StoreError,
-    VersionConflict,
-)
+from activities.ports import BlobNotFound, IntegrityError, StoreError, VersionConflict
+from models.documents import DEFAULT_MEDIA_TYPE, SHA256_PATTERN, DocumentRef, DocumentVersion
 
 DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024
 

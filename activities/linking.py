@@ -1,4 +1,4 @@
-"""Starting linked workflows from workflow code, through the client API:
+"""Starting linked workflows from workflow code (with the worker's Temporal client):
 
 - the drafting case of an amendment (hồ sơ sửa đổi, bổ sung) proposed by a feedback case or
   required by a legality check: workflows cannot read the registry or the directory, so
@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.post_issuance import cached_directory
@@ -28,9 +28,12 @@ from models.feedback import RECEIVED, FeedbackInput
 from models.links import CaseLink, LinkKind
 from models.post_issuance import LinkedCaseRequest
 from models.registry import load_registry
+from models.starting import StartRefused, StartRequest, case_id_for, plan_case
 from workflows import search_attributes as sa
-from workflows.client import CaseError, CaseExists, StartRequest, case_id_for, start_case
-from workflows.feedback_case import FeedbackCase
+
+#: The workflow types started here (by name: activities do not import workflow code).
+DRAFTING_CASE = "LegislativeProcess"
+FEEDBACK_CASE = "FeedbackCase"
 
 AMENDMENT_TITLE = "Sửa đổi, bổ sung {title}"
 
@@ -76,8 +79,7 @@ class LinkingActivities:
             at=req.at,
         )
         try:
-            await start_case(
-                activity.client(),
+            opening = plan_case(
                 directory,
                 StartRequest(
                     definition=definition,
@@ -87,12 +89,23 @@ class LinkingActivities:
                     legal_day_seconds=req.legal_day_seconds,
                     links=(amends,),
                 ),
-                task_queue=activity.info().task_queue,
             )
-        except CaseExists:
-            activity.logger.info("linked case %s already started (a retry)", case_id)
-        except CaseError as exc:
+        except StartRefused as exc:
             raise _refused(str(exc)) from exc
+        try:
+            await activity.client().start_workflow(
+                DRAFTING_CASE,
+                opening.inp,
+                id=opening.case_id,
+                task_queue=activity.info().task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=sa.typed(opening.search_attributes),
+                memo=opening.memo,
+                static_summary=opening.summary,
+                static_details=opening.details,
+            )
+        except WorkflowAlreadyStartedError:
+            activity.logger.info("linked case %s already started (a retry)", case_id)
         return CaseLink(
             kind=LinkKind.AMENDED_BY,
             target=case_id,
@@ -111,19 +124,19 @@ async def start_feedback_case(inp: FeedbackInput) -> str:
     doc = inp.document
     try:
         await activity.client().start_workflow(
-            FeedbackCase.run,
+            FEEDBACK_CASE,
             inp,
             id=inp.feedback_id,
             task_queue=activity.info().task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(sa.LEGAL_STAGE, RECEIVED),
-                    SearchAttributePair(sa.DOCUMENT_TYPE, doc.doc_type),
-                    SearchAttributePair(sa.DRAFTING_AGENCY, inp.agency.id),
-                    SearchAttributePair(sa.LEGAL_REGIME, doc.regime),
-                    SearchAttributePair(sa.OVERDUE, False),
-                ]
+            search_attributes=sa.typed(
+                {
+                    "LegalStage": RECEIVED,
+                    "DocumentType": doc.doc_type,
+                    "DraftingAgency": inp.agency.id,
+                    "LegalRegime": doc.regime,
+                    "Overdue": False,
+                }
             ),
             memo={"document": doc.case_id, "title": doc.title, "agency": inp.agency.name},
             static_summary=f"Phản ánh số {inp.number} / Feedback {inp.number}: {doc.title}"[:400],

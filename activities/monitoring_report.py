@@ -9,7 +9,8 @@ import io
 from docx import Document
 from temporalio import activity
 
-from activities.ports import DocumentRef, DocumentStore
+from activities.ports import DocumentStore
+from models.documents import DocumentRef
 from models.monitoring import MonitoringReport
 from models.monitoring_report import heading, intro, tables, to_markdown
 

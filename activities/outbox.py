@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from activities.filesystem_store import encode_path_component, write_file_exclusive
-from activities.ports import Notification, SendResult
+from models.deliveries import Notification, SendResult
 
 
 class OutboxNotifier:

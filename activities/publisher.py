@@ -22,7 +22,7 @@ import httpx
 
 from activities.delivery import post_json
 from activities.filesystem_store import encode_path_component, write_file_exclusive
-from activities.ports import Publication, PublishResult
+from models.deliveries import Publication, PublishResult
 
 DEFAULT_TIMEOUT = 15.0
 

@@ -11,9 +11,10 @@ from docx import Document
 from temporalio import activity
 
 from activities.ledger_pages import read_entries
-from activities.ports import DocumentRef, DocumentStore
+from activities.ports import DocumentStore
 from models.audit import AuditExport
 from models.comments import LedgerView
+from models.documents import DocumentRef
 from models.synthesis_report import (
     ReportLine,
     ReportRequest,

@@ -43,16 +43,8 @@ from pydantic import ValidationError
 
 from activities.delivery import PERMANENT_STORE_FAILURE, heartbeat, heartbeating, permanent
 from activities.filesystem_store import encode_path_component
-from activities.ports import (
-    DEFAULT_MEDIA_TYPE,
-    SHA256_PATTERN,
-    BlobNotFound,
-    DocumentRef,
-    DocumentVersion,
-    IntegrityError,
-    StoreError,
-    VersionConflict,
-)
+from activities.ports import BlobNotFound, IntegrityError, StoreError, VersionConflict
+from models.documents import DEFAULT_MEDIA_TYPE, SHA256_PATTERN, DocumentRef, DocumentVersion
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -48,7 +48,7 @@ from activities.delivery import (
     permanent,
 )
 from activities.filesystem_store import encode_path_component, write_file_exclusive
-from activities.ports import Notification, Recipient, SendResult
+from models.deliveries import Notification, Recipient, SendResult
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from activities.delivery import post_json
-from activities.ports import Notification, SendResult
+from models.deliveries import Notification, SendResult
 
 DEFAULT_TIMEOUT = 10.0
 

@@ -27,14 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, run_benchmark
-from models.actors import load_directory
-from models.case import ActionRequest
-from models.comments import Disposition, DispositionRequest
-from models.registry import load_registry
-from worker import Settings, build_worker
-from workflows import search_attributes as sa
-from workflows.client import (
-    StartRequest,
+from client.cases import (
     act,
     comment,
     comment_entries,
@@ -44,8 +37,16 @@ from workflows.client import (
     open_comment_ids,
     start_case,
 )
-from workflows.devserver import find_binary, tuning_flags
-from workflows.walkthrough import allows, wait_for_status
+from localdev.devserver import find_binary, tuning_flags
+from localdev.walkthrough import allows, wait_for_status
+from models.actors import load_directory
+from models.case import ActionRequest
+from models.comments import Disposition, DispositionRequest
+from models.registry import load_registry
+from models.starting import StartRequest
+from settings import Settings
+from worker import build_worker
+from workflows import search_attributes as sa
 
 
 def text_for(i: int) -> str:

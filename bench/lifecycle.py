@@ -65,16 +65,17 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, run_benchmark
 from bench.bare import BareChild, BareInput, BareLifecycle, BarePlan, BareStatus
+from client.cases import act, stage, start_case, status
+from localdev.walkthrough import allows, document_for, reached, wait_for_status, walk
 from models.actors import Directory, first_staffed_drafter, load_directory
 from models.case import ActionRequest, CaseStatus, SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.machine import shortest_path
 from models.registry import load_registry
+from models.starting import StartRequest
 from tests.workflows.durability import DevServer, WorkerProcess, until
 from worker import WORKFLOWS
-from workflows.client import StartRequest, act, stage, start_case, status
-from workflows.runner import CaseRunner
-from workflows.walkthrough import allows, document_for, reached, wait_for_status, walk
+from worker_runtime.runner import CaseRunner
 
 TARGETS = {"ratio": 1.15, "update_p50_ms": 15.0, "update_p99_ms": 50.0, "events": 300}
 
@@ -724,7 +725,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         log(f"update round trip: {results['update_round_trip']}")
 
         results["replay"] = {
-            # Each with its worker's runner: legisflow's (workflows/runner.py), the SDK's.
+            # Each with its worker's runner: legisflow's (worker_runtime/runner.py), the SDK's.
             "legisflow": await replay_times(
                 lf_history, WORKFLOWS, CaseRunner(pydantic_data_converter)
             ),

@@ -12,7 +12,7 @@ Nothing here is imported by the product; it patches the modules of this process 
 from __future__ import annotations
 
 import worker
-from workflows import runner
+from worker_runtime import runner
 
 
 def apply() -> None:

@@ -21,8 +21,8 @@ from typing import Any
 from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, report, run_benchmark
 from bench.lifecycle import Bench, cpu_now, log, who_runs
+from client.cases import allowed, stage, status
 from tests.workflows.durability import DevServer, WorkerProcess
-from workflows.client import allowed, stage, status
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from bench import run_benchmark
 from tests.replay.record import HISTORIES
 from tests.replay.test_runner import CountingRunner
 from worker import WORKFLOWS
-from workflows.runner import CaseRunner
+from worker_runtime.runner import CaseRunner
 
 DEFAULT_HISTORIES = [
     HISTORIES / "qd_ubnd_tinh@L2025_A87.json",

@@ -10,9 +10,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.ports import DocumentRef, DocumentVersion
 from models.actors import ActorRef
 from models.definition import ProcessDefinition
+from models.documents import DocumentRef, DocumentVersion
 from models.legal_time import StageDeadline
 from models.links import CaseLink
 

@@ -15,7 +15,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from activities.ports import SHA256_PATTERN, DocumentRef
+from models.documents import SHA256_PATTERN, DocumentRef
 
 #: A comment longer than this is refused (attach a document to a reply instead).
 MAX_COMMENT_CHARS = 20_000

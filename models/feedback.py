@@ -16,8 +16,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.ports import DocumentRef
 from models.case import DeadlineView
+from models.documents import DocumentRef
 from models.links import CaseLink
 from models.post_issuance import AgencyPeople, CaseTime, DocumentInfo, FeedbackRules
 

@@ -13,9 +13,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from activities.ports import DocumentRef
 from models.actors import ActorRef
 from models.case import DeadlineView
+from models.documents import DocumentRef
 from models.links import CaseLink
 from models.post_issuance import CaseTime, CheckRules, DocumentInfo, Handling, Outcome
 

@@ -14,9 +14,9 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.ports import DocumentRef
 from models.actors import ActorRef
 from models.definition import Deadline
+from models.documents import DocumentRef
 from models.links import CaseLink
 from models.post_issuance import (
     CaseTime,

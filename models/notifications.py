@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from activities.ports import Notification, Recipient
 from models.actors import ActorRef
 from models.case import AllowedAction
+from models.deliveries import Notification, Recipient
 from models.legal_time import VIETNAM_TZ, StageDeadline
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from activities.ports import DocumentRef, Notification, Recipient
+from models.deliveries import Notification, Recipient
+from models.documents import DocumentRef
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.notifications import CaseHeader
 

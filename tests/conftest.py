@@ -18,12 +18,13 @@ from temporalio.worker import Worker
 
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
+from client.connection import RetryRefusedQueries
+from localdev.devserver import find_binary, tuning_flags
 from models.actors import Directory, load_directory
 from models.registry import Registry, load_registry
-from worker import Settings, build_worker
+from settings import Settings
+from worker import build_worker
 from workflows import search_attributes as sa
-from workflows.devserver import find_binary, tuning_flags
-from workflows.time_guard import RetryRefusedQueries
 
 # transitions logs every trigger at INFO, which a workflow repeats on every replay.
 logging.getLogger("transitions").setLevel(logging.WARNING)

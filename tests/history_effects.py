@@ -17,7 +17,8 @@ from temporalio.api.history.v1 import (
 )
 from temporalio.client import Client
 
-from activities.ports import DocumentVersion, EffectBatch, EffectOutcome, Notification, Publication
+from models.deliveries import EffectBatch, EffectOutcome, Notification, Publication
+from models.documents import DocumentVersion
 
 BATCH_ACTIVITY = "carry_out_effects"
 SINGLE_ACTIVITY: dict[type, str] = {

@@ -6,7 +6,11 @@ and regimes are public facts about a procedure, not about a person.
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 LEGAL_STAGE = SearchAttributeKey.for_keyword("LegalStage")
 DOCUMENT_TYPE = SearchAttributeKey.for_keyword("DocumentType")
@@ -16,6 +20,13 @@ STAGE_DUE_AT = SearchAttributeKey.for_datetime("StageDueAt")
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
 
 ALL = (LEGAL_STAGE, DOCUMENT_TYPE, DRAFTING_AGENCY, LEGAL_REGIME, STAGE_DUE_AT, OVERDUE)
+BY_NAME: dict[str, SearchAttributeKey[Any]] = {key.name: key for key in ALL}
+
+
+def typed(values: Mapping[str, str | bool | datetime]) -> TypedSearchAttributes:
+    """Search attributes given by name (as ``models`` gives them, without Temporal's types),
+    for starting a workflow; an unknown name is a KeyError."""
+    return TypedSearchAttributes([SearchAttributePair(BY_NAME[k], v) for k, v in values.items()])
 
 
 def dev_server_flags() -> list[str]:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from activities.ports import Notification, Recipient
 from activities.s3_store import make_client
+from models.deliveries import Notification, Recipient
 from tests.adapters.servers import HttpReceiver, S3Server, SmtpServer
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from activities.publisher import FilesystemPublisher, HttpPublisher
 from activities.s3_store import S3DocumentStore
 from activities.smtp_notifier import SmtpNotifier, render_email
 from activities.webhook_notifier import WebhookNotifier
+from settings import Settings
 from tests.adapters.conftest import make_notification
-from worker import Settings
 
 
 def test_defaults_need_no_server(tmp_path: Path) -> None:

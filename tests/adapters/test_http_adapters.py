@@ -13,9 +13,10 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.delivery import TransientDeliveryFailure, sign, verify_signature
-from activities.ports import DocumentRef, Publication, PublishResult, SendResult
 from activities.publisher import FilesystemPublisher, HttpPublisher
 from activities.webhook_notifier import WebhookNotifier
+from models.deliveries import Publication, PublishResult, SendResult
+from models.documents import DocumentRef
 from tests.adapters.conftest import SECRET, make_notification
 from tests.adapters.servers import HttpReceiver, free_port
 

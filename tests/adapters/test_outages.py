@@ -28,27 +28,23 @@ from temporalio.worker import Worker
 
 from activities import adapters
 from activities.filesystem_store import FilesystemDocumentStore
-from activities.ports import (
-    DEFAULT_MEDIA_TYPE,
-    DocumentRef,
-    DocumentStore,
-    DocumentVersion,
-    Notification,
-    Publication,
-    PublishResult,
-)
+from activities.ports import DocumentStore
 from activities.s3_store import S3DocumentStore
+from client.cases import act, start_case
+from localdev.walkthrough import wait_for_status, walk
 from models.actors import Directory
 from models.case import ActionRequest, CaseStatus
 from models.definition import Transition
+from models.deliveries import Notification, Publication, PublishResult
+from models.documents import DEFAULT_MEDIA_TYPE, DocumentRef, DocumentVersion
 from models.registry import Registry
+from models.starting import StartRequest
+from settings import Settings
 from tests.adapters.conftest import SECRET, object_versions, wait_for_retry
 from tests.adapters.servers import HttpReceiver, S3Server, SmtpServer
 from tests.history_effects import BATCH_ACTIVITY, E, intended, item_errors
-from worker import Settings, build_worker
-from workflows.client import StartRequest, act, start_case
-from workflows.side_effects import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
-from workflows.walkthrough import wait_for_status, walk
+from worker import build_worker
+from workflows.activity_calls import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

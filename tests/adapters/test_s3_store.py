@@ -10,14 +10,9 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.ports import (
-    BlobNotFound,
-    DocumentRef,
-    DocumentVersion,
-    IntegrityError,
-    VersionConflict,
-)
+from activities.ports import BlobNotFound, IntegrityError, VersionConflict
 from activities.s3_store import MIB, S3DocumentStore, StoreUnavailable, make_client
+from models.documents import DocumentRef, DocumentVersion
 from tests.adapters.conftest import object_versions
 from tests.adapters.servers import S3Server, free_port
 

@@ -10,8 +10,8 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.delivery import TransientDeliveryFailure
-from activities.ports import Notification, Recipient, SendResult
 from activities.smtp_notifier import SmtpNotifier, message_id
+from models.deliveries import Notification, Recipient, SendResult
 from tests.adapters.conftest import make_notification
 from tests.adapters.servers import SmtpServer, free_port, self_signed_tls
 

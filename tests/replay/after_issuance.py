@@ -15,6 +15,17 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
 
 from activities.ports import DocumentStore
+from client.after_issuance import (
+    answer_feedback,
+    conclude_check,
+    forward_feedback,
+    handle_check,
+    monitoring_status,
+    open_check,
+    propose_amendment,
+    record_event,
+    submit_feedback,
+)
 from models.actors import Directory
 from models.feedback import AmendmentProposal, FeedbackSubmission, ForwardRequest
 from models.legality_check import Conclusion, HandlingRequest
@@ -32,18 +43,7 @@ from tests.workflows.after_issuance import (
     monitored,
     until,
 )
-from workflows.monitoring import DocumentMonitoring
-from workflows.post_issuance_client import (
-    answer_feedback,
-    conclude_check,
-    forward_feedback,
-    handle_check,
-    monitoring_status,
-    open_check,
-    propose_amendment,
-    record_event,
-    submit_feedback,
-)
+from workflows.after_issuance.monitoring import DocumentMonitoring
 
 KEY = "after-issuance"
 

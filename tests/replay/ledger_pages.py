@@ -17,6 +17,7 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from activities.ports import DocumentStore
+from client.cases import _decide
 from models.comments import (
     CommentRequest,
     CommentSummary,
@@ -25,8 +26,7 @@ from models.comments import (
     LedgerState,
     text_hash,
 )
-from workflows.client import _decide
-from workflows.comment_ledger import CommentLedger, LedgerInput
+from workflows.drafting.comment_ledger import CommentLedger, LedgerInput
 
 KEY = "ledger-pages"
 DRAFTER = "nguyen.van.an"

@@ -24,17 +24,19 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
+from client.cases import start_case
+from localdev.devserver import find_binary, tuning_flags
+from localdev.walkthrough import walk
 from models.actors import first_staffed_drafter, load_directory
 from models.registry import load_registry
+from models.starting import StartRequest
+from settings import Settings
 from tests.replay.after_issuance import KEY as AFTER_ISSUANCE
 from tests.replay.after_issuance import record_after_issuance
 from tests.replay.ledger_pages import KEY as LEDGER_PAGES
 from tests.replay.ledger_pages import record_ledger_pages
-from worker import Settings, build_worker
+from worker import build_worker
 from workflows import search_attributes as sa
-from workflows.client import StartRequest, start_case
-from workflows.devserver import find_binary, tuning_flags
-from workflows.walkthrough import walk
 
 HISTORIES = Path(__file__).parent / "histories"
 #: Short legal day so a whole life records in seconds.

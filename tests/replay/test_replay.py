@@ -19,7 +19,7 @@ from temporalio.worker import Replayer
 from models.registry import load_registry
 from tests.replay.record import HISTORIES, history_file
 from worker import WORKFLOWS
-from workflows.runner import CaseRunner
+from worker_runtime.runner import CaseRunner
 
 HISTORY_FILES = sorted(HISTORIES.glob("*.json"))
 

@@ -1,5 +1,5 @@
 """The worker's runner answers payload contexts itself only where they cannot matter
-(workflows/runner.py).
+(worker_runtime/runner.py).
 
 temporalio asks the sandbox for a context for every payload, several times over; with the
 plain pydantic converter every answer picks the same converter, so the runner skips the
@@ -37,7 +37,7 @@ from temporalio.workflow import Info, _Definition
 
 from tests.replay.record import HISTORIES
 from worker import WORKFLOWS
-from workflows.runner import CaseRunner, contexts_matter
+from worker_runtime.runner import CaseRunner, contexts_matter
 
 CASE = HISTORIES / "qd_ubnd_tinh@L2025_A87.json"
 

@@ -1,4 +1,4 @@
-"""The stale-clock guard (workflows/time_guard.py).
+"""The stale-clock guard (worker_runtime/time_guard.py).
 
 A worker that rebuilds a case to answer a query may be handed a history that ends with events
 no workflow task has handled yet. The SDK core then runs the case over them with the last
@@ -23,11 +23,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from client import connection as time_guard
+from client.connection import STALE_CLOCK_REFUSAL as REFUSED
+from client.connection import RetryRefusedQueries
 from tests.replay.record import HISTORIES
 from worker import WORKFLOWS
-from workflows import time_guard
-from workflows.runner import CaseRunner
-from workflows.time_guard import REFUSED, RetryRefusedQueries, is_stale, seen
+from worker_runtime.runner import CaseRunner
+from worker_runtime.time_guard import is_stale, seen
 
 CASE = HISTORIES / "qd_ubnd_tinh@L2025_A87.json"
 

@@ -1,5 +1,5 @@
 """The worker's check that the sandbox will not compile workflow code for every new case
-(workflows/runner.py: ``has_fresh_bytecode``, ``modules_without_bytecode``)."""
+(worker_runtime/runner.py: ``has_fresh_bytecode``, ``modules_without_bytecode``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.runner import has_fresh_bytecode, modules_without_bytecode
+from worker_runtime.runner import has_fresh_bytecode, modules_without_bytecode
 
 
 def _cache(source: Path) -> Path:

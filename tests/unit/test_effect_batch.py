@@ -14,9 +14,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.case_activities import CaseActivities
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
-from activities.ports import (
-    DocumentRef,
-    DocumentVersion,
+from activities.publisher import FilesystemPublisher
+from models.deliveries import (
     EffectBatch,
     EffectItem,
     EffectOutcome,
@@ -24,9 +23,9 @@ from activities.ports import (
     Publication,
     SendResult,
 )
-from activities.publisher import FilesystemPublisher
+from models.documents import DocumentRef, DocumentVersion
 from tests.adapters.conftest import make_notification
-from workflows.side_effects import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
+from workflows.activity_calls import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
 
 CASE = "so-xd-daklak:quy-dinh"
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

@@ -10,13 +10,8 @@ from urllib.parse import unquote
 import pytest
 
 from activities.filesystem_store import FilesystemDocumentStore, encode_path_component
-from activities.ports import (
-    BlobNotFound,
-    DocumentRef,
-    DocumentVersion,
-    IntegrityError,
-    VersionConflict,
-)
+from activities.ports import BlobNotFound, IntegrityError, VersionConflict
+from models.documents import DocumentRef, DocumentVersion
 
 ICT = timezone(timedelta(hours=7))
 DRAFT = "Dự thảo nghị định về đất đai".encode()

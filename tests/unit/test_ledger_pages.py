@@ -22,7 +22,7 @@ from models.comments import (
     comment_id,
     comment_index,
 )
-from workflows.comment_ledger import MAX_DISTINCT_COMMENTS, RECENT_SUBMISSIONS
+from workflows.drafting.comment_ledger import MAX_DISTINCT_COMMENTS, RECENT_SUBMISSIONS
 
 
 def entry(i: int) -> Entry:

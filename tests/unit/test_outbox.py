@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from activities.outbox import OutboxNotifier
-from activities.ports import Notification, Recipient
+from models.deliveries import Notification, Recipient
 
 ICT = timezone(timedelta(hours=7))
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=ICT)

@@ -45,11 +45,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from activities.ports import DocumentRef
 from models.actors import ActorRef, load_directory
 from models.calendar import DayUnit, LegalCalendar
 from models.case import ActionRequest, ReplyRequest
 from models.definition import SYSTEM_ACTOR, DeadlineKind, ProcessDefinition, Transition
+from models.documents import DocumentRef
 from models.legal_time import (
     VIETNAM_TZ,
     LegalClock,
@@ -66,7 +66,7 @@ from models.rules import (
     allowed_actions,
     check_action,
 )
-from workflows.consultations import Consultations, ReplyRefused
+from workflows.drafting.consultations import Consultations, ReplyRefused
 
 logging.getLogger("transitions").setLevel(logging.WARNING)
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from activities.ports import DocumentRef
 from models.actors import load_directory
 from models.calendar import LegalCalendar
 from models.case import ActionRequest
+from models.documents import DocumentRef
 from models.legal_time import VIETNAM_TZ, LegalClock, compute_deadline
 from models.machine import ProcessMachine
 from models.registry import load_registry

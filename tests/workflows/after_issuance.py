@@ -12,15 +12,17 @@ from typing import TypeVar
 from temporalio.client import Client
 
 from activities.outbox import OutboxNotifier
-from activities.ports import DocumentStore, Notification, Publication
+from activities.ports import DocumentStore
 from activities.publisher import FilesystemPublisher
+from client.after_issuance import monitoring_status
+from client.cases import start_case
+from localdev.walkthrough import walk
 from models.actors import Directory
 from models.case import SimplifiedDecision
 from models.definition import ProcessDefinition
+from models.deliveries import Notification, Publication
 from models.monitoring import MonitoringStatus
-from workflows.client import StartRequest, start_case
-from workflows.post_issuance_client import monitoring_status
-from workflows.walkthrough import walk
+from models.starting import StartRequest
 
 T = TypeVar("T")
 

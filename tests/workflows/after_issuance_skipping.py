@@ -40,13 +40,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
+from client.after_issuance import feedback_status, monitoring_status
 from models.actors import Directory
 from models.monitoring import MonitoringStatus
 from models.registry import Registry
+from settings import Settings
 from tests.workflows.after_issuance import in_force
-from worker import Settings, build_worker
+from worker import build_worker
 from workflows import search_attributes as sa
-from workflows.post_issuance_client import feedback_status, monitoring_status
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 DAY = 86400.0  # a real legal day

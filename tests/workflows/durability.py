@@ -41,18 +41,20 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from activities.filesystem_store import FilesystemDocumentStore
-from activities.ports import Notification
+from client.cases import start_case
+from client.connection import RetryRefusedQueries
+from client.errors import CaseError
+from localdev.devserver import find_binary, tuning_flags
+from localdev.walkthrough import WalkTimeout, walk
 from models.actors import Directory, first_staffed_drafter
 from models.case import CaseResult, CaseStatus, SimplifiedDecision
 from models.definition import ProcessDefinition
+from models.deliveries import Notification
 from models.registry import DEFAULT_REGIME, Registry
+from models.starting import StartRequest
 from tests.history_effects import intended, item_errors
-from workflows.client import CaseError, StartRequest, start_case
-from workflows.consultation_request import ConsultInput
-from workflows.devserver import find_binary, tuning_flags
+from workflows.drafting.consultation_request import ConsultInput
 from workflows.search_attributes import dev_server_flags
-from workflows.time_guard import RetryRefusedQueries
-from workflows.walkthrough import WalkTimeout, walk
 
 #: A legal day of 50 ms: a 30-day consultation lasts 1.5 s.
 LEGAL_DAY_SECONDS = 0.05
@@ -517,7 +519,7 @@ class Leftovers:
 #: their own id as ``case_id`` and they keep running after the case's checks.
 OUTLIVING = frozenset({"DocumentMonitoring"})
 #: The consultation request's first notice, sent as it starts
-#: (workflows/consultation_request.py: ``<request id>/001-consultation_request``).
+#: (workflows/drafting/consultation_request.py: ``<request id>/001-consultation_request``).
 FIRST_CONSULT_NOTICE = "consultation_request"
 
 PERFORMED, WITHDRAWN, FAILED, OPEN = "performed", "withdrawn", "failed", "open"
@@ -532,7 +534,7 @@ class Intent:
       must be found in the outbox exactly once;
     - ``withdrawn``: the case withdrew the request that meant it before it was sent. A
       transition that closes the consultation cancels every unanswered
-      ``ConsultationRequest`` child (workflows/consultations.py ``close_all``, the
+      ``ConsultationRequest`` child (workflows/drafting/consultations.py ``close_all``, the
       ``CancelRequest`` effect); the child's history then records the cancellation request
       and ends cancelled with the notice's activity scheduled but not completed, or, if the
       child had not run yet, before it scheduled its first notice at all (the intent is then

@@ -15,6 +15,23 @@ from typing import TypeVar
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from client.after_issuance import (
+    answer_feedback,
+    check_status,
+    classify_feedback,
+    conclude_check,
+    feedback_status,
+    forward_feedback,
+    handle_check,
+    monitoring_id,
+    monitoring_status,
+    open_check,
+    propose_amendment,
+    record_event,
+    submit_feedback,
+)
+from client.cases import start_case, status
+from client.errors import CaseActionRefused
 from models.actors import Directory
 from models.feedback import (
     ANSWERED,
@@ -31,6 +48,7 @@ from models.links import LinkKind
 from models.monitoring import ANNULLED, EventKind, EventRequest, MonitoringStatus
 from models.post_issuance import Handling, Outcome
 from models.registry import Registry
+from models.starting import StartRequest
 from tests.conftest import Harness
 from tests.workflows.after_issuance import (
     CHECKER,
@@ -49,23 +67,7 @@ from tests.workflows.after_issuance import (
     until,
 )
 from workflows import search_attributes as sa
-from workflows.client import CaseActionRefused, StartRequest, start_case, status
-from workflows.legislative_process import LegislativeProcess
-from workflows.post_issuance_client import (
-    answer_feedback,
-    check_status,
-    classify_feedback,
-    conclude_check,
-    feedback_status,
-    forward_feedback,
-    handle_check,
-    monitoring_id,
-    monitoring_status,
-    open_check,
-    propose_amendment,
-    record_event,
-    submit_feedback,
-)
+from workflows.drafting.legislative_process import LegislativeProcess
 
 DAY = 60.0  # seconds per legal day
 T = TypeVar("T")

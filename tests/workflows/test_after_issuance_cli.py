@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from client.cases import start_case
+from localdev.walkthrough import walk
 from models.actors import Directory
 from models.registry import Registry
+from models.starting import StartRequest
 from tests.conftest import Harness
 from tests.workflows.after_issuance import (
     CHECKER,
@@ -22,8 +25,6 @@ from tests.workflows.after_issuance import (
     until,
 )
 from tests.workflows.cli_harness import legisflow
-from workflows.client import StartRequest, start_case
-from workflows.walkthrough import walk
 
 DAY = 0.05
 

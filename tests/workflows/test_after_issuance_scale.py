@@ -19,6 +19,13 @@ from typing import Any
 
 import pytest
 
+from client.after_issuance import (
+    answer_feedback,
+    forward_feedback,
+    monitoring_id,
+    monitoring_status,
+    submit_feedback,
+)
 from models.actors import Directory
 from models.feedback import ForwardRequest
 from models.monitoring import MonitoringStatus
@@ -32,13 +39,6 @@ from tests.workflows.after_issuance_skipping import (
     skip_to,
     skipping_server,
     when_monitoring,
-)
-from workflows.post_issuance_client import (
-    answer_feedback,
-    forward_feedback,
-    monitoring_id,
-    monitoring_status,
-    submit_feedback,
 )
 
 #: The test server ends any execution 10 years after it starts: stop one day short.

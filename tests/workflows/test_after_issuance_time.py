@@ -14,6 +14,20 @@ from datetime import timedelta
 import pytest
 from docx import Document
 
+from client.after_issuance import (
+    answer_feedback,
+    check_status,
+    classify_feedback,
+    conclude_check,
+    feedback_status,
+    forward_feedback,
+    handle_check,
+    monitoring_id,
+    open_check,
+    record_event,
+    submit_feedback,
+)
+from client.errors import CaseActionRefused
 from models.actors import Directory
 from models.calendar import DayUnit, LegalCalendar
 from models.feedback import ANSWERED, IN_HANDLING, Category, ClassifyRequest, ForwardRequest
@@ -43,20 +57,6 @@ from tests.workflows.after_issuance_skipping import (
     skipping_server,
     when_monitoring,
     when_true,
-)
-from workflows.client import CaseActionRefused
-from workflows.post_issuance_client import (
-    answer_feedback,
-    check_status,
-    classify_feedback,
-    conclude_check,
-    feedback_status,
-    forward_feedback,
-    handle_check,
-    monitoring_id,
-    open_check,
-    record_event,
-    submit_feedback,
 )
 
 

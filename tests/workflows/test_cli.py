@@ -6,9 +6,9 @@ import asyncio
 import json
 from pathlib import Path
 
+from localdev.walkthrough import wait_for_status
 from tests.conftest import Harness
 from tests.workflows.cli_harness import legisflow
-from workflows.walkthrough import wait_for_status
 
 
 async def test_actors_json(cli_env: dict[str, str]) -> None:

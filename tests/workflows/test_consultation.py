@@ -12,16 +12,7 @@ from typing import Any
 import pytest
 from docx import Document
 
-from models.actors import Directory
-from models.case import ActionRequest, ReplyRequest
-from models.comments import CommentRequest, Disposition, DispositionRequest, text_hash
-from models.registry import Registry
-from tests.conftest import Harness
-from tests.workflows.after_issuance import until
-from workflows.client import (
-    CaseActionRefused,
-    CaseError,
-    StartRequest,
+from client.cases import (
     act,
     comment,
     comment_entries,
@@ -33,8 +24,16 @@ from workflows.client import (
     start_case,
     status,
 )
-from workflows.comment_ledger import CommentLedger, LedgerInput
-from workflows.walkthrough import allows, wait_for_status
+from client.errors import CaseActionRefused, CaseError
+from localdev.walkthrough import allows, wait_for_status
+from models.actors import Directory
+from models.case import ActionRequest, ReplyRequest
+from models.comments import CommentRequest, Disposition, DispositionRequest, text_hash
+from models.registry import Registry
+from models.starting import StartRequest
+from tests.conftest import Harness
+from tests.workflows.after_issuance import until
+from workflows.drafting.comment_ledger import CommentLedger, LedgerInput
 
 DAY = 0.05  # seconds per legal day: the 30-day posting lasts 1.5 s, a 10-day reply 0.5 s
 

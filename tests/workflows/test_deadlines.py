@@ -39,18 +39,21 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
-from activities.ports import Notification
+from client.cases import act, start_case, status
+from client.errors import CaseActionRefused
+from localdev.walkthrough import document_for
 from models.actors import Directory
 from models.case import ActionRequest, ActionResult, AuditEntry, CaseResult, CaseStatus
 from models.definition import ProcessDefinition
+from models.deliveries import Notification
 from models.legal_time import VIETNAM_TZ
 from models.machine import shortest_path
 from models.registry import Registry
-from worker import Settings, build_worker
+from models.starting import StartRequest
+from settings import Settings
+from worker import build_worker
 from workflows import search_attributes as sa
-from workflows.client import CaseActionRefused, StartRequest, act, start_case, status
-from workflows.legislative_process import LegislativeProcess
-from workflows.walkthrough import document_for
+from workflows.drafting.legislative_process import LegislativeProcess
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 DAY = 86400.0  # a real legal day

@@ -10,8 +10,8 @@ import pytest
 from temporalio.api.workflowservice.v1 import ListNamespacesRequest
 from temporalio.client import Client
 
+from localdev import devserver
 from tests.workflows.durability import free_port
-from workflows import devserver
 
 
 async def test_embedded_server_keeps_its_data_in_a_write_ahead_log(tmp_path: Path) -> None:

@@ -35,9 +35,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.ports import Notification, Recipient, SendResult
 from models.actors import Directory
 from models.case import CaseResult
+from models.deliveries import Notification, Recipient, SendResult
 from models.registry import Registry
 from tests.workflows.durability import (
     FAILED,
@@ -57,7 +57,7 @@ from tests.workflows.durability import (
     staffed_variants,
     until,
 )
-from workflows.consultation_request import ConsultationRequest, ConsultInput
+from workflows.drafting.consultation_request import ConsultationRequest, ConsultInput
 
 log = logging.getLogger("legisflow.durability")
 
@@ -99,7 +99,7 @@ async def test_sigkilled_workers_lose_and_duplicate_nothing(
     uninterrupted run had 4. Nothing was lost: a kill delayed a ``ConsultationRequest``
     child's first notice until after the walkthrough (no reply within the body's few legal
     days) had taken the transition that closes the consultation, and the case withdrew the
-    unanswered request (it cancels the child: workflows/consultations.py ``close_all``), so
+    unanswered request (it cancels the child: workflows/drafting/consultations.py ``close_all``), so
     the notice was never sent. The check compared the notices *delivered* by kind with the
     uninterrupted run, i.e. it treated a withdrawn intent as a lost effect. It now compares
     what the workflow histories say was meant (tests/workflows/durability.py ``Intent``):
@@ -152,7 +152,7 @@ async def test_sigkilled_workers_lose_and_duplicate_nothing(
 async def test_server_restart_mid_flight(
     tmp_path: Path, directory: Directory, variants: list[Plan], reference: Reference, crash: bool
 ) -> None:
-    """Stopped, or SIGKILLed: the server keeps SQLite in WAL mode (workflows/devserver.py),
+    """Stopped, or SIGKILLed: the server keeps SQLite in WAL mode (localdev/devserver.py),
     and a crash must lose nothing it had acknowledged."""
     async with cluster(tmp_path, directory, log=log.info) as c:
         first_client = c.client

@@ -16,24 +16,18 @@ from temporalio.worker import Worker
 from activities.case_activities import CaseActivities
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
-from activities.ports import (
-    DocumentRef,
-    DocumentVersion,
-    EffectBatch,
-    EffectItem,
-    EffectOutcome,
-    Notification,
-    SendResult,
-)
 from activities.publisher import FilesystemPublisher
+from client.cases import act, start_case
+from localdev.walkthrough import wait_for_status
 from models.actors import Directory
 from models.case import ActionRequest
+from models.deliveries import EffectBatch, EffectItem, EffectOutcome, Notification, SendResult
+from models.documents import DocumentRef, DocumentVersion
 from models.registry import Registry
+from models.starting import StartRequest
 from tests.adapters.conftest import make_notification
 from tests.conftest import Harness
 from worker import WORKFLOWS
-from workflows.client import StartRequest, act, start_case
-from workflows.walkthrough import wait_for_status
 
 
 async def test_missing_document_is_reported_not_fatal(

@@ -14,12 +14,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from activities.ledger_pages import load_page, read_entries
+from client.errors import CaseActionRefused
 from models.comments import Disposition, Entry, LedgerState, comment_id, text_hash
 from tests.conftest import Harness
 from tests.replay.ledger_pages import DRAFTER, all_runs, busy_ledger, start_ledger, submit
 from worker import WORKFLOWS
-from workflows.client import CaseActionRefused
-from workflows.comment_ledger import CommentLedger, LedgerInput
+from workflows.drafting.comment_ledger import CommentLedger, LedgerInput
 
 
 async def test_pages_keep_every_comment_and_disposition_across_runs(harness: Harness) -> None:

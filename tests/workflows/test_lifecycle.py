@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from temporalio.client import WorkflowExecutionStatus
 
+from client.cases import start_case
+from localdev.walkthrough import walk
 from models.actors import Directory
 from models.registry import Registry
+from models.starting import StartRequest
 from tests.conftest import Harness
-from workflows.client import StartRequest, start_case
-from workflows.walkthrough import walk
 
 EXPECTED_STAGES = [
     "drafting",

@@ -16,18 +16,21 @@ import pytest
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.testing import WorkflowEnvironment
 
+from client import ops
+from client.cases import list_cases, list_query, start_case
+from client.connection import connect, connect_config
+from localdev.walkthrough import wait_for_status, walk
 from models.actors import Directory
 from models.audit import verify_lines
 from models.case import CaseResult
 from models.definition import Transition
 from models.registry import Registry
+from models.starting import StartRequest
+from settings import Settings
 from tests.conftest import Harness
 from tests.workflows.cli_harness import legisflow
-from worker import Settings, build_worker, connect, connect_config
-from workflows import ops
+from worker import build_worker
 from workflows import search_attributes as sa
-from workflows.client import StartRequest, list_cases, list_query, start_case
-from workflows.walkthrough import wait_for_status, walk
 
 FAST_DAY = 0.05
 
@@ -205,8 +208,9 @@ async def test_metrics_endpoint_serves_legisflow_counters(
     case_id = await start(
         harness, registry, directory, "qd_ubnd_tinh", "nguyen.van.an", "ops-metrics"
     )
+    from client.cases import act
+    from client.errors import CaseActionRefused
     from models.case import ActionRequest
-    from workflows.client import CaseActionRefused, act
 
     with pytest.raises(CaseActionRefused):
         await act(harness.client, case_id, ActionRequest(action="sign", actor="bui.van.khoa"))

@@ -6,24 +6,17 @@ from __future__ import annotations
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from client.cases import act, migrate, plan_case_migration, start_case, status
+from client.errors import CaseActionRefused, CaseError
+from localdev.walkthrough import wait_for_status, walk
 from models.actors import Directory, first_staffed_drafter
 from models.case import ActionRequest, SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.machine import shortest_path
 from models.registry import Registry, load_registry
+from models.starting import StartRequest
 from tests.conftest import Harness
 from workflows import search_attributes as sa
-from workflows.client import (
-    CaseActionRefused,
-    CaseError,
-    StartRequest,
-    act,
-    migrate,
-    plan_case_migration,
-    start_case,
-    status,
-)
-from workflows.walkthrough import wait_for_status, walk
 
 # 20 ms legal days: a 60-day posting lasts 1.2 s, a central +45 days 0.9 s.
 FAST_DAY = 0.02

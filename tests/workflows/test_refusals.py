@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 from temporalio.client import Client
 
-from activities.ports import DocumentRef
+from client.cases import act, start_case, status
+from client.errors import CaseActionRefused, CaseError
+from localdev.walkthrough import allows, wait_for_status
 from models.actors import Directory
 from models.case import ActionRequest
+from models.documents import DocumentRef
 from models.registry import Registry
+from models.starting import StartRequest
 from tests.conftest import Harness
-from workflows.client import CaseActionRefused, CaseError, StartRequest, act, start_case, status
-from workflows.walkthrough import allows, wait_for_status
 
 
 async def history_length(client: Client, case_id: str) -> int:

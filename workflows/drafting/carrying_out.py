@@ -1,4 +1,5 @@
-"""The side effects a case queues, and how its main loop carries them out.
+"""How a case's main loop carries out the side effects its handlers queued (``effects.py``
+says what they are).
 
 Handlers (Updates, signals, timers) only queue effects (``CaseState._effects``); the main
 loop of ``LegislativeProcess`` drains the queue through activities and child workflows, so an
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from temporalio import workflow
@@ -26,33 +26,15 @@ from temporalio.exceptions import (
 )
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import (
-        DocumentVersion,
-        EffectBatch,
-        EffectItem,
-        Notification,
-        Publication,
-    )
     from models import notifications
     from models.audit import AuditExport, export_lines
     from models.definition import SYSTEM_ACTOR
+    from models.deliveries import EffectBatch, EffectItem, Notification, Publication
+    from models.documents import DocumentVersion
     from models.monitoring import IN_FORCE, MonitoringInput
     from models.monitoring import STAGES as MONITORING_STAGES
-    from models.synthesis_report import ReportRequest
     from workflows import search_attributes as sa
-    from workflows.case_state import CaseState
-    from workflows.comment_ledger import CommentLedger
-    from workflows.consultation_request import ConsultationRequest
-    from workflows.consultations import (
-        CancelRequest,
-        ChildOp,
-        ForwardReply,
-        SignalLedger,
-        StartLedger,
-        StartRequest,
-    )
-    from workflows.monitoring import DocumentMonitoring
-    from workflows.side_effects import (
+    from workflows.activity_calls import (
         carry_out_effects,
         generate_synthesis_report,
         publish_document,
@@ -60,54 +42,27 @@ with workflow.unsafe.imports_passed_through():
         send_notification,
         store_audit_export,
     )
-
-
-@dataclass(frozen=True)
-class StoreAudit:
-    """Export the chained audit trail to the document store (when the case ends)."""
-
-
-@dataclass(frozen=True)
-class GenerateReport:
-    request: ReportRequest
-    actor: str
-    label: str
-
-
-@dataclass(frozen=True)
-class StartMonitoring:
-    """Start the document's monitoring (theo dõi thi hành), which outlives the case."""
-
-    inp: MonitoringInput
-
-
-Effect = (
-    DocumentVersion
-    | Notification
-    | Publication
-    | GenerateReport
-    | StoreAudit
-    | ChildOp
-    | StartMonitoring
-)
-
-#: Effects that start, signal or cancel child workflows: they depend on one another, so when
-#: effects are carried out together these still go one after the other (in queue order).
-CHILD_OPERATIONS = (
-    StartRequest,
-    ForwardReply,
-    CancelRequest,
-    StartLedger,
-    SignalLedger,
-    StartMonitoring,
-)
-#: Patch id: several waiting effects are carried out together (issue #8: fewer workflow
-#: tasks per stage entry) instead of one at a time.
-CONCURRENT_EFFECTS_PATCH = "concurrent-effects"
-#: Effects one activity carries out together (``carry_out_effects``): what a stage entry asks
-#: of the document store, the notifier and the publisher.
-BATCHED = (DocumentVersion, Notification, Publication)
-Batched = DocumentVersion | Notification | Publication
+    from workflows.after_issuance.monitoring import DocumentMonitoring
+    from workflows.drafting.case_state import CaseState
+    from workflows.drafting.comment_ledger import CommentLedger
+    from workflows.drafting.consultation_request import ConsultationRequest
+    from workflows.drafting.consultations import (
+        CancelRequest,
+        ForwardReply,
+        SignalLedger,
+        StartLedger,
+        StartRequest,
+    )
+    from workflows.drafting.effects import (
+        BATCHED,
+        CHILD_OPERATIONS,
+        CONCURRENT_EFFECTS_PATCH,
+        Batched,
+        Effect,
+        GenerateReport,
+        StartMonitoring,
+        StoreAudit,
+    )
 
 
 class CaseEffects(CaseState):

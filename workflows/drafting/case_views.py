@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from models.definition import DeadlineKind, ProcessDefinition
     from models.rules import allowed_actions, blocked_actions
     from workflows import search_attributes as sa
-    from workflows.case_state import CaseState
+    from workflows.drafting.case_state import CaseState
 
 
 class CaseViews(CaseState):

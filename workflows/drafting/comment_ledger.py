@@ -38,7 +38,8 @@ with workflow.unsafe.imports_passed_through():
         comment_id,
         comment_index,
     )
-    from workflows.side_effects import COMMENTS_OPEN_SIGNAL, call_activity
+    from workflows.activity_calls import call_activity
+    from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL
 
 #: Continue as new past this many events (Temporal warns at 10,240 and stops at 51,200).
 DEFAULT_CONTINUE_AFTER_EVENTS = 4000

@@ -24,9 +24,12 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.ports import DocumentRef, DocumentStore
+from activities.ports import DocumentStore
+from client.cases import current_definition, status
+from client.errors import CaseActionRefused, CaseError
 from models.actors import Directory
 from models.comments import normalize
+from models.documents import DocumentRef
 from models.feedback import (
     MAX_FEEDBACK_CHARS,
     AmendmentProposal,
@@ -42,10 +45,9 @@ from models.links import CaseLink
 from models.monitoring import ANNULLED, EventRequest, MonitoringEvent, MonitoringStatus, ReportNow
 from models.post_issuance import load_rules, resolve_people
 from workflows import search_attributes as sa
-from workflows.client import CaseActionRefused, CaseError, current_definition, status
-from workflows.feedback_case import FeedbackCase
-from workflows.legality_check import LegalityCheck
-from workflows.monitoring import DocumentMonitoring
+from workflows.after_issuance.feedback_case import FeedbackCase
+from workflows.after_issuance.legality_check import LegalityCheck
+from workflows.after_issuance.monitoring import DocumentMonitoring
 
 T = TypeVar("T")
 #: How long to retry while a monitoring that just started reads its rules and people.

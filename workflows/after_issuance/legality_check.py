@@ -16,10 +16,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import Notification
     from models import notifications, post_issuance_notices
     from models.case import deadline_view
     from models.definition import SYSTEM_ACTOR
+    from models.deliveries import Notification
     from models.legal_time import StageDeadline
     from models.legality_check import (
         CLEAN,
@@ -41,7 +41,8 @@ with workflow.unsafe.imports_passed_through():
     from models.monitoring import ANNULLED, SUSPENDED, StatusNotice
     from models.post_issuance import Handling, LinkedCaseRequest, Outcome
     from workflows import search_attributes as sa
-    from workflows.post_issuance_effects import (
+    from workflows.activity_calls import send_notification, start_linked_case
+    from workflows.after_issuance.support import (
         CHECK_CHANGED_SIGNAL,
         DOCUMENT_STATUS_SIGNAL,
         LINK_ADDED_SIGNAL,
@@ -52,11 +53,9 @@ with workflow.unsafe.imports_passed_through():
         recipients,
         refuse,
         show,
-        start_linked_case,
         tell,
         wait_for_timer,
     )
-    from workflows.side_effects import send_notification
 
 Effect = Notification | CheckNotice | StatusNotice | CaseLink
 

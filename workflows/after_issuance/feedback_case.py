@@ -17,10 +17,11 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentRef, Notification
     from models import notifications, post_issuance_notices
     from models.case import deadline_view
     from models.definition import SYSTEM_ACTOR
+    from models.deliveries import Notification
+    from models.documents import DocumentRef
     from models.feedback import (
         ANSWERED,
         FINAL,
@@ -41,23 +42,25 @@ with workflow.unsafe.imports_passed_through():
     from models.links import CaseLink, LinkKind, memo_links
     from models.post_issuance import AgencyRequest, LinkedCaseRequest
     from workflows import search_attributes as sa
-    from workflows.post_issuance_effects import (
+    from workflows.activity_calls import (
+        feedback_agency,
+        send_notification,
+        start_feedback,
+        start_linked_case,
+    )
+    from workflows.after_issuance.support import (
         FEEDBACK_CHANGED_SIGNAL,
         LINK_ADDED_SIGNAL,
         Notices,
         deadline_timers,
         due_soon,
-        feedback_agency,
         legal_deadline,
         recipients,
         refuse,
         show,
-        start_feedback,
-        start_linked_case,
         tell,
         wait_for_timer,
     )
-    from workflows.side_effects import send_notification
 
 
 Effect = Notification | FeedbackNotice

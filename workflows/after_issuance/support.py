@@ -1,6 +1,6 @@
 """How the workflows after issuance call their activities, tell each other what changed,
 and show themselves to ops (search attributes). Workflow code only (deterministic); activities
-are called through ``workflows.side_effects.call_activity`` (its timeouts and retries; none of
+are called through ``workflows.activity_calls.call_activity`` (its timeouts and retries; none of
 these heartbeat).
 """
 
@@ -15,87 +15,19 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentRef, Notification, Recipient
     from models import notifications
     from models.actors import ActorRef
     from models.calendar import LegalCalendar
     from models.definition import Deadline
-    from models.feedback import FeedbackInput
+    from models.deliveries import Notification, Recipient
     from models.legal_time import LegalClock, StageDeadline, deadline_from
-    from models.links import CaseLink
-    from models.monitoring import MonitoringReport
-    from models.post_issuance import (
-        AgencyPeople,
-        AgencyRequest,
-        LinkedCaseRequest,
-        PeopleRequest,
-        PostIssuancePeople,
-        PostIssuanceRules,
-    )
     from workflows import search_attributes as sa
-    from workflows.side_effects import call_activity
 
 #: Signals of the monitoring workflow, sent by its feedback cases and the document's checks.
 FEEDBACK_CHANGED_SIGNAL = "feedback_changed"
 CHECK_CHANGED_SIGNAL = "check_changed"
 LINK_ADDED_SIGNAL = "link_added"
 DOCUMENT_STATUS_SIGNAL = "document_status"
-
-
-async def load_rules() -> PostIssuanceRules:
-    return await call_activity(
-        "load_post_issuance_rules",
-        result_type=PostIssuanceRules,
-        summary="Quy định sau ban hành / Post-issuance rules",
-    )
-
-
-async def resolve_people(req: PeopleRequest) -> PostIssuancePeople:
-    return await call_activity(
-        "resolve_post_issuance_people",
-        req,
-        result_type=PostIssuancePeople,
-        summary=f"Danh bạ / Directory: people of {req.drafting_agency}",
-    )
-
-
-async def feedback_agency(req: AgencyRequest) -> AgencyPeople:
-    return await call_activity(
-        "feedback_agency_people",
-        req,
-        result_type=AgencyPeople,
-        summary=f"Danh bạ / Directory: who answers for {req.agency}",
-    )
-
-
-async def start_linked_case(req: LinkedCaseRequest) -> CaseLink:
-    """Start (once: the case id derives from the request) the amendment's drafting case."""
-    return await call_activity(
-        "start_linked_case",
-        req,
-        result_type=CaseLink,
-        summary=f"Hồ sơ sửa đổi / Start the amendment of {req.document.case_id}",
-    )
-
-
-async def start_feedback(inp: FeedbackInput) -> str:
-    """Start a feedback case (an independent workflow, once per id: see activities.linking)."""
-    return await call_activity(
-        "start_feedback_case",
-        inp,
-        result_type=str,
-        summary=f"Phản ánh / Feedback {inp.number} → {inp.agency.id}",
-    )
-
-
-async def generate_report(report: MonitoringReport) -> list[DocumentRef]:
-    return await call_activity(
-        "generate_monitoring_report",
-        report,
-        result_type=list[DocumentRef],
-        start_to_close=timedelta(minutes=5),
-        summary=f"Báo cáo theo dõi thi hành / Monitoring report ({report.kind})",
-    )
 
 
 async def tell(workflow_id: str, signal: str, payload: BaseModel) -> bool:

@@ -12,9 +12,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import (
-        DocumentRef,
-        DocumentVersion,
+    from models.audit import AuditExport
+    from models.deliveries import (
         EffectBatch,
         EffectOutcome,
         Notification,
@@ -22,14 +21,19 @@ with workflow.unsafe.imports_passed_through():
         PublishResult,
         SendResult,
     )
-    from models.audit import AuditExport
+    from models.documents import DocumentRef, DocumentVersion
+    from models.feedback import FeedbackInput
+    from models.links import CaseLink
+    from models.monitoring import MonitoringReport
+    from models.post_issuance import (
+        AgencyPeople,
+        AgencyRequest,
+        LinkedCaseRequest,
+        PeopleRequest,
+        PostIssuancePeople,
+        PostIssuanceRules,
+    )
     from models.synthesis_report import ReportRequest
-
-#: The parent case's signal a consultation request sends when its reply deadline passes.
-CONSULT_OVERDUE_SIGNAL = "consult_overdue"
-#: The parent case's signal the comment ledger sends when comments lacking a disposition
-#: appear or are all answered (the count travels with it).
-COMMENTS_OPEN_SIGNAL = "comments_open"
 
 #: Bound on one attempt of a short activity that is alive but slow (a request to a relay, a
 #: portal or an object store that neither answers nor fails).
@@ -163,4 +167,63 @@ async def store_audit_export(export: AuditExport) -> DocumentRef:
         result_type=DocumentRef,
         heartbeat=HEARTBEAT_TIMEOUT,
         summary=f"Lưu nhật ký / Store audit trail ({len(export.lines)} entries)",
+    )
+
+
+# ---- after issuance ---------------------------------------------------------------------
+
+
+async def load_rules() -> PostIssuanceRules:
+    return await call_activity(
+        "load_post_issuance_rules",
+        result_type=PostIssuanceRules,
+        summary="Quy định sau ban hành / Post-issuance rules",
+    )
+
+
+async def resolve_people(req: PeopleRequest) -> PostIssuancePeople:
+    return await call_activity(
+        "resolve_post_issuance_people",
+        req,
+        result_type=PostIssuancePeople,
+        summary=f"Danh bạ / Directory: people of {req.drafting_agency}",
+    )
+
+
+async def feedback_agency(req: AgencyRequest) -> AgencyPeople:
+    return await call_activity(
+        "feedback_agency_people",
+        req,
+        result_type=AgencyPeople,
+        summary=f"Danh bạ / Directory: who answers for {req.agency}",
+    )
+
+
+async def start_linked_case(req: LinkedCaseRequest) -> CaseLink:
+    """Start (once: the case id derives from the request) the amendment's drafting case."""
+    return await call_activity(
+        "start_linked_case",
+        req,
+        result_type=CaseLink,
+        summary=f"Hồ sơ sửa đổi / Start the amendment of {req.document.case_id}",
+    )
+
+
+async def start_feedback(inp: FeedbackInput) -> str:
+    """Start a feedback case (an independent workflow, once per id: see activities.linking)."""
+    return await call_activity(
+        "start_feedback_case",
+        inp,
+        result_type=str,
+        summary=f"Phản ánh / Feedback {inp.number} → {inp.agency.id}",
+    )
+
+
+async def generate_report(report: MonitoringReport) -> list[DocumentRef]:
+    return await call_activity(
+        "generate_monitoring_report",
+        report,
+        result_type=list[DocumentRef],
+        start_to_close=timedelta(minutes=5),
+        summary=f"Báo cáo theo dõi thi hành / Monitoring report ({report.kind})",
     )

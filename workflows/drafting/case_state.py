@@ -9,25 +9,23 @@ and visibility) build on it, and ``LegislativeProcess`` on both.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentRef, DocumentVersion, Recipient
     from models import notifications
     from models.actors import ActorRef
     from models.calendar import LegalCalendar
     from models.case import AuditEntry, CaseInput
     from models.definition import Body, ProcessDefinition
+    from models.deliveries import Recipient
+    from models.documents import DocumentRef, DocumentVersion
     from models.legal_time import LegalClock, StageDeadline, compute_deadline
     from models.machine import ProcessMachine
     from models.rules import RuleContext
-    from workflows.consultation_request import ConsultationRequest
-    from workflows.consultations import Consultations
-
-if TYPE_CHECKING:
-    from workflows.case_effects import Effect
+    from workflows.drafting.consultation_request import ConsultationRequest
+    from workflows.drafting.consultations import Consultations
+    from workflows.drafting.effects import Effect
 
 #: Patch id of what cases do since issue #8's effect batches: one activity for a stage
 #: entry's versions, notices and postings, search attributes upserted only when they change,

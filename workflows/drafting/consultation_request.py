@@ -16,9 +16,10 @@ from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import Recipient
     from models import notifications
-    from workflows.side_effects import CONSULT_OVERDUE_SIGNAL, send_notification
+    from models.deliveries import Recipient
+    from workflows.activity_calls import send_notification
+    from workflows.drafting.signals import CONSULT_OVERDUE_SIGNAL
 
 
 class ConsultInput(BaseModel):

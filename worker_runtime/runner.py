@@ -1,7 +1,7 @@
 """The worker's workflow runner (bộ chạy quy trình): Temporal's sandbox, with two things in
 front of every workflow instance that the SDK leaves to the application.
 
-1. **The time guard** (``workflows/time_guard.py``) refuses an activation on a stale clock.
+1. **The time guard** (``worker_runtime/time_guard.py``) refuses an activation on a stale clock.
 2. **Payload contexts without entering the sandbox.** temporalio 1.35 asks the workflow
    instance for a serialization context and an external-storage context for every payload of
    every activation and completion, six or seven times per payload (decode, retrieve and
@@ -44,7 +44,7 @@ from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, Workflo
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from temporalio.workflow import Info, _Definition
 
-from workflows.time_guard import TimeGuard
+from worker_runtime.time_guard import TimeGuard
 
 #: Contexts of each kind a workflow's payloads are handled under (values are arbitrary).
 _SAMPLE_CONTEXTS: tuple[SerializationContext, ...] = (

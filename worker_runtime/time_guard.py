@@ -22,23 +22,14 @@ from scratch, on the task's own time. Histories and commands are unchanged, so n
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import structlog
-from temporalio import client
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.workflow import Info
 
+from client.connection import STALE_CLOCK_REFUSAL as REFUSED
+
 log = structlog.get_logger("legisflow.time_guard")
-
-#: The failure message of a refused activation (a query that hit one fails with it).
-REFUSED = "stale workflow clock: rebuilding the case on its next workflow task"
-
-#: How long a client keeps retrying a refused query: the next workflow task may first wait
-#: out the dead worker's sticky queue (10 s) and then a poller.
-QUERY_PATIENCE_SECONDS = 30.0
 
 
 #: What the guard remembers of an activation: its history length and its time (ns).
@@ -59,7 +50,7 @@ def is_stale(previous: Seen | None, act: WorkflowActivation) -> bool:
 
 class TimeGuard:
     """One case's guard: remembers the last activation's clock and refuses a stale one.
-    ``workflows/runner.py`` puts one in front of every workflow instance."""
+    ``worker_runtime/runner.py`` puts one in front of every workflow instance."""
 
     def __init__(self) -> None:
         self._previous: Seen | None = None
@@ -80,26 +71,3 @@ class TimeGuard:
         if act.timestamp.ToNanoseconds():  # not the clockless eviction activation
             self._previous = seen(act)
         return None
-
-
-class RetryRefusedQueries(client.Interceptor):
-    """Client side: a query the guard refused is asked again (50 ms, doubling to 1 s) until
-    the case's next workflow task has rebuilt it, for up to ``QUERY_PATIENCE_SECONDS``."""
-
-    def intercept_client(self, next: client.OutboundInterceptor) -> client.OutboundInterceptor:
-        return _RetryingOutbound(next)
-
-
-class _RetryingOutbound(client.OutboundInterceptor):
-    async def query_workflow(self, input: client.QueryWorkflowInput) -> Any:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + QUERY_PATIENCE_SECONDS
-        pause = 0.05
-        while True:
-            try:
-                return await super().query_workflow(input)
-            except client.WorkflowQueryFailedError as err:
-                if REFUSED not in str(err) or loop.time() + pause > deadline:
-                    raise
-            await asyncio.sleep(pause)
-            pause = min(2 * pause, 1.0)

@@ -8,8 +8,8 @@ so an Update returns as soon as the decision is recorded.
 
 Here: the workflow, its main loop and deadline timers, its Updates and signals, and what
 happens on entering a stage. The case's state and shared bookkeeping are in
-``workflows.case_state``, carrying out side effects in ``workflows.case_effects``, queries and
-visibility (search attributes, current details) in ``workflows.case_views``.
+``case_state``, carrying out side effects in ``effects``, queries and visibility (search
+attributes, current details) in ``case_views``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import Publication, PublicationChannel
     from models import notifications
     from models.actors import ActorRef
     from models.calendar import LegalCalendar
@@ -40,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessDefinition,
         Transition,
     )
+    from models.deliveries import Publication, PublicationChannel
     from models.legal_time import LegalClock, deadline_from
     from models.machine import ProcessMachine
     from models.migration import plan_migration
@@ -47,11 +47,12 @@ with workflow.unsafe.imports_passed_through():
     from models.post_issuance import CaseTime, DocumentInfo
     from models.rules import ActionRefused, allowed_actions, check_action
     from models.synthesis_report import ReportRequest
-    from workflows.case_effects import CaseEffects, GenerateReport, StartMonitoring, StoreAudit
-    from workflows.case_state import CURRENT_PATCH
-    from workflows.case_views import CaseViews
-    from workflows.consultations import Consultations, ReplyRefused
-    from workflows.side_effects import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
+    from workflows.drafting.carrying_out import CaseEffects
+    from workflows.drafting.case_state import CURRENT_PATCH
+    from workflows.drafting.case_views import CaseViews
+    from workflows.drafting.consultations import Consultations, ReplyRefused
+    from workflows.drafting.effects import GenerateReport, StartMonitoring, StoreAudit
+    from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
 
 
 @workflow.defn

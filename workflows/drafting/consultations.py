@@ -24,8 +24,8 @@ with workflow.unsafe.imports_passed_through():
     from models.case import ConsultView, ReplyRequest
     from models.definition import ProcessDefinition
     from models.legal_time import VIETNAM_TZ, StageDeadline
-    from workflows.comment_ledger import LedgerInput
-    from workflows.consultation_request import ConsultInput
+    from workflows.drafting.comment_ledger import LedgerInput
+    from workflows.drafting.consultation_request import ConsultInput
 
 
 @dataclass(frozen=True)

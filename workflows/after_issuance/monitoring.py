@@ -29,9 +29,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ports import DocumentRef, Notification
     from models import notifications, post_issuance_notices
     from models.definition import Deadline
+    from models.deliveries import Notification
+    from models.documents import DocumentRef
     from models.feedback import (
         ANSWERED,
         FINAL,
@@ -70,22 +71,24 @@ with workflow.unsafe.imports_passed_through():
         PostIssuancePeople,
         PostIssuanceRules,
     )
-    from workflows.post_issuance_effects import (
+    from workflows.activity_calls import generate_report as render_report
+    from workflows.activity_calls import (
+        load_rules,
+        resolve_people,
+        send_notification,
+        start_feedback,
+    )
+    from workflows.after_issuance.support import (
         CHECK_CHANGED_SIGNAL,
         DOCUMENT_STATUS_SIGNAL,
         FEEDBACK_CHANGED_SIGNAL,
         LINK_ADDED_SIGNAL,
         Notices,
         legal_deadline,
-        load_rules,
         recipients,
         refuse,
-        resolve_people,
         show,
-        start_feedback,
     )
-    from workflows.post_issuance_effects import generate_report as render_report
-    from workflows.side_effects import send_notification
 
 
 @dataclass(frozen=True)

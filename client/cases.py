@@ -10,11 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
-import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -26,25 +24,23 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.ledger_pages import read_entries
-from activities.ports import DocumentRef, DocumentStore
-from models.actors import ActorRef, Directory, missing_roles
+from activities.ports import DocumentStore
+from client.errors import CaseActionRefused, CaseError, CaseExists
+from models.actors import Directory
 from models.case import (
     ActionRequest,
     ActionResult,
     AllowedAction,
-    CalendarSettings,
-    CaseInput,
     CaseResult,
     CaseStatus,
     ConsultView,
     MigrationRequest,
     ReplyRequest,
-    SimplifiedDecision,
     StageView,
 )
 from models.comments import (
@@ -59,136 +55,40 @@ from models.comments import (
     text_hash,
 )
 from models.definition import ProcessDefinition
+from models.documents import DocumentRef
 from models.legal_time import LegalClock
-from models.links import CaseLink, memo_links
 from models.migration import MigrationPlan, plan_migration
+from models.starting import StartRefused, StartRequest, plan_case
 from workflows import search_attributes as sa
-from workflows.comment_ledger import CommentLedger
-from workflows.legislative_process import LegislativeProcess
+from workflows.drafting.comment_ledger import CommentLedger
+from workflows.drafting.legislative_process import LegislativeProcess
 
 T = TypeVar("T")
-
-
-class CaseError(Exception):
-    """A request about a case that cannot be carried out; the message says why."""
-
-
-class CaseExists(CaseError):
-    """A case with this id already exists (starting twice is refused, not duplicated)."""
-
-
-class CaseActionRefused(CaseError):
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def slugify(text: str, max_len: int = 60) -> str:
-    """ASCII slug of a Vietnamese title: "Quy định phân cấp" -> "quy-dinh-phan-cap"."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_len].rstrip("-") or "van-ban"
-
-
-def case_id_for(agency: str, slug: str) -> str:
-    """Readable workflow id: the drafting agency and the document's slug."""
-    return f"{agency}:{slug}"
-
-
-@dataclass(frozen=True)
-class StartRequest:
-    definition: ProcessDefinition
-    title: str
-    starter: str
-    slug: str | None = None
-    legal_day_seconds: float = 86400.0
-    calendar: CalendarSettings = field(default_factory=CalendarSettings)
-    #: The authority's decision to use the simplified procedure, if it made one.
-    simplified: SimplifiedDecision | None = None
-    comment_ledger_events: int = 4000
-    #: Cases this one is linked to (the document an amendment amends).
-    links: tuple[CaseLink, ...] = ()
 
 
 async def start_case(
     client: Client, directory: Directory, req: StartRequest, *, task_queue: str
 ) -> WorkflowHandle[LegislativeProcess, CaseResult]:
     """Start a case; refuses a second case with the same id (agency + slug)."""
-    d = req.definition
     try:
-        person = directory.person(req.starter)
-    except KeyError as exc:
-        raise CaseError(str(exc.args[0])) from None
-    if d.starter_role not in person.roles:
-        raise CaseError(
-            f"{person.id!r} does not hold role {d.starter_role!r} needed to start a "
-            f"{d.doc_type} case"
-        )
-    agency = directory.agency(person.agency)
-    if agency.level is not d.level:
-        raise CaseError(
-            f"{agency.name} ({agency.level.value if agency.level else 'no tier'}) cannot draft "
-            f"a {d.name} ({d.level.value} document)"
-        )
-    assignments = directory.assign_roles(d, agency.id)
-    used_roles = sorted({t.role for t in d.transitions if not t.automatic})
-    missing = missing_roles(assignments, used_roles)
-    if missing:
-        raise CaseError(
-            f"no one in the directory holds {', '.join(missing)} for {agency.name}; "
-            "add them to the directory before starting"
-        )
-    if req.simplified is not None:
-        _check_simplified(d, req.simplified, assignments)
-    case_id = case_id_for(agency.id, req.slug or slugify(req.title))
-    inp = CaseInput(
-        case_id=case_id,
-        title=req.title,
-        definition=d,
-        drafting_agency=agency.id,
-        drafting_agency_name=agency.name,
-        started_by=person.id,
-        assignments=assignments,
-        legal_day_seconds=req.legal_day_seconds,
-        calendar=req.calendar,
-        simplified=req.simplified,
-        comment_ledger_events=req.comment_ledger_events,
-        links=list(req.links),
-    )
+        opening = plan_case(directory, req)
+    except StartRefused as refused:
+        raise CaseError(str(refused)) from None
     try:
         return await client.start_workflow(
             LegislativeProcess.run,
-            inp,
-            id=case_id,
+            opening.inp,
+            id=opening.case_id,
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(sa.LEGAL_STAGE, d.initial),
-                    SearchAttributePair(sa.DOCUMENT_TYPE, d.doc_type),
-                    SearchAttributePair(sa.DRAFTING_AGENCY, agency.id),
-                    SearchAttributePair(sa.LEGAL_REGIME, d.regime),
-                    SearchAttributePair(sa.OVERDUE, False),
-                ]
-            ),
-            memo={
-                "title": req.title,
-                "agency": agency.name,
-                "type": d.name,
-                **({"links": memo_links(list(req.links))} if req.links else {}),
-            },
-            static_summary=f"{d.name}: {req.title}",
-            static_details=(
-                f"**{req.title}**\n\n"
-                f"- Loại văn bản / Type: {d.name} (`{d.doc_type}`)\n"
-                f"- Chế độ pháp lý / Regime: {d.regime} — {d.regime_basis}\n"
-                f"- Cơ quan chủ trì / Drafting agency: {agency.name}\n"
-            ),
+            search_attributes=sa.typed(opening.search_attributes),
+            memo=opening.memo,
+            static_summary=opening.summary,
+            static_details=opening.details,
         )
     except WorkflowAlreadyStartedError:
         raise CaseExists(
-            f"a case with id {case_id!r} already exists; choose another --slug"
+            f"a case with id {opening.case_id!r} already exists; choose another --slug"
         ) from None
 
 
@@ -234,21 +134,6 @@ async def _decide(
                 raise
         await asyncio.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, 1.0)
-
-
-def _check_simplified(
-    d: ProcessDefinition, decision: SimplifiedDecision, assignments: dict[str, list[ActorRef]]
-) -> None:
-    """Only the authority the law names may decide the simplified procedure (Điều 50)."""
-    if d.simplified is None:
-        raise CaseError(f"{d.key} has no simplified procedure (trình tự rút gọn)")
-    deciders = [a.id for a in assignments.get(d.simplified.decided_by, [])]
-    if decision.decided_by not in deciders:
-        raise CaseError(
-            f"{decision.decided_by!r} may not decide the simplified procedure for {d.key}: "
-            f"it is decided by {d.simplified.decided_by} ({', '.join(deciders) or 'nobody'}); "
-            f"basis: {d.simplified.basis}"
-        )
 
 
 async def act(client: Client, case_id: str, request: ActionRequest) -> ActionResult:

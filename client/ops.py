@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from models.kpi import CaseTrail
 from workflows import search_attributes as sa
-from workflows.legislative_process import LegislativeProcess
+from workflows.drafting.legislative_process import LegislativeProcess
 
 _KINDS = {
     "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

@@ -1,0 +1,89 @@
+"""legisflow's settings: every one comes from a ``LEGISFLOW_*`` environment variable (README,
+"Settings" and "Adapters"). Read by the worker, the client API, the CLI and the adapters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting comes from a ``LEGISFLOW_*`` environment variable (see README)."""
+
+    model_config = SettingsConfigDict(env_prefix="LEGISFLOW_", extra="ignore")
+
+    temporal_address: str = "localhost:7233"
+    namespace: str = "default"
+    task_queue: str = "legisflow"
+    #: Where the embedded defaults keep their files (dev server DB, documents, outbox).
+    data_dir: Path = Path(".legisflow")
+    #: Length of one legal day in seconds: 86400 in production, ~1 for a demo.
+    legal_day_seconds: float = 86400.0
+    ui_port: int = 8233
+    directory_file: Path | None = None
+    log_format: str = "auto"  # auto | json | console
+    log_level: str = "INFO"
+    #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.
+    metrics_port: int | None = None
+    #: On SIGTERM, let activities in flight finish for this long before cancelling them, so
+    #: a webhook or portal request is not cut mid-body (it would be retried, but the partner
+    #: sees a truncated, badly signed request).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    #: Temporal environment configuration (profiles in a TOML file, TEMPORAL_* variables):
+    #: which profile to use, and which file (default: Temporal's standard location).
+    temporal_profile: str | None = None
+    temporal_config_file: Path | None = None
+
+    # ---- adapters (README "Adapters"; activities/adapters.py) ----
+    document_store: Literal["filesystem", "s3"] = "filesystem"
+    notifier: Literal["outbox", "smtp", "webhook"] = "outbox"
+    publisher: Literal["filesystem", "http"] = "filesystem"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True  # STARTTLS required (port 587); false: plain (a local relay)
+    smtp_tls: bool = False  # implicit TLS (port 465) instead of STARTTLS
+    smtp_validate_certs: bool = True
+    smtp_from: str = "legisflow <legisflow@localhost>"
+    smtp_timeout: float = 20.0
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_timeout: float = 10.0
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # unset: AWS itself; else MinIO, Ceph RGW, …
+    s3_region: str | None = None
+    s3_prefix: str = ""
+    s3_path_style: bool = False
+    s3_conditional_writes: bool = True
+    s3_storage_class: str | None = None  # e.g. STANDARD_IA; unset: the bucket's default
+    s3_multipart_threshold: int = 16 * 1024 * 1024
+    s3_part_size: int = 8 * 1024 * 1024
+    publisher_url: str | None = None
+    publisher_secret: SecretStr | None = None
+    publisher_token: SecretStr | None = None
+    publisher_timeout: float = 15.0
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def publications_dir(self) -> Path:
+        return self.data_dir / "publications"
+
+    @property
+    def smtp_ledger_dir(self) -> Path:
+        return self.data_dir / "smtp-sent"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://localhost:{self.ui_port}"
