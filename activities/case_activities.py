@@ -41,20 +41,10 @@ class CaseActivities:
         self.notifier = notifier
         self.publisher = publisher
 
-    @activity.defn(name="record_document_version")
-    def record_document_version(self, version: DocumentVersion) -> bool:
-        """Record a numbered version (phiên bản) of the case's document."""
-        return self._record(version)
-
     @activity.defn(name="send_notification")
     def send_notification(self, notification: Notification) -> SendResult:
         """Deliver a notification (gửi thông báo) once per key."""
         return self._send(notification)
-
-    @activity.defn(name="publish_document")
-    def publish_document(self, publication: Publication) -> PublishResult:
-        """Post a document on the consultation portal or in the Công báo, once per key."""
-        return self._publish(publication)
 
     @activity.defn(name="carry_out_effects")
     def carry_out_effects(self, batch: EffectBatch) -> list[EffectOutcome]:
@@ -147,12 +137,7 @@ class CaseActivities:
     @property
     def all(self) -> list[Callable[..., Any]]:
         """Every activity, for ``Worker(activities=...)``."""
-        return [
-            self.record_document_version,
-            self.send_notification,
-            self.publish_document,
-            self.carry_out_effects,
-        ]
+        return [self.send_notification, self.carry_out_effects]
 
 
 #: Beyond any retry window (a year): keeps the backoff arithmetic inside timedelta's range.

@@ -1,10 +1,9 @@
 """Reading from a workflow history which effects an activity meant, and which of them it did.
 
 A case's stage entry asks the store, the notifier and the publisher for its effects in one
-``carry_out_effects`` activity (since the ``effect-batches`` patch); older cases, and the
-consultation requests, monitoring and feedback workflows, schedule one activity per effect
-(``record_document_version``, ``send_notification``, ``publish_document``). The checks that
-count intents against deliveries read both through here.
+``carry_out_effects`` activity; the consultation requests, monitoring, feedback cases and
+checks send each notice in its own ``send_notification``. The checks that count intents
+against deliveries read both through here.
 """
 
 from __future__ import annotations
@@ -21,11 +20,8 @@ from models.deliveries import EffectBatch, EffectOutcome, Notification, Publicat
 from models.documents import DocumentVersion
 
 BATCH_ACTIVITY = "carry_out_effects"
-SINGLE_ACTIVITY: dict[type, str] = {
-    DocumentVersion: "record_document_version",
-    Notification: "send_notification",
-    Publication: "publish_document",
-}
+#: The activity that carries out one effect of a kind on its own (notices only, today).
+SINGLE_ACTIVITY: dict[type, str] = {Notification: "send_notification"}
 
 E = TypeVar("E", DocumentVersion, Notification, Publication)
 
@@ -36,7 +32,7 @@ async def intended(
     """The effects of ``kind`` the scheduled activity means, each with its index in the
     batch (None for a single-effect activity); [] for any other activity."""
     name = scheduled.activity_type.name
-    if name == SINGLE_ACTIVITY[kind]:
+    if name == SINGLE_ACTIVITY.get(kind):
         [value] = await client.data_converter.decode(scheduled.input.payloads, [kind])
         return [(None, value)]
     if name == BATCH_ACTIVITY:

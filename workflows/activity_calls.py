@@ -17,8 +17,6 @@ with workflow.unsafe.imports_passed_through():
         EffectBatch,
         EffectOutcome,
         Notification,
-        Publication,
-        PublishResult,
         SendResult,
     )
     from models.documents import DocumentRef, DocumentVersion
@@ -96,28 +94,6 @@ async def send_notification(notice: Notification) -> SendResult:
         result_type=SendResult,
         heartbeat=HEARTBEAT_TIMEOUT,
         summary=f"Thông báo {notice.kind}: " + ", ".join(r.actor_id for r in notice.recipients),
-    )
-
-
-async def record_document_version(version: DocumentVersion) -> bool:
-    """Record version N of the case's document once (keyed by case id + number)."""
-    return await call_activity(
-        "record_document_version",
-        version,
-        result_type=bool,
-        heartbeat=HEARTBEAT_TIMEOUT,
-        summary=f"Lưu phiên bản {version.version}: {version.label}",
-    )
-
-
-async def publish_document(publication: Publication) -> PublishResult:
-    """Post on the consultation portal or in the Công báo, once per ``publication.key``."""
-    return await call_activity(
-        "publish_document",
-        publication,
-        result_type=PublishResult,
-        heartbeat=HEARTBEAT_TIMEOUT,
-        summary=f"Đăng / Publish on {publication.channel}: {publication.document.name}",
     )
 
 

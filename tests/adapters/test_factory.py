@@ -23,12 +23,7 @@ def test_defaults_need_no_server(tmp_path: Path) -> None:
     assert isinstance(acts.store, FilesystemDocumentStore)
     assert isinstance(acts.notifier, OutboxNotifier)
     assert isinstance(acts.publisher, FilesystemPublisher)
-    assert [a.__name__ for a in acts.all] == [
-        "record_document_version",
-        "send_notification",
-        "publish_document",
-        "carry_out_effects",
-    ]
+    assert [a.__name__ for a in acts.all] == ["send_notification", "carry_out_effects"]
 
 
 def test_settings_come_from_the_environment(

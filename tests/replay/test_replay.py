@@ -56,17 +56,17 @@ def _current_case_histories() -> list[Path]:
     return [history_file(d.doc_type, d.regime) for d in load_registry()]
 
 
-#: What a case's stage entry asks of the store, the notifier and the publisher: since the
-#: ``effect-batches`` patch, only ever inside ``carry_out_effects``.
+#: What a case's stage entry asks of the store, the notifier and the publisher goes only
+#: through ``carry_out_effects``, never one activity per effect.
 SINGLE_EFFECT_ACTIVITIES = {"record_document_version", "send_notification", "publish_document"}
 
 
 @pytest.mark.parametrize("path", _current_case_histories(), ids=lambda p: p.stem)
 def test_current_histories_batch_a_stage_entrys_effects(path: Path) -> None:
-    """The histories recorded since issue #8 take the ``effect-batches`` path: a stage
-    entry's versions, notices and postings go in one ``carry_out_effects`` activity, and
-    the case records that one patch marker (older histories stay as ``.vN``: one activity
-    per effect, one at a time or concurrently, a marker per change)."""
+    """A stage entry's versions, notices and postings go in one ``carry_out_effects``
+    activity, and a case records no patch marker: the old patch branches were collapsed
+    when nothing ran in production yet (each marker also costs a search-attribute upsert).
+    A later change to workflow commands brings its own ``workflow.patched`` id."""
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     patches = [
         json.loads(p.data)["id"]
@@ -74,9 +74,7 @@ def test_current_histories_batch_a_stage_entrys_effects(path: Path) -> None:
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
         for p in e.marker_recorded_event_attributes.details["patch-data"].payloads
     ]
-    # One marker for everything the case does since (each also costs a search-attribute
-    # upsert), not one per change (concurrent-effects, audit-export-at-close, …).
-    assert patches == ["effect-batches"], f"{path.name}: {patches}"
+    assert patches == [], f"{path.name}: {patches}"
     scheduled = [
         e.activity_task_scheduled_event_attributes
         for e in history.events

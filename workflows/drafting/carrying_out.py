@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.audit import AuditExport, export_lines
     from models.definition import SYSTEM_ACTOR
-    from models.deliveries import EffectBatch, EffectItem, Notification, Publication
+    from models.deliveries import EffectBatch, EffectItem, Notification
     from models.documents import DocumentVersion
     from models.monitoring import IN_FORCE, MonitoringInput
     from models.monitoring import STAGES as MONITORING_STAGES
@@ -37,9 +37,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_calls import (
         carry_out_effects,
         generate_synthesis_report,
-        publish_document,
-        record_document_version,
-        send_notification,
         store_audit_export,
     )
     from workflows.after_issuance.monitoring import DocumentMonitoring
@@ -56,7 +53,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.drafting.effects import (
         BATCHED,
         CHILD_OPERATIONS,
-        CONCURRENT_EFFECTS_PATCH,
         Batched,
         Effect,
         GenerateReport,
@@ -69,32 +65,20 @@ class CaseEffects(CaseState):
     """Carrying out the case's queued side effects (mixed into ``LegislativeProcess``)."""
 
     async def _drain_effects(self) -> None:
+        # What is waiting (one stage entry's effects, say) is carried out together; effects
+        # queued meanwhile (by an Update, or ops' notices) go in the next round.
         while self._effects:
-            # A current case (``CURRENT_PATCH``) puts its versions, notices and postings in
-            # one activity; older ones do them the way their histories say.
-            if self._current:
-                await self._perform_together(list(self._effects), batched=True)
-                continue
-            # Several effects waiting (one stage entry's): carried out together.
-            if len(self._effects) > 1 and workflow.patched(CONCURRENT_EFFECTS_PATCH):
-                await self._perform_together(list(self._effects), batched=False)
-                continue
-            # Removed only once done, so ``pending_effects`` counts the one in flight.
-            effect = self._effects[0]
-            what = await self._attempt(effect)
-            if what is not None:
-                self._effect_failed(effect, what)
-            self._effects.pop(0)
+            await self._perform_together(list(self._effects))
 
-    async def _perform_together(self, batch: list[Effect], *, batched: bool) -> None:
-        """Carry out ``batch`` at once. Its activities are scheduled in the same workflow task,
-        in queue order, and with ``batched`` its versions, notices and postings go in one
-        activity after them; the child-workflow operations (which depend on each
-        other: a ledger is started before it is signalled, a request before its reply is
-        forwarded) run one after the other alongside them. Failures are then recorded in
-        queue order, each as ``effect_failed`` of its own effect, exactly as one at a time."""
+    async def _perform_together(self, batch: list[Effect]) -> None:
+        """Carry out ``batch`` at once. Its other activities are scheduled in the same workflow
+        task, in queue order, and its versions, notices and postings go in one activity after
+        them; the child-workflow operations (which depend on each other: a ledger is started
+        before it is signalled, a request before its reply is forwarded) run one after the
+        other alongside them. Failures are then recorded in queue order, each as
+        ``effect_failed`` of its own effect."""
         children = [e for e in batch if isinstance(e, CHILD_OPERATIONS)]
-        together = [e for e in batch if batched and isinstance(e, BATCHED)]
+        together = [e for e in batch if isinstance(e, BATCHED)]
         apart = {id(e) for e in children + together}
         activities = [e for e in batch if id(e) not in apart]
 
@@ -169,11 +153,8 @@ class CaseEffects(CaseState):
             )
 
     async def _perform(self, effect: Effect) -> None:
-        if isinstance(effect, DocumentVersion):
-            await record_document_version(effect)
-        elif isinstance(effect, Notification):
-            await send_notification(effect)
-        elif isinstance(effect, StartRequest):
+        # Versions, notices and postings are carried out in one batch (``_attempt_batch``).
+        if isinstance(effect, StartRequest):
             self._consult_handles[effect.inp.request_id] = await workflow.start_child_workflow(
                 ConsultationRequest.run,
                 effect.inp,
@@ -200,8 +181,6 @@ class CaseEffects(CaseState):
             )
         elif isinstance(effect, SignalLedger):
             await workflow.get_external_workflow_handle(effect.ledger_id).signal(effect.signal)
-        elif isinstance(effect, Publication):
-            await publish_document(effect)
         elif isinstance(effect, StoreAudit):
             export = AuditExport(
                 case_id=self._inp.case_id, lines=export_lines(self._inp.case_id, self._audit)

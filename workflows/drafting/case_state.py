@@ -27,12 +27,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.drafting.consultations import Consultations
     from workflows.drafting.effects import Effect
 
-#: Patch id of what cases do since issue #8's effect batches: one activity for a stage
-#: entry's versions, notices and postings, search attributes upserted only when they change,
-#: and every earlier patch in force. A case started since records this one marker instead of
-#: one per earlier change (each marker also costs an upsert of ``TemporalChangeVersion``).
-CURRENT_PATCH = "effect-batches"
-
 
 class CaseState:
     """The state of one case, set by ``LegislativeProcess.__init__``."""
@@ -60,15 +54,6 @@ class CaseState:
     _consults: Consultations
     _publish_seq: int
     _consult_handles: dict[str, workflow.ChildWorkflowHandle[ConsultationRequest, bool]]
-    #: Started since ``CURRENT_PATCH`` (decided once, as the case opens).
-    _current: bool
-
-    def _since(self, patch_id: str) -> bool:
-        """Whether the change behind ``patch_id`` (older than ``CURRENT_PATCH``) applies:
-        always to a current case; to an older one as its history says. A change made after
-        ``CURRENT_PATCH`` is asked with its own ``workflow.patched`` (README, "Changing a
-        workflow")."""
-        return self._current or workflow.patched(patch_id)
 
     def _append_audit(
         self,

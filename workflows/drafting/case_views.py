@@ -133,14 +133,12 @@ class CaseViews(CaseState):
             sa.OVERDUE.value_set(False),
             sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
         ]
-        if self._current:
-            # Only what changed, and no command at all if nothing did (the first stage's
-            # were set at start): every upsert is an event and a visibility write.
-            now = workflow.info().typed_search_attributes
-            updates = [u for u in updates if now.get(u.key) != u.value]
-            if not updates:
-                return
-        workflow.upsert_search_attributes(updates)
+        # Only what changed, and no command at all if nothing did (the first stage's were set
+        # at start): every upsert is an event and a visibility write.
+        now = workflow.info().typed_search_attributes
+        updates = [u for u in updates if now.get(u.key) != u.value]
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
     def _show_overdue(self) -> None:
         workflow.upsert_search_attributes([sa.OVERDUE.value_set(True)])

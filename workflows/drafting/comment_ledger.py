@@ -48,9 +48,6 @@ DEFAULT_CONTINUE_AFTER_EVENTS = 4000
 MAX_DISTINCT_COMMENTS = 40_000
 #: Submission ids remembered to recognise client retries (about 50 KB of state).
 RECENT_SUBMISSIONS = 1000
-#: Ledgers continuing as new write their comments to pages first (before this, every entry
-#: travelled in the continue-as-new input, which passed 2 MB near 9,000 comments).
-PAGES_PATCH = "ledger-pages"
 #: One ``write_ledger_page`` activity carries at most about this much JSON.
 WRITE_BATCH_BYTES = 256 * 1024
 
@@ -151,9 +148,10 @@ class CommentLedger:
                 break
             # All handlers done first, so no accepted comment is cut off mid-way.
             await workflow.wait_condition(workflow.all_handlers_finished)
-            if workflow.patched(PAGES_PATCH):
-                await self._write_pages()
-                await workflow.wait_condition(workflow.all_handlers_finished)
+            # Comments go to pages first: carried in the continue-as-new input, every entry
+            # passed Temporal's 2 MB limit near 9,000 comments.
+            await self._write_pages()
+            await workflow.wait_condition(workflow.all_handlers_finished)
             state = self._carried()
             workflow.continue_as_new(
                 inp.model_copy(update={"state": state.model_copy(update={"runs": state.runs + 1})})

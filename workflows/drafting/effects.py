@@ -64,9 +64,6 @@ CHILD_OPERATIONS = (
     SignalLedger,
     StartMonitoring,
 )
-#: Patch id: several waiting effects are carried out together (issue #8: fewer workflow
-#: tasks per stage entry) instead of one at a time.
-CONCURRENT_EFFECTS_PATCH = "concurrent-effects"
 #: Effects one activity carries out together (``carry_out_effects``): what a stage entry asks
 #: of the document store, the notifier and the publisher.
 BATCHED = (DocumentVersion, Notification, Publication)

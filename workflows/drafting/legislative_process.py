@@ -48,7 +48,6 @@ with workflow.unsafe.imports_passed_through():
     from models.rules import ActionRefused, allowed_actions, check_action
     from models.synthesis_report import ReportRequest
     from workflows.drafting.carrying_out import CaseEffects
-    from workflows.drafting.case_state import CURRENT_PATCH
     from workflows.drafting.case_views import CaseViews
     from workflows.drafting.consultations import Consultations, ReplyRefused
     from workflows.drafting.effects import GenerateReport, StartMonitoring, StoreAudit
@@ -87,8 +86,6 @@ class LegislativeProcess(CaseEffects, CaseViews):
         self._consults = Consultations()
         self._publish_seq = 0
         self._consult_handles = {}
-        # Decided before anything else is recorded: which behaviour this case runs.
-        self._current = workflow.patched(CURRENT_PATCH)
         # The case opens here, not in run(): an Update delivered with the start is handled
         # before run() begins, and must find the first stage already entered.
         self._append_audit(
@@ -153,7 +150,7 @@ class LegislativeProcess(CaseEffects, CaseViews):
             if dl.remind_at is not None and "reminder" not in self._timer_done:
                 # A stage entered after its due time gets the overdue notice, not a
                 # "due soon" reminder.
-                if dl.due <= workflow.now() and self._since("skip-stale-reminder"):
+                if dl.due <= workflow.now():
                     self._timer_done.add("reminder")
                 else:
                     return ("reminder", dl.remind_at)
@@ -395,7 +392,7 @@ class LegislativeProcess(CaseEffects, CaseViews):
         self._set_details()
         h = self._header()
         if self._machine.is_final(self._stage):
-            if self._def.stages[self._stage].monitor and self._since("start-monitoring"):
+            if self._def.stages[self._stage].monitor:
                 self._effects.append(StartMonitoring(self._monitoring_input()))
             to = self._holders(*self._drafting_roles())
             if to:
@@ -422,8 +419,7 @@ class LegislativeProcess(CaseEffects, CaseViews):
         stage = self._def.stages[self._stage]
         if self._machine.is_final(self._stage):
             self._effects.extend(self._consults.finish())
-            if self._since("audit-export-at-close"):
-                self._effects.append(StoreAudit())
+            self._effects.append(StoreAudit())
             return
         self._effects.extend(
             self._consults.comments(
@@ -437,10 +433,8 @@ class LegislativeProcess(CaseEffects, CaseViews):
         )
         if stage.publish is not None and self._documents:
             self._effects.append(self._publication(stage.publish))
-        # Requests stay open across stages until a transition closes the consultation;
-        # cases started before that rule closed them on every stage change.
-        keep = not stage.consults and self._consults.has_open_requests
-        if keep and self._since("consultations-span-stages"):
+        # Requests stay open across stages until a transition closes the consultation.
+        if not stage.consults and self._consults.has_open_requests:
             return
         self._open_consultations()
 
