@@ -6,10 +6,11 @@ illegal action before anything is written to history. Side effects (document ver
 notifications) are queued by handlers and carried out by the main loop through activities,
 so an Update returns as soon as the decision is recorded.
 
-Here: the workflow, its main loop and deadline timers, its Updates and signals, and what
-happens on entering a stage. The case's state and shared bookkeeping are in
-``case_state``, carrying out side effects in ``effects``, queries and visibility (search
-attributes, current details) in ``case_views``.
+Here: the workflow, its main loop and deadline timers, its Updates and signals. The case's
+state and shared bookkeeping are in ``case_state``; what leaving and entering a stage ask to
+be done in ``stage_entry`` (the kinds of effect in ``effects``), and how they are carried
+out in ``carrying_out``; queries and visibility (search attributes, current details) in
+``case_views``.
 """
 
 from __future__ import annotations
@@ -35,27 +36,21 @@ with workflow.unsafe.imports_passed_through():
     from models.definition import (
         SYSTEM_ACTOR,
         DeadlineKind,
-        GeneratedDocument,
         ProcessDefinition,
         Transition,
     )
-    from models.deliveries import Publication, PublicationChannel
-    from models.legal_time import LegalClock, deadline_from
+    from models.legal_time import LegalClock
     from models.machine import ProcessMachine
     from models.migration import plan_migration
-    from models.monitoring import MonitoringInput
-    from models.post_issuance import CaseTime, DocumentInfo
-    from models.rules import ActionRefused, allowed_actions, check_action
-    from models.synthesis_report import ReportRequest
+    from models.rules import ActionRefused, check_action
     from workflows.drafting.carrying_out import CaseEffects
-    from workflows.drafting.case_views import CaseViews
     from workflows.drafting.consultations import Consultations, ReplyRefused
-    from workflows.drafting.effects import GenerateReport, StartMonitoring, StoreAudit
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
+    from workflows.drafting.stage_entry import StageEntry
 
 
 @workflow.defn
-class LegislativeProcess(CaseEffects, CaseViews):
+class LegislativeProcess(CaseEffects, StageEntry):
     """Thủ tục xây dựng, ban hành văn bản quy phạm pháp luật — one case."""
 
     @workflow.init
@@ -347,22 +342,7 @@ class LegislativeProcess(CaseEffects, CaseViews):
             document=req.document.sha256 if req.document else None,
             on_behalf_of=req.on_behalf_of,
         )
-        if t.closes_consultation:
-            self._effects.extend(self._consults.finish())
-        if t.generates is GeneratedDocument.SYNTHESIS_REPORT and self._consults.ledger_id:
-            self._effects.append(
-                GenerateReport(
-                    ReportRequest(
-                        case_id=self._inp.case_id,
-                        ledger_id=self._consults.ledger_id,
-                        title=self._inp.title,
-                        agency=self._inp.drafting_agency_name,
-                        day=self._clock.legal_date(workflow.now()),
-                    ),
-                    actor=req.actor,
-                    label=f"{t.label} / {t.label_en}",
-                )
-            )
+        self._leave_stage(t, req.actor)
         self._stage = self._machine.next_stage(source, t.action, self._simplified)
         self._entered[self._stage] = workflow.now()
         self._entered_by = req.actor
@@ -379,122 +359,7 @@ class LegislativeProcess(CaseEffects, CaseViews):
             document_version=version,
         )
 
-    def _enter_stage(self, *, consult: bool = True) -> None:
-        """Bookkeeping on every stage entry: deadline, timers, visibility, notifications,
-        and the written consultations the stage opens (``consult``)."""
-        self._stage_seq += 1
-        self._overdue = False
-        self._timer_done = set()
-        self._deadline = self._compute_deadline(self._stage)
-        self._show_stage()
-        if consult:
-            self._consultation_on_entry()
-        self._set_details()
-        h = self._header()
-        if self._machine.is_final(self._stage):
-            if self._def.stages[self._stage].monitor:
-                self._effects.append(StartMonitoring(self._monitoring_input()))
-            to = self._holders(*self._drafting_roles())
-            if to:
-                self._effects.append(notifications.closed(h, key=self._notice_key("closed"), to=to))
-            return
-        actions = allowed_actions(self._rule_context())
-        people = [
-            a for act in actions for a in self._assignments.get(act.role, []) if a.id in act.actors
-        ]
-        if actions and people:
-            self._effects.append(
-                notifications.assignment(
-                    h,
-                    key=self._notice_key("assignment"),
-                    actions=actions,
-                    to=notifications.recipients(people),
-                    deadline=self._deadline,
-                )
-            )
-
     # ---- helpers ---------------------------------------------------------------------------
-
-    def _consultation_on_entry(self) -> None:
-        stage = self._def.stages[self._stage]
-        if self._machine.is_final(self._stage):
-            self._effects.extend(self._consults.finish())
-            self._effects.append(StoreAudit())
-            return
-        self._effects.extend(
-            self._consults.comments(
-                collects=stage.comments,
-                case_id=self._inp.case_id,
-                drafters=[
-                    a.id for r in self._drafting_roles() for a in self._assignments.get(r, [])
-                ],
-                continue_after=self._inp.comment_ledger_events,
-            )
-        )
-        if stage.publish is not None and self._documents:
-            self._effects.append(self._publication(stage.publish))
-        # Requests stay open across stages until a transition closes the consultation.
-        if not stage.consults and self._consults.has_open_requests:
-            return
-        self._open_consultations()
-
-    def _publication(self, channel: PublicationChannel) -> Publication:
-        doc = self._documents[-1]
-        self._publish_seq += 1
-        stage = self._def.stages[self._stage]
-        return Publication(
-            key=f"{self._inp.case_id}/publish/{channel}/{self._publish_seq}",
-            case_id=self._inp.case_id,
-            channel=channel,
-            title=self._inp.title,
-            document=doc.document,
-            requested_at=workflow.now(),
-            text=f"{self._def.name}: {self._inp.title} — {stage.label} / {stage.label_en}"
-            f" ({self._inp.drafting_agency_name}; phiên bản / version {doc.version})",
-        )
-
-    def _monitoring_input(self) -> MonitoringInput:
-        inp = self._inp
-        return MonitoringInput(
-            monitoring_id=f"{inp.case_id}/monitoring",
-            document=DocumentInfo(
-                case_id=inp.case_id,
-                title=inp.title,
-                doc_type=self._def.doc_type,
-                doc_name=self._def.name,
-                regime=self._def.regime,
-                level=self._def.level,
-                drafting_agency=inp.drafting_agency,
-                drafting_agency_name=inp.drafting_agency_name,
-            ),
-            case_assignments=self._assignments,
-            in_force_at=workflow.now(),
-            time=CaseTime(
-                origin=self._clock.origin,
-                legal_day_seconds=self._clock.legal_day_seconds,
-                calendar=inp.calendar,
-            ),
-        )
-
-    def _open_consultations(self) -> None:
-        now = workflow.now()
-        replies = {
-            c.role: deadline_from(
-                self._stage, c.reply, now, self._clock, self._calendar, self._simplified
-            )
-            for c in self._def.stages[self._stage].consults
-        }
-        self._effects.extend(
-            self._consults.open(
-                definition=self._def,
-                stage=self._stage,
-                stage_seq=self._stage_seq,
-                case_id=self._inp.case_id,
-                title=self._inp.title,
-                assignments=self._assignments,
-                deadline_of=replies,
-            )
-        )
 
     def _count_refusal(self, code: str) -> None:
         # Metrics are not history: emitting one from a validator writes nothing.
