@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from activities.ports import BlobNotFound, IntegrityError, StoreError, VersionConflict
+from activities.ports import (
+    BlobNotFound,
+    IntegrityError,
+    StoreError,
+    missing_blob,
+    settle_existing,
+)
 from models.documents import DEFAULT_MEDIA_TYPE, SHA256_PATTERN, DocumentRef, DocumentVersion
 
 DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024
@@ -139,21 +145,11 @@ class FilesystemDocumentStore:
 
     def record_version(self, version: DocumentVersion) -> bool:
         if not self.has_blob(version.document.sha256):
-            raise BlobNotFound(
-                f"case {version.case_id!r} version {version.version} refers to missing blob "
-                f"{version.document.sha256}"
-            )
+            raise missing_blob(version)
         path = self._versions_dir(version.case_id) / f"{version.version:06d}.json"
         if write_file_exclusive(path, version.model_dump_json(indent=2).encode("utf-8")):
             return True
-        existing = self._read_version(path)
-        if existing == version:
-            return False  # a retry of a record that already succeeded
-        raise VersionConflict(
-            f"case {version.case_id!r} version {version.version} is already recorded with "
-            f"document {existing.document.sha256} ({existing.document.name!r}), "
-            f"not {version.document.sha256} ({version.document.name!r})"
-        )
+        return settle_existing(self._read_version(path), version)
 
     def list_versions(self, case_id: str) -> list[DocumentVersion]:
         directory = self._versions_dir(case_id)

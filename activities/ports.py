@@ -30,6 +30,26 @@ class VersionConflict(StoreError):
     """This case and version number are already recorded with a different document."""
 
 
+def missing_blob(version: DocumentVersion) -> BlobNotFound:
+    """The error of recording ``version`` when its document is not stored."""
+    return BlobNotFound(
+        f"case {version.case_id!r} version {version.version} refers to missing blob "
+        f"{version.document.sha256}"
+    )
+
+
+def settle_existing(existing: DocumentVersion, version: DocumentVersion) -> bool:
+    """``version`` found already recorded as ``existing``: False for a retry of the same record
+    (nothing new), VersionConflict for a different document under that number."""
+    if existing == version:
+        return False
+    raise VersionConflict(
+        f"case {version.case_id!r} version {version.version} is already recorded with "
+        f"document {existing.document.sha256} ({existing.document.name!r}), "
+        f"not {version.document.sha256} ({version.document.name!r})"
+    )
+
+
 class DocumentStore(Protocol):
     """Document store (kho văn bản): immutable blobs plus a per-case version log."""
 

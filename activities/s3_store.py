@@ -43,7 +43,13 @@ from pydantic import ValidationError
 
 from activities.delivery import PERMANENT_STORE_FAILURE, heartbeat, heartbeating, permanent
 from activities.filesystem_store import encode_path_component
-from activities.ports import BlobNotFound, IntegrityError, StoreError, VersionConflict
+from activities.ports import (
+    BlobNotFound,
+    IntegrityError,
+    StoreError,
+    missing_blob,
+    settle_existing,
+)
 from models.documents import DEFAULT_MEDIA_TYPE, SHA256_PATTERN, DocumentRef, DocumentVersion
 
 if TYPE_CHECKING:
@@ -197,23 +203,14 @@ class S3DocumentStore:
 
     def record_version(self, version: DocumentVersion) -> bool:
         if not self.has_blob(version.document.sha256):
-            raise BlobNotFound(
-                f"case {version.case_id!r} version {version.version} refers to missing blob "
-                f"{version.document.sha256}"
-            )
+            raise missing_blob(version)
         key = self.version_key(version.case_id, version.version)
         data = version.model_dump_json(indent=2).encode("utf-8")
         with self._errors(f"record version {version.version} of {version.case_id}"):
             if self._put_if_absent(key, data, "application/json"):
                 return True
             existing = self._read_version(key)
-        if existing == version:
-            return False  # a retry of a record that already succeeded
-        raise VersionConflict(
-            f"case {version.case_id!r} version {version.version} is already recorded with "
-            f"document {existing.document.sha256} ({existing.document.name!r}), "
-            f"not {version.document.sha256} ({version.document.name!r})"
-        )
+        return settle_existing(existing, version)
 
     def list_versions(self, case_id: str) -> list[DocumentVersion]:
         versions: list[DocumentVersion] = []
