@@ -3,7 +3,7 @@ with English. Pure: the workflow builds them, the Notifier port delivers them.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,13 +20,15 @@ def recipients(actors: Iterable[ActorRef]) -> list[Recipient]:
     return list(seen.values())
 
 
-def _due(dl: StageDeadline | None) -> str:
-    if dl is None:
-        return ""
+def due_text(dl: StageDeadline) -> str:
+    """A deadline for people: its legal date, how it was counted, its basis."""
     d = dl.due_legal.astimezone(VIETNAM_TZ)
-    return f"\nHạn / Due: {d:%d/%m/%Y} ({dl.explanation_vi()})\nCăn cứ / Basis: {dl.rule.basis}" + (
-        "" if dl.rule.confirmed else " [chưa xác nhận / unconfirmed]"
-    )
+    unconfirmed = "" if dl.rule.confirmed else " [chưa xác nhận / unconfirmed]"
+    return f"{d:%d/%m/%Y} ({dl.explanation_vi()})\nCăn cứ / Basis: {dl.rule.basis}{unconfirmed}"
+
+
+def _due(dl: StageDeadline | None) -> str:
+    return "" if dl is None else f"\nHạn / Due: {due_text(dl)}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,21 @@ class CaseHeader:
             f"Bước hiện tại / Current stage: {self.stage_label} ({self.stage_en})"
         )
 
+    def notice(
+        self, *, kind: str, key: str, to: Sequence[Recipient], subject: str, body: str
+    ) -> Notification:
+        """A notification about this case: ``subject`` then the title; this header, then
+        ``body``."""
+        return Notification(
+            key=key,
+            case_id=self.case_id,
+            kind=kind,
+            recipients=list(to),
+            created_at=self.at,
+            subject=f"[legisflow] {subject} — {self.title}",
+            body=f"{self.text()}\n{body}" if body else self.text(),
+        )
+
 
 def assignment(
     h: CaseHeader,
@@ -57,43 +74,36 @@ def assignment(
     todo = "\n".join(
         f"- {a.label} / {a.label_en} (`legisflow act {h.case_id} {a.action}`)" for a in actions
     )
-    return Notification(
-        key=key,
-        case_id=h.case_id,
+    return h.notice(
         kind="assignment",
-        recipients=to,
-        created_at=h.at,
-        subject=f"[legisflow] Việc cần xử lý / Action needed: {h.stage_label} — {h.title}",
-        body=f"{h.text()}\nViệc cần làm / What to do:\n{todo}{_due(deadline)}",
+        key=key,
+        to=to,
+        subject=f"Việc cần xử lý / Action needed: {h.stage_label}",
+        body=f"Việc cần làm / What to do:\n{todo}{_due(deadline)}",
     )
 
 
 def reminder(
     h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
 ) -> Notification:
-    return Notification(
-        key=key,
-        case_id=h.case_id,
+    return h.notice(
         kind="reminder",
-        recipients=to,
-        created_at=h.at,
-        subject=f"[legisflow] Sắp đến hạn / Deadline approaching: {h.stage_label} — {h.title}",
-        body=f"{h.text()}\nBước này sắp hết hạn / This stage is due soon.{_due(deadline)}",
+        key=key,
+        to=to,
+        subject=f"Sắp đến hạn / Deadline approaching: {h.stage_label}",
+        body=f"Bước này sắp hết hạn / This stage is due soon.{_due(deadline)}",
     )
 
 
 def overdue(
     h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
 ) -> Notification:
-    return Notification(
-        key=key,
-        case_id=h.case_id,
+    return h.notice(
         kind="overdue",
-        recipients=to,
-        created_at=h.at,
-        subject=f"[legisflow] QUÁ HẠN / OVERDUE: {h.stage_label} — {h.title}",
-        body=f"{h.text()}\n"
-        "Bước này đã quá hạn; đề nghị lãnh đạo chỉ đạo xử lý. Hồ sơ vẫn tiếp tục. / "
+        key=key,
+        to=to,
+        subject=f"QUÁ HẠN / OVERDUE: {h.stage_label}",
+        body="Bước này đã quá hạn; đề nghị lãnh đạo chỉ đạo xử lý. Hồ sơ vẫn tiếp tục. / "
         "This stage is overdue; the head of the responsible body is asked to act. "
         f"The case stays open.{_due(deadline)}",
     )
@@ -102,42 +112,35 @@ def overdue(
 def period_elapsed(
     h: CaseHeader, *, key: str, to: list[Recipient], deadline: StageDeadline
 ) -> Notification:
-    return Notification(
-        key=key,
-        case_id=h.case_id,
+    return h.notice(
         kind="period_elapsed",
-        recipients=to,
-        created_at=h.at,
-        subject=f"[legisflow] Đã hết thời hạn tối thiểu / Minimum period elapsed: "
-        f"{h.stage_label} — {h.title}",
-        body=f"{h.text()}\n"
+        key=key,
+        to=to,
+        subject=f"Đã hết thời hạn tối thiểu / Minimum period elapsed: {h.stage_label}",
+        body=f""
         "Thời hạn tối thiểu đã hết; có thể chuyển bước tiếp theo. / The minimum period "
         f"has elapsed; the case may now move on.{_due(deadline)}",
     )
 
 
 def closed(h: CaseHeader, *, key: str, to: list[Recipient]) -> Notification:
-    return Notification(
-        key=key,
-        case_id=h.case_id,
+    return h.notice(
         kind="closed",
-        recipients=to,
-        created_at=h.at,
-        subject=f"[legisflow] Hồ sơ kết thúc / Case closed: {h.stage_label} — {h.title}",
-        body=f"{h.text()}\nHồ sơ đã kết thúc. / The case has reached its final stage.",
+        key=key,
+        to=to,
+        subject=f"Hồ sơ kết thúc / Case closed: {h.stage_label}",
+        body="Hồ sơ đã kết thúc. / The case has reached its final stage.",
     )
 
 
 def effect_failed(h: CaseHeader, *, key: str, to: list[Recipient], what: str) -> Notification:
     """To ops: a document could not be stored or a message not delivered; the case goes on."""
-    return Notification(
-        key=key,
-        case_id=h.case_id,
+    return h.notice(
         kind="effect_failed",
-        recipients=to,
-        created_at=h.at,
-        subject=f"[legisflow] Lỗi xử lý / Side effect failed — {h.title}",
-        body=f"{h.text()}\nKhông thực hiện được / Could not be done: {what}\n"
+        key=key,
+        to=to,
+        subject="Lỗi xử lý / Side effect failed",
+        body=f"Không thực hiện được / Could not be done: {what}\n"
         "Hồ sơ vẫn tiếp tục; đề nghị kiểm tra và xử lý. / The case continues; please "
         f"investigate (`temporal workflow show --workflow-id '{h.case_id}'`).",
     )
@@ -167,14 +170,12 @@ def consultation(
         if mandatory
         else "Đề nghị có ý kiến / A reply is requested"
     )
-    return Notification(
-        key=key,
-        case_id=h.case_id,
+    return h.notice(
         kind=f"consultation_{kind}" if kind != "consultation_request" else kind,
-        recipients=to,
-        created_at=h.at,
-        subject=f"[legisflow] {_CONSULT_SUBJECTS.get(kind, kind)}: {body_label} — {h.title}",
-        body=f"{h.text()}\nCơ quan được lấy ý kiến / Consulted body: {body_label}\n{must}.\n"
+        key=key,
+        to=to,
+        subject=f"{_CONSULT_SUBJECTS.get(kind, kind)}: {body_label}",
+        body=f"Cơ quan được lấy ý kiến / Consulted body: {body_label}\n{must}.\n"
         f"Trả lời / Reply with: `legisflow reply {h.case_id} --as <id> --note …`\n"
         f"Hạn / Due: {due_text}\nCăn cứ / Basis: {basis}",
     )

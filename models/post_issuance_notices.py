@@ -8,34 +8,8 @@ from collections.abc import Sequence
 
 from models.deliveries import Notification, Recipient
 from models.documents import DocumentRef
-from models.legal_time import VIETNAM_TZ, StageDeadline
-from models.notifications import CaseHeader
-
-
-def due_text(dl: StageDeadline) -> str:
-    d = dl.due_legal.astimezone(VIETNAM_TZ)
-    unconfirmed = "" if dl.rule.confirmed else " [chưa xác nhận / unconfirmed]"
-    return f"{d:%d/%m/%Y} ({dl.explanation_vi()})\nCăn cứ / Basis: {dl.rule.basis}{unconfirmed}"
-
-
-def notice(
-    h: CaseHeader,
-    *,
-    kind: str,
-    key: str,
-    to: Sequence[Recipient],
-    subject: str,
-    lines: Sequence[str],
-) -> Notification:
-    return Notification(
-        key=key,
-        case_id=h.case_id,
-        kind=kind,
-        recipients=list(to),
-        created_at=h.at,
-        subject=f"[legisflow] {subject} — {h.title}",
-        body="\n".join([h.text(), *lines]),
-    )
+from models.legal_time import StageDeadline
+from models.notifications import CaseHeader, due_text
 
 
 def feedback_received(
@@ -48,33 +22,33 @@ def feedback_received(
     forwarded_from: str | None,
 ) -> Notification:
     origin = [f"Chuyển từ / Forwarded from: {forwarded_from}"] if forwarded_from is not None else []
-    return notice(
-        h,
+    return h.notice(
         kind="feedback_received",
         key=key,
         to=to,
         subject="Kiến nghị, phản ánh mới / New citizen feedback",
-        lines=[
-            *origin,
-            "Phân loại; nếu không thuộc thẩm quyền, chuyển cơ quan có thẩm quyền / Classify it; "
-            "if it is outside your competence, forward it:",
-            f"  `legisflow feedback forward {h.case_id} --to AGENCY --as <id>` "
-            f"— hạn / due {due_text(forward)}",
-            "Nếu thuộc thẩm quyền, trả lời / If it is yours, answer it:",
-            f"  `legisflow feedback answer {h.case_id} --as <id> --text …` "
-            f"— hạn / due {due_text(answer)}",
-        ],
+        body="\n".join(
+            [
+                *origin,
+                "Phân loại; nếu không thuộc thẩm quyền, chuyển cơ quan có thẩm quyền / Classify it; "
+                "if it is outside your competence, forward it:",
+                f"  `legisflow feedback forward {h.case_id} --to AGENCY --as <id>` "
+                f"— hạn / due {due_text(forward)}",
+                "Nếu thuộc thẩm quyền, trả lời / If it is yours, answer it:",
+                f"  `legisflow feedback answer {h.case_id} --as <id> --text …` "
+                f"— hạn / due {due_text(answer)}",
+            ]
+        ),
     )
 
 
 def check_opened(h: CaseHeader, *, key: str, to: Sequence[Recipient], by: str) -> Notification:
-    return notice(
-        h,
+    return h.notice(
         kind="check_opened",
         key=key,
         to=to,
         subject="Kiểm tra văn bản / A legality check was opened",
-        lines=[f"Người kiểm tra / Checker: {by}"],
+        body=f"Người kiểm tra / Checker: {by}",
     )
 
 
@@ -101,60 +75,60 @@ def check_concluded(
         lines.append(f"  `legisflow check handle {h.case_id} --as <id> --action …`")
     if deadline is not None:
         lines.append(f"Hạn / Due: {due_text(deadline)}")
-    return notice(
-        h,
+    return h.notice(
         kind="check_concluded",
         key=key,
         to=to,
         subject="Kết luận kiểm tra văn bản / Legality check concluded",
-        lines=lines,
+        body="\n".join(lines),
     )
 
 
 def check_escalated(
     h: CaseHeader, *, key: str, to: Sequence[Recipient], deadline: StageDeadline
 ) -> Notification:
-    return notice(
-        h,
+    return h.notice(
         kind="check_escalated",
         key=key,
         to=to,
         subject="QUÁ HẠN xử lý văn bản, kiến nghị cấp trên / Handling OVERDUE: escalated",
-        lines=[
-            "Cơ quan ban hành chưa xử lý văn bản theo kết luận kiểm tra trong thời hạn; đề nghị "
-            "cơ quan cấp trên xem xét đình chỉ, bãi bỏ. / The issuer did not handle the "
-            "conclusion in time; the higher authority is asked to suspend or annul it:",
-            f"  `legisflow check handle {h.case_id} --as <id> --action suspend|annul`",
-            f"Hạn đã qua / Deadline passed: {due_text(deadline)}",
-        ],
+        body="\n".join(
+            [
+                "Cơ quan ban hành chưa xử lý văn bản theo kết luận kiểm tra trong thời hạn; đề nghị "
+                "cơ quan cấp trên xem xét đình chỉ, bãi bỏ. / The issuer did not handle the "
+                "conclusion in time; the higher authority is asked to suspend or annul it:",
+                f"  `legisflow check handle {h.case_id} --as <id> --action suspend|annul`",
+                f"Hạn đã qua / Deadline passed: {due_text(deadline)}",
+            ]
+        ),
     )
 
 
 def monitoring_started(
     h: CaseHeader, *, key: str, to: Sequence[Recipient], plan: Sequence[str]
 ) -> Notification:
-    return notice(
-        h,
+    return h.notice(
         kind="monitoring_started",
         key=key,
         to=to,
         subject="Văn bản có hiệu lực: theo dõi thi hành / In force: monitoring starts",
-        lines=[
-            "Kế hoạch / Plan:",
-            *(f"- {p}" for p in plan),
-            f"Ghi nhận / Record: `legisflow monitor record {h.case_id} --kind … --as <id>`",
-        ],
+        body="\n".join(
+            [
+                "Kế hoạch / Plan:",
+                *(f"- {p}" for p in plan),
+                f"Ghi nhận / Record: `legisflow monitor record {h.case_id} --kind … --as <id>`",
+            ]
+        ),
     )
 
 
 def report_ready(
     h: CaseHeader, *, key: str, to: Sequence[Recipient], label: str, refs: Sequence[DocumentRef]
 ) -> Notification:
-    return notice(
-        h,
+    return h.notice(
         kind="monitoring_report",
         key=key,
         to=to,
         subject=f"Báo cáo / Report: {label}",
-        lines=[f"- {r.name} (sha256 {r.sha256})" for r in refs],
+        body="\n".join([f"- {r.name} (sha256 {r.sha256})" for r in refs]),
     )
