@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.activity_calls import call_activity
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL
+    from workflows.refusals import refuse
 
 #: Continue as new past this many events (Temporal warns at 10,240 and stops at 51,200).
 DEFAULT_CONTINUE_AFTER_EVENTS = 4000
@@ -61,10 +62,6 @@ class LedgerInput(BaseModel):
     #: Distinct comments one ledger takes (its carried index must stay under 2 MB).
     max_distinct: int = Field(default=MAX_DISTINCT_COMMENTS, ge=1)
     state: LedgerState = Field(default_factory=LedgerState)
-
-
-def _refuse(code: str, message: str) -> ApplicationError:
-    return ApplicationError(message, code, type="ActionRefused", non_retryable=True)
 
 
 def _merge(into: dict[int, EntryChange], change: EntryChange, index: int) -> None:
@@ -328,7 +325,7 @@ class CommentLedger:
     @comment.validator
     def _check_comment(self, req: CommentRequest) -> None:
         if self._state.closed:
-            raise _refuse(
+            raise refuse(
                 "period_closed",
                 "thời gian lấy ý kiến đã kết thúc / the comment "
                 "period is closed; no comment can be received",
@@ -339,7 +336,7 @@ class CommentLedger:
             and req.text_sha256[:DIGEST_CHARS] not in self._index
             and req.submission_id not in self._state.recent
         ):
-            raise _refuse(
+            raise refuse(
                 "ledger_full",
                 f"sổ góp ý đã đủ {limit} ý kiến khác nhau / this consultation holds its "
                 f"maximum of {limit} distinct comments; a comment repeating one of them is "
@@ -374,13 +371,13 @@ class CommentLedger:
 
     def _check_dispose(self, req: DispositionRequest) -> int:
         if self._finished:
-            raise _refuse(
+            raise refuse(
                 "consultation_closed",
                 "hồ sơ đã qua bước tổng hợp / the synthesis "
                 "is done; dispositions can no longer change",
             )
         if req.actor not in self._inp.drafters:
-            raise _refuse(
+            raise refuse(
                 "wrong_role",
                 f"{req.actor!r} is not in the drafting unit of this "
                 f"case; dispositions are given by: {', '.join(self._inp.drafters)}",
@@ -392,7 +389,7 @@ class CommentLedger:
                 if self._distinct()
                 else "no comment received yet"
             )
-            raise _refuse(
+            raise refuse(
                 "unknown_comment", f"no comment {req.comment_id!r} in this consultation ({known})"
             )
         return index

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.drafting.consultations import Consultations, ReplyRefused
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
     from workflows.drafting.stage_entry import StageEntry
+    from workflows.refusals import refuse
 
 
 @workflow.defn
@@ -222,10 +223,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         try:
             return check_action(self._rule_context(), req)
         except ActionRefused as refusal:
-            self._count_refusal(refusal.code)
-            raise ApplicationError(
-                refusal.message, refusal.code, type="ActionRefused", non_retryable=True
-            ) from None
+            raise self._refused(refusal.code, refusal.message) from None
 
     @workflow.update(name="reply")
     def reply(self, req: ReplyRequest) -> ConsultView:
@@ -254,10 +252,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         try:
             return self._consults.check_reply(req)
         except ReplyRefused as refusal:
-            self._count_refusal(refusal.code)
-            raise ApplicationError(
-                refusal.message, refusal.code, type="ActionRefused", non_retryable=True
-            ) from None
+            raise self._refused(refusal.code, refusal.message) from None
 
     @workflow.update(name="migrate")
     def migrate(self, req: MigrationRequest) -> str:
@@ -307,7 +302,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
                     f"nobody holds {', '.join(missing)} under {req.definition.key} for this case",
                 )
         if refusal:
-            raise ApplicationError(refusal[1], refusal[0], type="ActionRefused", non_retryable=True)
+            raise self._refused(*refusal)
 
     @workflow.signal(name=COMMENTS_OPEN_SIGNAL)
     def comments_open(self, count: int) -> None:
@@ -361,11 +356,13 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _count_refusal(self, code: str) -> None:
-        # Metrics are not history: emitting one from a validator writes nothing.
+    def _refused(self, code: str, message: str) -> ApplicationError:
+        """A validator's refusal, counted (metrics are not history: emitting one from a
+        validator writes nothing)."""
         workflow.metric_meter().create_counter(
             "legisflow_refused_actions", "Actions refused by the rules, by type and reason"
         ).add(1, {"type": self._def.doc_type, "code": code})
+        return refuse(code, message)
 
 
 def _unassigned(definition: ProcessDefinition, assignments: dict[str, list[ActorRef]]) -> list[str]:
