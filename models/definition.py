@@ -120,6 +120,16 @@ class Stage(_Frozen):
     monitor: bool = False
 
 
+class GuardName(str, Enum):
+    """The closed vocabulary of guards (điều kiện) a transition may name: a misspelt guard
+    fails loading with its file and field, instead of refusing every action at run time.
+    ``models.rules.GUARDS`` says what each one checks; a new guard is added in both."""
+
+    MINIMUM_PERIOD_ELAPSED = "minimum_period_elapsed"
+    CONSULTATION_REPLIES_COMPLETE = "consultation_replies_complete"
+    COMMENTS_DISPOSED = "comments_disposed"
+
+
 class GeneratedDocument(str, Enum):
     """Documents legisflow writes itself."""
 
@@ -144,8 +154,8 @@ class Transition(_Frozen):
     four_eyes: bool = False
     #: The action must carry a document (a new version: draft, report, signed text).
     requires_document: bool = False
-    #: Named guards that must hold; see ``models.rules.GUARDS``.
-    guards: tuple[Identifier, ...] = ()
+    #: Guards that must hold (``GuardName``; ``models.rules.GUARDS`` checks each).
+    guards: tuple[GuardName, ...] = ()
     #: Normal procedure only, simplified only, or both.
     procedure: Procedure = Procedure.ANY
     #: Taking it ends the consultation: open requests are withdrawn, the comment ledger
@@ -296,20 +306,46 @@ def _graph_problems(d: ProcessDefinition) -> list[str]:
     if problems or d.initial not in d.stages:
         return problems
     reachable = _reachable(d)
+    dead_ends = []
     for name in d.stages:
         if name not in reachable:
             problems.append(f"stages.{name}: unreachable from {d.initial!r}")
         elif name not in d.final and not d.transitions_from(name):
             problems.append(f"stages.{name}: dead end that is not final")
+            dead_ends.append(name)
+    for simplified in (False, True) if d.simplified is not None else (False,):
+        trapped = sorted(_reachable(d, simplified) - _leading_to_final(d, simplified))
+        trapped = [s for s in trapped if s not in dead_ends]
+        if trapped:
+            procedure = "simplified" if simplified else "normal"
+            problems.append(
+                f"stages {', '.join(trapped)}: no way out to a final stage "
+                f"({', '.join(d.final)}) under the {procedure} procedure; a case entering "
+                "them would be trapped"
+            )
     return problems
 
 
-def _reachable(d: ProcessDefinition) -> set[str]:
+def _reachable(d: ProcessDefinition, simplified: bool | None = None) -> set[str]:
+    """Stages a case can reach from the initial one (under one procedure, or either)."""
     seen = {d.initial}
     queue = deque([d.initial])
     while queue:
-        for t in d.transitions_from(queue.popleft()):
+        for t in d.transitions_from(queue.popleft(), simplified):
             if t.dest not in seen:
                 seen.add(t.dest)
                 queue.append(t.dest)
+    return seen
+
+
+def _leading_to_final(d: ProcessDefinition, simplified: bool) -> set[str]:
+    """Stages from which some path under the procedure reaches a final stage."""
+    seen = set(d.final)
+    changed = True
+    while changed:
+        changed = False
+        for t in d.transitions:
+            if t.procedure.applies(simplified) and t.dest in seen and t.source not in seen:
+                seen.add(t.source)
+                changed = True
     return seen

@@ -30,8 +30,8 @@ def feedback_received(
         body="\n".join(
             [
                 *origin,
-                "Phân loại; nếu không thuộc thẩm quyền, chuyển cơ quan có thẩm quyền / Classify it; "
-                "if it is outside your competence, forward it:",
+                "Phân loại; nếu không thuộc thẩm quyền, chuyển cơ quan có thẩm quyền / "
+                "Classify it; if it is outside your competence, forward it:",
                 f"  `legisflow feedback forward {h.case_id} --to AGENCY --as <id>` "
                 f"— hạn / due {due_text(forward)}",
                 "Nếu thuộc thẩm quyền, trả lời / If it is yours, answer it:",
@@ -94,9 +94,10 @@ def check_escalated(
         subject="QUÁ HẠN xử lý văn bản, kiến nghị cấp trên / Handling OVERDUE: escalated",
         body="\n".join(
             [
-                "Cơ quan ban hành chưa xử lý văn bản theo kết luận kiểm tra trong thời hạn; đề nghị "
-                "cơ quan cấp trên xem xét đình chỉ, bãi bỏ. / The issuer did not handle the "
-                "conclusion in time; the higher authority is asked to suspend or annul it:",
+                "Cơ quan ban hành chưa xử lý văn bản theo kết luận kiểm tra trong thời hạn; "
+                "đề nghị cơ quan cấp trên xem xét đình chỉ, bãi bỏ. / The issuer did not "
+                "handle the conclusion in time; the higher authority is asked to suspend or "
+                "annul it:",
                 f"  `legisflow check handle {h.case_id} --as <id> --action suspend|annul`",
                 f"Hạn đã qua / Deadline passed: {due_text(deadline)}",
             ]

@@ -13,7 +13,13 @@ from datetime import datetime
 
 from models.actors import ActorRef
 from models.case import ActionRequest, AllowedAction, BlockedAction, ConsultView
-from models.definition import SYSTEM_ACTOR, DeadlineKind, ProcessDefinition, Transition
+from models.definition import (
+    SYSTEM_ACTOR,
+    DeadlineKind,
+    GuardName,
+    ProcessDefinition,
+    Transition,
+)
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.machine import IllegalTransition, ProcessMachine
 
@@ -86,11 +92,12 @@ def _comments_disposed(ctx: RuleContext) -> str | None:
     )
 
 
-#: Named guards a definition may use. New guards are added here, never in workflow code.
-GUARDS: dict[str, Guard] = {
-    "minimum_period_elapsed": _minimum_period_elapsed,
-    "consultation_replies_complete": _consultation_replies_complete,
-    "comments_disposed": _comments_disposed,
+#: What each guard of the vocabulary checks. New guards are added here and in ``GuardName``,
+#: never in workflow code.
+GUARDS: dict[GuardName, Guard] = {
+    GuardName.MINIMUM_PERIOD_ELAPSED: _minimum_period_elapsed,
+    GuardName.CONSULTATION_REPLIES_COMPLETE: _consultation_replies_complete,
+    GuardName.COMMENTS_DISPOSED: _comments_disposed,
 }
 
 
@@ -109,8 +116,7 @@ def eligible_actors(ctx: RuleContext, t: Transition) -> list[str]:
 def failed_guards(ctx: RuleContext, t: Transition) -> list[str]:
     reasons = []
     for name in t.guards:
-        guard = GUARDS.get(name)
-        reason = f"unknown guard {name!r}" if guard is None else guard(ctx)
+        reason = GUARDS[name](ctx)
         if reason is not None:
             reasons.append(reason)
     return reasons

@@ -269,6 +269,31 @@ def _unknown_field(spec: dict[str, Any]) -> None:
     _transition(spec, "sign", "signing")["colour"] = "red"
 
 
+def _misspelt_guard(spec: dict[str, Any]) -> None:
+    _transition(spec, "close_consultation", "consultation")["guards"] = ["minimum_period_elapsd"]
+
+
+def _trap(spec: dict[str, Any]) -> None:
+    """Two stages that only lead to each other, entered from drafting: no withdraw, no way on."""
+    spec["stages"]["review_a"] = {"label": "Rà soát A", "label_en": "Review A"}
+    spec["stages"]["review_b"] = {"label": "Rà soát B", "label_en": "Review B"}
+    for action, source, dest in (
+        ("start_review", "drafting", "review_a"),
+        ("pass_to_b", "review_a", "review_b"),
+        ("pass_to_a", "review_b", "review_a"),
+    ):
+        spec["transitions"].append(
+            {
+                "action": action,
+                "from": source,
+                "to": dest,
+                "role": "drafter",
+                "label": action,
+                "label_en": action,
+            }
+        )
+
+
 INVALID: list[tuple[str, Mutation, str]] = [
     (
         "transition_to_unknown_stage",
@@ -322,6 +347,18 @@ INVALID: list[tuple[str, Mutation, str]] = [
         r"transitions\[\d+\] \(reopen\)\.from: 'in_force' is final",
     ),
     ("unknown_transition_field", _unknown_field, r"transitions\.\d+\.colour: Extra inputs"),
+    (
+        "misspelt_guard",
+        _misspelt_guard,
+        r"transitions\.\d+\.guards\.0: Input should be 'minimum_period_elapsed', "
+        r"'consultation_replies_complete' or 'comments_disposed'",
+    ),
+    (
+        "cycle_without_a_way_out",
+        _trap,
+        r"stages review_a, review_b: no way out to a final stage \(in_force, withdrawn\) under "
+        r"the normal procedure",
+    ),
 ]
 
 
