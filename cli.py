@@ -31,6 +31,7 @@ from client import cases, ops
 from client.connection import ConnectError, connect
 from client.errors import CaseActionRefused, CaseError
 from localdev import devserver
+from localdev.devserver import DevServer
 from localdev.walkthrough import wait_for_status, walk
 from logging_config import configure_logging
 from models.actors import Directory, load_directory
@@ -1111,14 +1112,15 @@ def dev() -> None:
             f"something already listens on {s.temporal_address}; run "
             "`legisflow worker` to serve it, or stop it first"
         )
-    proc = devserver.start_dev_server(s.data_dir, s.temporal_address, s.ui_port)
+    server = DevServer(s.data_dir, address=s.temporal_address, ui_port=s.ui_port)
+    server.start()
     out.print(
         f"Temporal dev server: {s.temporal_address}  UI: {s.ui_url}  "
         f"data: {s.data_dir / 'temporal.sqlite'}"
     )
 
     async def go() -> None:
-        client = await _connect_when_ready(s, proc)
+        client = await _connect_when_ready(s, server)
         with ThreadPoolExecutor(max_workers=16) as ex:
             out.print("Worker running. Ctrl-C to stop.")
             await serve_until_signalled(build_worker(client, s, ex))
@@ -1126,7 +1128,7 @@ def dev() -> None:
     try:
         _run(go())
     finally:
-        devserver.stop(proc, s.data_dir)
+        server.stop()
         out.print("Stopped the worker and the dev server.")
 
 
@@ -1137,9 +1139,13 @@ def _wait_for_signal() -> None:
     signal.sigwait(signals)
 
 
-async def _connect_when_ready(s: Settings, proc: Any = None, timeout: float = 60.0) -> Client:
-    log = s.data_dir / devserver.LOG_FILE if proc is not None else None
-    await devserver.wait_until_serving(s.temporal_address, proc, timeout=timeout, log=log)
+async def _connect_when_ready(
+    s: Settings, server: DevServer | None, timeout: float = 60.0
+) -> Client:
+    """Connect with the settings (TLS, namespace, metrics) once ``server``, if this process
+    started one, serves."""
+    if server is not None:
+        await server.wait_until_serving(timeout)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -1165,34 +1171,35 @@ def demo(
     s = _settings()
     s = s.model_copy(update={"legal_day_seconds": day})
     logging.basicConfig(level=logging.WARNING)
-    proc = None
+    server = None
     if not devserver.port_open(s.temporal_address):
         out.print(
             f"Starting the Temporal dev server on {s.temporal_address} "
             f"(UI {s.ui_url}, data {s.data_dir})…"
         )
-        proc = devserver.start_dev_server(s.data_dir, s.temporal_address, s.ui_port)
+        server = DevServer(s.data_dir, address=s.temporal_address, ui_port=s.ui_port)
+        server.start()
     else:
         out.print(f"Using the Temporal server already at {s.temporal_address}.")
     try:
-        case_id, run_id = _run(_demo(s, proc))
+        case_id, run_id = _run(_demo(s, server))
         out.print(f"\n[bold green]Done.[/] Workflow id: [bold]{case_id}[/]")
         out.print(
             f"Temporal UI: {s.ui_url}/namespaces/{s.namespace}/workflows/"
             f"{case_id.replace(':', '%3A')}/{run_id}/history"
         )
         out.print(f"Outbox: {s.outbox_dir}   Documents: {s.documents_dir}")
-        if proc is not None and (keep if keep is not None else sys.stdin.isatty()):
+        if server is not None and (keep if keep is not None else sys.stdin.isatty()):
             out.print(
                 "The server keeps running so you can look around; Ctrl-C to stop. "
                 "(`legisflow dev` reopens the same data later.)"
             )
             _wait_for_signal()
-        elif proc is not None:
+        elif server is not None:
             out.print("Server stopped; `legisflow dev` reopens the same data with the UI.")
     finally:
-        if proc is not None:
-            devserver.stop(proc, s.data_dir)
+        if server is not None:
+            server.stop()
 
 
 DEMO_COMMENTS = [
@@ -1223,9 +1230,9 @@ async def _demo_comments(client: Client, store: DocumentStore, case_id: str) -> 
     )
 
 
-async def _demo(s: Settings, proc: Any) -> tuple[str, str]:
+async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
     definition = load_registry().get("qd_ubnd_tinh", DEFAULT_REGIME)
-    client = await _connect_when_ready(s, proc)
+    client = await _connect_when_ready(s, server)
     store = _store(s)
     with ThreadPoolExecutor(max_workers=16) as ex:
         async with build_worker(client, s, ex):

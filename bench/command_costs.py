@@ -27,7 +27,8 @@ from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, run_benchmark
 from bench.bare import BarePlan
 from bench.lifecycle import Bench, log, plan_from, throughput, who_runs
-from tests.workflows.durability import DevServer, WorkerProcess
+from localdev.devserver import DevServer
+from localdev.processes import WorkerProcess
 
 
 def variants(history_plan: BarePlan, full: BarePlan) -> dict[str, BarePlan]:

@@ -3,85 +3,25 @@
     .venv/bin/python -m bench.crash --cases 200            # defaults: 5 kills, seed 1
     .venv/bin/python -m bench.crash --cases 200 --kills 8 --seed 7 --variants 4
 
-Same machinery and checks as tests/workflows/test_durability.py (tests/workflows/durability.py):
-one uninterrupted reference run per (definition, procedure) the directory can staff, then
-``--cases`` cases cycling through them, driven by the walkthrough from this process while a
-separate ``legisflow worker`` process is killed with SIGKILL at seeded random points and
-replaced. Every case must end with the reference's path, and the data directory must hold
-each document version, notification and publication exactly once. Exit status 1 on any
-problem; the working directory is kept (``--keep`` keeps it in any case) with the server's
-SQLite file, the worker log and the histories of unfinished cases.
+It is the suite's proof (``tests/workflows/test_durability.py``,
+``test_sigkilled_workers_lose_and_duplicate_nothing``) with more cases and kills, run through
+pytest with the sizes in ``LEGISFLOW_DURABILITY_*``: one uninterrupted reference run per
+(definition, procedure) the directory can staff, then ``--cases`` cases cycling through them,
+driven by the walkthrough while a separate ``legisflow worker`` process is killed with SIGKILL
+at seeded random points along the whole run and replaced. Every case must end with the
+reference's path, and the data directory must hold each document version, notification and
+publication exactly once. The exit status is pytest's; the report (stalls, retries, events
+lost and retried) is in the log it prints.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import random
-import shutil
+import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-from bench import cancel_on_sigterm, run_benchmark
-from models.actors import load_directory
-from models.registry import load_registry
-from tests.workflows.durability import (
-    cluster,
-    interrupted_run,
-    run_references,
-    spread,
-    staffed_variants,
-)
-
-
-def _log(message: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
-
-
-async def main(args: argparse.Namespace) -> int:
-    cancel_on_sigterm()
-    registry, directory = load_registry(), load_directory()
-    variants = spread(staffed_variants(registry, directory), args.variants)
-    root = Path(tempfile.mkdtemp(prefix="legisflow-crash-"))
-    _log(f"working directory {root}; {len(variants)} variants; seed {args.seed}")
-    rng = random.Random(args.seed)
-    ok = False
-    try:
-        async with cluster(root, directory, log=_log) as c:
-            reference = await run_references(c, variants)
-
-            async def kill() -> str:
-                generation = c.worker.generation
-                await c.restart_worker(kill=True)
-                return f"SIGKILL worker #{generation}"
-
-            report = await interrupted_run(
-                c,
-                reference,
-                variants,
-                scenario="crash",
-                cases=args.cases,
-                # Spread over the whole run (the test clusters them early to stay short).
-                at_fractions=sorted(rng.uniform(0.02, 0.9) for _ in range(args.kills)),
-                interrupt=kill,
-                seed=args.seed,
-                step_timeout=args.step_timeout,
-                total_timeout=args.total_timeout,
-                concurrency=args.concurrency,
-            )
-        for problem in report.problems:
-            _log(f"PROBLEM {problem}")
-        _log(f"throughput {args.cases / report.seconds:.2f} cases/s with {args.kills} kills")
-        ok = not report.problems
-    finally:
-        if ok and not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            _log(f"kept {root}")
-    return 0 if ok else 1
+TEST = "tests/workflows/test_durability.py::test_sigkilled_workers_lose_and_duplicate_nothing"
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -89,20 +29,27 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--cases", type=int, default=200)
     p.add_argument("--kills", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument(
-        "--variants", type=int, default=None, help="at most this many (default: every one)"
-    )
-    p.add_argument(
-        "--concurrency", type=int, default=50, help="cases driven at once (all are open)"
-    )
-    p.add_argument("--step-timeout", type=float, default=90.0)
-    p.add_argument("--total-timeout", type=float, default=900.0)
-    p.add_argument("--keep", action="store_true", help="keep the working directory")
+    p.add_argument("--variants", type=int, default=0, help="at most this many (0: every one)")
+    p.add_argument("--concurrency", type=int, default=50, help="cases driven at once")
     return p.parse_args(argv)
 
 
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    env = {
+        **os.environ,
+        "LEGISFLOW_DURABILITY_CASES": str(args.cases),
+        "LEGISFLOW_DURABILITY_KILLS": str(args.kills),
+        "LEGISFLOW_DURABILITY_SEED": str(args.seed),
+        "LEGISFLOW_DURABILITY_VARIANTS": str(args.variants),
+        "LEGISFLOW_DURABILITY_CONCURRENCY": str(args.concurrency),
+        # Kills all along the run, not only early as in the suite.
+        "LEGISFLOW_DURABILITY_KILL_WITHIN": "0.9",
+    }
+    command = [sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider"]
+    command += ["-o", "log_cli=true", "--log-cli-level=INFO"]
+    return subprocess.run(command, env=env, check=False).returncode
+
+
 if __name__ == "__main__":
-    logging.getLogger("transitions").setLevel(logging.WARNING)
-    code = run_benchmark(main(parse(sys.argv[1:])))
-    sys.stdout.flush()
-    os._exit(code)  # sdk-python#300
+    sys.exit(main(sys.argv[1:]))

@@ -66,6 +66,8 @@ from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, run_benchmark
 from bench.bare import BareChild, BareInput, BareLifecycle, BarePlan, BareStatus
 from client.cases import act, stage, start_case, status
+from localdev.devserver import DevServer
+from localdev.processes import WorkerProcess, until
 from localdev.walkthrough import allows, document_for, reached, wait_for_status, walk
 from models.actors import Directory, first_staffed_drafter, load_directory
 from models.case import ActionRequest, CaseStatus, SimplifiedDecision
@@ -73,7 +75,6 @@ from models.definition import ProcessDefinition
 from models.machine import shortest_path
 from models.registry import load_registry
 from models.starting import StartRequest
-from tests.workflows.durability import DevServer, WorkerProcess, until
 from worker import WORKFLOWS
 from worker_runtime.runner import CaseRunner
 
@@ -344,7 +345,7 @@ class Cpu:
 
 
 def cpu_now(worker: WorkerProcess, server: DevServer) -> Cpu:
-    from tests.workflows.durability import process_cpu_seconds
+    from localdev.processes import process_cpu_seconds
 
     assert server.proc is not None
     return Cpu(worker.cpu_seconds(), process_cpu_seconds(server.proc.pid), time.process_time())
@@ -556,17 +557,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     server.start()
     client = await server.connect()
     lf = WorkerProcess(server.address, "bench-legisflow", root / "legisflow")
-    # The same worker with bench/proposed_worker.py's changes, measured alongside.
-    proposed = (
-        WorkerProcess(
-            server.address,
-            "bench-proposed",
-            root / "proposed",
-            command=[sys.executable, "-m", "bench.proposed_worker"],
-        )
-        if args.with_proposed
-        else None
-    )
     bare = WorkerProcess(
         server.address,
         "bench-bare",
@@ -595,7 +585,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "targets": TARGETS,
     }
     try:
-        for w in (lf, bare, *([proposed] if proposed else [])):
+        for w in (lf, bare):
             w.start()
             await w.wait_polling(client)
         b = Bench(
@@ -648,15 +638,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "bare": (b.bare_life, bare),
             "bare_same_commands": (same.bare_life, bare),
         }
-        bp = None
-        if proposed is not None:
-            bp = dataclasses.replace(
-                b,
-                legisflow=proposed,
-                store=FilesystemDocumentStore(root / "proposed" / "documents"),
-            )
-            await bp.legisflow_life("reference-proposed")  # warm it like the others
-            sides["legisflow_proposed"] = (bp.legisflow_life, proposed)
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
         for r in range(args.rounds):
             order = list(sides)[r % len(sides) :] + list(sides)[: r % len(sides)]
@@ -691,11 +672,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 2,
             ),
         }
-        if "legisflow_proposed" in best:
-            results["throughput"]["proposed_per_second"] = best["legisflow_proposed"]["per_second"]
-            results["throughput"]["proposed_ratio"] = round(
-                best["bare"]["per_second"] / best["legisflow_proposed"]["per_second"], 3
-            )
         results["throughput"]["paired"] = paired_ratios(rounds)
         log(f"throughput: {results['throughput']}")
 
@@ -703,12 +679,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         bare_trips: list[float] = []
         lf_parts: list[tuple[float, float]] = []
         bare_parts: list[tuple[float, float]] = []
-        pr_trips: list[float] = []
         for i in range(args.latency_lifecycles):
             lf_trips += await b.legisflow_round_trips(f"rt-{i:03d}", lf_parts)
             await b.bare_life(f"rt-{i:03d}", bare_trips, bare_parts)
-            if bp is not None:
-                pr_trips += await bp.legisflow_round_trips(f"rt-proposed-{i:03d}")
         results["update_round_trip"] = {
             "legisflow": percentiles(lf_trips),
             "bare": percentiles(bare_trips),
@@ -720,8 +693,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "bare_query_only": percentiles([q for _, q in bare_parts]),
             "legisflow_status_query_only": percentiles(b.status_query_times),
         }
-        if pr_trips:
-            results["update_round_trip"]["legisflow_proposed"] = percentiles(pr_trips)
         log(f"update round trip: {results['update_round_trip']}")
 
         results["replay"] = {
@@ -758,8 +729,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         lf.stop()
         bare.stop()
-        if proposed is not None:
-            proposed.stop()
         server.stop()
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -840,12 +809,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--legal-day", type=float, default=None)
     p.add_argument("--json", type=Path, default=None, help="write the results here")
     p.add_argument("--keep", action="store_true", help="keep the working directory")
-    p.add_argument(
-        "--with-proposed",
-        action="store_true",
-        help="also measure `legisflow worker` with bench/proposed_worker.py's changes, "
-        "in the same rounds",
-    )
     p.add_argument(
         "--profile",
         type=Path,

@@ -22,7 +22,8 @@ from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, report, run_benchmark
 from bench.lifecycle import Bench, cpu_now, log, who_runs
 from client.cases import allowed, stage, status
-from tests.workflows.durability import DevServer, WorkerProcess
+from localdev.devserver import DevServer
+from localdev.processes import WorkerProcess
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

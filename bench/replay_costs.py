@@ -27,11 +27,12 @@ from temporalio.worker import Replayer, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench import run_benchmark
-from tests.replay.record import HISTORIES
-from tests.replay.test_runner import CountingRunner
+from localdev.counting_runner import CountingRunner
 from worker import WORKFLOWS
 from worker_runtime.runner import CaseRunner
 
+#: The committed replay histories (data read from the test suite's folder, not its code).
+HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "replay" / "histories"
 DEFAULT_HISTORIES = [
     HISTORIES / "qd_ubnd_tinh@L2025_A87.json",
     HISTORIES / "thong_tu@L2025_A87.json",

@@ -7,13 +7,23 @@ single-process server with the Web UI, persisted in SQLite. Nothing is downloade
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+from types import TracebackType
 
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+
+from client.connection import RetryRefusedQueries
 from workflows.search_attributes import dev_server_flags
 
 
@@ -72,9 +82,17 @@ def port_open(address: str, timeout: float = 0.3) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
 #: The server's database under ``data_dir`` (with ``-wal`` and ``-shm`` beside it while open).
 DB_FILE = "temporal.sqlite"
-#: Its log, beside the database unless ``start_dev_server`` is given another.
+#: Its log, beside the database.
 LOG_FILE = "temporal-server.log"
 
 
@@ -93,51 +111,143 @@ def checkpoint(db: Path) -> None:
         con.close()  # the last connection to close also deletes the -wal and -shm files
 
 
-def start_dev_server(
-    data_dir: Path, address: str, ui_port: int, log_file: Path | None = None
-) -> subprocess.Popen[bytes]:
-    """Start the dev server with SQLite under ``data_dir`` and legisflow's search attributes."""
-    host, _, port = address.rpartition(":")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log = (log_file or data_dir / LOG_FILE).open("ab")
-    cmd = [
-        str(find_binary()),
-        "server",
-        "start-dev",
-        "--db-filename",
-        str(data_dir / DB_FILE),
-        "--ip",
-        host or "localhost",
-        "--port",
-        port,
-        "--ui-port",
-        str(ui_port),
-        "--log-level",
-        "warn",
-        *dev_server_flags(),
-        *tuning_flags(persisted=True),
-    ]
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+class DevServer:
+    """``temporal server start-dev`` with legisflow's search attributes and tuning: the one
+    launcher of ``legisflow dev`` and ``demo``, the tests and the benchmarks.
 
+    Persisted in SQLite under ``data_dir`` (in memory when None), listening on ``address``
+    (a free loopback port when None), with the Web UI on ``ui_port`` (headless when None).
+    It can be stopped cleanly (its write-ahead log then folded into the database file),
+    SIGKILLed, and started again on the same file and port.
+    """
 
-async def wait_until_serving(
-    address: str,
-    proc: subprocess.Popen[bytes] | None = None,
-    timeout: float = 30.0,
-    log: Path | None = None,
-) -> None:
-    """Until the server listens on ``address``; if it exits first, say why from ``log``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise DevServerError(
-                f"temporal server exited with code {proc.returncode}{_log_tail(log)}"
+    def __init__(
+        self,
+        data_dir: Path | None,
+        *,
+        address: str | None = None,
+        ui_port: int | None = None,
+        log_level: str = "warn",
+    ) -> None:
+        self.data_dir = data_dir
+        self.address = address or f"127.0.0.1:{free_port()}"
+        self.ui_port = ui_port
+        self.log_level = log_level
+        self.log_path = (data_dir / LOG_FILE) if data_dir is not None else None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def db(self) -> Path | None:
+        return self.data_dir / DB_FILE if self.data_dir is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def command(self) -> list[str]:
+        host, _, port = self.address.rpartition(":")
+        cmd = [str(find_binary()), "server", "start-dev", "--ip", host or "localhost"]
+        cmd += ["--port", port, "--log-level", self.log_level]
+        # Free ports for the HTTP API and metrics: servers of tests and benchmarks run side
+        # by side, and the defaults would collide.
+        cmd += ["--http-port", str(free_port()), "--metrics-port", str(free_port())]
+        cmd += ["--ui-port", str(self.ui_port)] if self.ui_port else ["--headless"]
+        if self.db is not None:
+            cmd += ["--db-filename", str(self.db)]
+        return [*cmd, *dev_server_flags(), *tuning_flags(persisted=self.db is not None)]
+
+    def start(self) -> None:
+        if self.running:
+            raise DevServerError(f"the dev server on {self.address} is already running")
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as files:
+            log = files.enter_context(self.log_path.open("ab")) if self.log_path else None
+            self.proc = subprocess.Popen(
+                self.command(),
+                stdout=log if log is not None else subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        if port_open(address):
+        self.starts += 1
+
+    async def wait_until_serving(self, timeout: float = 30.0) -> None:
+        """Until the server listens; if it exits first, say why from its log."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise DevServerError(
+                    f"temporal server exited with code {self.proc.returncode}"
+                    f"{_log_tail(self.log_path)}"
+                )
+            if port_open(self.address):
+                return
+            await asyncio.sleep(0.1)
+        raise DevServerError(
+            f"temporal server did not listen on {self.address} within {timeout:.0f}s"
+        )
+
+    async def connect(self, timeout: float = 30.0) -> Client:
+        """A client once the server answers (it may still be starting), with the pydantic
+        converter and the retry of a query the time guard refused."""
+        await self.wait_until_serving(timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            try:
+                client = await Client.connect(
+                    self.address,
+                    data_converter=pydantic_data_converter,
+                    interceptors=[RetryRefusedQueries()],
+                )
+                await client.workflow_service.get_system_info(
+                    GetSystemInfoRequest(), timeout=timedelta(seconds=2)
+                )
+                return client
+            except (RuntimeError, RPCError):
+                if loop.time() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+
+    def stop(self, timeout: float = 30.0, *, crash: bool = False) -> None:
+        """SIGTERM and wait (the server flushes SQLite on the way out), then fold the
+        write-ahead log into the database file (:func:`checkpoint`); with ``crash``,
+        SIGKILL: only what SQLite committed survives, in its write-ahead log."""
+        if not self.running:
             return
-        await asyncio.sleep(0.1)
-    raise DevServerError(f"temporal server did not listen on {address} within {timeout:.0f}s")
+        assert self.proc is not None
+        if crash:
+            self.proc.kill()
+            self.proc.wait()
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise DevServerError(f"temporal server ignored SIGTERM for {timeout:.0f}s") from None
+        if self.db is not None:
+            checkpoint(self.db)
+
+    async def __aenter__(self) -> DevServer:
+        self.start()
+        try:
+            await self.wait_until_serving()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 def _log_tail(log: Path | None, lines: int = 3) -> str:
@@ -148,17 +258,3 @@ def _log_tail(log: Path | None, lines: int = 3) -> str:
         return ""
     tail = [line for line in text.splitlines() if line.strip()][-lines:]
     return f"; the end of {log}:\n" + "\n".join(tail) if tail else ""
-
-
-def stop(proc: subprocess.Popen[bytes], data_dir: Path | None = None) -> None:
-    """Stop the server; with its ``data_dir``, then fold its write-ahead log into the database
-    file (:func:`checkpoint`)."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    if data_dir is not None:
-        checkpoint(data_dir / DB_FILE)

@@ -12,19 +12,15 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
-from client.connection import RetryRefusedQueries
-from localdev.devserver import find_binary, tuning_flags
+from localdev.devserver import DevServer
 from models.actors import Directory, load_directory
 from models.registry import Registry, load_registry
 from settings import Settings
 from worker import build_worker
-from workflows import search_attributes as sa
 
 # transitions logs every trigger at INFO, which a workflow repeats on every replay.
 logging.getLogger("transitions").setLevel(logging.WARNING)
@@ -40,18 +36,20 @@ def directory() -> Directory:
     return load_directory()
 
 
+@dataclass
+class Temporal:
+    """The session's dev server and a client of it."""
+
+    server: DevServer
+    client: Client
+
+
 @pytest.fixture(scope="session")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """One real dev server for the whole session (starts in about a second)."""
-    async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(find_binary("temporal")),
-        search_attributes=sa.ALL,
-        dev_server_extra_args=tuning_flags(persisted=False),
-        data_converter=pydantic_data_converter,
-        interceptors=[RetryRefusedQueries()],
-        dev_server_log_level="error",
-    ) as env:
-        yield env
+async def env() -> AsyncIterator[Temporal]:
+    """One real dev server for the whole session, in memory, started by the product's own
+    launcher (``localdev/devserver.py``, as ``legisflow dev`` starts it)."""
+    async with DevServer(None, log_level="error") as server:
+        yield Temporal(server, await server.connect())
 
 
 @dataclass
@@ -72,7 +70,7 @@ def executor() -> Iterator[ThreadPoolExecutor]:
 
 @pytest.fixture
 async def harness(
-    env: WorkflowEnvironment, tmp_path: Path, executor: ThreadPoolExecutor
+    env: Temporal, tmp_path: Path, executor: ThreadPoolExecutor
 ) -> AsyncIterator[Harness]:
     settings = Settings(task_queue=f"tq-{uuid.uuid4().hex[:8]}", data_dir=tmp_path)
     worker: Worker = build_worker(env.client, settings, executor)

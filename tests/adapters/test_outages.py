@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import adapters
@@ -40,6 +39,7 @@ from models.starting import StartRequest
 from settings import Settings
 from tests.adapters.conftest import SECRET, object_versions, wait_for_retry
 from tests.adapters.servers import HttpReceiver, S3Server, SmtpServer
+from tests.conftest import Temporal
 from tests.history_effects import BATCH_ACTIVITY, E, intended, item_errors
 from worker import build_worker
 from workflows.activity_calls import RETRY, SCHEDULE_TO_CLOSE, START_TO_CLOSE
@@ -143,7 +143,7 @@ def addressed(notices: Iterable[Notification]) -> Counter[tuple[str, str]]:
 
 
 async def start(
-    env: WorkflowEnvironment, registry: Registry, directory: Directory, s: Settings, title: str
+    env: Temporal, registry: Registry, directory: Directory, s: Settings, title: str
 ) -> WorkflowHandle[Any, Any]:
     return await start_case(
         env.client,
@@ -186,7 +186,7 @@ def _monitoring(key: str) -> bool:
 
 
 async def test_smtp_outage_mid_lifecycle_delivers_each_mail_once(
-    env: WorkflowEnvironment,
+    env: Temporal,
     executor: ThreadPoolExecutor,
     tmp_path: Path,
     registry: Registry,
@@ -301,7 +301,7 @@ async def notices_attempted(client: Client, workflow_id: str) -> list[Attempted]
 
 
 async def test_webhook_outage_mid_lifecycle_one_effect_per_key(
-    env: WorkflowEnvironment,
+    env: Temporal,
     executor: ThreadPoolExecutor,
     tmp_path: Path,
     registry: Registry,
@@ -438,7 +438,7 @@ class _OutageAfterUpload:
 
 
 async def test_s3_outage_mid_lifecycle_stores_each_object_once(
-    env: WorkflowEnvironment,
+    env: Temporal,
     executor: ThreadPoolExecutor,
     tmp_path: Path,
     registry: Registry,
@@ -497,7 +497,7 @@ async def test_s3_outage_mid_lifecycle_stores_each_object_once(
 
 
 async def test_rejected_address_is_recorded_and_ops_told(
-    env: WorkflowEnvironment,
+    env: Temporal,
     executor: ThreadPoolExecutor,
     tmp_path: Path,
     registry: Registry,
@@ -539,7 +539,7 @@ async def test_rejected_address_is_recorded_and_ops_told(
 
 
 async def test_webhook_refusing_everything_is_recorded_not_retried(
-    env: WorkflowEnvironment,
+    env: Temporal,
     executor: ThreadPoolExecutor,
     tmp_path: Path,
     registry: Registry,
@@ -584,7 +584,7 @@ class PublishOnce:
         return outcomes[0]
 
 
-def publisher_worker(env: WorkflowEnvironment, s: Settings, executor: ThreadPoolExecutor) -> Worker:
+def publisher_worker(env: Temporal, s: Settings, executor: ThreadPoolExecutor) -> Worker:
     return Worker(
         env.client,
         task_queue=s.task_queue,
@@ -607,7 +607,7 @@ def gazette_posting(store: DocumentStore) -> Publication:
 
 
 async def test_portal_outage_publishes_once(
-    env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path
+    env: Temporal, executor: ThreadPoolExecutor, tmp_path: Path
 ) -> None:
     portal = HttpReceiver(secret=b"portal-secret")  # down when the activity first runs
     s = settings_for(
@@ -634,7 +634,7 @@ async def test_portal_outage_publishes_once(
 
 
 async def test_portal_refusal_and_missing_document_are_permanent(
-    env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path, receiver: HttpReceiver
+    env: Temporal, executor: ThreadPoolExecutor, tmp_path: Path, receiver: HttpReceiver
 ) -> None:
     s = settings_for(tmp_path, publisher="http", publisher_url=receiver.url)
     posting = gazette_posting(FilesystemDocumentStore(s.documents_dir))
@@ -659,7 +659,7 @@ async def test_portal_refusal_and_missing_document_are_permanent(
 
 
 async def test_filesystem_publisher_is_the_default(
-    env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path
+    env: Temporal, executor: ThreadPoolExecutor, tmp_path: Path
 ) -> None:
     s = settings_for(tmp_path)
     posting = gazette_posting(FilesystemDocumentStore(s.documents_dir))

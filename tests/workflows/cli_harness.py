@@ -9,9 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporalio.testing import WorkflowEnvironment
-
-from tests.conftest import Harness
+from tests.conftest import Harness, Temporal
 
 #: The `legisflow` entry point installed next to the interpreter running the tests.
 LEGISFLOW = str(Path(sys.executable).parent / "legisflow")
@@ -24,7 +22,7 @@ class Run:
     stderr: str
 
 
-def cli_environment(env: WorkflowEnvironment, harness: Harness, columns: int) -> dict[str, str]:
+def cli_environment(env: Temporal, harness: Harness, columns: int) -> dict[str, str]:
     """The environment of a `legisflow` process talking to ``harness``'s server, task queue
     and data directory, on a terminal ``columns`` wide."""
     return {

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import Harness
+from tests.conftest import Harness, Temporal
 from tests.workflows.cli_harness import cli_environment
 
 
@@ -16,5 +15,5 @@ def cli_columns() -> int:
 
 
 @pytest.fixture
-def cli_env(env: WorkflowEnvironment, harness: Harness, cli_columns: int) -> dict[str, str]:
+def cli_env(env: Temporal, harness: Harness, cli_columns: int) -> dict[str, str]:
     return cli_environment(env, harness, cli_columns)

@@ -14,37 +14,27 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
-from typing import IO
 
-from temporalio.api.enums.v1 import EventType, TaskQueueType, TimeoutType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest, GetSystemInfoRequest
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
     WorkflowExecutionStatus,
     WorkflowHandle,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from activities.filesystem_store import FilesystemDocumentStore
 from client.cases import start_case
-from client.connection import RetryRefusedQueries
 from client.errors import CaseError
-from localdev.devserver import find_binary, tuning_flags
+from localdev.devserver import DevServer
+from localdev.processes import WorkerProcess, until
 from localdev.walkthrough import WalkTimeout, walk
 from models.actors import Directory, first_staffed_drafter
 from models.case import CaseResult, CaseStatus, SimplifiedDecision
@@ -54,7 +44,6 @@ from models.registry import DEFAULT_REGIME, Registry
 from models.starting import StartRequest
 from tests.history_effects import intended, item_errors
 from workflows.drafting.consultation_request import ConsultInput
-from workflows.search_attributes import dev_server_flags
 
 #: A legal day of 50 ms: a 30-day consultation lasts 1.5 s.
 LEGAL_DAY_SECONDS = 0.05
@@ -73,220 +62,6 @@ TIMING_KINDS = frozenset(
         "consultation_overdue",
     }
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-async def until(
-    what: str, check: Callable[[], Awaitable[bool]], *, timeout: float, poll: float = 0.05
-) -> None:
-    """Wait until ``check()`` holds, at most ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() > deadline:
-            raise TimeoutError(f"{what}: not within {timeout:.0f}s")
-        await asyncio.sleep(poll)
-
-
-# ---- the server ---------------------------------------------------------------------------------
-
-
-class DevServer:
-    """``temporal server start-dev`` on free ports, persisted in ``root/t.sqlite``."""
-
-    def __init__(self, root: Path) -> None:
-        root.mkdir(parents=True, exist_ok=True)
-        self.db = root / "t.sqlite"
-        self.log_path = root / "temporal-server.log"
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        assert self.proc is None or self.proc.poll() is not None, "already running"
-        cmd = [
-            str(find_binary()),
-            "server",
-            "start-dev",
-            "--db-filename",
-            str(self.db),
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--http-port",
-            str(free_port()),
-            "--metrics-port",
-            str(free_port()),
-            "--headless",
-            "--log-level",
-            "error",
-            *dev_server_flags(),
-            *tuning_flags(persisted=True),
-        ]
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.starts += 1
-
-    async def connect(self, timeout: float = 30.0) -> Client:
-        """A new client, once the server answers (it may still be starting)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"temporal server exited with {self.proc.returncode}; see {self.log_path}"
-                )
-            try:
-                client = await Client.connect(
-                    self.address,
-                    data_converter=pydantic_data_converter,
-                    interceptors=[RetryRefusedQueries()],
-                )
-                await client.workflow_service.get_system_info(
-                    GetSystemInfoRequest(), timeout=timedelta(seconds=2)
-                )
-                return client
-            except (RuntimeError, RPCError):
-                if loop.time() > deadline:
-                    raise
-                await asyncio.sleep(0.1)
-
-    def stop(self, timeout: float = 30.0, *, crash: bool = False) -> None:
-        """SIGTERM, and wait for the process to exit (it flushes SQLite on the way out); with
-        ``crash``, SIGKILL: only what SQLite committed survives (its write-ahead log)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        if crash:
-            self.proc.kill()
-            self.proc.wait()
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError(f"temporal server ignored SIGTERM for {timeout}s") from None
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-# ---- workers as processes -----------------------------------------------------------------------
-
-
-class WorkerProcess:
-    """``legisflow worker`` in its own process, configured by environment variables; it can
-    be killed, replaced, and asked how much memory and CPU it used."""
-
-    def __init__(
-        self,
-        address: str,
-        task_queue: str,
-        data_dir: Path,
-        command: Sequence[str] | None = None,
-    ) -> None:
-        self.address = address
-        self.task_queue = task_queue
-        self.data_dir = data_dir
-        #: Default: ``legisflow worker``; the benchmarks run their baseline worker this way.
-        self.command = list(command or [str(Path(sys.executable).parent / "legisflow"), "worker"])
-        self.log_path = data_dir / "worker.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.generation = 0
-        self.kills = 0
-
-    def start(self) -> None:
-        assert self.proc is None or self.proc.poll() is not None, "a worker is running"
-        env = {
-            **os.environ,
-            "LEGISFLOW_TEMPORAL_ADDRESS": self.address,
-            "LEGISFLOW_TASK_QUEUE": self.task_queue,
-            "LEGISFLOW_DATA_DIR": str(self.data_dir),
-            "LEGISFLOW_LOG_FORMAT": "json",
-            "LEGISFLOW_LOG_LEVEL": "WARNING",
-        }
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.generation += 1
-        log: IO[bytes]
-        with self.log_path.open("ab") as log:
-            log.write(f"--- worker generation {self.generation}\n".encode())
-            log.flush()
-            self.proc = subprocess.Popen(
-                self.command,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    async def wait_polling(self, client: Client, timeout: float = 30.0) -> None:
-        """Until this process polls the task queue (its identity is ``<pid>@<host>``)."""
-        me = f"{self.pid}@"
-
-        async def polling() -> bool:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"worker exited with {self.proc.returncode}; see {self.log_path}"
-                )
-            resp = await client.workflow_service.describe_task_queue(
-                DescribeTaskQueueRequest(
-                    namespace=client.namespace,
-                    task_queue=TaskQueue(name=self.task_queue),
-                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-                )
-            )
-            return any(p.identity.startswith(me) for p in resp.pollers)
-
-        await until(f"worker {self.pid} polling", polling, timeout=timeout, poll=0.1)
-
-    def rss_bytes(self) -> int:
-        """Resident memory of the process now (VmRSS)."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise RuntimeError(f"no VmRSS for {self.pid}")
-
-    def cpu_seconds(self) -> float:
-        return process_cpu_seconds(self.pid)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no goodbye to the server, work in flight abandoned."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        self.kills += 1
-
-    def stop(self, timeout: float = 30.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # ---- cases --------------------------------------------------------------------------------------

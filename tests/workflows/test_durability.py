@@ -32,13 +32,14 @@ from temporalio import activity, workflow
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from localdev.processes import until
 from models.actors import Directory
 from models.case import CaseResult
 from models.deliveries import Notification, Recipient, SendResult
 from models.registry import Registry
+from tests.conftest import Temporal
 from tests.workflows.durability import (
     FAILED,
     PERFORMED,
@@ -55,28 +56,32 @@ from tests.workflows.durability import (
     run_references,
     spread,
     staffed_variants,
-    until,
 )
 from workflows.drafting.consultation_request import ConsultationRequest, ConsultInput
 
 log = logging.getLogger("legisflow.durability")
 
+# The proof at scale is this test with more cases and kills: ``python -m bench.crash`` sets
+# these variables (its defaults: 200 cases, 5 kills along the whole run, every variant).
 SEED = int(os.environ.get("LEGISFLOW_DURABILITY_SEED", "8"))
-CASES = 20
-KILLS = 3
+CASES = int(os.environ.get("LEGISFLOW_DURABILITY_CASES", "20"))
+KILLS = int(os.environ.get("LEGISFLOW_DURABILITY_KILLS", "3"))
 #: Kills fall in the first 15 % of the steps: an activity lost with a killed worker holds its
 #: case until the activity's timeout (30 s; 60 s for the synthesis report, generated about a
-#: quarter into a life — bench/README.md, P5), and early outages overlap the rest of the run
-#: instead of extending it. bench/crash.py kills all along the run.
-KILL_WITHIN = 0.15
+#: quarter into a life), and early outages overlap the rest of the run instead of extending
+#: it.
+KILL_WITHIN = float(os.environ.get("LEGISFLOW_DURABILITY_KILL_WITHIN", "0.15"))
 #: Variants of the default regime the cases cycle through (one with written consultations
-#: first), enough to cover child workflows, both procedures and several document types.
-VARIANTS = 4
+#: first), enough to cover child workflows, both procedures and several document types;
+#: 0 means every variant the directory can staff.
+VARIANTS = int(os.environ.get("LEGISFLOW_DURABILITY_VARIANTS", "4"))
+#: Cases driven at once (all are open); the proof at scale drives 50 at a time.
+CONCURRENCY = int(os.environ.get("LEGISFLOW_DURABILITY_CONCURRENCY", "0")) or None
 
 
 @pytest.fixture(scope="module")
 def variants(registry: Registry, directory: Directory) -> list[Plan]:
-    chosen = spread(staffed_variants(registry, directory), VARIANTS)
+    chosen = spread(staffed_variants(registry, directory), VARIANTS or None)
     assert chosen, "no definition can be staffed from the directory"
     return chosen
 
@@ -137,6 +142,9 @@ async def test_sigkilled_workers_lose_and_duplicate_nothing(
             at_fractions=kill_points(rng, KILLS, within=KILL_WITHIN),
             interrupt=kill,
             seed=SEED,
+            concurrency=CONCURRENCY,
+            # A bound for the proof at scale as for the suite: generous, never the verdict.
+            total_timeout=max(240.0, 3.0 * CASES),
         )
         assert c.worker.kills == KILLS, f"{c.worker.kills} workers killed, expected {KILLS}"
         assert c.worker.generation == KILLS + 1, (
@@ -255,9 +263,7 @@ class _Case:
 @pytest.mark.parametrize(
     "when", ["before_it_ran", "notice_in_flight", "case_ended", "not_withdrawn"]
 )
-async def test_withdrawn_notices_are_read_from_the_histories(
-    env: WorkflowEnvironment, when: str
-) -> None:
+async def test_withdrawn_notices_are_read_from_the_histories(env: Temporal, when: str) -> None:
     """How a withdrawal is recorded, on the real server: a ``ConsultationRequest`` the case
     cancels (as closing a consultation does) before it ran at all, or while its first notice
     is in flight, or that the case's end terminates with its notice in flight, has meant

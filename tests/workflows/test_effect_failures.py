@@ -10,7 +10,6 @@ from pathlib import Path
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.case_activities import CaseActivities
@@ -26,7 +25,7 @@ from models.documents import DocumentRef, DocumentVersion
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.adapters.conftest import make_notification
-from tests.conftest import Harness
+from tests.conftest import Harness, Temporal
 from worker import WORKFLOWS
 
 
@@ -71,7 +70,7 @@ async def test_missing_document_is_reported_not_fatal(
 
 
 async def test_a_batch_that_fails_as_a_whole_reports_each_effect(
-    env: WorkflowEnvironment, registry: Registry, directory: Directory
+    env: Temporal, registry: Registry, directory: Directory
 ) -> None:
     """If the activity carrying a stage entry's effects fails as a whole (here a stand-in
     refusing everything for good; in life its last attempt cut short), each of its effects
@@ -157,7 +156,7 @@ class _DownOnce(OutboxNotifier):
 
 
 async def test_a_retried_batch_skips_what_its_failed_attempt_did(
-    env: WorkflowEnvironment, tmp_path: Path
+    env: Temporal, tmp_path: Path
 ) -> None:
     """On the real server: the attempt that failed on the notice had recorded the version;
     Temporal hands its last heartbeat to the next attempt, which sends only the notice."""

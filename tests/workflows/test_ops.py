@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.sdk.v1 import WorkflowMetadata
-from temporalio.testing import WorkflowEnvironment
 
 from client import ops
 from client.cases import list_cases, list_query, start_case
@@ -27,7 +26,7 @@ from models.definition import Transition
 from models.registry import Registry
 from models.starting import StartRequest
 from settings import Settings
-from tests.conftest import Harness
+from tests.conftest import Harness, Temporal
 from tests.workflows.cli_harness import legisflow
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -173,9 +172,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-async def metrics_worker(
-    env: WorkflowEnvironment, tmp_path: Path
-) -> AsyncIterator[tuple[Harness, int]]:
+async def metrics_worker(env: Temporal, tmp_path: Path) -> AsyncIterator[tuple[Harness, int]]:
     port = _free_port()
     settings = Settings(
         task_queue=f"metrics-{uuid.uuid4().hex[:6]}",
@@ -241,14 +238,14 @@ async def test_metrics_endpoint_serves_legisflow_counters(
     assert "temporal_workflow_completed" in text  # the runtime's own metrics too
 
 
-async def test_setup_is_idempotent(env: WorkflowEnvironment) -> None:
+async def test_setup_is_idempotent(env: Temporal) -> None:
     # The session server already has them: nothing to add, twice.
     assert await ops.register_search_attributes(env.client, "default") == []
     assert await ops.register_search_attributes(env.client, "default") == []
 
 
 async def test_settings_from_an_envconfig_profile(
-    env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    env: Temporal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = env.client.service_client.config.target_host
     config = tmp_path / "temporal.toml"
