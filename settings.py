@@ -4,11 +4,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: A TCP port.
+Port = Annotated[int, Field(ge=1, le=65535)]
+#: A positive, finite number of seconds (``inf`` and ``nan`` are refused).
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: The shortest legal day a case may run on (a demo's); a shorter one leaves a workflow task
+#: no time to run before its deadlines, and a case would fail its tasks forever.
+MIN_LEGAL_DAY_SECONDS = 0.01
 
 
 class Settings(BaseSettings):
@@ -17,22 +26,24 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEGISFLOW_", extra="ignore")
 
     temporal_address: str = "localhost:7233"
-    namespace: str = "default"
-    task_queue: str = "legisflow"
+    namespace: str = Field(default="default", min_length=1)
+    task_queue: str = Field(default="legisflow", min_length=1)
     #: Where the embedded defaults keep their files (dev server DB, documents, outbox).
     data_dir: Path = Path(".legisflow")
     #: Length of one legal day in seconds: 86400 in production, ~1 for a demo.
-    legal_day_seconds: float = 86400.0
-    ui_port: int = 8233
+    legal_day_seconds: float = Field(
+        default=86400.0, ge=MIN_LEGAL_DAY_SECONDS, le=86400.0, allow_inf_nan=False
+    )
+    ui_port: Port = 8233
     directory_file: Path | None = None
-    log_format: str = "auto"  # auto | json | console
-    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.
-    metrics_port: int | None = None
+    metrics_port: Port | None = None
     #: On SIGTERM, let activities in flight finish for this long before cancelling them, so
     #: a webhook or portal request is not cut mid-body (it would be retried, but the partner
     #: sees a truncated, badly signed request).
-    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, allow_inf_nan=False)
     #: Temporal environment configuration (profiles in a TOML file, TEMPORAL_* variables):
     #: which profile to use, and which file (default: Temporal's standard location).
     temporal_profile: str | None = None
@@ -43,17 +54,17 @@ class Settings(BaseSettings):
     notifier: Literal["outbox", "smtp", "webhook"] = "outbox"
     publisher: Literal["filesystem", "http"] = "filesystem"
     smtp_host: str = "localhost"
-    smtp_port: int = 587
+    smtp_port: Port = 587
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True  # STARTTLS required (port 587); false: plain (a local relay)
     smtp_tls: bool = False  # implicit TLS (port 465) instead of STARTTLS
     smtp_validate_certs: bool = True
     smtp_from: str = "legisflow <legisflow@localhost>"
-    smtp_timeout: float = 20.0
+    smtp_timeout: Seconds = 20.0
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_timeout: float = 10.0
+    webhook_timeout: Seconds = 10.0
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None  # unset: AWS itself; else MinIO, Ceph RGW, …
     s3_region: str | None = None
@@ -66,7 +77,14 @@ class Settings(BaseSettings):
     publisher_url: str | None = None
     publisher_secret: SecretStr | None = None
     publisher_token: SecretStr | None = None
-    publisher_timeout: float = 15.0
+    publisher_timeout: Seconds = 15.0
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        if not re.fullmatch(r"[^\s:]+(:[^\s:]+)*:\d{1,5}", value):
+            raise ValueError("give host:port, e.g. localhost:7233")
+        return value
 
     @property
     def documents_dir(self) -> Path:
@@ -87,3 +105,28 @@ class Settings(BaseSettings):
     @property
     def ui_url(self) -> str:
         return f"http://localhost:{self.ui_port}"
+
+
+class SettingsError(ValueError):
+    """The environment holds a setting legisflow cannot use; the message names each variable
+    and what is wrong with it, on one line."""
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or SettingsError saying which variable is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(describe(exc, prefix="LEGISFLOW_")) from None
+
+
+def describe(exc: ValidationError, *, prefix: str = "") -> str:
+    """A pydantic validation error as one line: ``FIELD: what is wrong (got …)`` per error."""
+    parts = []
+    for e in exc.errors():
+        where = ".".join(str(x) for x in e["loc"])
+        what = str(e["msg"]).removeprefix("Value error, ")
+        got = e.get("input")
+        given = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+        parts.append(f"{prefix}{where.upper() if prefix else where}: {what}{given}")
+    return "; ".join(parts)

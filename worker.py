@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -21,11 +22,12 @@ from activities import adapters
 from activities.ledger_pages import LedgerPageActivities
 from activities.linking import LinkingActivities, start_feedback_case
 from activities.monitoring_report import MonitoringReportActivities
-from activities.post_issuance import PostIssuanceActivities
+from activities.post_issuance import PostIssuanceActivities, cached_directory, cached_rules
 from activities.reports import ReportActivities
 from client.connection import connect
 from logging_config import configure_logging
-from settings import Settings
+from models.registry import load_registry
+from settings import Settings, SettingsError, load_settings
 from worker_runtime.runner import CaseRunner, modules_without_bytecode
 from workflows.after_issuance.feedback_case import FeedbackCase
 from workflows.after_issuance.legality_check import LegalityCheck
@@ -80,8 +82,18 @@ async def serve_until_signalled(worker: Worker) -> None:
         await stop.wait()
 
 
+def check_configuration(settings: Settings) -> None:
+    """Read what the worker's activities will need (the procedures, the rules after issuance,
+    the directory), so a broken or missing file stops the worker at start with what is
+    wrong, instead of failing the first case that needs it."""
+    load_registry()
+    cached_rules()
+    cached_directory(settings.directory_file)
+
+
 async def run_worker(settings: Settings) -> None:
     log = structlog.get_logger("legisflow.worker")
+    check_configuration(settings)
     client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, executor)
@@ -106,7 +118,11 @@ async def run_worker(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        os._exit(1)
     configure_logging(settings)
     code = 0
     try:

@@ -28,9 +28,13 @@ from activities.ports import (
     missing_blob,
     settle_existing,
 )
-from models.documents import DEFAULT_MEDIA_TYPE, SHA256_PATTERN, DocumentRef, DocumentVersion
-
-DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024
+from models.documents import (
+    DEFAULT_MEDIA_TYPE,
+    MAX_DOCUMENT_BYTES,
+    SHA256_PATTERN,
+    DocumentRef,
+    DocumentVersion,
+)
 
 _SHA256 = re.compile(SHA256_PATTERN)
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
@@ -109,7 +113,7 @@ def _ensure_dir(directory: Path) -> None:
 class FilesystemDocumentStore:
     """DocumentStore on a local directory; directories are created on first write."""
 
-    def __init__(self, root: Path, max_blob_bytes: int = DEFAULT_MAX_BLOB_BYTES) -> None:
+    def __init__(self, root: Path, max_blob_bytes: int = MAX_DOCUMENT_BYTES) -> None:
         if max_blob_bytes <= 0:
             raise ValueError(f"max_blob_bytes must be positive, got {max_blob_bytes}")
         self.root = root

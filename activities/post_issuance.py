@@ -29,6 +29,7 @@ from models.post_issuance import (
     resolve_people,
     rules_file,
 )
+from models.role_names import role_names
 
 #: What identifies one version of a file: its path, modification time (ns) and size.
 FileVersion = tuple[str, int, int]
@@ -41,7 +42,9 @@ def file_version(path: Path) -> FileVersion:
 
 @functools.lru_cache(maxsize=8)
 def _directory_at(version: FileVersion) -> Directory:
-    return load_directory(Path(version[0]))
+    # Every role a person holds must be one the procedures know: a typo fails here, once
+    # per version of the file, instead of leaving a role without holders.
+    return load_directory(Path(version[0]), roles=role_names(rules=cached_rules()))
 
 
 @functools.lru_cache(maxsize=8)
@@ -50,9 +53,15 @@ def _rules_at(version: FileVersion) -> PostIssuanceRules:
 
 
 def cached_directory(path: Path | None = None) -> Directory:
-    """The directory at ``path`` (default: the bundled one), parsed once per file version.
-    The models are frozen, so callers share them safely."""
-    return _directory_at(file_version(path or DIRECTORY_FILE))
+    """The directory at ``path`` (default: the bundled one), parsed and checked once per file
+    version; DirectoryError names what is wrong. The models are frozen, so callers share
+    them safely."""
+    chosen = path or DIRECTORY_FILE
+    try:
+        version = file_version(chosen)
+    except OSError:
+        return load_directory(chosen)  # raises DirectoryError naming the file
+    return _directory_at(version)
 
 
 def cached_rules() -> PostIssuanceRules:

@@ -27,21 +27,21 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
 from bench import cancel_on_sigterm, run_benchmark
-from client.cases import (
-    act,
+from client.cases import act, start_case
+from client.comments import (
     comment,
     comment_entries,
     comments_summary,
     dispose,
     ledger_id,
     open_comment_ids,
-    start_case,
 )
 from localdev.devserver import find_binary, tuning_flags
 from localdev.walkthrough import allows, wait_for_status
 from models.actors import load_directory
 from models.case import ActionRequest
-from models.comments import Disposition, DispositionRequest
+from models.choices import Disposition
+from models.comments import DispositionRequest
 from models.registry import load_registry
 from models.starting import StartRequest
 from settings import Settings

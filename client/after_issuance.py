@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -18,15 +17,15 @@ from temporalio.client import (
     Client,
     WorkflowHandle,
     WorkflowQueryFailedError,
-    WorkflowUpdateFailedError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.ports import DocumentStore
 from client.cases import current_definition, status
 from client.errors import CaseActionRefused, CaseError
+from client.updates import send_update
 from models.actors import Directory
 from models.comments import normalize
 from models.documents import DocumentRef
@@ -50,7 +49,7 @@ from workflows.after_issuance.legality_check import LegalityCheck
 from workflows.after_issuance.monitoring import DocumentMonitoring
 
 T = TypeVar("T")
-#: How long to retry while a monitoring that just started reads its rules and people.
+#: How long to retry a query while a monitoring that just started reads its rules and people.
 STARTING_WAIT = 30.0
 
 
@@ -60,45 +59,6 @@ def monitoring_id(case_id: str) -> str:
 
 def check_id(case_id: str, n: int) -> str:
     return f"{case_id}/check/{n}"
-
-
-def _refusal(err: WorkflowUpdateFailedError) -> CaseActionRefused | None:
-    cause = err.cause
-    if isinstance(cause, ApplicationError):
-        code = str(cause.details[0]) if cause.details else cause.type or "refused"
-        return CaseActionRefused(cause.message, code)
-    return None
-
-
-async def _update(
-    handle: WorkflowHandle[Any, Any],
-    update: Any,
-    arg: Any,
-    *,
-    closed: Callable[[], Awaitable[str]],
-    missing: Callable[[], Awaitable[CaseError]],
-) -> Any:
-    """Send an Update; map refusals, a closed workflow (``closed()`` says why) and an unknown
-    one (``missing()``), and retry while a monitoring is still starting."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + STARTING_WAIT
-    while True:
-        try:
-            return await handle.execute_update(update, arg)
-        except WorkflowUpdateFailedError as err:
-            refused = _refusal(err)
-            if refused is None:
-                raise
-            if refused.code == "starting" and loop.time() < give_up:
-                await asyncio.sleep(0.2)
-                continue
-            raise refused from None
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise
-            if "already completed" in err.message:
-                raise CaseActionRefused(await closed(), "case_closed") from None
-            raise await missing() from None
 
 
 async def _query(handle: WorkflowHandle[Any, Any], query: Any, what: str) -> Any:
@@ -153,7 +113,7 @@ async def _monitoring_closed(client: Client, case_id: str) -> str:
 
 async def _monitoring_update(client: Client, case_id: str, update: Any, arg: Any) -> Any:
     try:
-        return await _update(
+        return await send_update(
             client.get_workflow_handle(monitoring_id(case_id)),
             update,
             arg,
@@ -250,15 +210,12 @@ async def _feedback_closed(client: Client, feedback_id: str) -> str:
 
 
 async def _feedback_update(client: Client, feedback_id: str, update: Any, arg: Any) -> Any:
-    async def missing() -> CaseError:
-        return CaseError(f"no feedback case {feedback_id!r}")
-
-    return await _update(
+    return await send_update(
         client.get_workflow_handle(feedback_id),
         update,
         arg,
         closed=lambda: _feedback_closed(client, feedback_id),
-        missing=missing,
+        missing=f"no feedback case {feedback_id!r}",
     )
 
 
@@ -365,14 +322,14 @@ async def open_check(
                 id=cid,
                 task_queue=task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(sa.LEGAL_STAGE, OPEN),
-                        SearchAttributePair(sa.DOCUMENT_TYPE, doc.doc_type),
-                        SearchAttributePair(sa.DRAFTING_AGENCY, doc.drafting_agency),
-                        SearchAttributePair(sa.LEGAL_REGIME, doc.regime),
-                        SearchAttributePair(sa.OVERDUE, False),
-                    ]
+                search_attributes=sa.typed(
+                    {
+                        "LegalStage": OPEN,
+                        "DocumentType": doc.doc_type,
+                        "DraftingAgency": doc.drafting_agency,
+                        "LegalRegime": doc.regime,
+                        "Overdue": False,
+                    }
                 ),
                 memo={"title": doc.title, "document": case_id},
                 static_summary=f"Kiểm tra văn bản / Legality check {n}: {doc.title}"[:400],
@@ -398,11 +355,8 @@ async def _check_update(client: Client, cid: str, update: Any, arg: Any) -> Chec
         )
         return f"kiểm tra đã kết thúc / check {cid} is closed: {how}; nothing was changed"
 
-    async def missing() -> CaseError:
-        return CaseError(f"no check {cid!r}")
-
-    st: CheckStatus = await _update(
-        client.get_workflow_handle(cid), update, arg, closed=closed, missing=missing
+    st: CheckStatus = await send_update(
+        client.get_workflow_handle(cid), update, arg, closed=closed, missing=f"no check {cid!r}"
     )
     return st
 

@@ -12,6 +12,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 
+from models.audit import export_lines
 from models.kpi import CaseTrail
 from workflows import search_attributes as sa
 from workflows.drafting.legislative_process import LegislativeProcess
@@ -56,3 +57,9 @@ async def case_trails(
         audit = await handle.query(LegislativeProcess.audit)
         trails.append(CaseTrail(wf.id, status.drafting_agency, status.legal_day_seconds, audit))
     return trails
+
+
+async def audit_lines(client: Client, case_id: str) -> list[str]:
+    """The case's decision trail as hash-chained JSON lines (``legisflow audit``)."""
+    entries = await client.get_workflow_handle(case_id).query(LegislativeProcess.audit)
+    return export_lines(case_id, entries)

@@ -15,9 +15,11 @@ from typing import Protocol, TypeVar
 from temporalio.client import Client
 
 from activities.ports import DocumentStore
-from client.cases import act, allowed, dispose, open_comment_ids, reply, stage, status
+from client.cases import act, allowed, reply, stage, status
+from client.comments import dispose, open_comment_ids
 from models.case import ActionRequest, AllowedAction, CaseStatus, ReplyRequest, StageView
-from models.comments import Disposition, DispositionRequest
+from models.choices import Disposition
+from models.comments import DispositionRequest
 from models.definition import ProcessDefinition, Transition
 from models.machine import shortest_path
 

@@ -7,7 +7,8 @@ change who may decide an open case.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,8 @@ DIRECTORY_FILE = Path(__file__).parent / "actors.yaml"
 #: libyaml's safe loader when PyYAML was built with it (actors.yaml: ~18 ms → ~3 ms a parse).
 YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 NATIONAL = "national"
+#: An e-mail address as a mail relay will take it (one @, a dotted domain, no spaces).
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 
 class Agency(BaseModel):
@@ -69,6 +72,11 @@ class Directory(BaseModel):
             f"people[{i}] ({p.id}).agency: unknown agency {p.agency!r}"
             for i, p in enumerate(self.people)
             if p.agency not in agency_ids
+        ]
+        problems += [
+            f"people[{i}] ({p.id}).email: {p.email!r} is not an e-mail address"
+            for i, p in enumerate(self.people)
+            if p.email is not None and not EMAIL.fullmatch(p.email)
         ]
         for kind, seq in (
             ("agency", [a.id for a in self.agencies]),
@@ -138,9 +146,38 @@ def missing_roles(assignments: dict[str, list[ActorRef]], required: Sequence[str
     return [r for r in required if not assignments.get(r)]
 
 
-def load_directory(path: Path = DIRECTORY_FILE) -> Directory:
+class DirectoryError(ValueError):
+    """The directory file cannot be used; the message names the file and each field."""
+
+
+def load_directory(path: Path = DIRECTORY_FILE, roles: Collection[str] = ()) -> Directory:
+    """The directory in ``path``; with ``roles`` (``models.role_names``), every role a person
+    holds must be one of them. DirectoryError names the file and field of each problem."""
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
-        return Directory.model_validate(raw)
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path.name}: invalid directory: {exc}") from exc
+        directory = Directory.model_validate(raw)
+    except OSError as exc:
+        raise DirectoryError(f"{path}: cannot read the directory: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise DirectoryError(f"{path.name}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        raise DirectoryError(f"{path.name}: invalid directory: {_fields(exc)}") from None
+    unknown = [
+        f"people[{i}] ({p.id}).roles: unknown role {r!r}"
+        for i, p in enumerate(directory.people)
+        for r in p.roles
+        if roles and r not in roles
+    ]
+    if unknown:
+        raise DirectoryError(
+            f"{path.name}: {'; '.join(unknown)} (roles: {', '.join(sorted(roles))})"
+        )
+    return directory
+
+
+def _fields(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(x) for x in e['loc']) or 'file'}: "
+        + str(e["msg"]).removeprefix("Value error, ")
+        for e in exc.errors()
+    )

@@ -11,30 +11,14 @@ import hashlib
 import re
 import unicodedata
 from datetime import datetime
-from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.choices import Disposition
 from models.documents import SHA256_PATTERN, DocumentRef
 
 #: A comment longer than this is refused (attach a document to a reply instead).
 MAX_COMMENT_CHARS = 20_000
-
-
-class Disposition(str, Enum):
-    """How the drafting unit handled a comment."""
-
-    ACCEPTED = "accepted"  # tiếp thu
-    PARTLY = "partly"  # tiếp thu một phần
-    EXPLAINED = "explained"  # giải trình (không tiếp thu, nêu lý do)
-
-    @property
-    def label(self) -> str:
-        return {
-            "accepted": "Tiếp thu / Accepted",
-            "partly": "Tiếp thu một phần / Partly accepted",
-            "explained": "Giải trình, không tiếp thu / Not accepted, explained",
-        }[self.value]
 
 
 def normalize(text: str) -> str:

@@ -10,6 +10,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
+#: The largest document a case takes (a draft, a report, a signed text): 50 MiB. Larger
+#: files are refused before they are read, with this limit in the message.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 # Frozen: these values are facts recorded in workflow history; nobody should mutate them.
 # extra="forbid": a misspelt field should fail loudly rather than be dropped silently.

@@ -12,11 +12,11 @@ The citizen's name and text live in the document store; workflows carry the refe
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.case import DeadlineView
+from models.choices import Category
 from models.documents import DocumentRef
 from models.links import CaseLink
 from models.post_issuance import AgencyPeople, CaseTime, DocumentInfo, FeedbackRules
@@ -35,11 +35,6 @@ STAGE_LABELS = {
     FORWARDED: ("Đã chuyển cơ quan có thẩm quyền", "Forwarded to the competent agency"),
     ANSWERED: ("Đã trả lời", "Answered"),
 }
-
-
-class Category(str, Enum):
-    RECOMMENDATION = "recommendation"  # kiến nghị
-    REPORT = "report"  # phản ánh
 
 
 class FeedbackSubmission(BaseModel):

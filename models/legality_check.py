@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.actors import ActorRef
 from models.case import DeadlineView
+from models.choices import Handling, Outcome
 from models.documents import DocumentRef
 from models.links import CaseLink
-from models.post_issuance import CaseTime, CheckRules, DocumentInfo, Handling, Outcome
+from models.post_issuance import CaseTime, CheckRules, DocumentInfo
 
 OPEN = "check_open"  # đang kiểm tra
 CLEAN = "check_clean"  # không có sai sót: kết thúc

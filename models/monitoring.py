@@ -10,46 +10,21 @@ it travels across continue-as-new: counts, the open feedback cases, links, repor
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.actors import ActorRef
+from models.choices import EventKind, Handling, Outcome
 from models.definition import Deadline
 from models.documents import DocumentRef
 from models.links import CaseLink
-from models.post_issuance import (
-    CaseTime,
-    DocumentInfo,
-    Handling,
-    Outcome,
-    PostIssuancePeople,
-    PostIssuanceRules,
-)
+from models.post_issuance import CaseTime, DocumentInfo, PostIssuancePeople, PostIssuanceRules
 
 IN_FORCE = "in_force"
 SUSPENDED = "suspended"
 ANNULLED = "annulled"
 #: The LegalStage search attribute of the monitoring workflow, by document status.
 STAGES = {IN_FORCE: "monitoring", SUSPENDED: "monitoring_suspended", ANNULLED: "monitoring_ended"}
-
-
-class EventKind(str, Enum):
-    INFORMATION = "information"  # thu thập thông tin tình hình thi hành
-    INSPECTION = "inspection"  # kiểm tra tình hình thi hành
-    SURVEY = "survey"  # điều tra, khảo sát
-    REVIEW = "review"  # sơ kết, tổng kết
-    PLAN_DONE = "plan_done"  # hoàn thành một việc của kế hoạch
-
-    @property
-    def label(self) -> str:
-        return {
-            "information": "Thu thập thông tin / Information gathering",
-            "inspection": "Kiểm tra tình hình thi hành / Inspection",
-            "survey": "Điều tra, khảo sát / Survey",
-            "review": "Sơ kết, tổng kết / Review",
-            "plan_done": "Hoàn thành kế hoạch / Plan item done",
-        }[self.value]
 
 
 class EventRequest(BaseModel):

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from models.actors import YAML_LOADER, ActorRef, Directory
 from models.calendar import LegalCalendar
 from models.case import CalendarSettings
+from models.choices import Handling, Outcome
 from models.definition import Deadline, DeadlineKind, Identifier, Level
 from models.legal_time import VIETNAM_TZ, LegalClock
 
@@ -31,40 +32,6 @@ RULES_FILE_VARIABLE = "LEGISFLOW_POST_ISSUANCE_FILE"
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Outcome(str, Enum):
-    """The conclusion of a legality check (kết luận kiểm tra)."""
-
-    CLEAN = "clean"  # không phát hiện sai sót
-    FORM_ERRORS = "form_errors"  # sai sót về thể thức, kỹ thuật trình bày
-    UNLAWFUL = "unlawful"  # nội dung trái pháp luật
-
-    @property
-    def label(self) -> str:
-        return {
-            "clean": "Không phát hiện sai sót / No error found",
-            "form_errors": "Sai sót về thể thức / Errors of form",
-            "unlawful": "Nội dung trái pháp luật / Unlawful content",
-        }[self.value]
-
-
-class Handling(str, Enum):
-    """How the issuer (or the higher authority) handles a conclusion (xử lý văn bản)."""
-
-    CORRECT = "correct"  # đính chính, sửa sai sót thể thức
-    AMEND = "amend"  # sửa đổi, bổ sung (a new drafting case)
-    ANNUL = "annul"  # bãi bỏ
-    SUSPEND = "suspend"  # ngưng / đình chỉ hiệu lực
-
-    @property
-    def label(self) -> str:
-        return {
-            "correct": "Đính chính / Correct",
-            "amend": "Sửa đổi, bổ sung / Amend",
-            "annul": "Bãi bỏ / Annul",
-            "suspend": "Ngưng hiệu lực / Suspend",
-        }[self.value]
 
 
 class Where(str, Enum):

@@ -9,6 +9,7 @@ id derives from the drafting agency and the document's slug, so starting twice i
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,9 +19,14 @@ from models.case import CalendarSettings, CaseInput, SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.links import CaseLink, memo_links
 
-#: The slug of a title with no Latin letter or digit (an emoji-only title, say) is derived
-#: from its characters instead, so two such titles do not share an id.
+#: The slug of a title with no Latin letter or digit (an emoji-only title, say) is this,
+#: followed by a digest of the title, so two such titles do not share an id.
 FALLBACK_SLUG = "van-ban"
+#: A title (trích yếu) has 3 to 500 characters.
+TITLE_CHARS = (3, 500)
+#: A slug given by a person: it becomes part of the case's id, and the ids of its children
+#: (``…/comments``, ``…/consult/…``) must stay out of its reach, so no ``/`` and no ``:``.
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?")
 
 
 class StartRefused(ValueError):
@@ -31,8 +37,11 @@ def slugify(text: str, max_len: int = 60) -> str:
     """ASCII slug of a Vietnamese title: "Quy định phân cấp" -> "quy-dinh-phan-cap"."""
     text = text.replace("đ", "d").replace("Đ", "D")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_len].rstrip("-") or FALLBACK_SLUG
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_len].rstrip("-")
+    if slug:
+        return slug
+    digest = hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:10]
+    return f"{FALLBACK_SLUG}-{digest}"
 
 
 def case_id_for(agency: str, slug: str) -> str:
@@ -76,6 +85,18 @@ class CaseOpening:
 def plan_case(directory: Directory, req: StartRequest) -> CaseOpening:
     """Check the start rules and resolve the role holders; StartRefused says what is wrong."""
     d = req.definition
+    title = req.title.strip()
+    low, high = TITLE_CHARS
+    if not low <= len(title) <= high:
+        raise StartRefused(
+            f"trích yếu có {len(title)} ký tự; cần từ {low} đến {high} / the title has "
+            f"{len(title)} characters; give {low} to {high}"
+        )
+    if req.slug is not None and not SLUG.fullmatch(req.slug):
+        raise StartRefused(
+            f"slug {req.slug!r}: only lowercase letters a-z, digits and '-' (not at either "
+            "end), at most 120; it becomes part of the case id"
+        )
     try:
         person = directory.person(req.starter)
     except KeyError as exc:
@@ -102,8 +123,8 @@ def plan_case(directory: Directory, req: StartRequest) -> CaseOpening:
     if req.simplified is not None:
         check_simplified(d, req.simplified, assignments)
     inp = CaseInput(
-        case_id=case_id_for(agency.id, req.slug or slugify(req.title)),
-        title=req.title,
+        case_id=case_id_for(agency.id, req.slug or slugify(title)),
+        title=title,
         definition=d,
         drafting_agency=agency.id,
         drafting_agency_name=agency.name,
@@ -125,14 +146,14 @@ def plan_case(directory: Directory, req: StartRequest) -> CaseOpening:
             "Overdue": False,
         },
         memo={
-            "title": req.title,
+            "title": title,
             "agency": agency.name,
             "type": d.name,
             **({"links": memo_links(list(req.links))} if req.links else {}),
         },
-        summary=f"{d.name}: {req.title}",
+        summary=f"{d.name}: {title}",
         details=(
-            f"**{req.title}**\n\n"
+            f"**{title}**\n\n"
             f"- Loại văn bản / Type: {d.name} (`{d.doc_type}`)\n"
             f"- Chế độ pháp lý / Regime: {d.regime} — {d.regime_basis}\n"
             f"- Cơ quan chủ trì / Drafting agency: {agency.name}\n"

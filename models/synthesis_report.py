@@ -12,7 +12,8 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from models.comments import Disposition, Entry
+from models.choices import Disposition
+from models.comments import Entry
 
 
 class ReportRequest(BaseModel):

@@ -27,10 +27,10 @@ from client.after_issuance import (
     submit_feedback,
 )
 from models.actors import Directory
+from models.choices import EventKind, Handling, Outcome
 from models.feedback import AmendmentProposal, FeedbackSubmission, ForwardRequest
 from models.legality_check import Conclusion, HandlingRequest
-from models.monitoring import EventKind, EventRequest, MonitoringInput
-from models.post_issuance import Handling, Outcome
+from models.monitoring import EventRequest, MonitoringInput
 from models.registry import Registry
 from tests.workflows.after_issuance import (
     CHECKER,

@@ -17,11 +17,12 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from activities.ports import DocumentStore
-from client.cases import _decide
+from client.updates import send_update
+from models.choices import Disposition
 from models.comments import (
+    CommentReceipt,
     CommentRequest,
     CommentSummary,
-    Disposition,
     DispositionRequest,
     LedgerState,
     text_hash,
@@ -69,10 +70,8 @@ async def submit(store: DocumentStore, ledger: Ledger, i: int) -> str:
         submission_id=uuid.uuid4().hex,
     )
     # As the client does: an Update aborted by a continue-as-new is sent again.
-    receipt = await _decide(
-        lambda: ledger.execute_update(CommentLedger.comment, req, id=req.submission_id),
-        "no ledger",
-        idempotent=True,
+    receipt: CommentReceipt = await send_update(
+        ledger, CommentLedger.comment, req, update_id=req.submission_id, idempotent=True
     )
     return receipt.comment_id
 
@@ -108,11 +107,7 @@ async def busy_ledger(
         )
         async with lock:
             expected[cid] = disposition
-            await _decide(
-                lambda: ledger.execute_update(CommentLedger.dispose, req),
-                "no ledger",
-                idempotent=True,
-            )
+            await send_update(ledger, CommentLedger.dispose, req, idempotent=True)
 
     await asyncio.gather(*(one(i) for i in range(400)))
     return ledger, expected

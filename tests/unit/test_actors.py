@@ -134,7 +134,7 @@ def test_unknown_field_and_bad_yaml_are_rejected(tmp_path: Path) -> None:
         load_directory(_write(tmp_path, raw))
     bad = tmp_path / "bad.yaml"
     bad.write_text("agencies: [\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"^bad\.yaml: invalid directory"):
+    with pytest.raises(ValueError, match=r"^bad\.yaml: not valid YAML"):
         load_directory(bad)
 
 

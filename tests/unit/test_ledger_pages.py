@@ -10,10 +10,10 @@ from temporalio.exceptions import ApplicationError
 
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.ledger_pages import LedgerPageActivities, read_entries
+from models.choices import Disposition
 from models.comments import (
     DIGEST_CHARS,
     PAGE_SIZE,
-    Disposition,
     Entry,
     EntryChange,
     LedgerState,

@@ -12,18 +12,12 @@ import pytest
 import yaml
 
 from models.actors import load_directory
+from models.choices import Handling, Outcome
 from models.definition import Level, ProcessDefinition
 from models.legality_check import Conclusion
 from models.monitoring import Counts, MonitoringReport, OpenFeedback, Period
 from models.monitoring_report import tables, to_markdown
-from models.post_issuance import (
-    RULES_FILE,
-    DocumentInfo,
-    Handling,
-    Outcome,
-    load_rules,
-    resolve_people,
-)
+from models.post_issuance import RULES_FILE, DocumentInfo, load_rules, resolve_people
 from models.registry import load_registry
 
 RULES = load_rules()

@@ -4,6 +4,7 @@ workflow task fails inside the sandbox, and the worker must log why."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from temporalio import workflow
@@ -41,3 +42,6 @@ async def _serve(address: str, task_queue: str, workflow_id: str) -> None:
 
 if __name__ == "__main__":
     asyncio.run(_serve(*sys.argv[1:4]))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # sdk-python#300: the SDK may abort at interpreter exit

@@ -33,20 +33,19 @@ from client.after_issuance import (
 from client.cases import start_case, status
 from client.errors import CaseActionRefused
 from models.actors import Directory
+from models.choices import Category, EventKind, Handling, Outcome
 from models.feedback import (
     ANSWERED,
     FORWARDED,
     IN_HANDLING,
     AmendmentProposal,
-    Category,
     ClassifyRequest,
     FeedbackStatus,
     ForwardRequest,
 )
 from models.legality_check import CLEAN, HANDLED, HANDLING, Conclusion, HandlingRequest
 from models.links import LinkKind
-from models.monitoring import ANNULLED, EventKind, EventRequest, MonitoringStatus
-from models.post_issuance import Handling, Outcome
+from models.monitoring import ANNULLED, EventRequest, MonitoringStatus
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness
@@ -103,9 +102,7 @@ async def test_signed_text_is_published_and_monitoring_starts_on_entry_into_forc
     mon = await monitored(harness.client, case_id)
     assert (mon.id, mon.status) == (monitoring_id(case_id), "in_force")
     assert mon.document.case_id == case_id
-    trail = await harness.client.get_workflow_handle_for(LegislativeProcess.run, case_id).query(
-        LegislativeProcess.audit
-    )
+    trail = await harness.client.get_workflow_handle(case_id).query(LegislativeProcess.audit)
     assert mon.in_force_at == next(e.at for e in trail if e.action == "enter_into_force")
     # The implementation plan counts from the entry into force, with its basis.
     plan = {p.item: p for p in mon.plan}

@@ -30,10 +30,10 @@ from client.after_issuance import (
 from client.errors import CaseActionRefused
 from models.actors import Directory
 from models.calendar import DayUnit, LegalCalendar
-from models.feedback import ANSWERED, IN_HANDLING, Category, ClassifyRequest, ForwardRequest
+from models.choices import Category, EventKind, Handling, Outcome
+from models.feedback import ANSWERED, IN_HANDLING, ClassifyRequest, ForwardRequest
 from models.legality_check import ESCALATED, HANDLED, Conclusion, HandlingRequest
-from models.monitoring import SUSPENDED, EventKind, EventRequest
-from models.post_issuance import Handling, Outcome
+from models.monitoring import SUSPENDED, EventRequest
 from models.registry import Registry
 from tests.workflows.after_issuance import (
     CHECKER,

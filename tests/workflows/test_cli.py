@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+
+from localdev.processes import until
 from localdev.walkthrough import wait_for_status
 from tests.conftest import Harness
 from tests.workflows.cli_harness import legisflow
@@ -207,3 +211,59 @@ async def test_unreachable_document_store_is_one_clear_line(
     assert "Traceback" not in run.stderr, run.stderr
     assert "document store" in run.stderr, run.stderr
     assert "nothing was sent to the case" in run.stderr, run.stderr
+
+
+async def _start(cli_env: dict[str, str], title: str) -> str:
+    run = await legisflow(
+        cli_env, "start", "--type", "qd_ubnd_tinh", "--title", title, "--as", "le.thi.binh"
+    )
+    assert run.code == 0, run.stderr
+    return run.stdout.strip()
+
+
+async def test_an_action_on_a_case_that_has_ended_is_refused_as_closed(
+    cli_env: dict[str, str], harness: Harness
+) -> None:
+    """It used to say `no case '…'` (exit 1) although `status` showed the case."""
+    case_id = await _start(cli_env, "Quy định bị rút")
+    run = await legisflow(cli_env, "act", case_id, "withdraw", "--as", "tran.van.cuong")
+    assert run.code == 0, run.stderr
+    handle = harness.client.get_workflow_handle(case_id)
+    await until(
+        "the case to complete",
+        lambda: _completed(handle),
+        timeout=60,
+    )
+    run = await legisflow(cli_env, "act", case_id, "open_consultation", "--as", "le.thi.binh")
+    assert run.code == 2, run
+    assert "refused (case_closed)" in run.stderr
+    assert "withdrawn" in run.stderr
+    assert "nothing was changed" in run.stderr
+    run = await legisflow(cli_env, "status", case_id)
+    assert run.code == 0, run.stderr
+
+
+async def _completed(handle: WorkflowHandle[Any, Any]) -> bool:
+    return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+
+async def test_a_wrong_role_on_dispose_names_each_drafter_once(
+    cli_env: dict[str, str], harness: Harness, tmp_path: Path
+) -> None:
+    """Trần Văn Cường is drafter and head of the drafting unit: he was listed twice."""
+    case_id = await _start(cli_env, "Quy định có góp ý")
+    draft = tmp_path / "du-thao.md"
+    draft.write_text("# Dự thảo\n", encoding="utf-8")
+    run = await legisflow(
+        cli_env, "act", case_id, "open_consultation", "--as", "le.thi.binh", "--file", str(draft)
+    )
+    assert run.code == 0, run.stderr
+    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=30)
+    run = await legisflow(cli_env, "comment", case_id, "--from", "Mai", "--text", "Sửa Điều 3")
+    assert run.code == 0, run.stderr
+    run = await legisflow(cli_env, "dispose", case_id, "C00001", "accepted", "--as", "bui.van.khoa")
+    assert run.code == 2, run
+    assert "refused (wrong_role)" in run.stderr
+    given_by = run.stderr.split("dispositions are given by:", 1)[1]
+    for drafter in ("nguyen.van.an", "le.thi.binh", "tran.van.cuong"):
+        assert given_by.count(drafter) == 1, run.stderr

@@ -12,23 +12,14 @@ from typing import Any
 import pytest
 from docx import Document
 
-from client.cases import (
-    act,
-    comment,
-    comment_entries,
-    comments_summary,
-    dispose,
-    ledger_id,
-    reply,
-    stage,
-    start_case,
-    status,
-)
+from client.cases import act, reply, stage, start_case, status
+from client.comments import comment, comment_entries, comments_summary, dispose, ledger_id
 from client.errors import CaseActionRefused, CaseError
 from localdev.walkthrough import allows, wait_for_status
 from models.actors import Directory
 from models.case import ActionRequest, ReplyRequest
-from models.comments import CommentRequest, Disposition, DispositionRequest, text_hash
+from models.choices import Disposition
+from models.comments import CommentRequest, DispositionRequest, text_hash
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness

@@ -234,8 +234,7 @@ async def message_when(
 
 
 async def audit(h: Skipping, case_id: str) -> list[AuditEntry]:
-    handle = h.client.get_workflow_handle_for(LegislativeProcess.run, case_id)
-    return await handle.query(LegislativeProcess.audit)
+    return await h.client.get_workflow_handle(case_id).query(LegislativeProcess.audit)
 
 
 def entry(trail: list[AuditEntry], action: str) -> AuditEntry:

@@ -15,7 +15,8 @@ from temporalio.worker import Replayer
 
 from activities.ledger_pages import load_page, read_entries
 from client.errors import CaseActionRefused
-from models.comments import Disposition, Entry, LedgerState, comment_id, text_hash
+from models.choices import Disposition
+from models.comments import Entry, LedgerState, comment_id, text_hash
 from tests.conftest import Harness
 from tests.replay.ledger_pages import DRAFTER, all_runs, busy_ledger, start_ledger, submit
 from worker import WORKFLOWS

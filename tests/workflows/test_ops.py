@@ -16,8 +16,9 @@ import pytest
 from temporalio.api.sdk.v1 import WorkflowMetadata
 
 from client import ops
-from client.cases import list_cases, list_query, start_case
+from client.cases import start_case
 from client.connection import connect, connect_config
+from client.listing import list_cases, list_query
 from localdev.walkthrough import wait_for_status, walk
 from models.actors import Directory
 from models.audit import verify_lines

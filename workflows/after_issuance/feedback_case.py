@@ -19,6 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models import notifications, post_issuance_notices
     from models.case import deadline_view
+    from models.choices import Category
     from models.definition import SYSTEM_ACTOR
     from models.deliveries import Notification
     from models.documents import DocumentRef
@@ -31,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
         STAGE_LABELS,
         AmendmentProposal,
         AnswerRequest,
-        Category,
         ClassifyRequest,
         FeedbackInput,
         FeedbackNotice,

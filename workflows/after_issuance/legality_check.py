@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models import notifications, post_issuance_notices
     from models.case import deadline_view
+    from models.choices import Handling, Outcome
     from models.definition import SYSTEM_ACTOR
     from models.deliveries import Notification
     from models.legal_time import StageDeadline
@@ -39,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.links import CaseLink, memo_links
     from models.monitoring import ANNULLED, SUSPENDED, StatusNotice
-    from models.post_issuance import Handling, LinkedCaseRequest, Outcome
+    from models.post_issuance import LinkedCaseRequest
     from workflows import search_attributes as sa
     from workflows.activity_calls import send_notification, start_linked_case
     from workflows.after_issuance.support import (

@@ -30,6 +30,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications, post_issuance_notices
+    from models.choices import EventKind, Outcome
     from models.definition import Deadline
     from models.deliveries import Notification
     from models.documents import DocumentRef
@@ -51,7 +52,6 @@ with workflow.unsafe.imports_passed_through():
         IN_FORCE,
         STAGES,
         CheckRecord,
-        EventKind,
         EventRequest,
         MonitoringEvent,
         MonitoringInput,
@@ -65,12 +65,7 @@ with workflow.unsafe.imports_passed_through():
         ReportRecord,
         StatusNotice,
     )
-    from models.post_issuance import (
-        Outcome,
-        PeopleRequest,
-        PostIssuancePeople,
-        PostIssuanceRules,
-    )
+    from models.post_issuance import PeopleRequest, PostIssuancePeople, PostIssuanceRules
     from workflows.activity_calls import generate_report as render_report
     from workflows.activity_calls import (
         load_rules,

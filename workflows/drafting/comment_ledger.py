@@ -380,7 +380,7 @@ class CommentLedger:
             raise refuse(
                 "wrong_role",
                 f"{req.actor!r} is not in the drafting unit of this "
-                f"case; dispositions are given by: {', '.join(self._inp.drafters)}",
+                f"case; dispositions are given by: {', '.join(dict.fromkeys(self._inp.drafters))}",
             )
         index = comment_index(req.comment_id)
         if index is None or index >= self._distinct():

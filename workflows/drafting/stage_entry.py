@@ -91,9 +91,12 @@ class StageEntry(CaseViews):
             self._consults.comments(
                 collects=stage.comments,
                 case_id=self._inp.case_id,
-                drafters=[
-                    a.id for r in self._drafting_roles() for a in self._assignments.get(r, [])
-                ],
+                # Each person once, though they may hold two drafting roles.
+                drafters=list(
+                    dict.fromkeys(
+                        a.id for r in self._drafting_roles() for a in self._assignments.get(r, [])
+                    )
+                ),
                 continue_after=self._inp.comment_ledger_events,
             )
         )

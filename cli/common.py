@@ -1,0 +1,85 @@
+"""What every command shares: the ``legisflow`` app, settings read with one clear line on a
+bad variable, the configured document store and directory, and running a coroutine with
+Temporal's errors turned into one line.
+
+Heavy modules (temporalio, the worker, python-docx) are imported inside the functions that
+need them, so ``legisflow --help`` and a command's start cost only what the command uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from activities.ports import DocumentStore
+    from models.actors import Directory
+    from settings import Settings
+
+T = TypeVar("T")
+
+#: Exit status of an action the rules refused (the reason is printed).
+EXIT_REFUSED = 2
+
+app = typer.Typer(
+    help="legisflow — vòng đời văn bản quy phạm pháp luật / the life of a legal "
+    "normative document, as durable Temporal workflows.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class CliError(Exception):
+    """Shown as one line on stderr; exit code 1."""
+
+
+def settings() -> Settings:
+    from settings import load_settings
+
+    return load_settings()
+
+
+def store(s: Settings) -> DocumentStore:
+    """The configured document store: uploads go where the workers read."""
+    from activities import adapters
+
+    return adapters.document_store(s)
+
+
+def directory(s: Settings) -> Directory:
+    """The configured directory, checked (its roles and e-mail addresses)."""
+    from activities.post_issuance import cached_directory
+
+    return cached_directory(s.directory_file)
+
+
+async def connect(s: Settings) -> Client:
+    from client.connection import connect as connect_client
+
+    return await connect_client(s)
+
+
+def run(coro: Awaitable[T]) -> T:
+    return asyncio.run(_guard(coro))
+
+
+async def _guard(coro: Awaitable[T]) -> T:
+    from temporalio.client import WorkflowQueryFailedError
+    from temporalio.service import RPCError
+
+    from client.connection import ConnectError
+
+    try:
+        return await coro
+    except RPCError as exc:
+        raise CliError(f"Temporal: {exc.message}") from None
+    except WorkflowQueryFailedError as exc:
+        raise CliError(f"Temporal: {exc}") from None
+    except ConnectError as exc:
+        raise CliError(f"{exc} — is the server running? (`legisflow dev` starts one)") from None

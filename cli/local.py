@@ -1,0 +1,239 @@
+"""Commands for a machine of one's own: ``dev`` (the local Temporal server with its UI, and a
+worker) and ``demo`` (one provincial decision's whole life on it, printed as it happens)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cli.common import CliError, app, directory, run, settings, store
+from cli.output import say
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from activities.ports import DocumentStore
+    from localdev.devserver import DevServer
+    from models.case import CaseStatus
+    from models.definition import Transition
+    from settings import Settings
+
+
+@app.command()
+def dev() -> None:
+    """Start the local Temporal server (SQLite under the data dir, UI) and a worker.
+
+    Runs in the foreground; Ctrl-C stops both.
+    """
+    from localdev.devserver import DevServer, port_open
+    from logging_config import configure_logging
+    from worker import build_worker, check_configuration, serve_until_signalled
+
+    s = settings()
+    configure_logging(s)
+    check_configuration(s)
+    if port_open(s.temporal_address):
+        raise CliError(
+            f"something already listens on {s.temporal_address}; run "
+            "`legisflow worker` to serve it, or stop it first"
+        )
+    server = DevServer(s.data_dir, address=s.temporal_address, ui_port=s.ui_port)
+    server.start()
+    say(
+        f"Temporal dev server: {s.temporal_address}  UI: {s.ui_url}  "
+        f"data: {s.data_dir / 'temporal.sqlite'}"
+    )
+
+    async def go() -> None:
+        client = await _connect_when_ready(s, server)
+        with ThreadPoolExecutor(max_workers=16) as ex:
+            say("Worker running. Ctrl-C to stop.")
+            await serve_until_signalled(build_worker(client, s, ex))
+
+    try:
+        run(go())
+    finally:
+        server.stop()
+        say("Stopped the worker and the dev server.")
+
+
+def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM (also when started in the background)."""
+    signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    signal.sigwait(signals)
+
+
+async def _connect_when_ready(
+    s: Settings, server: DevServer | None, timeout: float = 60.0
+) -> Client:
+    """Connect with the settings (TLS, namespace, metrics) once ``server``, if this process
+    started one, serves."""
+    import asyncio
+
+    from client.connection import connect
+
+    if server is not None:
+        await server.wait_until_serving(timeout)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            return await connect(s)
+        except RuntimeError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+@app.command()
+def demo(
+    day: Annotated[float, typer.Option(help="Seconds per legal day for the demo")] = 1.0,
+    keep: Annotated[
+        bool | None,
+        typer.Option(
+            "--keep/--no-keep", help="Keep the server running afterwards (default: on a terminal)"
+        ),
+    ] = None,
+) -> None:
+    """Run one Quyết định of a provincial People's Committee from draft to entry into force."""
+    import logging
+
+    from localdev.devserver import DevServer, port_open
+    from settings import MIN_LEGAL_DAY_SECONDS
+
+    if not MIN_LEGAL_DAY_SECONDS <= day <= 86400:
+        raise CliError(f"--day: give {MIN_LEGAL_DAY_SECONDS} to 86400 seconds per legal day")
+    s = settings().model_copy(update={"legal_day_seconds": day})
+    logging.basicConfig(level=logging.WARNING)
+    server = None
+    if not port_open(s.temporal_address):
+        say(
+            f"Starting the Temporal dev server on {s.temporal_address} "
+            f"(UI {s.ui_url}, data {s.data_dir})…"
+        )
+        server = DevServer(s.data_dir, address=s.temporal_address, ui_port=s.ui_port)
+        server.start()
+    else:
+        say(f"Using the Temporal server already at {s.temporal_address}.")
+    try:
+        case_id, run_id = run(_demo(s, server))
+        say("\n", ("Done.", "bold green"), " Workflow id: ", (case_id, "bold"))
+        say(
+            f"Temporal UI: {s.ui_url}/namespaces/{s.namespace}/workflows/"
+            f"{case_id.replace(':', '%3A')}/{run_id}/history"
+        )
+        say(f"Outbox: {s.outbox_dir}   Documents: {s.documents_dir}")
+        if server is not None and (keep if keep is not None else sys.stdin.isatty()):
+            say(
+                "The server keeps running so you can look around; Ctrl-C to stop. "
+                "(`legisflow dev` reopens the same data later.)"
+            )
+            _wait_for_signal()
+        elif server is not None:
+            say("Server stopped; `legisflow dev` reopens the same data with the UI.")
+    finally:
+        if server is not None:
+            server.stop()
+
+
+DEMO_COMMENTS = [
+    (
+        "Nguyễn Thị Mai",
+        "public",
+        "Đề nghị quy định rõ trách nhiệm bảo trì đường giao thông nông thôn.",
+    ),
+    (
+        "Trần Văn Nam",
+        "Hiệp hội Vận tải",
+        "Đề nghị quy định rõ trách nhiệm bảo trì đường giao thông nông thôn.",
+    ),
+    ("Lê Văn Tú", "public", "Cần bổ sung thời hạn phối hợp giữa Sở Xây dựng và UBND xã."),
+]
+
+
+async def _demo_comments(client: Client, documents: DocumentStore, case_id: str) -> None:
+    """A few citizens comment while the draft is posted (two send the same text)."""
+    from client.comments import comment, comments_summary
+    from localdev.walkthrough import wait_for_status
+
+    # The comment ledger starts right after the decision that opens the consultation.
+    await wait_for_status(client, case_id, lambda st: st.pending_effects == 0, timeout=30)
+    for author, source, text in DEMO_COMMENTS:
+        await comment(client, documents, case_id, author=author, text=text, source=source)
+    summary = await comments_summary(client, case_id)
+    say(
+        (
+            f"  góp ý / comments: {summary.submissions} received, {summary.distinct} "
+            f"distinct ({summary.duplicates} duplicate); the drafter will answer each",
+            "dim",
+        )
+    )
+
+
+async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
+    from client.cases import start_case
+    from localdev.walkthrough import walk
+    from models.registry import DEFAULT_REGIME, load_registry
+    from models.starting import StartRequest
+    from worker import build_worker
+
+    definition = load_registry().get("qd_ubnd_tinh", DEFAULT_REGIME)
+    client = await _connect_when_ready(s, server)
+    documents = store(s)
+    with ThreadPoolExecutor(max_workers=16) as ex:
+        async with build_worker(client, s, ex):
+            handle = await start_case(
+                client,
+                directory(s),
+                StartRequest(
+                    definition=definition,
+                    title="Quy định phân cấp quản lý đường bộ trên địa bàn tỉnh Đắk Lắk",
+                    starter="nguyen.van.an",
+                    slug=f"demo-{int(time.time())}",
+                    legal_day_seconds=s.legal_day_seconds,
+                ),
+                task_queue=s.task_queue,
+            )
+            say(
+                "Started case ",
+                (handle.id, "bold"),
+                f" ({definition.name}, {definition.regime}); one legal day = "
+                f"{s.legal_day_seconds:g}s",
+            )
+            say((f"  {definition.stages[definition.initial].label}", "dim"))
+
+            async def step(t: Transition, st: CaseStatus) -> None:
+                who = "tự động / automatic" if t.automatic else t.role
+                say(
+                    f"  {t.action:<26} → ",
+                    (st.stage_label, "bold"),
+                    f" ({st.stage_label_en}) ",
+                    (f"by {who}, legal date {st.legal_today}", "dim"),
+                )
+                for dl in st.deadlines[:1]:
+                    if not st.final:
+                        say((f"  {dl.kind}: {dl.due_legal_date} — {dl.explanation}", "dim"))
+                if definition.stages[t.dest].comments:
+                    await _demo_comments(client, documents, handle.id)
+                for c in st.consultations if definition.stages[t.dest].consults else []:
+                    say((f"  lấy ý kiến / consulted: {c.label}, due {c.due_legal_date}", "dim"))
+
+            await walk(
+                client,
+                handle.id,
+                definition,
+                documents,
+                on_step=step,
+                timeout=max(120.0, 60 * s.legal_day_seconds),
+            )
+            result = await handle.result()
+            say("\nPhiên bản văn bản / document versions:")
+            for v in result.documents:
+                say(f"  {v.version:>2}. {v.document.name:<44} {v.label}")
+            return handle.id, handle.result_run_id or ""

@@ -1,0 +1,136 @@
+"""Commands of ops and administrators: the directory, running a worker, registering the
+search attributes, exporting and verifying an audit trail, KPI reports."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cli.common import CliError, app, connect, directory, run, settings
+from cli.output import err, out, print_json, row, say, table
+
+if TYPE_CHECKING:
+    from models.kpi import KpiRow
+
+
+@app.command()
+def actors(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable list")] = False,
+) -> None:
+    """The directory: people, their agency and roles (danh bạ)."""
+    d = directory(settings())
+    if as_json:
+        print_json(
+            [
+                {"id": p.id, "name": p.name, "agency": p.agency, "roles": list(p.roles)}
+                for p in d.people
+            ]
+        )
+        return
+    listed = table("id", "name", "agency", "roles", title="Danh bạ / Directory")
+    for p in d.people:
+        row(listed, (p.id, p.name, d.agency(p.agency).name, ", ".join(p.roles)))
+    out.print(listed)
+
+
+@app.command("worker")
+def worker_cmd() -> None:
+    """Run a worker against the configured Temporal address."""
+    from logging_config import configure_logging
+    from worker import run_worker
+
+    s = settings()
+    configure_logging(s)
+    run(run_worker(s))
+
+
+@app.command()
+def setup() -> None:
+    """Register legisflow's search attributes on the configured namespace (idempotent)."""
+    from client.ops import register_search_attributes
+
+    s = settings()
+
+    async def go() -> list[str]:
+        return await register_search_attributes(await connect(s), s.namespace)
+
+    added = run(go())
+    say(
+        f"added: {', '.join(added)}"
+        if added
+        else "nothing to do: all search attributes are registered"
+    )
+
+
+@app.command()
+def audit(
+    target: Annotated[str, typer.Argument(help="A case id, or `verify`")],
+    file: Annotated[Path | None, typer.Argument(help="With `verify`: the exported file")] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="Write the export here")] = None,
+) -> None:
+    """Export a case's decision trail, or verify an export.
+
+    `audit CASE` exports the trail as hash-chained JSON lines; `audit verify FILE` checks an
+    export and names the first altered entry (exit status 3)."""
+    from models.audit import verify_lines
+
+    if target == "verify":
+        if file is None:
+            raise CliError("usage: legisflow audit verify FILE")
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{file}: cannot read: {exc}") from None
+        verdict = verify_lines(lines)
+        (out if verdict.ok else err).print(verdict.describe())
+        if not verdict.ok:
+            raise typer.Exit(3)
+        return
+    from client.ops import audit_lines
+
+    s = settings()
+
+    async def go() -> list[str]:
+        return await audit_lines(await connect(s), target)
+
+    text = "\n".join(run(go())) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        say(f"{text.count(chr(10))} entries written to {output}")
+
+
+report_app = typer.Typer(help="Reports over many cases.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("kpi")
+def report_kpi(
+    start: Annotated[datetime, typer.Option("--from", help="Start (YYYY-MM-DD)")],
+    end: Annotated[datetime, typer.Option("--to", help="End, exclusive (YYYY-MM-DD)")],
+    agency: Annotated[str | None, typer.Option(help="One drafting agency")] = None,
+) -> None:
+    """Per agency and stage: stages completed, on-time rate, median legal days."""
+    from client.ops import case_trails
+    from models.kpi import kpis
+
+    s = settings()
+    since, until = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (start, end))
+
+    async def go() -> list[KpiRow]:
+        trails = await case_trails(await connect(s), agency=agency, until=until)
+        return kpis(trails, since, until)
+
+    listed = table(
+        "agency", "stage", "handled", "on time", "median legal days",
+        title=f"KPI {since:%Y-%m-%d} → {until:%Y-%m-%d}",
+    )  # fmt: skip
+    for r in run(go()):
+        cells = (r.agency, r.stage, r.handled)
+        row(listed, (*cells, f"{r.on_time_rate:.0%}", f"{r.median_legal_days:.1f}"))
+    out.print(listed)

@@ -1,0 +1,83 @@
+"""Files people hand to a case (tải lên văn bản): checked before anything is read or sent, put
+in the document store (the workflow then carries only the reference), and, for a comment or
+a feedback given as a file, its text read from plain text, Word (.docx) or PDF."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from activities.ports import DocumentStore
+from client.errors import CaseError
+from models.documents import MAX_DOCUMENT_BYTES, DocumentRef
+
+MEDIA_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pdf": "application/pdf",
+    ".md": "text/markdown",
+    ".txt": "text/plain",
+}
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def checked(path: Path) -> Path:
+    """``path`` if it is a readable file within the size limit; CaseError saying what is
+    wrong otherwise (the file is not read)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise CaseError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise CaseError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if not path.is_file():
+        raise CaseError(f"{path}: not a file")
+    if size > MAX_DOCUMENT_BYTES:
+        raise CaseError(
+            f"{path.name} có {_mib(size)}, vượt giới hạn {_mib(MAX_DOCUMENT_BYTES)} / "
+            f"{path.name} is {_mib(size)}; a document may be at most "
+            f"{_mib(MAX_DOCUMENT_BYTES)}"
+        )
+    return path
+
+
+def upload(store: DocumentStore, path: Path) -> DocumentRef:
+    """Put a file in the document store; the workflow then carries only its reference."""
+    content = checked(path).read_bytes()
+    media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return store.put_blob(content, path.name, media)
+
+
+def read_text(path: Path) -> str:
+    """The text of a plain-text, Word (.docx) or PDF file, for a comment or a feedback."""
+    content = checked(path).read_bytes()
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".docx":
+            return _docx_text(content)
+        if suffix == ".pdf":
+            return _pdf_text(content)
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CaseError(
+            f"{path}: not UTF-8 text; give a .txt/.md in UTF-8, a .docx or a .pdf"
+        ) from None
+    except Exception as exc:  # a damaged .docx or .pdf: the library's own error types vary
+        raise CaseError(f"{path}: cannot read its text: {exc}") from None
+
+
+def _docx_text(content: bytes) -> str:
+    # Imported here: python-docx is slow to import and most commands never read a .docx.
+    from docx import Document
+
+    doc = Document(io.BytesIO(content))
+    return "\n".join(p.text for p in doc.paragraphs)
+
+
+def _pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
