@@ -24,7 +24,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.post_issuance import cached_directory
 from models.actors import Directory
-from models.feedback import RECEIVED, FeedbackInput
+from models.feedback import FeedbackInput
 from models.links import CaseLink, LinkKind
 from models.post_issuance import LinkedCaseRequest
 from models.registry import load_registry
@@ -131,7 +131,7 @@ async def start_feedback_case(inp: FeedbackInput) -> str:
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=sa.typed(
                 {
-                    "LegalStage": RECEIVED,
+                    "LegalStage": inp.rules.procedure.initial,
                     "DocumentType": doc.doc_type,
                     "DraftingAgency": inp.agency.id,
                     "LegalRegime": doc.regime,

@@ -90,11 +90,8 @@ def feedback_submit(
             await connect(s), store(s), doc, author=author, text=body, channel=channel
         )
         print(r.feedback_id)
-        say(
-            f"Tiếp nhận / received by {r.agency}: chuyển nếu không thuộc thẩm quyền trước / "
-            f"forward by {r.forward_due:%Y-%m-%d}; trả lời trước / answer by "
-            f"{r.answer_due:%Y-%m-%d}"
-        )
+        dues = "; ".join(f"{d.label} {d.due:%Y-%m-%d}" for d in r.due)
+        say(f"Tiếp nhận / received by {r.agency}; hạn / due: {dues}")
 
     run(go())
 

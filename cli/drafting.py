@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from client.listing import CaseRow
     from models.case import CaseStatus
     from models.definition import ProcessDefinition
+    from models.steps import StepProcedure
 
 RegimeOption = Annotated[
     str | None, typer.Option(help="Legal regime (default: the current one, L2025_A87)")
@@ -288,6 +289,24 @@ def procedures_list(ctx: typer.Context) -> None:
         cells = (d.doc_type, d.regime, d.name, " → ".join(path), "\n".join(deadlines))
         row(listed, (*cells, "yes" if d.simplified else ""))
     out.print(listed)
+    after = table(
+        "procedure", "name", "stages", "time limits", title="Sau ban hành / After issuance"
+    )
+    for key, proc in _after_issuance().items():
+        limits = [
+            f"{n}: {t.limit.days} {t.limit.unit.value} in {', '.join(t.runs_in)}"
+            + ("" if t.limit.confirmed else " (unconfirmed)")
+            for n, t in proc.time_limits.items()
+        ]
+        stages = " · ".join(f"{s}{' (final)' if proc.is_final(s) else ''}" for s in proc.stages)
+        row(after, (key, f"{proc.name}\n{proc.name_en}", stages, "\n".join(limits)))
+    out.print(after)
+
+
+def _after_issuance() -> dict[str, StepProcedure]:
+    from activities.post_issuance import cached_rules
+
+    return cached_rules().procedures()
 
 
 @procedures_app.command("show")
@@ -296,9 +315,16 @@ def procedures_show(
     regime: RegimeOption = None,
     diagram: Annotated[bool, typer.Option("--diagram", help="Print a Mermaid diagram")] = False,
 ) -> None:
-    """One procedure: its stages, deadlines with legal basis and confirmation, roles."""
+    """One procedure: its stages, deadlines with legal basis and confirmation, roles.
+
+    DOC_TYPE is a document type, or a procedure after issuance: feedback, check, monitoring.
+    """
     from models.diagram import mermaid
 
+    after = _after_issuance()
+    if doc_type in after:
+        _show_steps(doc_type, after[doc_type])
+        return
     d = _definition(doc_type, regime)
     if diagram:
         print(mermaid(d))
@@ -330,3 +356,38 @@ def procedures_show(
     for rid, role in d.roles.items():
         row(roles, (rid, role.label, f"{role.body.value} ({role.jurisdiction.value})"))
     out.print(roles)
+
+
+def _show_steps(key: str, proc: StepProcedure) -> None:
+    """A procedure after issuance: stages, actions and who takes them, time limits."""
+    say((proc.name, "bold"), f" ({key}) — {proc.name_en}")
+    say(proc.basis)
+    stages = table("stage", "label", "LegalStage", "final", title="Các bước / Stages")
+    for name, st in proc.stages.items():
+        final = "yes" if proc.is_final(name) else ""
+        row(stages, (name, f"{st.label}\n{st.label_en}", proc.search_stage(name), final))
+    out.print(stages)
+    actions = table("action", "from", "to", "who", title="Thao tác / Actions")
+    for t in proc.transitions:
+        who = proc.roles.get(t.role, "tự động / automatic")
+        row(actions, (t.action, ", ".join(t.source), t.dest or "(stays)", f"{t.role}: {who}"))
+    out.print(actions)
+    limits = table(
+        "time limit", "runs in", "limit", "basis", "confirmed", title="Thời hạn / Time limits"
+    )
+    for name, limit in proc.time_limits.items():
+        spec = f"{limit.limit.days} {limit.limit.unit.value}" + (
+            f"; then {limit.on_breach}" if limit.on_breach else ""
+        )
+        confirmed = "yes" if limit.limit.confirmed else "NO"
+        row(
+            limits,
+            (
+                f"{name}: {limit.label}",
+                ", ".join(limit.runs_in),
+                spec,
+                limit.limit.basis,
+                confirmed,
+            ),
+        )
+    out.print(limits)

@@ -39,9 +39,9 @@ from models.feedback import (
     FeedbackSubmission,
     ForwardRequest,
 )
-from models.legality_check import OPEN, CheckInput, CheckStatus, Conclusion, HandlingRequest
+from models.legality_check import CheckInput, CheckStatus, Conclusion, HandlingRequest
 from models.links import CaseLink
-from models.monitoring import ANNULLED, EventRequest, MonitoringEvent, MonitoringStatus, ReportNow
+from models.monitoring import EventRequest, MonitoringEvent, MonitoringStatus, ReportNow
 from models.post_issuance import load_rules, resolve_people
 from workflows import search_attributes as sa
 from workflows.after_issuance.feedback_case import FeedbackCase
@@ -277,9 +277,9 @@ async def open_check(
 ) -> str:
     """Open a legality check of a document in force; returns the check's id."""
     mon = await monitoring_status(client, case_id)
-    if mon.status == ANNULLED:
+    if mon.final:
         raise CaseActionRefused(
-            f"{case_id} was annulled ({mon.status_note}); there is nothing left to check",
+            f"{case_id} is {mon.status_label} ({mon.status_note}); there is nothing left to check",
             "not_in_force",
         )
     doc = mon.document
@@ -324,7 +324,7 @@ async def open_check(
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=sa.typed(
                     {
-                        "LegalStage": OPEN,
+                        "LegalStage": rules.check.procedure.initial,
                         "DocumentType": doc.doc_type,
                         "DraftingAgency": doc.drafting_agency,
                         "LegalRegime": doc.regime,

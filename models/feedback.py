@@ -3,8 +3,9 @@
 A feedback case is received by the agency that drafted the document. It is classified
 (phân loại); if it lies outside the agency's competence it must be forwarded to the
 competent agency within 2 working days (whose own case then starts), otherwise answered
-within 15 days ([S] Công điện 89/CĐ-TTg 2025; the figures are in post_issuance.yaml). A
-well-founded recommendation can propose an amendment: a new drafting case, linked.
+within 15 days ([S] Công điện 89/CĐ-TTg 2025). Its stages, actions and time limits are the
+feedback procedure of ``models/post_issuance.yaml``. A well-founded recommendation can
+propose an amendment: a new drafting case, linked.
 
 The citizen's name and text live in the document store; workflows carry the reference only.
 """
@@ -20,21 +21,10 @@ from models.choices import Category
 from models.documents import DocumentRef
 from models.links import CaseLink
 from models.post_issuance import AgencyPeople, CaseTime, DocumentInfo, FeedbackRules
+from models.steps import TrailStep
 
 #: A feedback text longer than this is refused (attach a document instead).
 MAX_FEEDBACK_CHARS = 20_000
-
-RECEIVED = "feedback_received"  # đã tiếp nhận, chưa phân loại
-IN_HANDLING = "feedback_in_handling"  # thuộc thẩm quyền, đang xử lý
-FORWARDED = "feedback_forwarded"  # đã chuyển cơ quan có thẩm quyền
-ANSWERED = "feedback_answered"  # đã trả lời
-FINAL = (FORWARDED, ANSWERED)
-STAGE_LABELS = {
-    RECEIVED: ("Đã tiếp nhận", "Received"),
-    IN_HANDLING: ("Đang xử lý", "In handling"),
-    FORWARDED: ("Đã chuyển cơ quan có thẩm quyền", "Forwarded to the competent agency"),
-    ANSWERED: ("Đã trả lời", "Answered"),
-}
 
 
 class FeedbackSubmission(BaseModel):
@@ -47,12 +37,19 @@ class FeedbackSubmission(BaseModel):
     channel: str = Field(default="portal", min_length=1, max_length=64)
 
 
+class DueDate(BaseModel):
+    """A time limit running from the moment a case was received, as its receipt shows it."""
+
+    label: str
+    due: date
+
+
 class FeedbackReceipt(BaseModel):
     feedback_id: str
     number: int
     agency: str
-    forward_due: date
-    answer_due: date
+    #: The time limits the agency must meet, in the procedure's order.
+    due: list[DueDate]
 
 
 class FeedbackInput(BaseModel):
@@ -112,16 +109,6 @@ class AmendmentProposal(BaseModel):
     reason: str = Field(min_length=5, max_length=4000)
 
 
-class FeedbackStep(BaseModel):
-    """One line of the case's trail."""
-
-    at: datetime
-    legal_date: date
-    actor: str
-    action: str
-    note: str | None = None
-
-
 class FeedbackStatus(BaseModel):
     """``legisflow feedback status`` and the case's result."""
 
@@ -148,7 +135,7 @@ class FeedbackStatus(BaseModel):
     forwarded_to: str | None = None
     amendment: CaseLink | None = None
     links: list[CaseLink] = Field(default_factory=list)
-    trail: list[FeedbackStep] = Field(default_factory=list)
+    trail: list[TrailStep] = Field(default_factory=list)
 
 
 class FeedbackNotice(BaseModel):
@@ -156,6 +143,7 @@ class FeedbackNotice(BaseModel):
 
     feedback_id: str
     agency: str
+    #: The stage it is in now (a stage of the feedback procedure).
     stage: str
     overdue: bool = False
     late: bool = False

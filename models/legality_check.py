@@ -19,20 +19,7 @@ from models.choices import Handling, Outcome
 from models.documents import DocumentRef
 from models.links import CaseLink
 from models.post_issuance import CaseTime, CheckRules, DocumentInfo
-
-OPEN = "check_open"  # đang kiểm tra
-CLEAN = "check_clean"  # không có sai sót: kết thúc
-HANDLING = "check_handling"  # chờ cơ quan ban hành xử lý
-ESCALATED = "check_escalated"  # quá hạn xử lý: kiến nghị cấp trên
-HANDLED = "check_handled"  # đã xử lý: kết thúc
-FINAL = (CLEAN, HANDLED)
-STAGE_LABELS = {
-    OPEN: ("Đang kiểm tra", "Check open"),
-    CLEAN: ("Kết thúc: không phát hiện sai sót", "Closed: no error found"),
-    HANDLING: ("Chờ cơ quan ban hành xử lý", "Awaiting the issuer's handling"),
-    ESCALATED: ("Quá hạn xử lý, kiến nghị cấp trên", "Escalated to the higher authority"),
-    HANDLED: ("Đã xử lý văn bản", "Handled"),
-}
+from models.steps import TrailStep
 
 
 class CheckInput(BaseModel):
@@ -106,14 +93,6 @@ class HandlingRecord(BaseModel):
     amendment: CaseLink | None = None
 
 
-class CheckStep(BaseModel):
-    at: datetime
-    legal_date: date
-    actor: str
-    action: str
-    note: str | None = None
-
-
 class CheckStatus(BaseModel):
     id: str
     document_id: str
@@ -132,7 +111,7 @@ class CheckStatus(BaseModel):
     issuers: list[str] = Field(default_factory=list)
     higher_authority: list[str] = Field(default_factory=list)
     links: list[CaseLink] = Field(default_factory=list)
-    trail: list[CheckStep] = Field(default_factory=list)
+    trail: list[TrailStep] = Field(default_factory=list)
 
 
 class CheckNotice(BaseModel):

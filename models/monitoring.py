@@ -15,16 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.actors import ActorRef
 from models.choices import EventKind, Handling, Outcome
+from models.counts import Counts
 from models.definition import Deadline
 from models.documents import DocumentRef
 from models.links import CaseLink
 from models.post_issuance import CaseTime, DocumentInfo, PostIssuancePeople, PostIssuanceRules
-
-IN_FORCE = "in_force"
-SUSPENDED = "suspended"
-ANNULLED = "annulled"
-#: The LegalStage search attribute of the monitoring workflow, by document status.
-STAGES = {IN_FORCE: "monitoring", SUSPENDED: "monitoring_suspended", ANNULLED: "monitoring_ended"}
 
 
 class EventRequest(BaseModel):
@@ -65,30 +60,6 @@ class PlanItem(BaseModel):
     overdue: bool = False
     done_at: datetime | None = None
     done_by: str | None = None
-
-
-class Counts(BaseModel):
-    """What happened in a period (or in total)."""
-
-    feedback_received: int = 0
-    #: Cases opened under another agency because one was forwarded there.
-    feedback_forwarded_in: int = 0
-    feedback_answered: int = 0
-    feedback_answered_late: int = 0
-    feedback_forwarded: int = 0
-    feedback_forwarded_late: int = 0
-    feedback_breaches: int = 0
-    amendments_proposed: int = 0
-    checks_opened: int = 0
-    checks_clean: int = 0
-    checks_form_errors: int = 0
-    checks_unlawful: int = 0
-    checks_handled: int = 0
-    checks_escalated: int = 0
-    events: dict[str, int] = Field(default_factory=dict)
-
-    def add(self, field: str, n: int = 1) -> None:
-        setattr(self, field, getattr(self, field) + n)
 
 
 class OpenFeedback(BaseModel):
@@ -138,7 +109,8 @@ class MonitoringState(BaseModel):
     run_events: list[int] = Field(default_factory=list)
     rules: PostIssuanceRules
     people: PostIssuancePeople
-    status: str = IN_FORCE
+    #: The document's status: a stage of the monitoring procedure (set when the run starts).
+    status: str
     status_note: str | None = None
     plan: list[PlanItem]
     period: Period
@@ -174,9 +146,10 @@ class ReportNow(BaseModel):
 
 
 class StatusNotice(BaseModel):
-    """From a legality check: the document was suspended or annulled."""
+    """From a legality check: a handling that changes the document's status (ngưng hiệu
+    lực, bãi bỏ), an action of the monitoring procedure."""
 
-    status: str
+    action: str
     check_id: str
     actor: str
     at: datetime
@@ -188,7 +161,11 @@ class MonitoringStatus(BaseModel):
 
     id: str
     document: DocumentInfo
+    #: A stage of the monitoring procedure (in force, suspended, annulled).
     status: str
+    status_label: str = ""
+    #: The monitoring has ended (the document was annulled).
+    final: bool = False
     status_note: str | None
     in_force_at: datetime
     legal_day_seconds: float

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.monitoring import Counts, MonitoringReport
+from models.counts import Counts
+from models.monitoring import MonitoringReport
 
 KIND_TITLES = {
     "yearly": "BÁO CÁO TÌNH HÌNH THEO DÕI THI HÀNH VĂN BẢN NĂM",

@@ -22,8 +22,11 @@ from models.actors import YAML_LOADER, ActorRef, Directory
 from models.calendar import LegalCalendar
 from models.case import CalendarSettings
 from models.choices import Handling, Outcome
-from models.definition import Deadline, DeadlineKind, Identifier, Level
+from models.counts import Counts
+from models.definition import SYSTEM_ACTOR, Deadline, DeadlineKind, Identifier, Level
 from models.legal_time import VIETNAM_TZ, LegalClock
+from models.registry import field_errors
+from models.steps import StepProcedure
 
 RULES_FILE = Path(__file__).parent / "post_issuance.yaml"
 #: A deployment's own copy of the rules (read by the worker's activity and the CLI).
@@ -49,16 +52,20 @@ class RoleRule(_Frozen):
 
 
 class FeedbackRules(_Frozen):
-    forward: Deadline
-    answer: Deadline
     handler_roles: tuple[str, ...] = Field(min_length=1)
     head_roles: tuple[str, ...] = Field(min_length=1)
+    #: The steps of a feedback case (tiếp nhận, phân loại, chuyển, trả lời) and their time
+    #: limits.
+    procedure: StepProcedure
 
 
 class CheckRules(_Frozen):
-    handling: Deadline
     handlings: dict[Outcome, tuple[Handling, ...]]
     escalated_handlings: tuple[Handling, ...] = Field(min_length=1)
+    #: Handlings that change the document's status (an action of the monitoring procedure).
+    status_handlings: tuple[Handling, ...] = ()
+    #: The steps of a check (kết luận, xử lý, kiến nghị cấp trên) and their time limits.
+    procedure: StepProcedure
 
 
 class PlanItemRule(_Frozen):
@@ -85,6 +92,9 @@ class ReportCycle(_Frozen):
 class MonitoringRules(_Frozen):
     plan: tuple[PlanItemRule, ...]
     report: ReportCycle
+    #: The document's status while monitored (in force, suspended, annulled), and what may
+    #: be done in each.
+    procedure: StepProcedure
 
 
 class PostIssuanceRules(_Frozen):
@@ -100,12 +110,24 @@ class PostIssuanceRules(_Frozen):
     @model_validator(mode="after")
     def _check(self) -> PostIssuanceRules:
         problems = []
-        for name, dl in (
-            ("feedback.forward", self.feedback.forward),
-            ("feedback.answer", self.feedback.answer),
-            ("check.handling", self.check.handling),
-            *((f"monitoring.plan.{p.item}", p.deadline) for p in self.monitoring.plan),
-        ):
+        for name, proc in self.procedures().items():
+            for stage_name, stage in proc.stages.items():
+                if stage.counts is not None and stage.counts not in Counts.model_fields:
+                    problems.append(
+                        f"{name}.procedure.stages.{stage_name}.counts: {stage.counts!r} is not "
+                        f"a count (counts: {', '.join(Counts.model_fields)})"
+                    )
+        monitoring = self.monitoring.procedure
+        for handling in self.check.status_handlings:
+            if not any(
+                t.action == handling.value and t.role == SYSTEM_ACTOR
+                for t in monitoring.transitions
+            ):
+                problems.append(
+                    f"check.status_handlings: {handling.value!r} is not a {SYSTEM_ACTOR} action "
+                    "of monitoring.procedure (the document's status it changes)"
+                )
+        for name, dl in ((f"monitoring.plan.{p.item}", p.deadline) for p in self.monitoring.plan):
             if dl.kind is not DeadlineKind.MAXIMUM:
                 problems.append(f"{name}.kind: must be maximum (something must be done by then)")
             if dl.remind_before_days and dl.remind_before_days >= dl.days:
@@ -126,6 +148,14 @@ class PostIssuanceRules(_Frozen):
             raise ValueError("; ".join(problems))
         return self
 
+    def procedures(self) -> dict[str, StepProcedure]:
+        """Every procedure after issuance, by the section of the file that declares it."""
+        return {
+            "feedback": self.feedback.procedure,
+            "check": self.check.procedure,
+            "monitoring": self.monitoring.procedure,
+        }
+
 
 def rules_file() -> Path:
     """The deployment's rules file (``LEGISFLOW_POST_ISSUANCE_FILE``), or the bundled one."""
@@ -139,8 +169,12 @@ def load_rules(path: Path | None = None) -> PostIssuanceRules:
     try:
         raw = yaml.load(chosen.read_text("utf-8"), Loader=YAML_LOADER)
         return PostIssuanceRules.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{chosen.name}: invalid post-issuance rules: {exc}") from exc
+    except ValidationError as exc:
+        raise ValueError(
+            f"{chosen.name}: invalid post-issuance rules: {field_errors(exc)}"
+        ) from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{chosen.name}: invalid post-issuance rules: {exc}") from None
 
 
 # ---- the document and its legal time ---------------------------------------------------------

@@ -17,10 +17,11 @@ def feedback_received(
     *,
     key: str,
     to: Sequence[Recipient],
-    forward: StageDeadline,
-    answer: StageDeadline,
+    deadlines: Sequence[tuple[str, StageDeadline]],
     forwarded_from: str | None,
 ) -> Notification:
+    """To the agency's handlers: a new feedback case, and each time limit it must meet
+    (label and deadline)."""
     origin = [f"Chuyển từ / Forwarded from: {forwarded_from}"] if forwarded_from is not None else []
     return h.notice(
         kind="feedback_received",
@@ -30,13 +31,10 @@ def feedback_received(
         body="\n".join(
             [
                 *origin,
-                "Phân loại; nếu không thuộc thẩm quyền, chuyển cơ quan có thẩm quyền / "
-                "Classify it; if it is outside your competence, forward it:",
-                f"  `legisflow feedback forward {h.case_id} --to AGENCY --as <id>` "
-                f"— hạn / due {due_text(forward)}",
-                "Nếu thuộc thẩm quyền, trả lời / If it is yours, answer it:",
-                f"  `legisflow feedback answer {h.case_id} --as <id> --text …` "
-                f"— hạn / due {due_text(answer)}",
+                "Phân loại; nếu không thuộc thẩm quyền, chuyển cơ quan có thẩm quyền; nếu thuộc "
+                "thẩm quyền, trả lời / Classify it; forward it if it is outside your "
+                f"competence, else answer it: `legisflow feedback status {h.case_id}`",
+                *(f"  {label} — hạn / due {due_text(dl)}" for label, dl in deadlines),
             ]
         ),
     )

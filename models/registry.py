@@ -97,15 +97,18 @@ def _file_indices(message: str, origin: list[int]) -> str:
     )
 
 
-def _format(err: ValidationError, prefix: str) -> str:
-    parts = []
+def field_errors(err: ValidationError, prefix: str = "") -> str:
+    """A validation error as ``field: problem`` items, the field's whole path from ``prefix``
+    (the same shape for every data file: definitions, the rules after issuance)."""
+    parts: list[str] = []
     for e in err.errors():
         msg = e["msg"].removeprefix("Value error, ")
-        loc = ".".join(str(p) for p in (prefix, *e["loc"]))
-        if e["loc"]:
+        loc = ".".join(str(p) for p in (prefix, *e["loc"]) if p != "")
+        if e["type"] == "value_error":
+            # A model's own checks report several "field: problem" items at once.
+            parts.extend(f"{loc}.{problem}" if loc else problem for problem in msg.split("; "))
+        else:
             parts.append(f"{loc}: {msg}")
-        else:  # graph checks report several "field: problem" items at once
-            parts.extend(f"{loc}.{problem}" for problem in msg.split("; "))
     return "; ".join(parts)
 
 
@@ -138,7 +141,7 @@ def load_regime(path: Path) -> Regime:
         try:
             definitions[doc_type] = ProcessDefinition.model_validate(data)
         except ValidationError as exc:
-            message = _file_indices(_format(exc, f"types.{doc_type}"), origin)
+            message = _file_indices(field_errors(exc, f"types.{doc_type}"), origin)
             raise DefinitionError(f"{path.name}: {message}") from exc
     return Regime(
         key=str(raw["regime"]),

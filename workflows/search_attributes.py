@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 LEGAL_STAGE = SearchAttributeKey.for_keyword("LegalStage")
@@ -36,3 +37,14 @@ def dev_server_flags() -> list[str]:
     for key in ALL:
         flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]
     return flags
+
+
+def upsert_stage(stage: str, *, overdue: bool, due: datetime | None) -> None:
+    """In workflow code: the running workflow's LegalStage, Overdue and StageDueAt."""
+    workflow.upsert_search_attributes(
+        [
+            LEGAL_STAGE.value_set(stage),
+            OVERDUE.value_set(overdue),
+            STAGE_DUE_AT.value_set(due) if due else STAGE_DUE_AT.value_unset(),
+        ]
+    )

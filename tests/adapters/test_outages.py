@@ -111,7 +111,7 @@ class Outage:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         self.attempt, self.failure = await wait_for_retry(
-            self.handle, self.activity_type, min_attempt=HEAL_AT_ATTEMPT, timeout=20
+            self.handle, self.activity_type, min_attempt=HEAL_AT_ATTEMPT, timeout=120
         )
         await asyncio.to_thread(self._start)
         self.down_for = loop.time() - t0
@@ -203,7 +203,7 @@ async def test_smtp_outage_mid_lifecycle_delivers_each_mail_once(
             registry.get("qd_ubnd_tinh"),
             FilesystemDocumentStore(s.documents_dir),
             on_step=outage_at("appraisal", lambda: outage),
-            timeout=30,
+            timeout=120,
         )
         result = await handle.result()
     assert final.stage == "in_force"
@@ -349,7 +349,7 @@ async def test_webhook_outage_mid_lifecycle_one_effect_per_key(
             registry.get("qd_ubnd_tinh"),
             FilesystemDocumentStore(s.documents_dir),
             on_step=outage_at("signing", lambda: outage),
-            timeout=30,
+            timeout=120,
         )
         await handle.result()
         # Every lifecycle notice has completed (the case drains its effects before it
@@ -470,7 +470,7 @@ async def test_s3_outage_mid_lifecycle_stores_each_object_once(
             registry.get("qd_ubnd_tinh"),
             walker,
             on_step=on_step,
-            timeout=30,
+            timeout=120,
         )
         result = await handle.result()
     assert final.stage == "in_force"
@@ -513,7 +513,7 @@ async def test_rejected_address_is_recorded_and_ops_told(
     async with build_worker(env.client, s, executor):
         handle = await start(env, registry, directory, s, "Quy định thử địa chỉ bị từ chối")
         st = await wait_for_status(
-            env.client, handle.id, lambda x: x.pending_effects == 0, timeout=20
+            env.client, handle.id, lambda x: x.pending_effects == 0, timeout=120
         )
         failed = [e for e in await audit_actions(handle) if e["action"] == "effect_failed"]
         assert len(failed) == 1
@@ -532,7 +532,7 @@ async def test_rejected_address_is_recorded_and_ops_told(
             ActionRequest(action="open_consultation", actor="nguyen.van.an", document=doc),
         )
         st = await wait_for_status(
-            env.client, handle.id, lambda x: x.stage == "consultation", timeout=10
+            env.client, handle.id, lambda x: x.stage == "consultation", timeout=120
         )
         assert not st.final
         await handle.terminate("test done")
@@ -550,7 +550,7 @@ async def test_webhook_refusing_everything_is_recorded_not_retried(
     s = webhook_settings(tmp_path, receiver)
     async with build_worker(env.client, s, executor):
         handle = await start(env, registry, directory, s, "Quy định thử webhook từ chối")
-        await wait_for_status(env.client, handle.id, lambda x: x.pending_effects == 0, timeout=20)
+        await wait_for_status(env.client, handle.id, lambda x: x.pending_effects == 0, timeout=120)
         failed = [e for e in await audit_actions(handle) if e["action"] == "effect_failed"]
         # The assignment failed, then ops' own notice failed too (and stopped there).
         assert len(failed) == 2

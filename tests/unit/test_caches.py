@@ -58,10 +58,10 @@ def test_rules_follow_the_deployment_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert cached_rules() is first
 
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    raw["check"]["handling"]["days"] = 46
+    raw["check"]["procedure"]["time_limits"]["handling"]["limit"]["days"] = 46
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     _bump_mtime(path)
-    assert cached_rules().check.handling.days == 46
+    assert cached_rules().check.procedure.time_limits["handling"].limit.days == 46
 
 
 def test_invalid_rules_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +72,7 @@ def test_invalid_rules_are_not_cached(tmp_path: Path, monkeypatch: pytest.Monkey
         cached_rules()
     _copy(RULES_FILE, path)
     _bump_mtime(path)
-    assert cached_rules().check.handling.days > 0
+    assert cached_rules().check.procedure.time_limits["handling"].limit.days > 0
     monkeypatch.setenv(RULES_FILE_VARIABLE, str(tmp_path / "missing.yaml"))
     with pytest.raises(ValueError, match=r"missing\.yaml"):
         cached_rules()

@@ -18,9 +18,10 @@ from client.documents import read_text
 from client.listing import CaseRow
 from models.case import CaseStatus
 from models.choices import Handling
+from models.counts import Counts
 from models.definition import Deadline, Level
 from models.legality_check import CheckStatus, HandlingRecord
-from models.monitoring import Counts, MonitoringStatus, Period, PlanItem
+from models.monitoring import MonitoringStatus, Period, PlanItem
 from models.post_issuance import CaseTime, DocumentInfo
 from models.starting import slugify
 

@@ -4,6 +4,7 @@ the procedure data that publishes the signed text and starts monitoring."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ import yaml
 
 from models.actors import load_directory
 from models.choices import Handling, Outcome
+from models.counts import Counts
 from models.definition import Level, ProcessDefinition
 from models.legality_check import Conclusion
-from models.monitoring import Counts, MonitoringReport, OpenFeedback, Period
+from models.monitoring import MonitoringReport, OpenFeedback, Period
 from models.monitoring_report import tables, to_markdown
 from models.post_issuance import RULES_FILE, DocumentInfo, load_rules, resolve_people
 from models.registry import load_registry
@@ -38,27 +40,32 @@ def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
 
 
 def test_feedback_figures_carry_their_basis_and_confirmation() -> None:
-    fb = RULES.feedback
-    assert (fb.forward.days, fb.forward.unit.value, fb.forward.confirmed) == (2, "working", True)
-    assert (fb.answer.days, fb.answer.unit.value, fb.answer.confirmed) == (15, "calendar", True)
-    for dl in (fb.forward, fb.answer):
+    limits = RULES.feedback.procedure.time_limits
+    forward, answer = limits["forward"].limit, limits["answer"].limit
+    assert (forward.days, forward.unit.value, forward.confirmed) == (2, "working", True)
+    assert (answer.days, answer.unit.value, answer.confirmed) == (15, "calendar", True)
+    for dl in (forward, answer):
         assert "Công điện 89/CĐ-TTg" in dl.basis
     # The handling deadline of a check is not sourced: marked so.
-    assert RULES.check.handling.confirmed is False
+    assert RULES.check.procedure.time_limits["handling"].limit.confirmed is False
     assert all(not p.deadline.confirmed for p in RULES.monitoring.plan)
     assert RULES.monitoring.report.confirmed is False
 
 
 def test_invalid_rules_are_refused_naming_the_field(tmp_path: Path) -> None:
     data = _raw()
-    data["feedback"]["answer"]["kind"] = "minimum"
-    del data["roles"]["checker"]["where"]["commune"]
-    with pytest.raises(ValueError, match=r"feedback\.answer\.kind") as err:
+    data["feedback"]["procedure"]["time_limits"]["answer"]["limit"]["kind"] = "minimum"
+    with pytest.raises(ValueError, match=r"feedback\.procedure\.time_limits\.answer\.limit\.kind"):
         load_rules(_write(tmp_path, data))
-    assert "roles.checker.where" in str(err.value)
     data = _raw()
-    del data["feedback"]["forward"]["basis"]
-    with pytest.raises(ValueError, match="basis"):
+    del data["roles"]["checker"]["where"]["commune"]
+    with pytest.raises(ValueError, match=r"roles\.checker\.where"):
+        load_rules(_write(tmp_path, data))
+    data = _raw()
+    del data["feedback"]["procedure"]["time_limits"]["forward"]["limit"]["basis"]
+    with pytest.raises(
+        ValueError, match=r"feedback\.procedure\.time_limits\.forward\.limit\.basis: Field required"
+    ):
         load_rules(_write(tmp_path, data))
 
 
@@ -66,9 +73,9 @@ def test_a_deployment_may_override_the_rules(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = _raw()
-    data["check"]["handling"]["days"] = 45
+    data["check"]["procedure"]["time_limits"]["handling"]["limit"]["days"] = 45
     monkeypatch.setenv("LEGISFLOW_POST_ISSUANCE_FILE", str(_write(tmp_path, data)))
-    assert load_rules().check.handling.days == 45
+    assert load_rules().check.procedure.time_limits["handling"].limit.days == 45
 
 
 @pytest.mark.parametrize(
@@ -228,3 +235,99 @@ def test_monitoring_only_from_a_final_stage() -> None:
     data["stages"]["publication"]["monitor"] = True
     with pytest.raises(ValueError, match=r"stages\.publication\.monitor: only a final stage"):
         ProcessDefinition.model_validate(data)
+
+
+# ---- the procedures after issuance are data, validated like the drafting definitions ---------
+
+
+def _only_from_received(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The forward and answer transitions, taken only from the first stage."""
+    return [{**t, "from": ["feedback_received"]} for t in p["transitions"][1:]]
+
+
+def _pause_and_resume() -> list[dict[str, Any]]:
+    moves = [
+        ("classify", "feedback_received", "feedback_in_handling"),
+        ("pause", "feedback_in_handling", "feedback_paused"),
+        ("resume", "feedback_paused", "feedback_in_handling"),
+    ]
+    return [
+        {"action": a, "from": [f], "to": t, "role": "answerer", "label": a, "label_en": a}
+        for a, f, t in moves
+    ]
+
+
+def _feedback_procedure(data: dict[str, Any]) -> dict[str, Any]:
+    procedure: dict[str, Any] = data["feedback"]["procedure"]
+    return procedure
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (
+            lambda p: p["transitions"][0].update(to="feedback_classified"),
+            "feedback.procedure.transitions[0] (classify).to: unknown stage 'feedback_classified'",
+        ),
+        (
+            lambda p: p["transitions"][1].update(role="clerk"),
+            "feedback.procedure.transitions[1] (forward).role: unknown role 'clerk'",
+        ),
+        (
+            lambda p: p["time_limits"]["answer"].update(runs_in=["feedback_answerd"]),
+            "feedback.procedure.time_limits.answer.runs_in[0]: unknown stage 'feedback_answerd'",
+        ),
+        (
+            lambda p: p["time_limits"]["answer"].update(on_breach="escalate"),
+            "feedback.procedure.time_limits.answer.on_breach: no system transition 'escalate'",
+        ),
+        (
+            lambda p: p["stages"]["feedback_answered"].update(counts="feedback_replied"),
+            "feedback.procedure.stages.feedback_answered.counts: 'feedback_replied' is not a count",
+        ),
+        (
+            # In handling, a case could only be classified again: no way to answer or forward.
+            lambda p: p.update(transitions=[p["transitions"][0], *_only_from_received(p)]),
+            "feedback.procedure.stages.feedback_in_handling: dead end that is not final",
+        ),
+        (
+            # In handling a case may be paused and resumed, but never answered or forwarded.
+            lambda p: (
+                p["stages"].update(feedback_paused={"label": "Tạm dừng", "label_en": "Paused"}),
+                p.update(transitions=[*_pause_and_resume(), *_only_from_received(p)]),
+            ),
+            "feedback.procedure.stages feedback_in_handling, feedback_paused: no way out to a "
+            "final stage",
+        ),
+    ],
+    ids=["unknown_stage", "unknown_role", "limit_in_unknown_stage", "breach_without_action",
+         "unknown_count", "dead_end", "trapped_cycle"],
+)  # fmt: skip
+def test_a_procedure_after_issuance_with_a_mistake_fails_loading_naming_the_field(
+    tmp_path: Path, change: Any, says: str
+) -> None:
+    data = _raw()
+    change(_feedback_procedure(data))
+    with pytest.raises(ValueError, match="invalid post-issuance rules") as err:
+        load_rules(_write(tmp_path, data))
+    assert says in str(err.value)
+    assert str(err.value).startswith("rules.yaml: ")
+
+
+def test_every_procedure_after_issuance_is_data_its_workflow_interprets() -> None:
+    """The stages, actions and time limits the workflows used to name in code are in the
+    data now, with their basis; the workflows' modules name none of their stages."""
+    procedures = RULES.procedures()
+    assert set(procedures) == {"feedback", "check", "monitoring"}
+    code = "\n".join(
+        (Path(__file__).resolve().parents[2] / "workflows" / "after_issuance" / f).read_text(
+            encoding="utf-8"
+        )
+        for f in ("feedback_case.py", "legality_check.py", "monitoring.py", "step_case.py")
+    )
+    # A notice's kind and a count may share a stage's name; they name a message or a number.
+    code = re.sub(r"\.(key|_count)\(\"[a-z_]+\"\)", "", code)
+    for proc in procedures.values():
+        assert proc.basis
+        for stage in proc.stages:
+            assert f'"{stage}"' not in code, stage

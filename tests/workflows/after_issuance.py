@@ -84,7 +84,7 @@ async def in_force(
         ),
         task_queue=task_queue,
     )
-    st = await walk(client, handle.id, definition, store, timeout=60)
+    st = await walk(client, handle.id, definition, store, timeout=180)
     assert st.stage == "in_force", st.stage
     if wait_result:
         await handle.result()

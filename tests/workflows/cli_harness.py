@@ -43,6 +43,6 @@ async def legisflow(cli_env: dict[str, str], *args: str) -> Run:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=180)
     assert proc.returncode is not None
     return Run(proc.returncode, out.decode(), err.decode())

@@ -680,7 +680,7 @@ async def run_references(c: Cluster, variants: Sequence[Plan]) -> Reference:
     ids = await c.start_cases(todo)
     progress = Progress()
     results = await c.drive_all(
-        ids, todo, step_timeout=60, total_timeout=120, on_step=progress.step
+        ids, todo, step_timeout=120, total_timeout=300, on_step=progress.step
     )
     seconds = time.monotonic() - t0
     left = await Leftovers.gather(c.client, c.data_dir, ids)

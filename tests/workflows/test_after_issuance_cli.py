@@ -64,7 +64,7 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
         task_queue=harness.settings.task_queue,
     )
     await walk(
-        harness.client, late.id, definition, harness.store, target="gazette_submission", timeout=60
+        harness.client, late.id, definition, harness.store, target="gazette_submission", timeout=180
     )
 
     run = await legisflow(
@@ -73,7 +73,7 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
     assert run.code == 0, run.stderr
     fid = run.stdout.splitlines()[0]
     assert fid == f"{doc}/monitoring/feedback/1"
-    assert "answer by" in run.stdout
+    assert "Trả lời / Answer 20" in run.stdout
     # Someone outside the competent agency: refused, exit 2, the reason on stderr.
     run = await legisflow(cli_env, "feedback", "answer", fid, "--as", OTHER_HANDLER, "--text", "X")
     assert run.code == 2

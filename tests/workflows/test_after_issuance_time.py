@@ -31,9 +31,9 @@ from client.errors import CaseActionRefused
 from models.actors import Directory
 from models.calendar import DayUnit, LegalCalendar
 from models.choices import Category, EventKind, Handling, Outcome
-from models.feedback import ANSWERED, IN_HANDLING, ClassifyRequest, ForwardRequest
-from models.legality_check import ESCALATED, HANDLED, Conclusion, HandlingRequest
-from models.monitoring import SUSPENDED, EventRequest
+from models.feedback import ClassifyRequest, ForwardRequest
+from models.legality_check import Conclusion, HandlingRequest
+from models.monitoring import EventRequest
 from models.registry import Registry
 from tests.workflows.after_issuance import (
     CHECKER,
@@ -59,11 +59,22 @@ from tests.workflows.after_issuance_skipping import (
     when_true,
 )
 
+# Stages of the procedures after issuance (models/post_issuance.yaml), as cases report them.
+IN_HANDLING, FORWARDED, ANSWERED = "feedback_in_handling", "feedback_forwarded", "feedback_answered"
+CLEAN, HANDLING, ESCALATED, HANDLED = (
+    "check_clean",
+    "check_handling",
+    "check_escalated",
+    "check_handled",
+)
+SUSPENDED, ANNULLED = "suspended", "annulled"
+
 
 @pytest.fixture(scope="module")
 async def ts(
     tmp_path_factory: pytest.TempPathFactory, registry: Registry, directory: Directory
 ) -> AsyncIterator[Skipping]:
+
     async with skipping_server(
         tmp_path_factory.mktemp("after-issuance"), registry, directory
     ) as server:
@@ -83,9 +94,9 @@ async def test_feedback_breaches_two_working_days_then_fifteen_days(ts: Skipping
     # Two working days, skipping weekends and holidays, counted on the legal calendar.
     forward, answer = fb.deadlines
     expected = LegalCalendar().add(received, 2, DayUnit.WORKING)
-    assert forward.due_legal_date == expected.due == receipt.forward_due
+    assert forward.due_legal_date == expected.due == receipt.due[0].due
     assert forward.explanation == expected.explain()
-    assert answer.due_legal_date == received + timedelta(days=15) == receipt.answer_due
+    assert answer.due_legal_date == received + timedelta(days=15) == receipt.due[1].due
     assert forward.confirmed
     assert answer.confirmed
 

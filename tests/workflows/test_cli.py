@@ -89,7 +89,7 @@ async def test_start_act_status_and_list(
     [version] = st["documents"]
     assert version["document"]["name"] == "du-thao-1.md"
     assert version["recorded_by"] == "le.thi.binh"
-    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=30)
+    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120)
     assert harness.store.get_blob(version["document"]["sha256"]) == draft.read_bytes()
 
     # Visibility is eventually consistent: wait for the list to show the case.
@@ -144,7 +144,7 @@ async def test_comment_dispose_and_list_comments(
         cli_env, "act", case_id, "open_consultation", "--as", "nguyen.van.an", "--file", str(draft)
     )
     assert run.code == 0, run.stderr
-    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=60)
+    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120)
     for author in ("Nguyễn Thị Mai", "Trần Văn Nam"):  # a form letter, sent twice
         run = await legisflow(
             cli_env, "comment", case_id, "--from", author, "--text", "Sửa Điều 3."
@@ -258,7 +258,7 @@ async def test_a_wrong_role_on_dispose_names_each_drafter_once(
         cli_env, "act", case_id, "open_consultation", "--as", "le.thi.binh", "--file", str(draft)
     )
     assert run.code == 0, run.stderr
-    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=30)
+    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120)
     run = await legisflow(cli_env, "comment", case_id, "--from", "Mai", "--text", "Sửa Điều 3")
     assert run.code == 0, run.stderr
     run = await legisflow(cli_env, "dispose", case_id, "C00001", "accepted", "--as", "bui.van.khoa")

@@ -56,7 +56,7 @@ async def open_consultation(
         handle.id,
         ActionRequest(action="open_consultation", actor="nguyen.van.an", document=draft),
     )
-    await wait_for_status(harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=30)
+    await wait_for_status(harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=120)
     return handle.id
 
 
@@ -96,7 +96,7 @@ async def test_fan_out_with_a_late_body(
     await reply(h, case_id, ReplyRequest(actor="y.bham.nie", note="Đồng ý với dự thảo"))
     # The other body lets its 10 days pass: reminder, then overdue and escalation.
     late = await wait_for_status(
-        h, case_id, lambda s: any(c.overdue for c in s.consultations), timeout=30
+        h, case_id, lambda s: any(c.overdue for c in s.consultations), timeout=120
     )
     [overdue] = [c for c in late.consultations if c.overdue]
     assert overdue.role == "affected_group"
@@ -165,16 +165,16 @@ async def test_guard_blocks_then_lets_appraisal_through_and_report_lists_everyth
         for i, t in enumerate(texts)
     ]
     await comment(h, store, case_id, author="Người 9", text=texts[0])  # a duplicate
-    await wait_for_status(h, case_id, allows("close_consultation"), timeout=30)
+    await wait_for_status(h, case_id, allows("close_consultation"), timeout=120)
     await act(h, case_id, ActionRequest(action="close_consultation", actor="nguyen.van.an"))
     # The case tells its ledger the period is over (a signal, right after the decision).
-    await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=30)
+    await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)
     # Comments after the period: refused, nothing stored in the ledger.
     with pytest.raises(CaseActionRefused) as late:
         await comment(h, store, case_id, author="Muộn", text="Góp ý sau hạn")
     assert late.value.code == "period_closed"
     # The drafters cannot submit the synthesis while comments lack a disposition.
-    st = await wait_for_status(h, case_id, lambda s: s.comments_pending, timeout=30)
+    st = await wait_for_status(h, case_id, lambda s: s.comments_pending, timeout=120)
     [blocked] = [b for b in st.blocked if b.action == "submit_synthesis"]
     assert "some comments still lack a disposition" in blocked.reason
     with pytest.raises(CaseActionRefused) as refused:
@@ -201,9 +201,9 @@ async def test_guard_blocks_then_lets_appraisal_through_and_report_lists_everyth
     ]
     for a in answers:
         await dispose(h, case_id, a)
-    await wait_for_status(h, case_id, allows("submit_synthesis"), timeout=30)
+    await wait_for_status(h, case_id, allows("submit_synthesis"), timeout=120)
     await act(h, case_id, ActionRequest(action="submit_synthesis", actor="nguyen.van.an"))
-    st = await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=30)
+    st = await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)
     report = {
         v.document.name.rsplit(".", 1)[1]: v
         for v in st.documents
@@ -223,7 +223,7 @@ async def test_guard_blocks_then_lets_appraisal_through_and_report_lists_everyth
     assert [r[0] for r in rows] == ids
     assert [r[2] for r in rows] == ["2", "1", "1"]
     # The appraisal request then closes the consultation and the ledger becomes final.
-    await wait_for_status(h, case_id, allows("request_appraisal"), timeout=30)
+    await wait_for_status(h, case_id, allows("request_appraisal"), timeout=120)
     await act(h, case_id, ActionRequest(action="request_appraisal", actor="tran.van.cuong"))
     ledger = h.get_workflow_handle(ledger_id(case_id))
     final = await ledger.result()
@@ -336,8 +336,8 @@ async def test_a_cancelled_comment_stops_instead_of_retrying(harness: Harness) -
     await asyncio.sleep(0.5)  # let it reach the server: cancelling earlier proves nothing
     assert not sending.done()
     sending.cancel()
-    done, _ = await asyncio.wait({sending}, timeout=5)
+    done, _ = await asyncio.wait({sending}, timeout=60)
     await ledger.terminate("test over")  # also ends a client that kept on sending
-    assert done, "the cancelled comment was still being sent 5 s later"
+    assert done, "the cancelled comment was still being sent 60 s later"
     with pytest.raises(asyncio.CancelledError):
         await sending

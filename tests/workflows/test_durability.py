@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 from temporalio import activity, workflow
-from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
@@ -239,7 +239,11 @@ async def _pending_notice(handle: WorkflowHandle[Any, Any]) -> None:
             for pa in desc.raw_description.pending_activities
         )
 
-    await until("the notice scheduled", scheduled, timeout=20)
+    await until("the notice scheduled", scheduled, timeout=120)
+
+
+async def _terminated(handle: WorkflowHandle[Any, Any]) -> bool:
+    return (await handle.describe()).status == WorkflowExecutionStatus.TERMINATED
 
 
 @workflow.defn(sandboxed=False)
@@ -283,11 +287,15 @@ async def test_withdrawn_notices_are_read_from_the_histories(env: Temporal, when
             _Case.run, _consult_input(rid), id=case_id, task_queue=tq
         )
         async with worker:
-            await _pending_notice(env.client.get_workflow_handle(rid))
+            request = env.client.get_workflow_handle(rid)
+            await _pending_notice(request)
             await case.signal(_Case.finish)
             await case.result()
+            # The server terminates the child after the parent closes, when it gets to it:
+            # the held notice is released only once it has (on a loaded box it can lag).
+            await until("the request terminated", lambda: _terminated(request), timeout=60)
             notifier.release.set()
-        intents = await notice_intents(env.client, case_id, timeout=20)
+        intents = await notice_intents(env.client, case_id, timeout=120)
     else:
         handle = await env.client.start_workflow(
             ConsultationRequest.run, _consult_input(rid), id=rid, task_queue=tq
@@ -310,7 +318,7 @@ async def test_withdrawn_notices_are_read_from_the_histories(env: Temporal, when
                     f"expected the request cancelled, it ended with {failure.value.cause!r}"
                 )
             notifier.release.set()
-        intents = await notice_intents(env.client, rid, timeout=20)
+        intents = await notice_intents(env.client, rid, timeout=120)
     key = f"{rid}/001-consultation_request"
     state = PERFORMED if when == "not_withdrawn" else WITHDRAWN
     expected = [Intent(key, "consultation_request", rid, state)]

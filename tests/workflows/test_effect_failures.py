@@ -50,7 +50,7 @@ async def test_missing_document_is_reported_not_fatal(
         ActionRequest(action="open_consultation", actor="nguyen.van.an", document=ghost),
     )
     st = await wait_for_status(
-        harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=30
+        harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=120
     )
     assert st.stage == "consultation"  # the decision stands; the case is alive
     audit = await handle.query("audit")
@@ -102,7 +102,7 @@ async def test_a_batch_that_fails_as_a_whole_reports_each_effect(
                 task_queue=tq,
             )
             st = await wait_for_status(
-                env.client, handle.id, lambda s: s.pending_effects == 0, timeout=30
+                env.client, handle.id, lambda s: s.pending_effects == 0, timeout=120
             )
             audit = await handle.query("audit")
             desc = await handle.describe()

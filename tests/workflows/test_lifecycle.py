@@ -57,7 +57,7 @@ async def test_full_lifecycle_from_draft_to_in_force(
         definition,
         harness.store,
         on_step=lambda t, st: seen.append(st.stage),
-        timeout=30,
+        timeout=120,
     )
     assert final.stage == "in_force"
     assert final.final

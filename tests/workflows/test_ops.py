@@ -69,7 +69,9 @@ async def test_search_attributes_and_details_follow_every_stage(
     checked: list[str] = []
 
     async def check(t: Transition, _: object) -> None:
-        st = await wait_for_status(harness.client, case_id, lambda s: s.stage == t.dest, timeout=30)
+        st = await wait_for_status(
+            harness.client, case_id, lambda s: s.stage == t.dest, timeout=120
+        )
         desc = await handle.describe()
         attrs = desc.typed_search_attributes
         assert attrs.get(sa.LEGAL_STAGE) == st.stage
@@ -85,7 +87,7 @@ async def test_search_attributes_and_details_follow_every_stage(
         assert memo["title"] == "Ops ops-visibility"
         checked.append(st.stage)
 
-    await walk(harness.client, case_id, definition, harness.store, on_step=check, timeout=60)
+    await walk(harness.client, case_id, definition, harness.store, on_step=check, timeout=180)
     assert checked[-1] == "in_force"
     assert len(checked) == 14
 
@@ -124,7 +126,7 @@ async def test_audit_export_verify_and_tamper(
     case_id = await start(
         harness, registry, directory, "qd_ubnd_tinh", "nguyen.van.an", "ops-audit"
     )
-    await walk(harness.client, case_id, definition, harness.store, timeout=60)
+    await walk(harness.client, case_id, definition, harness.store, timeout=180)
     handle = harness.client.get_workflow_handle(case_id, result_type=CaseResult)
     result = await handle.result()
     export = tmp_path / "audit.jsonl"
@@ -212,7 +214,7 @@ async def test_metrics_endpoint_serves_legisflow_counters(
 
     with pytest.raises(CaseActionRefused):
         await act(harness.client, case_id, ActionRequest(action="sign", actor="bui.van.khoa"))
-    await walk(harness.client, case_id, definition, harness.store, timeout=60)
+    await walk(harness.client, case_id, definition, harness.store, timeout=180)
 
     def scrape() -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:

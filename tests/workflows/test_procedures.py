@@ -20,6 +20,7 @@ from workflows import search_attributes as sa
 
 # 20 ms legal days: a 60-day posting lasts 1.2 s, a central +45 days 0.9 s.
 FAST_DAY = 0.02
+REAL_DAY = 86400.0
 
 
 def starter_for(definition: ProcessDefinition, directory: Directory) -> str:
@@ -48,7 +49,7 @@ async def test_whole_life_of_every_procedure(
         definition.initial,
         *(t.dest for t in shortest_path(definition, definition.initial, definition.final[0])),
     ]
-    final = await walk(harness.client, handle.id, definition, harness.store, timeout=60)
+    final = await walk(harness.client, handle.id, definition, harness.store, timeout=180)
     result = await handle.result()
     assert final.stage == definition.final[0]
     # Stage changes only (replies, breaches and generated reports stay in their stage).
@@ -87,7 +88,9 @@ async def test_simplified_procedure_takes_its_shorter_path(
             definition=definition,
             title="Bãi bỏ quy định phí trông giữ xe do thiên tai",
             starter="nguyen.van.an",
-            legal_day_seconds=FAST_DAY,
+            # Real legal days: the simplified path waits out no minimum period, and an entry
+            # into force "on signing" is then the same legal day whatever the box's speed.
+            legal_day_seconds=REAL_DAY,
             simplified=SimplifiedDecision(
                 decided_by="bui.van.khoa", reason="Khắc phục hậu quả bão số 13 (Điều 50)"
             ),
@@ -97,7 +100,7 @@ async def test_simplified_procedure_takes_its_shorter_path(
     st = await status(harness.client, handle.id)
     assert st.simplified
     assert "submit_simplified_dossier" in [a.action for a in st.allowed]
-    await walk(harness.client, handle.id, definition, harness.store, timeout=60)
+    await walk(harness.client, handle.id, definition, harness.store, timeout=180)
     result = await handle.result()
     audit = result.audit
     decided = next(e for e in audit if e.action == "simplified_procedure")
@@ -105,11 +108,10 @@ async def test_simplified_procedure_takes_its_shorter_path(
     assert "bão số 13" in (decided.note or "")
     assert "consultation" not in [e.to_stage for e in audit]
     # In force on signing: the entry-into-force minimum is zero days under this procedure.
-    signed = next(e for e in audit if e.action == "sign").at
     in_force = next(e for e in audit if e.action == "enter_into_force")
     published = next(e for e in audit if e.action == "record_publication").at
-    assert in_force.at - published < (in_force.at - signed) + (published - signed)
-    assert (in_force.at - published).total_seconds() < 10 * FAST_DAY
+    assert in_force.at >= published
+    assert in_force.legal_date == next(e for e in audit if e.action == "sign").legal_date
 
 
 async def test_normal_case_cannot_take_the_shortcut(
@@ -168,7 +170,7 @@ async def test_migration_dry_run_then_real_then_refused(
     )
     h = harness.client
     # Dry run: a plan, and nothing written.
-    await wait_for_status(h, handle.id, lambda s: s.pending_effects == 0, timeout=30)
+    await wait_for_status(h, handle.id, lambda s: s.pending_effects == 0, timeout=120)
     before = len((await handle.fetch_history()).events)
     plan = await plan_case_migration(h, handle.id, new)
     assert plan.possible, plan.refusal
@@ -215,7 +217,7 @@ async def test_migration_dry_run_then_real_then_refused(
                 action="submit_simplified_dossier", actor="nguyen.van.an", document=draft
             ),
         )
-    await wait_for_status(h, handle.id, lambda s: s.pending_effects == 0, timeout=30)
+    await wait_for_status(h, handle.id, lambda s: s.pending_effects == 0, timeout=120)
     desc = await handle.describe()
     assert desc.typed_search_attributes.get(sa.LEGAL_REGIME) == "L2025_A87"
 

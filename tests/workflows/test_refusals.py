@@ -53,7 +53,7 @@ async def assert_refused(
     """The action is refused with ``code`` and a message naming ``fragments``; the
     workflow's history is exactly as long as before."""
     settled = await wait_for_status(
-        harness.client, case_id, lambda s: s.pending_effects == 0, timeout=30
+        harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120
     )
     before = await history_length(harness.client, case_id)
     stage_before = settled.stage
@@ -151,7 +151,7 @@ async def test_four_eyes(harness: Harness, registry: Registry, directory: Direct
         case_id,
         ActionRequest(action="open_consultation", actor="nguyen.van.an", document=draft(harness)),
     )
-    await wait_for_status(h, case_id, allows("close_consultation"), timeout=30)
+    await wait_for_status(h, case_id, allows("close_consultation"), timeout=120)
     await act(h, case_id, ActionRequest(action="close_consultation", actor="nguyen.van.an"))
     await act(
         h,

@@ -31,26 +31,21 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models import notifications, post_issuance_notices
     from models.choices import EventKind, Outcome
-    from models.definition import Deadline
+    from models.counts import Counts
+    from models.definition import SYSTEM_ACTOR, Deadline
     from models.deliveries import Notification
     from models.documents import DocumentRef
     from models.feedback import (
-        ANSWERED,
-        FINAL,
-        FORWARDED,
-        RECEIVED,
+        DueDate,
         FeedbackInput,
         FeedbackNotice,
         FeedbackReceipt,
         FeedbackSubmission,
     )
     from models.legal_time import StageDeadline
-    from models.legality_check import ESCALATED, HANDLED, CheckNotice
+    from models.legality_check import CheckNotice
     from models.links import CaseLink, LinkKind, memo_links
     from models.monitoring import (
-        ANNULLED,
-        IN_FORCE,
-        STAGES,
         CheckRecord,
         EventRequest,
         MonitoringEvent,
@@ -73,17 +68,16 @@ with workflow.unsafe.imports_passed_through():
         send_notification,
         start_feedback,
     )
-    from workflows.after_issuance.support import (
+    from workflows.after_issuance.notices import Notices, recipients
+    from workflows.after_issuance.signals import (
         CHECK_CHANGED_SIGNAL,
         DOCUMENT_STATUS_SIGNAL,
         FEEDBACK_CHANGED_SIGNAL,
         LINK_ADDED_SIGNAL,
-        Notices,
-        legal_deadline,
-        recipients,
-        refuse,
-        show,
     )
+    from workflows.after_issuance.time_limits import legal_deadline
+    from workflows.refusals import refuse
+    from workflows.search_attributes import upsert_stage
 
 
 @dataclass(frozen=True)
@@ -132,7 +126,7 @@ class DocumentMonitoring:
         while True:
             await self._drain()
             st = self._ready()
-            if st.status == ANNULLED:
+            if st.rules.monitoring.procedure.is_final(st.status):
                 break
             if self._should_continue():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -170,6 +164,7 @@ class DocumentMonitoring:
         self._state = MonitoringState(
             rules=rules,
             people=people,
+            status=rules.monitoring.procedure.initial,
             plan=plan,
             period=Period(
                 index=1, start=in_force, cutoff=rules.monitoring.report.next_cutoff(in_force)
@@ -339,33 +334,31 @@ class DocumentMonitoring:
             await start_feedback(inp)
         except ActivityError as err:
             # Nothing was received: the caller hears why, the counts are untouched.
-            raise ApplicationError(
+            raise refuse(
+                "not_received",
                 f"không tiếp nhận được / the feedback case could not be started: "
                 f"{err.cause or err}",
-                "not_received",
-                type="ActionRefused",
-                non_retryable=True,
             ) from None
+        procedure = inp.rules.procedure
         st.open_feedback[fid] = OpenFeedback(
-            id=fid, agency=inp.agency.id, stage=RECEIVED, received=self._clock.legal_date(now)
+            id=fid,
+            agency=inp.agency.id,
+            stage=procedure.initial,
+            received=self._clock.legal_date(now),
         )
         self._count("feedback_received")
         self._seq += 1
-        clock, cal = self._clock, self._calendar
-        fwd = legal_deadline("feedback_forward", inp.rules.forward, now, clock, cal)
-        ans = legal_deadline("feedback_answer", inp.rules.answer, now, clock, cal)
-        return FeedbackReceipt(
-            feedback_id=fid,
-            number=number,
-            agency=inp.agency.name,
-            forward_due=fwd.counted.due,
-            answer_due=ans.counted.due,
-        )
+        due = []
+        for name in procedure.running(procedure.initial):
+            limit = procedure.time_limits[name]
+            dl = legal_deadline(name, limit.limit, now, self._clock, self._calendar)
+            due.append(DueDate(label=f"{limit.label} / {limit.label_en}", due=dl.counted.due))
+        return FeedbackReceipt(feedback_id=fid, number=number, agency=inp.agency.name, due=due)
 
     @submit_feedback.validator
     def _check_submit(self, sub: FeedbackSubmission) -> None:
         st = self._starting_refusal()
-        if st.status != IN_FORCE:
+        if not st.rules.monitoring.procedure.transitions_for("submit_feedback", st.status):
             raise refuse(
                 "not_in_force",
                 f"văn bản không còn hiệu lực / {self._inp.document.case_id} is not in force "
@@ -395,28 +388,24 @@ class DocumentMonitoring:
             st.open_feedback[n.feedback_id] = rec
         if n.overdue and not rec.overdue:
             self._count("feedback_breaches")
+        entered = rec.stage != n.stage or unheard
         rec.overdue, rec.stage = n.overdue or rec.overdue, n.stage
-        if n.stage in FINAL:
+        procedure = st.rules.feedback.procedure
+        if procedure.is_final(n.stage):
             del st.open_feedback[n.feedback_id]
             if unheard:  # so that the forward, reported later, does not reopen it
                 st.closed_early.append(n.feedback_id)
-        if n.stage == ANSWERED:
-            self._count("feedback_answered")
-            if n.late:
-                self._count("feedback_answered_late")
-        elif n.stage == FORWARDED:
-            self._count("feedback_forwarded")
-            if n.late:
-                self._count("feedback_forwarded_late")
-            target = n.forwarded_to
-            if target and target not in st.open_feedback and target not in st.closed_early:
-                self._count("feedback_forwarded_in")
-                st.open_feedback[target] = OpenFeedback(
-                    id=target,
-                    agency=target.rsplit("/", 1)[-1],
-                    stage=RECEIVED,
-                    received=self._clock.legal_date(n.at),
-                )
+        if entered:
+            self._count_stage(procedure.stages[n.stage].counts, late=n.late)
+        target = n.forwarded_to
+        if target and target not in st.open_feedback and target not in st.closed_early:
+            self._count("feedback_forwarded_in")
+            st.open_feedback[target] = OpenFeedback(
+                id=target,
+                agency=target.rsplit("/", 1)[-1],
+                stage=procedure.initial,
+                received=self._clock.legal_date(n.at),
+            )
         self._show()
         self._seq += 1
 
@@ -441,10 +430,8 @@ class DocumentMonitoring:
                     Outcome.UNLAWFUL: "checks_unlawful",
                 }[n.outcome]
             )
-        if n.stage == ESCALATED and rec.stage != ESCALATED:
-            self._count("checks_escalated")
-        if n.stage == HANDLED and rec.stage != HANDLED:
-            self._count("checks_handled")
+        if n.stage != rec.stage:
+            self._count_stage(st.rules.check.procedure.stages[n.stage].counts)
         rec.stage, rec.outcome, rec.handling = n.stage, n.outcome, n.handling
         rec.overdue = rec.overdue or n.overdue
         rec.findings = n.findings
@@ -473,11 +460,15 @@ class DocumentMonitoring:
 
     def _apply_status(self, n: StatusNotice) -> None:
         st = self._ready()
-        if st.status == ANNULLED or n.status == st.status:
+        procedure = st.rules.monitoring.procedure
+        taken = [
+            t for t in procedure.transitions_for(n.action, st.status) if t.role == SYSTEM_ACTOR
+        ]
+        if not taken:  # e.g. suspending a document already suspended: nothing changes
             return
-        st.status = n.status
+        st.status = procedure.after(taken[0], st.status)
         st.status_note = f"{n.check_id} — {n.actor}" + (f": {n.note}" if n.note else "")
-        if n.status == ANNULLED:
+        if procedure.is_final(st.status):
             self._effects.append(MakeReport(self._report("final")))
         self._show()
         self._seq += 1
@@ -521,8 +512,9 @@ class DocumentMonitoring:
                 f"'{req.actor}' không phải cán bộ theo dõi thi hành / {req.actor!r} is not a "
                 f"monitoring officer of this document; officers: {', '.join(officers) or 'none'}",
             )
-        if st.status == ANNULLED:
-            raise refuse("monitoring_ended", "the document was annulled; monitoring has ended")
+        if not st.rules.monitoring.procedure.transitions_for("record_event", st.status):
+            label = st.rules.monitoring.procedure.label(st.status)[1]
+            raise refuse("monitoring_ended", f"the document is {label}; monitoring has ended")
         if req.kind is EventKind.PLAN_DONE:
             items = {p.item: p for p in st.plan}
             if req.item not in items:
@@ -595,10 +587,13 @@ class DocumentMonitoring:
         if st is None:
             raise ApplicationError("monitoring is starting", type="Starting")
         open_fb = list(st.open_feedback.values())
+        procedure = st.rules.monitoring.procedure
         return MonitoringStatus(
             id=self._inp.monitoring_id,
             document=self._inp.document,
             status=st.status,
+            status_label=" / ".join(procedure.label(st.status)),
+            final=procedure.is_final(st.status),
             status_note=st.status_note,
             in_force_at=self._inp.in_force_at,
             legal_day_seconds=self._inp.time.legal_day_seconds,
@@ -644,6 +639,15 @@ class DocumentMonitoring:
         st.period.counts.add(field)
         st.totals.add(field)
 
+    def _count_stage(self, field: str | None, *, late: bool = False) -> None:
+        """What a case entering a stage adds to (the procedure's ``counts``), and its late
+        count when it came after its time limit."""
+        if field is None:
+            return
+        self._count(field)
+        if late and f"{field}_late" in Counts.model_fields:
+            self._count(f"{field}_late")
+
     def _plan_deadline(self, item: str, rule: Deadline) -> StageDeadline:
         return legal_deadline(
             f"plan:{item}", rule, self._inp.in_force_at, self._clock, self._calendar
@@ -659,7 +663,12 @@ class DocumentMonitoring:
             if dues
             else self._inp.time.real_start_of(st.period.cutoff + timedelta(days=1))
         )
-        show(STAGES[st.status], overdue=overdue, due=None if st.status == ANNULLED else due)
+        procedure = st.rules.monitoring.procedure
+        upsert_stage(
+            procedure.search_stage(st.status),
+            overdue=overdue,
+            due=None if procedure.is_final(st.status) else due,
+        )
         doc = self._inp.document
         lines = [
             f"**{doc.title}**",
@@ -673,4 +682,5 @@ class DocumentMonitoring:
 
     def _header(self) -> notifications.CaseHeader:
         st = self._ready()
-        return self._notices.header(STAGES[st.status], "Monitoring")
+        label, label_en = st.rules.monitoring.procedure.label(st.status)
+        return self._notices.header(label, f"Monitoring: {label_en}")

@@ -31,8 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from models.definition import SYSTEM_ACTOR
     from models.deliveries import EffectBatch, EffectItem, Notification
     from models.documents import DocumentVersion
-    from models.monitoring import IN_FORCE, MonitoringInput
-    from models.monitoring import STAGES as MONITORING_STAGES
+    from models.monitoring import MonitoringInput
     from workflows import search_attributes as sa
     from workflows.activity_calls import (
         carry_out_effects,
@@ -210,9 +209,9 @@ class CaseEffects(CaseState):
                 inp,
                 id=inp.monitoring_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                # Its LegalStage comes from its own procedure, which it reads as it starts.
                 search_attributes=TypedSearchAttributes(
                     [
-                        SearchAttributePair(sa.LEGAL_STAGE, MONITORING_STAGES[IN_FORCE]),
                         SearchAttributePair(sa.DOCUMENT_TYPE, doc.doc_type),
                         SearchAttributePair(sa.DRAFTING_AGENCY, doc.drafting_agency),
                         SearchAttributePair(sa.LEGAL_REGIME, doc.regime),
