@@ -29,6 +29,7 @@ from logging_config import configure_logging
 from models.registry import load_registry
 from settings import Settings, SettingsError, load_settings
 from worker_runtime.runner import CaseRunner, modules_without_bytecode
+from worker_runtime.sdk_pin import check_sdk
 from workflows.after_issuance.feedback_case import FeedbackCase
 from workflows.after_issuance.legality_check import LegalityCheck
 from workflows.after_issuance.monitoring import DocumentMonitoring
@@ -84,8 +85,10 @@ async def serve_until_signalled(worker: Worker) -> None:
 
 def check_configuration(settings: Settings) -> None:
     """Read what the worker's activities will need (the procedures, the rules after issuance,
-    the directory), so a broken or missing file stops the worker at start with what is
-    wrong, instead of failing the first case that needs it."""
+    the directory), and check the SDK is one the runner was verified on, so a broken or
+    missing file or an unverified SDK stops the worker at start with what is wrong, instead
+    of failing the first case that needs it."""
+    check_sdk()
     load_registry()
     cached_rules()
     cached_directory(settings.directory_file)
