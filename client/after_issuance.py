@@ -24,10 +24,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.ports import DocumentStore
 from client.cases import current_definition, status
+from client.documents import checked_text
 from client.errors import CaseActionRefused, CaseError
 from client.updates import send_update
 from models.actors import Directory
-from models.comments import normalize
 from models.documents import DocumentRef
 from models.feedback import (
     MAX_FEEDBACK_CHARS,
@@ -137,13 +137,7 @@ async def submit_feedback(
 ) -> FeedbackReceipt:
     """A citizen's feedback on a document in force: its text and author go to the document
     store (never to Temporal), its case starts under the document's monitoring."""
-    if not text.strip():
-        raise CaseError("the feedback is empty")
-    chars = len(normalize(text))
-    if chars > MAX_FEEDBACK_CHARS:
-        raise CaseError(
-            f"the feedback has {chars} characters; at most {MAX_FEEDBACK_CHARS} are accepted"
-        )
+    chars = checked_text(text, "feedback", MAX_FEEDBACK_CHARS)
     body = json.dumps(
         {
             "author": author,

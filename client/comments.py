@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.ledger_pages import read_entries
 from activities.ports import DocumentStore
+from client.documents import checked_text
 from client.errors import CaseError
 from client.updates import send_update
 from models.comments import (
@@ -22,7 +23,6 @@ from models.comments import (
     DispositionReceipt,
     DispositionRequest,
     Entry,
-    normalize,
     text_hash,
 )
 from workflows.drafting.comment_ledger import CommentLedger
@@ -49,14 +49,7 @@ async def comment(
     source: str = "public",
 ) -> CommentReceipt:
     """Submit a comment: the text goes to the document store, the ledger keeps a reference."""
-    if not text.strip():
-        raise CaseError("the comment is empty")
-    chars = len(normalize(text))
-    if chars > MAX_COMMENT_CHARS:
-        raise CaseError(
-            f"the comment has {chars} characters; at most {MAX_COMMENT_CHARS} are accepted "
-            "(send a longer opinion as a document with `legisflow reply`)"
-        )
+    chars = checked_text(text, "comment", MAX_COMMENT_CHARS)
     body = json.dumps({"author": author, "source": source, "text": text}, ensure_ascii=False)
     ref = store.put_blob(body.encode("utf-8"), "gop-y.json", "application/json")
     req = CommentRequest(

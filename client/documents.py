@@ -9,6 +9,7 @@ from pathlib import Path
 
 from activities.ports import DocumentStore
 from client.errors import CaseError
+from models.comments import normalize
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef
 
 MEDIA_TYPES = {
@@ -48,6 +49,17 @@ def upload(store: DocumentStore, path: Path) -> DocumentRef:
     content = checked(path).read_bytes()
     media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
     return store.put_blob(content, path.name, media)
+
+
+def checked_text(text: str, what: str, limit: int) -> int:
+    """The length of a comment's or a feedback's text as it is counted (``normalize``), or
+    CaseError if it is empty or longer than ``limit``."""
+    if not text.strip():
+        raise CaseError(f"the {what} is empty")
+    chars = len(normalize(text))
+    if chars > limit:
+        raise CaseError(f"the {what} has {chars} characters; at most {limit} are accepted")
+    return chars
 
 
 def read_text(path: Path) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -24,6 +23,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from client.connection import RetryRefusedQueries
+from localdev.processes import terminate
 from workflows.search_attributes import dev_server_flags
 
 
@@ -222,13 +222,8 @@ class DevServer:
             self.proc.kill()
             self.proc.wait()
             return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise DevServerError(f"temporal server ignored SIGTERM for {timeout:.0f}s") from None
+        if not terminate(self.proc, timeout):
+            raise DevServerError(f"temporal server ignored SIGTERM for {timeout:.0f}s")
         if self.db is not None:
             checkpoint(self.db)
 

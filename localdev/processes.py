@@ -23,6 +23,21 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 
+def terminate(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """SIGTERM ``proc`` and wait for it to exit; SIGKILL it if it has not within ``timeout``
+    seconds. Whether it stopped by itself (True) or had to be killed."""
+    if proc.poll() is not None:
+        return True
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
+    return True
+
+
 async def until(
     what: str, check: Callable[[], Awaitable[bool]], *, timeout: float, poll: float = 0.05
 ) -> None:
@@ -129,11 +144,5 @@ class WorkerProcess:
         self.kills += 1
 
     def stop(self, timeout: float = 30.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            terminate(self.proc, timeout)

@@ -35,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
     from models.links import CaseLink, LinkKind, memo_links
     from models.post_issuance import AgencyRequest, LinkedCaseRequest
     from models.steps import StepTransition
-    from workflows import search_attributes as sa
     from workflows.activity_calls import feedback_agency, start_feedback, start_linked_case
     from workflows.after_issuance.notices import Notices, due_soon, recipients
     from workflows.after_issuance.signals import FEEDBACK_CHANGED_SIGNAL, LINK_ADDED_SIGNAL, tell
@@ -58,6 +57,8 @@ class FeedbackCase(StepCase):
             inp.time,
             inp.received_at,
             Notices(inp.feedback_id, f"{inp.document.title} — phản ánh / feedback số {inp.number}"),
+            inp.document,
+            inp.agency.id,
         )
         self._category: Category | None = None
         self._links = list(inp.links)
@@ -74,13 +75,6 @@ class FeedbackCase(StepCase):
             "received",
             f"{inp.agency.name}"
             + (f" (chuyển từ / forwarded from {origin.target})" if origin else ""),
-        )
-        workflow.upsert_search_attributes(
-            [
-                sa.DOCUMENT_TYPE.value_set(inp.document.doc_type),
-                sa.DRAFTING_AGENCY.value_set(inp.agency.id),
-                sa.LEGAL_REGIME.value_set(inp.document.regime),
-            ]
         )
         self._show()
         to = recipients(inp.agency.handlers or inp.agency.heads)
@@ -99,13 +93,7 @@ class FeedbackCase(StepCase):
 
     @workflow.run
     async def run(self, inp: FeedbackInput) -> FeedbackStatus:
-        while True:
-            await self._drain()
-            if self._final():
-                break
-            await self._wait()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._drain()
+        await self._run_to_the_end()
         return self.status()
 
     def _remind(self, limit: str, dl: StageDeadline) -> None:

@@ -32,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
     from models.monitoring import StatusNotice
     from models.post_issuance import LinkedCaseRequest
     from models.steps import StepTransition
-    from workflows import search_attributes as sa
     from workflows.activity_calls import start_linked_case
     from workflows.after_issuance.notices import Notices, due_soon, recipients
     from workflows.after_issuance.signals import (
@@ -62,6 +61,8 @@ class LegalityCheck(StepCase):
             inp.time,
             self._opened_at,
             Notices(inp.check_id, f"{inp.document.title} — kiểm tra / legality check"),
+            inp.document,
+            inp.document.drafting_agency,
         )
         self._conclusion: Conclusion | None = None
         self._handling: HandlingRecord | None = None
@@ -69,13 +70,6 @@ class LegalityCheck(StepCase):
         #: An amendment is being started (the ``handle`` Update awaits it).
         self._busy = False
         self._step(inp.opened_by, "open", inp.note)
-        workflow.upsert_search_attributes(
-            [
-                sa.DOCUMENT_TYPE.value_set(inp.document.doc_type),
-                sa.DRAFTING_AGENCY.value_set(inp.document.drafting_agency),
-                sa.LEGAL_REGIME.value_set(inp.document.regime),
-            ]
-        )
         self._show()
         to = recipients(inp.issuers, inp.monitoring_officers)
         if to:
@@ -90,13 +84,7 @@ class LegalityCheck(StepCase):
 
     @workflow.run
     async def run(self, inp: CheckInput) -> CheckStatus:
-        while True:
-            await self._drain()
-            if self._final():
-                break
-            await self._wait()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._drain()
+        await self._run_to_the_end()
         return self.status()
 
     def _remind(self, limit: str, dl: StageDeadline) -> None:

@@ -23,8 +23,9 @@ with workflow.unsafe.imports_passed_through():
     from models.definition import SYSTEM_ACTOR
     from models.deliveries import Notification
     from models.legal_time import LegalClock, StageDeadline
-    from models.post_issuance import CaseTime
+    from models.post_issuance import CaseTime, DocumentInfo
     from models.steps import StepProcedure, StepTransition, TrailStep
+    from workflows import search_attributes as sa
     from workflows.activity_calls import send_notification
     from workflows.after_issuance.notices import Notices
     from workflows.after_issuance.time_limits import deadline_timers, legal_deadline, wait_for_timer
@@ -49,7 +50,17 @@ class StepCase:
     _effects: list[object]
     _notices: Notices
 
-    def _open(self, proc: StepProcedure, time: CaseTime, at: datetime, notices: Notices) -> None:
+    def _open(
+        self,
+        proc: StepProcedure,
+        time: CaseTime,
+        at: datetime,
+        notices: Notices,
+        document: DocumentInfo,
+        agency: str,
+    ) -> None:
+        """Set the case up in its first stage at ``at``; ops see the document's type and
+        regime and the ``agency`` handling the case."""
         self._proc = proc
         self._clock = time.clock()
         self._calendar = time.legal_calendar()
@@ -62,6 +73,24 @@ class StepCase:
         self._effects = []
         self._notices = notices
         self._enter(proc.initial, at)
+        workflow.upsert_search_attributes(
+            [
+                sa.DOCUMENT_TYPE.value_set(document.doc_type),
+                sa.DRAFTING_AGENCY.value_set(agency),
+                sa.LEGAL_REGIME.value_set(document.regime),
+            ]
+        )
+
+    async def _run_to_the_end(self) -> None:
+        """The main loop: carry out what is queued, wait for a decision or a timer, until a
+        final stage; then finish the Updates in flight and what they queued."""
+        while True:
+            await self._drain()
+            if self._final():
+                break
+            await self._wait()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._drain()
 
     # ---- stages and time limits ------------------------------------------------------------
 
