@@ -96,13 +96,8 @@ class LinkingActivities:
             await activity.client().start_workflow(
                 DRAFTING_CASE,
                 opening.inp,
-                id=opening.case_id,
                 task_queue=activity.info().task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=sa.typed(opening.search_attributes),
-                memo=opening.memo,
-                static_summary=opening.summary,
-                static_details=opening.details,
+                **sa.start_options(opening),
             )
         except WorkflowAlreadyStartedError:
             activity.logger.info("linked case %s already started (a retry)", case_id)

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
-from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -60,13 +59,8 @@ async def open_case(
         return await client.start_workflow(
             LegislativeProcess.run,
             opening.inp,
-            id=opening.case_id,
             task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=sa.typed(opening.search_attributes),
-            memo=opening.memo,
-            static_summary=opening.summary,
-            static_details=opening.details,
+            **sa.start_options(opening),
         )
     except WorkflowAlreadyStartedError:
         raise CaseExists(

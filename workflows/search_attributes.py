@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDReusePolicy,
+)
+
+if TYPE_CHECKING:
+    from models.starting import CaseOpening
 
 LEGAL_STAGE = SearchAttributeKey.for_keyword("LegalStage")
 DOCUMENT_TYPE = SearchAttributeKey.for_keyword("DocumentType")
@@ -48,3 +56,17 @@ def upsert_stage(stage: str, *, overdue: bool, due: datetime | None) -> None:
             STAGE_DUE_AT.value_set(due) if due else STAGE_DUE_AT.value_unset(),
         ]
     )
+
+
+def start_options(opening: CaseOpening) -> dict[str, Any]:
+    """How a drafting case starts: its id (a second start is refused, not duplicated) and how
+    it shows itself to ops from its first moment (search attributes, memo, summary, details).
+    The client API and the activity that starts an amendment's case both start it so."""
+    return {
+        "id": opening.case_id,
+        "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        "search_attributes": typed(opening.search_attributes),
+        "memo": opening.memo,
+        "static_summary": opening.summary,
+        "static_details": opening.details,
+    }
