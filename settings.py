@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     )
     ui_port: Port = 8233
     directory_file: Path | None = None
+    #: The official calendar new cases start with (``legisflow calendar``); unset: the copy
+    #: shipped in ``models/official_calendar.yaml``.
+    calendar_file: Path | None = None
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.

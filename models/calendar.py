@@ -4,10 +4,16 @@ Deadlines are expressed either in calendar days (ngày) or in working days (ngà
 Following the Vietnamese civil-law convention, the day on which the triggering event happens
 is not counted: counting starts the day after ``start``.
 
-A day is non-working when it is a Saturday, a Sunday, a public holiday known to
-``holidays.VN`` (including its observed / substituted days off), or a day off declared by the
-deployment; days the deployment declares as working (official day swaps, e.g. a Saturday worked
-to compensate for a bridge day) are always working days.
+Two sets of rules, chosen by what a case was started with (so a replay computes what the
+first run did):
+
+- **The official calendar** (``official``, ``models/official_calendar.yaml``; every case started
+  since the calendar became data): a day is non-working when it is a Saturday or Sunday not
+  announced as a make-up working day (làm bù), or an announced holiday or day off. A year the
+  calendar does not list is *projected* from ``holidays.VN`` (pinned), and says so.
+- **Before the calendar was data** (``official=None``): weekends and ``holidays.VN`` only.
+
+In both, a deployment's own extra days off and working days take precedence.
 
 The module is pure and deterministic so it can be used inside Temporal workflow code: it never
 reads the clock, and holiday names are always requested in ``en_US`` so that the result does not
@@ -18,14 +24,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import Enum
 from types import MappingProxyType
 
 import holidays
 
-__all__ = ["DayUnit", "DeadlineResult", "LegalCalendar", "SkippedDay"]
+from models.official_calendar import CalendarDay, DayKind, OfficialCalendar
+
+__all__ = [
+    "CountedDay",
+    "DayUnit",
+    "DeadlineResult",
+    "LegalCalendar",
+    "RollOver",
+    "SkippedDay",
+    "day_vi",
+]
 
 _SATURDAY = 5
 _SUNDAY = 6
@@ -70,10 +86,51 @@ class SkippedDay:
 
     day: date
     reason: str
+    #: The instrument that made it a day off (None: a weekly rest day, or the old rules).
+    source: str | None = None
+    #: From a year not yet announced (dự kiến).
+    projected: bool = False
+
+
+@dataclass(frozen=True)
+class CountedDay:
+    """A Saturday or Sunday counted as a working day: a make-up working day (ngày làm bù)."""
+
+    day: date
+    name: str
+    source: str
+    projected: bool = False
+
+
+@dataclass(frozen=True)
+class RollOver:
+    """A calendar-day limit whose last day was a day off, run on to the next working day."""
+
+    last_day: date
+    to: date
+    skipped: tuple[SkippedDay, ...]
+    basis: str
+
+
+_WEEKDAY_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+_WEEKDAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _fmt_vi(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+def day_vi(day: date) -> str:
+    """``thứ Bảy 10/01/2026``."""
+    return f"{_WEEKDAY_VI[day.weekday()]} {_fmt_vi(day)}"
+
+
+def _day_en(day: date) -> str:
+    return f"{_WEEKDAY_EN[day.weekday()]} {_fmt_vi(day)}"
+
+
+def _skipped_vi(s: SkippedDay) -> str:
+    return f"{_fmt_vi(s.day)} ({_reason_vi(s.reason)})"
 
 
 def _reason_vi(reason: str) -> str:
@@ -104,8 +161,15 @@ class DeadlineResult:
     start: date
     days: int
     unit: DayUnit
+    #: The last day of the limit (after a roll-over, the working day it ran on to).
     due: date
     skipped: tuple[SkippedDay, ...]
+    #: Saturdays and Sundays counted as working days (làm bù).
+    worked: tuple[CountedDay, ...] = ()
+    roll_over: RollOver | None = None
+    #: Years counted through that the calendar does not announce yet.
+    projected_years: tuple[int, ...] = ()
+    projected_basis: str | None = None
 
     def explain(self) -> str:
         """English explanation: ``3 working days from 2026-11-20 → 2026-11-26; skipped …``."""
@@ -113,43 +177,103 @@ class DeadlineResult:
             noun = "working day" if self.days == 1 else "working days"
         else:
             noun = "calendar day" if self.days == 1 else "calendar days"
-        text = f"{self.days} {noun} from {self.start.isoformat()} → {self.due.isoformat()}"
+        last = self.roll_over.last_day if self.roll_over else self.due
+        text = f"{self.days} {noun} from {self.start.isoformat()} → {last.isoformat()}"
         if self.skipped:
             listed = ", ".join(f"{s.day.isoformat()} {s.reason}" for s in self.skipped)
             text += f"; skipped {listed}"
+        for w in self.worked:
+            text += f"; counted {_day_en(w.day)}, a make-up working day under {w.source}"
+        if self.roll_over is not None:
+            r = self.roll_over
+            off = ", ".join(f"{s.day.isoformat()} {s.reason}" for s in r.skipped)
+            text += (
+                f"; the last day is a day off ({off}), so the limit runs to the end of the "
+                f"next working day {r.to.isoformat()} ({r.basis})"
+            )
+        if self.projected_years:
+            years = ", ".join(str(y) for y in self.projected_years)
+            text += f"; projected: {years} not yet announced, counted under {self.projected_basis}"
         return text
 
     def explain_vi(self) -> str:
         """Vietnamese: ``3 ngày làm việc kể từ 20/11/2026 → 26/11/2026; bỏ qua: …``."""
         noun = "ngày làm việc" if self.unit is DayUnit.WORKING else "ngày"
-        text = f"{self.days} {noun} kể từ {_fmt_vi(self.start)} → {_fmt_vi(self.due)}"
+        last = self.roll_over.last_day if self.roll_over else self.due
+        text = f"{self.days} {noun} kể từ {_fmt_vi(self.start)} → {_fmt_vi(last)}"
         if self.skipped:
-            listed = ", ".join(f"{_fmt_vi(s.day)} ({_reason_vi(s.reason)})" for s in self.skipped)
-            text += f"; bỏ qua: {listed}"
+            text += "; bỏ qua: " + ", ".join(_skipped_vi(s) for s in self.skipped)
+        for w in self.worked:
+            text += f"; tính cả {day_vi(w.day)}, ngày làm bù theo {w.source}"
+        if self.roll_over is not None:
+            r = self.roll_over
+            off = ", ".join(_skipped_vi(s) for s in r.skipped)
+            text += (
+                f"; ngày cuối cùng là ngày nghỉ ({off}) nên thời hạn kết thúc vào cuối ngày "
+                f"làm việc tiếp theo {_fmt_vi(r.to)} ({r.basis})"
+            )
+        if self.projected_years:
+            years = ", ".join(str(y) for y in self.projected_years)
+            text += (
+                f"; dự kiến: năm {years} chưa có thông báo chính thức, tính theo "
+                f"{self.projected_basis}"
+            )
         return text
 
 
 #: Holiday tables per year, shared by every LegalCalendar of the process: they depend on the
-#: year only (the deployment's own days off and swaps are kept per instance), and holidays.VN
-#: is deterministic data, so sharing them is safe inside workflow code. The worker passes this
-#: module through Temporal's sandbox so that every open case shares the same tables.
-_HOLIDAYS_BY_YEAR: dict[int, Mapping[date, str]] = {}
+#: year (and language) only, and holidays.VN is deterministic data (pinned), so sharing them is
+#: safe inside workflow code. The worker passes this module through Temporal's sandbox so that
+#: every open case shares the same tables.
+_HOLIDAYS_BY_YEAR: dict[tuple[int, str], Mapping[date, str]] = {}
+_PROJECTED_BY_YEAR: dict[int, Mapping[date, CalendarDay]] = {}
+_PROJECTED_SOURCE = "Bộ luật Lao động 2019 Điều 112 (dự kiến, holidays.VN)"
 
 
-def _holidays_for_year(year: int) -> Mapping[date, str]:
-    table = _HOLIDAYS_BY_YEAR.get(year)
+def _holidays_for_year(year: int, language: str = _HOLIDAY_LANGUAGE) -> Mapping[date, str]:
+    table = _HOLIDAYS_BY_YEAR.get((year, language))
     if table is None:
-        loaded = holidays.country_holidays("VN", years=year, language=_HOLIDAY_LANGUAGE)
+        loaded = holidays.country_holidays("VN", years=year, language=language)
         table = MappingProxyType(
             {day: str(name) for day, name in loaded.items() if day.year == year}
         )
         # setdefault: two threads computing the same year keep one (equal) table.
-        table = _HOLIDAYS_BY_YEAR.setdefault(year, table)
+        table = _HOLIDAYS_BY_YEAR.setdefault((year, language), table)
+    return table
+
+
+def _projected_year(year: int) -> Mapping[date, CalendarDay]:
+    """A year the calendar does not announce, as holidays.VN projects it: its holidays and
+    days off, and the make-up working days it knows (``weekend_workdays``)."""
+    table = _PROJECTED_BY_YEAR.get(year)
+    if table is None:
+        days = {
+            day: CalendarDay(
+                day=day,
+                kind=DayKind.HOLIDAY,
+                name=name,
+                source=_PROJECTED_SOURCE,
+                confirmed=False,
+            )
+            for day, name in _holidays_for_year(year, "vi").items()
+        }
+        loaded = holidays.country_holidays("VN", years=year, language="vi")
+        for day in sorted(loaded.weekend_workdays):
+            if day.year == year:
+                days[day] = CalendarDay(
+                    day=day,
+                    kind=DayKind.WORKING_DAY,
+                    name="Ngày làm bù (dự kiến)",
+                    source=_PROJECTED_SOURCE,
+                    confirmed=False,
+                )
+        table = _PROJECTED_BY_YEAR.setdefault(year, MappingProxyType(days))
     return table
 
 
 class LegalCalendar:
-    """Vietnamese working-day calendar: weekends + holidays.VN + a deployment's official day swaps.
+    """Vietnamese working-day calendar: weekends, the official calendar (or, for cases started
+    before it was data, holidays.VN) and a deployment's own day swaps.
 
     ``extra_days_off`` maps additional days off to a label (e.g. an extra Tết day decided by the
     Prime Minister that holidays.VN does not know about). ``extra_working_days`` are days that are
@@ -161,56 +285,151 @@ class LegalCalendar:
         self,
         extra_days_off: Mapping[date, str] | None = None,
         extra_working_days: Iterable[date] | None = None,
+        official: OfficialCalendar | None = None,
     ) -> None:
         self._extra_days_off: dict[date, str] = dict(extra_days_off or {})
         self._extra_working_days: frozenset[date] = frozenset(extra_working_days or ())
+        self._official = official
+        self._announced: dict[date, CalendarDay] = (
+            {d.day: d for days in official.years.values() for d in days} if official else {}
+        )
 
-    def day_off_reason(self, day: date) -> str | None:
-        """Why ``day`` is not a working day, or ``None`` if it is a working day.
+    @property
+    def official(self) -> OfficialCalendar | None:
+        """The official calendar this one follows; None under the rules before it was data
+        (same time of day, no roll-over, no make-up working days)."""
+        return self._official
 
-        Precedence: deployment working day (→ None), deployment day-off label, holiday name,
-        then "Saturday"/"Sunday".
-        """
+    def entry(self, day: date) -> CalendarDay | None:
+        """What the official calendar (announced or projected) says of ``day``, if anything."""
+        if self._official is None:
+            return None
+        if self._official.announced(day.year):
+            return self._announced.get(day)
+        return _projected_year(day.year).get(day)
+
+    def projected(self, year: int) -> bool:
+        return self._official is not None and not self._official.announced(year)
+
+    def _skip(self, day: date) -> SkippedDay | None:
+        """The day passed over, or None for a working day."""
         if day in self._extra_working_days:
             return None
         label = self._extra_days_off.get(day)
         if label is not None:
-            return label
-        holiday = _holidays_for_year(day.year).get(day)
-        if holiday is not None:
-            return holiday
-        return _WEEKEND_REASON.get(day.weekday())
+            return SkippedDay(day, label)
+        if self._official is None:
+            holiday = _holidays_for_year(day.year).get(day)
+            if holiday is not None:
+                return SkippedDay(day, holiday)
+        else:
+            entry = self.entry(day)
+            if entry is not None:
+                if entry.kind is DayKind.WORKING_DAY:
+                    return None
+                return SkippedDay(day, entry.name, entry.source, self.projected(day.year))
+        weekend = _WEEKEND_REASON.get(day.weekday())
+        if weekend is None:
+            return None
+        return SkippedDay(day, weekend)
+
+    def day_off_reason(self, day: date) -> str | None:
+        """Why ``day`` is not a working day, or ``None`` if it is a working day.
+
+        Precedence: deployment working day (→ None), deployment day-off label, the official
+        calendar's entry (or under the old rules the holiday name), then Saturday/Sunday.
+        """
+        skipped = self._skip(day)
+        return None if skipped is None else skipped.reason
 
     def is_working_day(self, day: date) -> bool:
         """True for a working day (ngày làm việc)."""
-        return self.day_off_reason(day) is None
+        return self._skip(day) is None
+
+    def _worked(self, day: date) -> CountedDay | None:
+        """A weekend day counted as a working day, with why."""
+        if day.weekday() < 5 or self._official is None or not self.is_working_day(day):
+            return None
+        entry = self.entry(day)
+        if entry is not None and entry.kind is DayKind.WORKING_DAY:
+            return CountedDay(day, entry.name, entry.source, self.projected(day.year))
+        return CountedDay(day, "Ngày làm việc của đơn vị", "quy định của đơn vị")
+
+    def _projected_between(self, start: date, end: date) -> tuple[int, ...]:
+        years = range(start.year, end.year + 1)
+        return tuple(y for y in years if self.projected(y))
 
     def add(self, start: date, days: int, unit: DayUnit) -> DeadlineResult:
         """Compute the due date ``days`` days (of ``unit``) after ``start``.
 
-        The start day itself is not counted. For working days, the due date is the day on which
-        the ``days``-th working day is reached; non-working days passed over are reported in
-        ``skipped``. ``days=0`` yields ``due == start``.
+        The start day itself is not counted (Bộ luật Dân sự 2015 Điều 147 khoản 2). For working
+        days, the due date is the day on which the ``days``-th working day is reached;
+        non-working days passed over are reported in ``skipped`` and weekend days counted as
+        working in ``worked``. ``days=0`` yields ``due == start``.
         """
         if days < 0:
             raise ValueError(f"days must be >= 0 (got {days}); deadlines only count forward")
         unit = DayUnit(unit)
         if unit is DayUnit.CALENDAR or days == 0:
-            return DeadlineResult(
-                start=start, days=days, unit=unit, due=start + timedelta(days=days), skipped=()
-            )
+            due = start + timedelta(days=days)
+            return self._result(start, days, unit, due, (), ())
 
         skipped: list[SkippedDay] = []
+        worked: list[CountedDay] = []
         counted = 0
         current = start
         one_day = timedelta(days=1)
         while counted < days:
             current += one_day
-            reason = self.day_off_reason(current)
-            if reason is None:
+            passed = self._skip(current)
+            if passed is None:
                 counted += 1
+                made_up = self._worked(current)
+                if made_up is not None:
+                    worked.append(made_up)
             else:
-                skipped.append(SkippedDay(day=current, reason=reason))
+                skipped.append(passed)
+        return self._result(start, days, unit, current, tuple(skipped), tuple(worked))
+
+    def _result(
+        self,
+        start: date,
+        days: int,
+        unit: DayUnit,
+        due: date,
+        skipped: tuple[SkippedDay, ...],
+        worked: tuple[CountedDay, ...],
+    ) -> DeadlineResult:
+        official = self._official
+        projected = self._projected_between(start, due)
         return DeadlineResult(
-            start=start, days=days, unit=unit, due=current, skipped=tuple(skipped)
+            start=start,
+            days=days,
+            unit=unit,
+            due=due,
+            skipped=skipped,
+            worked=worked,
+            projected_years=projected,
+            projected_basis=official.rules.projected_basis if official and projected else None,
+        )
+
+    def roll_over(self, result: DeadlineResult) -> DeadlineResult:
+        """A limit whose last day is a day off, run on to the end of the next working day
+        (Bộ luật Dân sự 2015 Điều 148 khoản 5). Only under the official calendar's rules."""
+        official = self._official
+        if official is None or self.is_working_day(result.due):
+            return result
+        passed: list[SkippedDay] = []
+        day = result.due
+        while (skip := self._skip(day)) is not None:
+            passed.append(skip)
+            day += timedelta(days=1)
+        rolled = RollOver(result.due, day, tuple(passed), official.rules.roll_over_basis)
+        projected = self._projected_between(result.start, day)
+        return replace(
+            result,
+            due=day,
+            roll_over=rolled,
+            projected_years=projected,
+            projected_basis=official.rules.projected_basis if projected else None,
         )

@@ -7,22 +7,43 @@ pydantic models so the CLI, tests and a future web front end share one shape.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.actors import ActorRef
+from models.calendar import LegalCalendar
 from models.definition import ProcessDefinition
 from models.documents import DocumentRef, DocumentVersion
 from models.legal_time import StageDeadline
 from models.links import CaseLink
+from models.official_calendar import CALENDAR_FILE, OfficialCalendar, load_calendar
 
 
 class CalendarSettings(BaseModel):
-    """A deployment's official day swaps (hoán đổi ngày làm việc), fixed per case at start."""
+    """The calendar a case counts its legal days on, fixed at start and changed only by an
+    explicit Update: the official calendar (lịch nghỉ chính thức) and a deployment's own day
+    swaps (hoán đổi ngày làm việc)."""
 
     model_config = ConfigDict(frozen=True)
     extra_days_off: dict[date, str] = Field(default_factory=dict)
     extra_working_days: tuple[date, ...] = ()
+    #: None only in cases started before the calendar was data: they keep counting as they
+    #: did (holidays.VN, deadlines at the hour of entry), so their histories replay.
+    official: OfficialCalendar | None = None
+
+    def legal_calendar(self) -> LegalCalendar:
+        return LegalCalendar(
+            extra_days_off=self.extra_days_off,
+            extra_working_days=self.extra_working_days,
+            official=self.official,
+        )
+
+    @classmethod
+    def current(cls, path: Path | None = None) -> CalendarSettings:
+        """The settings a new case starts with: the official calendar in ``path`` (default:
+        the shipped copy)."""
+        return cls(official=load_calendar(path or CALENDAR_FILE))
 
 
 class SimplifiedDecision(BaseModel):

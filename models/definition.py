@@ -96,6 +96,10 @@ class Deadline(_Frozen):
     #: Stage whose latest entry starts the count; default: entry into this stage.
     anchor: Identifier | None = None
     remind_before_days: int = Field(default=0, ge=0)
+    #: A calendar-day limit whose last day is a day off runs on to the next working day
+    #: (Bộ luật Dân sự 2015 Điều 148 khoản 5). Unset: as the official calendar's rules say
+    #: for this kind (maximum: yes; minimum: no).
+    rolls_over: bool | None = None
     #: Role that must act before a maximum deadline (notified by the reminder).
     responsible: Identifier | None = None
     #: Role notified when a maximum deadline is breached (the head of the responsible body).

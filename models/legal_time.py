@@ -9,10 +9,11 @@ dates with the legal calendar, then turned back into wall-clock instants for tim
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
-from models.calendar import DeadlineResult, LegalCalendar
+from models.calendar import DayUnit, DeadlineResult, LegalCalendar
 from models.definition import Deadline, DeadlineKind, ProcessDefinition
+from models.official_calendar import TimeLimitRules
 
 #: Vietnam has one time zone and no daylight saving: UTC+7 (giờ Việt Nam).
 VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
@@ -71,6 +72,22 @@ class StageDeadline:
         return self.counted.explain_vi()
 
 
+def rolls_over(rule: Deadline, rules: TimeLimitRules) -> bool:
+    """Whether ``rule``'s last day, falling on a day off, runs on to the next working day: as
+    the procedure file says for this rule, else as the calendar's rules say for its kind."""
+    if rule.rolls_over is not None:
+        return rule.rolls_over
+    return rule.kind.value in rules.roll_over_kinds
+
+
+def legal_instant(last_day: date, kind: DeadlineKind) -> datetime:
+    """When a time limit whose last day is ``last_day`` takes effect, in legal time: a
+    maximum ends at 24:00 of that day (Bộ luật Dân sự 2015 Điều 148 khoản 1, 6); a minimum
+    allows the action from 00:00 of it. Legal days are whole days in Vietnam's time zone."""
+    day = last_day + timedelta(days=1) if kind is DeadlineKind.MAXIMUM else last_day
+    return datetime.combine(day, time(0), tzinfo=VIETNAM_TZ)
+
+
 def compute_deadline(
     definition: ProcessDefinition,
     stage: str,
@@ -105,8 +122,15 @@ def deadline_from(
     legal_start = clock.to_legal(anchored_at)
     days = rule.simplified_days if simplified and rule.simplified_days is not None else rule.days
     counted = calendar.add(legal_start.astimezone(VIETNAM_TZ).date(), days, rule.unit)
-    # Same time of day on the due date: N legal days (weekends and holidays included).
-    due_legal = legal_start + timedelta(days=(counted.due - counted.start).days)
+    official = calendar.official
+    if official is None:
+        # The rules before the calendar was data (cases started then replay with them):
+        # the same time of day on the due date.
+        due_legal = legal_start + timedelta(days=(counted.due - counted.start).days)
+    else:
+        if rule.unit is DayUnit.CALENDAR and rolls_over(rule, official.rules):
+            counted = calendar.roll_over(counted)
+        due_legal = legal_instant(counted.due, rule.kind)
     due = clock.to_real(due_legal)
     remind_at = None
     if rule.kind is DeadlineKind.MAXIMUM and 0 < rule.remind_before_days < days:

@@ -10,7 +10,7 @@ from datetime import datetime
 from models.actors import ActorRef
 from models.case import AllowedAction
 from models.deliveries import Notification, Recipient
-from models.legal_time import VIETNAM_TZ, StageDeadline
+from models.legal_time import StageDeadline
 
 
 def recipients(actors: Iterable[ActorRef]) -> list[Recipient]:
@@ -22,7 +22,7 @@ def recipients(actors: Iterable[ActorRef]) -> list[Recipient]:
 
 def due_text(dl: StageDeadline) -> str:
     """A deadline for people: its legal date, how it was counted, its basis."""
-    d = dl.due_legal.astimezone(VIETNAM_TZ)
+    d = dl.counted.due
     unconfirmed = "" if dl.rule.confirmed else " [chưa xác nhận / unconfirmed]"
     return f"{d:%d/%m/%Y} ({dl.explanation_vi()})\nCăn cứ / Basis: {dl.rule.basis}{unconfirmed}"
 

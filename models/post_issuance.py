@@ -24,8 +24,8 @@ from models.case import CalendarSettings
 from models.choices import Handling, Outcome
 from models.counts import Counts
 from models.definition import SYSTEM_ACTOR, Deadline, DeadlineKind, Identifier, Level
+from models.field_errors import field_errors
 from models.legal_time import VIETNAM_TZ, LegalClock
-from models.registry import field_errors
 from models.steps import StepProcedure
 
 RULES_FILE = Path(__file__).parent / "post_issuance.yaml"
@@ -205,10 +205,7 @@ class CaseTime(_Frozen):
         return LegalClock(origin=self.origin, legal_day_seconds=self.legal_day_seconds)
 
     def legal_calendar(self) -> LegalCalendar:
-        return LegalCalendar(
-            extra_days_off=self.calendar.extra_days_off,
-            extra_working_days=self.calendar.extra_working_days,
-        )
+        return self.calendar.legal_calendar()
 
     def real_start_of(self, day: date) -> datetime:
         """The wall-clock instant at which the legal date ``day`` begins (00:00 in Vietnam)."""

@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from models.definition import ProcessDefinition
+from models.field_errors import field_errors
 
 PROCESSES_DIR = Path(__file__).parent / "processes"
 DEFAULT_REGIME = "L2025_A87"
@@ -95,21 +96,6 @@ def _file_indices(message: str, origin: list[int]) -> str:
         ),
         message,
     )
-
-
-def field_errors(err: ValidationError, prefix: str = "") -> str:
-    """A validation error as ``field: problem`` items, the field's whole path from ``prefix``
-    (the same shape for every data file: definitions, the rules after issuance)."""
-    parts: list[str] = []
-    for e in err.errors():
-        msg = e["msg"].removeprefix("Value error, ")
-        loc = ".".join(str(p) for p in (prefix, *e["loc"]) if p != "")
-        if e["type"] == "value_error":
-            # A model's own checks report several "field: problem" items at once.
-            parts.extend(f"{loc}.{problem}" if loc else problem for problem in msg.split("; "))
-        else:
-            parts.append(f"{loc}: {msg}")
-    return "; ".join(parts)
 
 
 def load_regime(path: Path) -> Regime:

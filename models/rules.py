@@ -20,7 +20,7 @@ from models.definition import (
     ProcessDefinition,
     Transition,
 )
-from models.legal_time import VIETNAM_TZ, StageDeadline
+from models.legal_time import StageDeadline
 from models.machine import IllegalTransition, ProcessMachine
 
 
@@ -64,7 +64,7 @@ def _minimum_period_elapsed(ctx: RuleContext) -> str | None:
     dl = ctx.deadline
     if dl is None or dl.kind is not DeadlineKind.MINIMUM or ctx.now >= dl.due:
         return None
-    due = dl.due_legal.astimezone(VIETNAM_TZ)
+    due = dl.counted.due
     return (
         f"chưa hết thời hạn tối thiểu {dl.counted.days} ngày, sớm nhất {due:%d/%m/%Y} "
         f"/ the minimum period of {dl.counted.days} {dl.rule.unit.value} days has not elapsed; "

@@ -58,7 +58,8 @@ class StartRequest:
     starter: str
     slug: str | None = None
     legal_day_seconds: float = 86400.0
-    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    #: Default: the official calendar as shipped (``CalendarSettings.current``).
+    calendar: CalendarSettings = field(default_factory=CalendarSettings.current)
     #: The authority's decision to use the simplified procedure, if it made one.
     simplified: SimplifiedDecision | None = None
     comment_ledger_events: int = 4000

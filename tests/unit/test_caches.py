@@ -15,6 +15,7 @@ from activities.post_issuance import cached_directory, cached_rules
 from models import calendar as calendar_module
 from models.actors import DIRECTORY_FILE, YAML_LOADER
 from models.calendar import DayUnit, LegalCalendar
+from models.official_calendar import load_calendar
 from models.post_issuance import RULES_FILE, RULES_FILE_VARIABLE
 
 
@@ -79,14 +80,15 @@ def test_invalid_rules_are_not_cached(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_holiday_tables_are_shared_between_calendars() -> None:
-    a = LegalCalendar()
-    b = LegalCalendar(extra_days_off={date(2031, 11, 3): "Nghỉ đặc biệt"})
+    official = load_calendar()
+    a = LegalCalendar(official=official)
+    b = LegalCalendar(extra_days_off={date(2031, 11, 3): "Nghỉ đặc biệt"}, official=official)
     a.add(date(2031, 10, 30), 5, DayUnit.WORKING)
-    table = calendar_module._HOLIDAYS_BY_YEAR[2031]
+    table = calendar_module._PROJECTED_BY_YEAR[2031]
     b.add(date(2031, 10, 30), 5, DayUnit.WORKING)
-    assert calendar_module._HOLIDAYS_BY_YEAR[2031] is table
+    assert calendar_module._PROJECTED_BY_YEAR[2031] is table
     # One calendar's own days off stay its own.
     assert b.day_off_reason(date(2031, 11, 3)) == "Nghỉ đặc biệt"
     assert a.day_off_reason(date(2031, 11, 3)) is None
     with pytest.raises(TypeError):
-        table[date(2031, 11, 3)] = "x"  # type: ignore[index]
+        table[date(2031, 11, 3)] = table[date(2031, 9, 2)]  # type: ignore[index]

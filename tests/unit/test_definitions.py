@@ -510,3 +510,26 @@ def test_list_source_repeating_a_stage_is_a_duplicate(tmp_path: Path) -> None:
         r"transitions\[\d+\] \(escalate\): action 'escalate' "
         r"defined twice from 'appraisal'",
     )
+
+
+def test_the_chairmans_simplified_decision_still_consults_the_four_departments() -> None:
+    """Nghị định 78/2025 Điều 51a (added by Nghị định 187/2025): under the simplified
+    procedure (rút gọn) Sở Tài chính, Nội vụ, Tư pháp and Khoa học và Công nghệ are still asked
+    and reply within 3 days; the simplified procedure shortens their reply, it does not remove
+    them. So no path under it reaches the dossier without the consultation stage."""
+    d = REGISTRY.get("qd_ct_ubnd_tinh", "L2025_A87")
+    seen, queue = {d.initial}, [d.initial]
+    while queue:
+        for t in d.transitions_from(queue.pop(), simplified=True):
+            if t.dest != "consultation" and t.dest not in seen:
+                seen.add(t.dest)
+                queue.append(t.dest)
+    assert "dossier_review" not in seen, "the simplified route skips the consultation"
+    consults = d.stages["consultation"].consults
+    assert {c.label for c in consults if c.mandatory} == {
+        "Sở Tài chính",
+        "Sở Nội vụ",
+        "Sở Tư pháp",
+        "Sở Khoa học và Công nghệ",
+    }
+    assert {(c.reply.days, c.reply.simplified_days) for c in consults} == {(7, 3)}

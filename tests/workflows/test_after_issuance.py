@@ -33,6 +33,7 @@ from client.after_issuance import (
 from client.cases import start_case, status
 from client.errors import CaseActionRefused
 from models.actors import Directory
+from models.calendar import DayUnit
 from models.choices import Category, EventKind, Handling, Outcome
 from models.feedback import (
     AmendmentProposal,
@@ -116,7 +117,12 @@ async def test_signed_text_is_published_and_monitoring_starts_on_entry_into_forc
     plan = {p.item: p for p in mon.plan}
     assert set(plan) == {"implementation_plan", "dissemination"}
     day0 = mon.time.clock().legal_date(mon.in_force_at)
-    assert (plan["implementation_plan"].due_legal_date - day0).days == 10
+    # 10 days, run on to the next working day when the tenth is a day off (BLDS Điều 148 k5).
+    calendar = mon.time.legal_calendar()
+    due = plan["implementation_plan"].due_legal_date
+    assert due == calendar.roll_over(calendar.add(day0, 10, DayUnit.CALENDAR)).due
+    assert (due - day0).days >= 10
+    assert calendar.is_working_day(due)
     assert plan["implementation_plan"].rule.confirmed is False
     assert mon.monitoring_officers == [OFFICER]
     assert mon.feedback_answerers == [HANDLER, HEAD]

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from models.actors import ActorRef
     from models.case import ConsultView, ReplyRequest
     from models.definition import ProcessDefinition
-    from models.legal_time import VIETNAM_TZ, StageDeadline
+    from models.legal_time import StageDeadline
     from workflows.drafting.comment_ledger import LedgerInput
     from workflows.drafting.consultation_request import ConsultInput
 
@@ -158,7 +158,7 @@ class Consultations:
                         due=dl.due,
                         remind_at=dl.remind_at,
                         basis=body.reply.basis,
-                        due_text=f"{dl.due_legal.astimezone(VIETNAM_TZ):%d/%m/%Y} "
+                        due_text=f"{dl.counted.due:%d/%m/%Y} "
                         f"({dl.explanation_vi()})",
                     )
                 )

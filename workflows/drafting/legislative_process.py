@@ -23,7 +23,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.actors import ActorRef
-    from models.calendar import LegalCalendar
     from models.case import (
         ActionRequest,
         ActionResult,
@@ -60,10 +59,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         self._def = inp.definition
         self._machine = ProcessMachine(inp.definition)
         self._assignments = inp.assignments
-        self._calendar = LegalCalendar(
-            extra_days_off=inp.calendar.extra_days_off,
-            extra_working_days=inp.calendar.extra_working_days,
-        )
+        self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
         self._stage = self._def.initial
