@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.common import CliError, app, settings
 from cli.output import out, print_json, row, say, table
+
+if TYPE_CHECKING:
+    from models.calendar_change import CalendarApplied
 
 calendar_app = typer.Typer(
     help="The official calendar: days off and make-up working days, with their sources.",
@@ -139,4 +142,64 @@ def calendar_add(
     say(
         f"recorded in {path}: {entry.day:%d/%m/%Y} {_KINDS[entry.kind.value]} — {entry.name} "
         f"({entry.source}); {entry.day.year} now has {len(year)} entries"
+    )
+
+
+@calendar_app.command("apply")
+def calendar_apply(
+    announcement: Annotated[
+        str, typer.Option(help="The announcement that changed the calendar (number, date)")
+    ],
+    person: Annotated[str, typer.Option("--as", help="The operator sending the change")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would move; change nothing")
+    ] = False,
+    case: Annotated[
+        list[str] | None, typer.Option("--case", help="Only this case (repeatable)")
+    ] = None,
+    file: Annotated[Path | None, typer.Option(help="Calendar file (LEGISFLOW_CALENDAR_FILE)")] = (
+        None
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result")] = False,
+) -> None:
+    """Send the calendar file to the running feedback cases and checks: each counts its open
+    time limits again and records what moved, from when to when, and why. A limit that had
+    already passed stays passed (the case stays overdue); the report says what the new
+    calendar would have given."""
+    from pydantic import ValidationError
+
+    from cli.common import connect, run
+    from client.calendar import apply_calendar
+    from models.calendar_change import CalendarChange
+    from models.field_errors import field_errors
+    from models.official_calendar import load_calendar
+
+    s = settings()
+    path = _calendar_path(file)
+    try:
+        change = CalendarChange(
+            official=load_calendar(path), announcement=announcement, operator=person
+        )
+    except ValidationError as exc:
+        raise CliError(field_errors(exc)) from exc
+
+    async def go() -> list[CalendarApplied]:
+        return await apply_calendar(await connect(s), change, dry_run=dry_run, case_ids=case)
+
+    results = run(go())
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in results])
+        return
+    verb = "sẽ dời / would move" if dry_run else "đã dời / moved"
+    listed = table("hồ sơ / case", "hạn / limit", "cũ / old", "mới / new", "ghi chú / note")
+    for r in results:
+        for m in r.moved:
+            note = "đã quá hạn, giữ nguyên / had passed, kept" if m.passed else m.explanation
+            row(listed, (r.case_id, m.name, f"{m.old_due:%d/%m/%Y}", f"{m.new_due:%d/%m/%Y}", note))
+    moved = sum(1 for r in results for m in r.moved if not m.passed)
+    if moved or any(r.moved for r in results):
+        out.print(listed)
+    say(
+        f"{len(results)} hồ sơ đang chạy / running cases; {verb} {moved} thời hạn / time limits"
+        + ("" if dry_run else f"; căn cứ / because: {announcement}")
     )

@@ -304,7 +304,7 @@ async def open_check(
         higher_authority=list(people.higher_authority),
         monitoring_officers=list(people.monitoring_officers),
         rules=rules.check,
-        time=mon.time,
+        time=mon.time.since(legal_today(mon)),
         note=note,
     )
     for n in range(1, 1000):

@@ -15,7 +15,7 @@ from models.actors import ActorRef
 from models.calendar import LegalCalendar
 from models.definition import ProcessDefinition
 from models.documents import DocumentRef, DocumentVersion
-from models.legal_time import StageDeadline
+from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.links import CaseLink
 from models.official_calendar import CALENDAR_FILE, OfficialCalendar, load_calendar
 
@@ -32,6 +32,14 @@ class CalendarSettings(BaseModel):
     #: did (holidays.VN, deadlines at the hour of entry), so their histories replay.
     official: OfficialCalendar | None = None
 
+    def since(self, day: date) -> CalendarSettings:
+        """These settings without the official calendar's days before ``day``
+        (``OfficialCalendar.since``)."""
+        if self.official is None:
+            return self
+        trimmed = self.official.since(day)
+        return self if trimmed is self.official else self.model_copy(update={"official": trimmed})
+
     def legal_calendar(self) -> LegalCalendar:
         return LegalCalendar(
             extra_days_off=self.extra_days_off,
@@ -42,8 +50,9 @@ class CalendarSettings(BaseModel):
     @classmethod
     def current(cls, path: Path | None = None) -> CalendarSettings:
         """The settings a new case starts with: the official calendar in ``path`` (default:
-        the shipped copy)."""
-        return cls(official=load_calendar(path or CALENDAR_FILE))
+        the shipped copy), from today on (its deadlines count from today)."""
+        today = datetime.now(VIETNAM_TZ).date()
+        return cls(official=load_calendar(path or CALENDAR_FILE).since(today))
 
 
 class SimplifiedDecision(BaseModel):

@@ -82,10 +82,11 @@ def rolls_over(rule: Deadline, rules: TimeLimitRules) -> bool:
 
 def legal_instant(last_day: date, kind: DeadlineKind) -> datetime:
     """When a time limit whose last day is ``last_day`` takes effect, in legal time: a
-    maximum ends at 24:00 of that day (Bộ luật Dân sự 2015 Điều 148 khoản 1, 6); a minimum
-    allows the action from 00:00 of it. Legal days are whole days in Vietnam's time zone."""
-    day = last_day + timedelta(days=1) if kind is DeadlineKind.MAXIMUM else last_day
-    return datetime.combine(day, time(0), tzinfo=VIETNAM_TZ)
+    maximum runs to the end of that day, 24:00 (Bộ luật Dân sự 2015 Điều 148 khoản 1, 6): its
+    last instant, so that the day it falls on is the day people are told; a minimum allows
+    the action from 00:00 of it. Legal days are whole days in Vietnam's time zone."""
+    at = time.max if kind is DeadlineKind.MAXIMUM else time.min
+    return datetime.combine(last_day, at, tzinfo=VIETNAM_TZ)
 
 
 def compute_deadline(

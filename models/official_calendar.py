@@ -133,6 +133,20 @@ class OfficialCalendar(BaseModel):
     def announced(self, year: int) -> bool:
         return year in self.years
 
+    def since(self, day: date) -> OfficialCalendar:
+        """The calendar without its days before ``day`` (the year of ``day`` stays announced):
+        what a case, or a child it starts, carries in its input. Its limits count forward
+        from ``day`` on, so they never look at a day left out; a child started for each
+        citizen's feedback then carries a few entries, not the whole file."""
+        kept = {
+            y: tuple(d for d in days if d.day >= day)
+            for y, days in self.years.items()
+            if y >= day.year
+        }
+        if kept == self.years:
+            return self
+        return self.model_copy(update={"years": kept})
+
 
 _LOADED: dict[tuple[Path, int], OfficialCalendar] = {}
 

@@ -207,6 +207,12 @@ class CaseTime(_Frozen):
     def legal_calendar(self) -> LegalCalendar:
         return self.calendar.legal_calendar()
 
+    def since(self, day: date) -> CaseTime:
+        """This time without the calendar's days before ``day``, for a case started then
+        (each child carries its own copy: the days it can reach, not the whole file)."""
+        trimmed = self.calendar.since(day)
+        return self if trimmed is self.calendar else self.model_copy(update={"calendar": trimmed})
+
     def real_start_of(self, day: date) -> datetime:
         """The wall-clock instant at which the legal date ``day`` begins (00:00 in Vietnam)."""
         legal = datetime.combine(day, time(0), tzinfo=VIETNAM_TZ)

@@ -4,7 +4,7 @@ a time limit ending on a day off, whole legal days, and the file's validation.""
 from __future__ import annotations
 
 import importlib.metadata
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,11 @@ OFFICIAL = load_calendar()
 CAL = LegalCalendar(official=OFFICIAL)
 W = DayUnit.WORKING
 C = DayUnit.CALENDAR
+
+
+def end_of(day: date) -> datetime:
+    """The last instant of a legal day: 24:00 is when a maximum has passed."""
+    return datetime.combine(day, time.max, tzinfo=VIETNAM_TZ)
 
 
 def _rule(days: int, unit: DayUnit, kind: DeadlineKind, **extra: object) -> Deadline:
@@ -101,7 +106,7 @@ def test_a_calendar_day_maximum_ending_in_tet_runs_to_the_next_working_day() -> 
     clock = LegalClock(origin=datetime(2026, 2, 13, 3, tzinfo=UTC))
     dl = deadline_from("gazette", _rule(3, C, DeadlineKind.MAXIMUM), clock.origin, clock, CAL)
     assert dl.counted.due == date(2026, 2, 23)
-    assert dl.due_legal == datetime(2026, 2, 24, tzinfo=VIETNAM_TZ)
+    assert dl.due_legal == end_of(date(2026, 2, 23))
     assert dl.counted.roll_over is not None
     assert dl.counted.roll_over.last_day == date(2026, 2, 16)
     text = dl.explanation_vi()
@@ -134,7 +139,8 @@ def test_a_maximum_ends_at_midnight_and_a_minimum_allows_from_midnight() -> None
     clock = LegalClock(origin=entered)
     maximum = deadline_from("m", _rule(10, C, DeadlineKind.MAXIMUM), entered, clock, CAL)
     minimum = deadline_from("n", _rule(10, C, DeadlineKind.MINIMUM), entered, clock, CAL)
-    assert maximum.due == datetime(2026, 12, 18, tzinfo=VIETNAM_TZ)
+    assert maximum.due == end_of(date(2026, 12, 17))
+    assert maximum.due + timedelta(microseconds=1) == datetime(2026, 12, 18, tzinfo=VIETNAM_TZ)
     assert minimum.due == datetime(2026, 12, 17, tzinfo=VIETNAM_TZ)
     assert maximum.counted.due == minimum.counted.due == date(2026, 12, 17)
     assert legal_instant(date(2026, 12, 17), DeadlineKind.MAXIMUM) == maximum.due_legal
@@ -145,7 +151,7 @@ def test_the_reminder_falls_on_a_day_boundary_before_the_end() -> None:
     clock = LegalClock(origin=entered)
     rule = _rule(10, C, DeadlineKind.MAXIMUM, remind_before_days=2)
     dl = deadline_from("m", rule, entered, clock, CAL)
-    assert dl.remind_at == datetime(2026, 12, 16, tzinfo=VIETNAM_TZ)
+    assert dl.remind_at == end_of(date(2026, 12, 15))
 
 
 def test_a_short_legal_day_keeps_whole_legal_days() -> None:
@@ -153,7 +159,7 @@ def test_a_short_legal_day_keeps_whole_legal_days() -> None:
     origin = datetime(2026, 12, 2, 8, tzinfo=UTC)
     clock = LegalClock(origin=origin, legal_day_seconds=1.0)
     dl = deadline_from("m", _rule(2, C, DeadlineKind.MAXIMUM), origin, clock, CAL)
-    assert dl.due_legal == datetime(2026, 12, 5, tzinfo=VIETNAM_TZ)
+    assert dl.due_legal == end_of(date(2026, 12, 4))
     assert dl.due == clock.to_real(dl.due_legal)
     assert timedelta(seconds=2) < dl.due - origin < timedelta(seconds=3)
 

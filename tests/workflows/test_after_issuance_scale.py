@@ -117,7 +117,10 @@ async def test_ten_years_and_2000_feedback_cases_across_continue_as_new(
     runs = await run_lengths(ts, monitoring_id(case_id))
     assert len(runs) == mon.runs > 1
     # Each run decided to continue as new past the threshold, then let its handlers finish.
-    assert all(4000 < seen <= length for seen, length in zip(mon.run_events, runs, strict=False))
+    assert all(4000 < seen <= length for seen, length in zip(mon.run_events, runs, strict=False)), (
+        mon.run_events,
+        runs,
+    )
     assert max(runs) < 10_240, runs
     with capsys.disabled():
         print(

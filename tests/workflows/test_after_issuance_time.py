@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from docx import Document
@@ -27,13 +27,17 @@ from client.after_issuance import (
     record_event,
     submit_feedback,
 )
+from client.calendar import apply_calendar
 from client.errors import CaseActionRefused
 from models.actors import Directory
 from models.calendar import DayUnit, LegalCalendar
+from models.calendar_change import CalendarChange
+from models.case import CalendarSettings
 from models.choices import Category, EventKind, Handling, Outcome
 from models.feedback import ClassifyRequest, ForwardRequest
 from models.legality_check import Conclusion, HandlingRequest
 from models.monitoring import EventRequest
+from models.official_calendar import CalendarDay, DayKind
 from models.registry import Registry
 from tests.workflows.after_issuance import (
     CHECKER,
@@ -93,10 +97,16 @@ async def test_feedback_breaches_two_working_days_then_fifteen_days(ts: Skipping
     received = fb.received_legal_date
     # Two working days, skipping weekends and holidays, counted on the legal calendar.
     forward, answer = fb.deadlines
-    expected = LegalCalendar().add(received, 2, DayUnit.WORKING)
+    # (The case's own calendar: the official one it was started with.)
+    calendar = mon.time.legal_calendar()
+    assert calendar.official is not None
+    expected = calendar.add(received, 2, DayUnit.WORKING)
     assert forward.due_legal_date == expected.due == receipt.due[0].due
     assert forward.explanation == expected.explain()
-    assert answer.due_legal_date == received + timedelta(days=15) == receipt.due[1].due
+    # 15 days, run on to the next working day if the fifteenth is a day off (BLDS Điều 148 k5).
+    fifteen = calendar.roll_over(calendar.add(received, 15, DayUnit.CALENDAR))
+    assert answer.due_legal_date == fifteen.due == receipt.due[1].due
+    assert (answer.due_legal_date - received).days >= 15
     assert forward.confirmed
     assert answer.confirmed
 
@@ -284,3 +294,95 @@ async def test_yearly_report_on_the_legal_cycle_with_the_right_counts(ts: Skippi
         lambda: now(messages(ts.outbox, monitoring_id(case_id), "monitoring_report")),
     )
     assert ids(told.recipients) == {OFFICER}
+
+
+async def fired_timers(ts: Skipping, workflow_id: str) -> dict[str, list[datetime]]:
+    """The timers that fired in a workflow's history, by their summary (the timer's name),
+    each with the instant it was set to fire at."""
+    converter = ts.client.data_converter.payload_converter
+    started: dict[int, tuple[str, datetime]] = {}
+    fired: dict[str, list[datetime]] = {}
+    history = await ts.client.get_workflow_handle(workflow_id).fetch_history()
+    for event in history.events:
+        if event.HasField("timer_started_event_attributes"):
+            attrs = event.timer_started_event_attributes
+            name = converter.from_payload(event.user_metadata.summary, str)
+            at = event.event_time.ToDatetime(tzinfo=UTC) + attrs.start_to_fire_timeout.ToTimedelta()
+            started[event.event_id] = (name, at)
+        elif event.HasField("timer_fired_event_attributes"):
+            name, at = started[event.timer_fired_event_attributes.started_event_id]
+            fired.setdefault(name, []).append(at)
+    return fired
+
+
+async def test_a_running_feedback_case_follows_a_calendar_change(ts: Skipping) -> None:
+    """An announcement after the case started makes the last day of its 2-working-day
+    forwarding limit a day off: `calendar apply --dry-run` shows the move and changes
+    nothing; the apply moves the due date to the next working day, the trail says from when
+    to when and why, and the reminder and the breach fire on the new date, not the old."""
+    mon = await document(ts, "lich-thay-doi")
+    case_id = mon.document.case_id
+    receipt = await submit_feedback(ts.client, ts.store, case_id, author="Công dân", text="Lịch")
+    fid = receipt.feedback_id
+    forward = (await feedback_status(ts.client, fid)).deadlines[0]
+    old_day = forward.due_legal_date
+    # The government declares the forwarding limit's last day a day off.
+    official = CalendarSettings.current().official
+    assert official is not None
+    calendar = LegalCalendar(official=official)
+    year = [
+        e
+        for d in range(1, 367)
+        if (day := date(old_day.year, 1, 1) + timedelta(days=d - 1)).year == old_day.year
+        and (e := calendar.entry(day)) is not None
+    ]
+    day_off = CalendarDay(
+        day=old_day,
+        kind=DayKind.HOLIDAY,
+        name="Nghỉ đột xuất (thử nghiệm)",
+        source="Thông báo 1/TB-TEST",
+        confirmed=True,
+    )
+    changed = official.model_copy(
+        update={"years": {**official.years, old_day.year: (*year, day_off)}}
+    )
+    new_day = LegalCalendar(official=changed).add(old_day, 1, DayUnit.WORKING).due
+    change = CalendarChange(
+        official=changed, announcement="Thông báo 1/TB-TEST ngày nghỉ đột xuất", operator=OFFICER
+    )
+
+    [preview] = await apply_calendar(ts.client, change, dry_run=True, case_ids=[fid])
+    [moved] = preview.moved
+    assert (moved.name, moved.old_due, moved.new_due, moved.passed) == (
+        "forward",
+        old_day,
+        new_day,
+        False,
+    )
+    assert (await feedback_status(ts.client, fid)).deadlines[0].due_legal_date == old_day
+
+    [applied] = await apply_calendar(ts.client, change, dry_run=False, case_ids=[fid])
+    assert applied.moved == preview.moved
+    st = await feedback_status(ts.client, fid)
+    forward = st.deadlines[0]
+    assert forward.due_legal_date == new_day
+    assert "Nghỉ đột xuất (thử nghiệm)" in forward.explanation
+    [entry] = [t for t in st.trail if t.action == "calendar_applied"]
+    assert entry.actor == OFFICER
+    assert entry.note is not None
+    assert "Thông báo 1/TB-TEST" in entry.note
+    assert f"{old_day:%d/%m/%Y} → {new_day:%d/%m/%Y}" in entry.note
+    # The reminder, then the breach, on the new dates.
+    await skip_to(ts, forward.due + timedelta(hours=1))
+    st = await eventually(
+        "forward breach", lambda: when_true(feedback_status(ts.client, fid), "overdue")
+    )
+    [breach] = [t for t in st.trail if t.action == "deadline_breached"]
+    assert breach.at >= moved.new_at > moved.old_at
+    fired = await fired_timers(ts, fid)
+    [breached_at] = fired["forward_overdue"]
+    [reminded_at] = fired["forward_reminder"]
+    # (A timer's duration is kept to the millisecond.)
+    assert abs(breached_at - moved.new_at) < timedelta(seconds=1)
+    assert abs(reminded_at - (moved.new_at - timedelta(days=1))) < timedelta(seconds=1)
+    assert messages(ts.outbox, fid, "reminder")

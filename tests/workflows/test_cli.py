@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
+from client.cases import start_case, status
 from localdev.processes import until
-from localdev.walkthrough import wait_for_status
+from localdev.walkthrough import wait_for_status, walk
+from models.actors import load_directory
+from models.calendar import DayUnit, LegalCalendar
+from models.case import SimplifiedDecision
+from models.official_calendar import CALENDAR_FILE, load_calendar
+from models.registry import load_registry
+from models.starting import StartRequest
 from tests.conftest import Harness
 from tests.workflows.cli_harness import legisflow
+from workflows.drafting.legislative_process import LegislativeProcess
+
+WORKING = DayUnit.WORKING
 
 
 async def test_actors_json(cli_env: dict[str, str]) -> None:
@@ -267,3 +278,67 @@ async def test_a_wrong_role_on_dispose_names_each_drafter_once(
     given_by = run.stderr.split("dispositions are given by:", 1)[1]
     for drafter in ("nguyen.van.an", "le.thi.binh", "tran.van.cuong"):
         assert given_by.count(drafter) == 1, run.stderr
+
+
+async def test_calendar_apply_moves_a_running_cases_deadline(
+    cli_env: dict[str, str], harness: Harness, tmp_path: Path
+) -> None:
+    """An announcement makes the last day of a case's 10-day appraisal limit a day off:
+    `calendar apply --dry-run` lists the move and changes nothing; `calendar apply` moves the
+    due date to the next working day and the audit trail says why; someone who is not an
+    operator of the case is refused."""
+    registry, directory = load_registry(), load_directory()
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(
+            definition=definition,
+            title="Quy định khẩn cấp về phòng chống thiên tai",
+            starter="le.thi.binh",
+            simplified=SimplifiedDecision(
+                decided_by="bui.van.khoa", reason="Khẩn cấp phòng chống thiên tai (test)"
+            ),
+        ),
+        task_queue=harness.settings.task_queue,
+    )
+    st = await walk(harness.client, handle.id, definition, harness.store, target="appraisal")
+    [dl] = [d for d in st.deadlines if d.stage == "appraisal"]
+    old_day = dl.due_legal_date
+    # The calendar file with that day off.
+    calendar_file = tmp_path / "lich.yaml"
+    shutil.copy(CALENDAR_FILE, calendar_file)
+    env = {**cli_env, "LEGISFLOW_CALENDAR_FILE": str(calendar_file)}
+    run = await legisflow(
+        env, "calendar", "add", f"{old_day:%d/%m/%Y}", "holiday",
+        "--name", "Nghỉ đột xuất (thử nghiệm)", "--source", "Thông báo 2/TB-TEST",
+    )  # fmt: skip
+    assert run.code == 0, run.stderr
+    new_day = LegalCalendar(official=load_calendar(calendar_file)).add(old_day, 1, WORKING).due
+    apply = ("calendar", "apply", "--case", handle.id, "--announcement", "Thông báo 2/TB-TEST")
+
+    run = await legisflow(env, *apply, "--as", "ops.oncall", "--dry-run")
+    assert run.code == 0, run.stderr
+    assert f"{old_day:%d/%m/%Y}" in run.stdout
+    assert f"{new_day:%d/%m/%Y}" in run.stdout
+    assert "would move 1" in run.stdout
+    st = await status(harness.client, handle.id)
+    assert next(d for d in st.deadlines if d.stage == "appraisal").due_legal_date == old_day
+
+    run = await legisflow(env, *apply, "--as", "le.thi.binh")
+    assert run.code == 2, run
+    assert "wrong_role" in run.stderr
+
+    run = await legisflow(env, *apply, "--as", "ops.oncall", "--json")
+    assert run.code == 0, run.stderr
+    [applied] = json.loads(run.stdout)
+    [moved] = applied["moved"]
+    assert (moved["old_due"], moved["new_due"]) == (old_day.isoformat(), new_day.isoformat())
+    st = await status(harness.client, handle.id)
+    assert next(d for d in st.deadlines if d.stage == "appraisal").due_legal_date == new_day
+    trail = await handle.query(LegislativeProcess.audit)
+    entry = next(e for e in trail if e.action == "calendar_applied")
+    assert entry.actor == "ops.oncall"
+    assert entry.note is not None
+    assert "Thông báo 2/TB-TEST" in entry.note
+    assert f"{old_day:%d/%m/%Y} → {new_day:%d/%m/%Y}" in entry.note

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,7 +43,15 @@ from client.cases import act, start_case, status
 from client.errors import CaseActionRefused
 from localdev.walkthrough import document_for
 from models.actors import Directory
-from models.case import ActionRequest, ActionResult, AuditEntry, CaseResult, CaseStatus
+from models.calendar import DayUnit
+from models.case import (
+    ActionRequest,
+    ActionResult,
+    AuditEntry,
+    CalendarSettings,
+    CaseResult,
+    CaseStatus,
+)
 from models.definition import ProcessDefinition
 from models.deliveries import Notification
 from models.legal_time import VIETNAM_TZ
@@ -60,6 +68,18 @@ DAY = 86400.0  # a real legal day
 WAIT = 10.0  # wall-clock seconds to wait for a condition after a time skip
 
 T = TypeVar("T")
+
+#: The calendar a case started now counts on (the official one, as shipped).
+CALENDAR = CalendarSettings.current().legal_calendar()
+
+
+def end_of_last_day(entered: datetime, days: int) -> datetime:
+    """When a maximum of ``days`` calendar days from ``entered`` has passed: 24:00 of its
+    last day, run on to the next working day when that day is a day off."""
+    counted = CALENDAR.roll_over(
+        CALENDAR.add(entered.astimezone(VIETNAM_TZ).date(), days, DayUnit.CALENDAR)
+    )
+    return datetime.combine(counted.due, time.max, tzinfo=VIETNAM_TZ)
 
 
 @dataclass
@@ -329,20 +349,21 @@ async def test_appraisal_reminder_then_breach_escalates_and_case_goes_on(
     handle = await open_case(ts, "tham-dinh-qua-han")
     await drive(ts, handle.id, "appraisal")
     entered = entry(await audit(ts, handle.id), "accept_dossier").at
-    due = entered + timedelta(days=10)
+    due = end_of_last_day(entered, 10)
     desc = await describe_raw(ts, handle.id)
     assert desc.search["LegalStage"] == "appraisal"
     assert desc.search["Overdue"] is False
     assert datetime.fromisoformat(desc.search["StageDueAt"]) == due
 
-    # Day 7: nothing yet — the reminder is due on day 8 (10 days − 2).
+    # Day 7: nothing yet — the reminder is due at the end of day 8 (10 days − 2), or later
+    # when the tenth day is a day off.
     await ts.env.sleep(timedelta(days=7))
     st = await status(ts.client, handle.id)
     assert (st.stage, st.overdue) == ("appraisal", False)
     assert not messages(ts, handle.id, "reminder")
 
     # Past day 8: the appraisers (both holders of the role) get a reminder; not overdue.
-    await skip_to(ts, entered + timedelta(days=8, hours=1))
+    await skip_to(ts, due - timedelta(days=2) + timedelta(hours=1))
     [reminder] = await message_when(ts, handle.id, "reminder", "appraisal")
     assert ids(reminder) == APPRAISERS
     assert "Deadline approaching" in reminder.subject
@@ -354,7 +375,7 @@ async def test_appraisal_reminder_then_breach_escalates_and_case_goes_on(
 
     # Past day 10: flagged overdue, audited, the head of the justice department is told —
     # and the case is still open in the same stage, with the same action available.
-    await skip_to(ts, entered + timedelta(days=10, hours=1))
+    await skip_to(ts, due + timedelta(hours=1))
     st = await status_when(ts, handle.id, "overdue", lambda s: s.overdue)
     assert st.stage == "appraisal"
     assert not st.final
@@ -414,12 +435,17 @@ async def test_appraisal_deadline_explains_itself(ts: Skipping) -> None:
     assert signoff.due == dl.due
     assert signoff.due_legal_date == dl.due_legal_date
     assert (dl.kind, dl.days, dl.unit) == ("maximum", 10, "calendar")
-    assert dl.due_legal_date == entry_date + timedelta(days=10)
-    assert dl.due == accepted.at + timedelta(days=10)
+    # Ten days; a maximum whose tenth day is a day off runs to the next working day, and
+    # ends at 24:00 of its last day (Bộ luật Dân sự 2015 Điều 148 khoản 1, 5, 6).
+    tenth = entry_date + timedelta(days=10)
+    assert dl.due_legal_date == (tenth if CALENDAR.is_working_day(tenth) else dl.due_legal_date)
+    assert CALENDAR.is_working_day(dl.due_legal_date)
+    assert dl.due == end_of_last_day(accepted.at, 10)
+    assert dl.due.astimezone(VIETNAM_TZ).date() == dl.due_legal_date
     assert "Luật 64/2025" in dl.basis
     assert dl.confirmed is False
-    assert dl.explanation == (
-        f"10 calendar days from {entry_date.isoformat()} → {dl.due_legal_date.isoformat()}"
+    assert dl.explanation.startswith(
+        f"10 calendar days from {entry_date.isoformat()} → {tenth.isoformat()}"
     )
     assert dl.explanation_vi.startswith(f"10 ngày kể từ {entry_date:%d/%m/%Y}")
     assert dl.overdue is False
@@ -437,7 +463,9 @@ async def test_decision_enters_into_force_ten_days_after_signing(ts: Skipping) -
     signed = entry(await audit(ts, handle.id), "sign").at
     [dl] = st.deadlines
     assert (dl.stage, dl.kind, dl.days, dl.confirmed) == ("awaiting_force", "minimum", 10, True)
-    assert dl.due == signed + timedelta(days=10)
+    # A minimum allows from 00:00 of its tenth day, whatever day that is (no roll-over).
+    tenth = signed.astimezone(VIETNAM_TZ).date() + timedelta(days=10)
+    assert dl.due == datetime.combine(tenth, time.min, tzinfo=VIETNAM_TZ)
     assert st.allowed == []  # nobody can put it in force by hand
 
     await skip_to(ts, signed + timedelta(days=9))
@@ -451,7 +479,7 @@ async def test_decision_enters_into_force_ten_days_after_signing(ts: Skipping) -
     assert result.stage == "in_force"
     into_force = entry(result.audit, "enter_into_force")
     assert into_force.actor == "system"
-    assert signed + timedelta(days=10) <= into_force.at < signed + timedelta(days=10, seconds=1)
+    assert dl.due <= into_force.at < dl.due + timedelta(seconds=1)
     desc = await describe_raw(ts, handle.id)
     assert desc.status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
     assert desc.search["LegalStage"] == "in_force"
@@ -473,7 +501,7 @@ async def test_no_reminder_for_a_stage_entered_after_its_deadline(ts: Skipping) 
     handle = await open_case(ts, "ky-bao-cao-tre-han")
     await drive(ts, handle.id, "appraisal")
     entered = entry(await audit(ts, handle.id), "accept_dossier").at
-    await skip_to(ts, entered + timedelta(days=10, hours=1))
+    await skip_to(ts, end_of_last_day(entered, 10) + timedelta(hours=1))
     await status_when(ts, handle.id, "overdue", lambda s: s.overdue)
     await take(ts, handle.id, "submit_appraisal_report", actor="pham.thi.dung")
     # Notifications go out in order: once the sign-off's overdue notice is out, a reminder

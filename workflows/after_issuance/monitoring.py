@@ -75,7 +75,7 @@ with workflow.unsafe.imports_passed_through():
         FEEDBACK_CHANGED_SIGNAL,
         LINK_ADDED_SIGNAL,
     )
-    from workflows.after_issuance.time_limits import legal_deadline
+    from workflows.legal_days import legal_deadline
     from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
 
@@ -135,7 +135,9 @@ class DocumentMonitoring:
                 st.run_events.append(workflow.info().get_current_history_length())
                 st.runs += 1
                 st.notice_seq = self._notices.seq
-                workflow.continue_as_new(inp.model_copy(update={"state": st}))
+                # Its plan counts from the entry into force: the days before it are not needed.
+                time = inp.time.since(self._clock.legal_date(inp.in_force_at))
+                workflow.continue_as_new(inp.model_copy(update={"state": st, "time": time}))
             await self._wait()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._drain()
@@ -328,7 +330,7 @@ class DocumentMonitoring:
             body=sub.body,
             received_at=now,
             rules=st.rules.feedback,
-            time=self._inp.time,
+            time=self._inp.time.since(self._clock.legal_date(now)),
         )
         try:
             await start_feedback(inp)

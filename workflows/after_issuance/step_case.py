@@ -19,6 +19,13 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.calendar import LegalCalendar
+    from models.calendar_change import (
+        CalendarApplied,
+        CalendarChange,
+        MovedDeadline,
+        audit_note,
+        reproject,
+    )
     from models.case import DeadlineView, deadline_view
     from models.definition import SYSTEM_ACTOR
     from models.deliveries import Notification
@@ -28,7 +35,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.activity_calls import send_notification
     from workflows.after_issuance.notices import Notices
-    from workflows.after_issuance.time_limits import deadline_timers, legal_deadline, wait_for_timer
+    from workflows.after_issuance.time_limits import deadline_timers, wait_for_timer
+    from workflows.legal_days import legal_deadline
+    from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
 
 
@@ -36,6 +45,7 @@ class StepCase:
     """The state and bookkeeping of one case after issuance (set by :meth:`_open`)."""
 
     _proc: StepProcedure
+    _time: CaseTime
     _clock: LegalClock
     _calendar: LegalCalendar
     _stage: str
@@ -62,6 +72,7 @@ class StepCase:
         """Set the case up in its first stage at ``at``; ops see the document's type and
         regime and the ``agency`` handling the case."""
         self._proc = proc
+        self._time = time
         self._clock = time.clock()
         self._calendar = time.legal_calendar()
         self._limits = {}
@@ -160,6 +171,51 @@ class StepCase:
                     self._overdue = True
         self._show()
         self._breached(name, dl)
+
+    # ---- a new official calendar (áp dụng lịch nghỉ mới) ---------------------------------------
+
+    @workflow.query
+    def calendar_preview(self, change: CalendarChange) -> CalendarApplied:
+        """What ``change`` would move, without moving it (``legisflow calendar apply
+        --dry-run``)."""
+        *_, moved = self._recount(change)
+        return CalendarApplied(case_id=workflow.info().workflow_id, moved=moved)
+
+    @workflow.update
+    def apply_calendar(self, change: CalendarChange) -> CalendarApplied:
+        """Count the running time limits again on the new calendar: the timers follow the new
+        dates, the trail says what moved, from when to when, and why. A limit that had passed
+        stays passed (``models.calendar_change``)."""
+        time, calendar, updated, moved = self._recount(change)
+        self._time, self._calendar = time, calendar
+        self._limits.update(updated)
+        self._step(change.operator, "calendar_applied", audit_note(change, moved))
+        self._seq += 1  # the main loop waits again, on the new timers
+        self._show()
+        return CalendarApplied(case_id=workflow.info().workflow_id, moved=moved)
+
+    @apply_calendar.validator
+    def _calendar_applies(self, change: CalendarChange) -> None:
+        if self._final():
+            raise refuse(
+                "case_closed",
+                "hồ sơ đã kết thúc, không còn thời hạn nào để tính lại / the case has ended: "
+                "no time limit is left to count again",
+            )
+
+    def _recount(
+        self, change: CalendarChange
+    ) -> tuple[CaseTime, LegalCalendar, dict[str, StageDeadline], list[MovedDeadline]]:
+        settings = self._time.calendar.model_copy(update={"official": change.official})
+        time = self._time.model_copy(update={"calendar": settings})
+        calendar = time.legal_calendar()
+        running = {n: self._limits[n] for n in self._proc.running(self._stage)}
+        updated, moved = reproject(
+            running,
+            lambda dl: legal_deadline(dl.stage, dl.rule, dl.anchored_at, self._clock, calendar),
+            workflow.now(),
+        )
+        return time, calendar, updated, moved
 
     def _remind(self, limit: str, dl: StageDeadline) -> None:
         """A time limit is due soon (the workflow says to whom)."""

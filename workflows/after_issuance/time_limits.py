@@ -1,6 +1,6 @@
-"""Time limits in the workflows after issuance: counting one from a moment, its reminder
-and breach timers, and waiting for the first of them or for a change. Workflow code
-(deterministic)."""
+"""Time limits in the workflows after issuance: a limit's reminder and breach timers, and
+waiting for the first of them or for a change (counting one: ``workflows.legal_days``).
+Workflow code (deterministic)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.calendar import LegalCalendar
-    from models.definition import Deadline
-    from models.legal_time import LegalClock, StageDeadline, deadline_from
+    from models.legal_time import StageDeadline
 
 
 def deadline_timers(dl: StageDeadline, prefix: str = "") -> list[tuple[str, datetime]]:
@@ -42,14 +40,3 @@ async def wait_for_timer(
         if changed():
             return None
     return name
-
-
-def legal_deadline(
-    name: str, rule: Deadline, anchored_at: datetime, clock: LegalClock, calendar: LegalCalendar
-) -> StageDeadline:
-    """``rule`` counted from ``anchored_at``. Counting working days loads the holiday tables
-    of ``holidays`` lazily (imports, gettext's locale look-ups), which the sandbox would
-    refuse: the computation runs unrestricted, and is deterministic (``models.calendar``
-    asks for holiday names in en_US whatever the host's locale)."""
-    with workflow.unsafe.imports_passed_through(), workflow.unsafe.sandbox_unrestricted():
-        return deadline_from(name, rule, anchored_at, clock, calendar)

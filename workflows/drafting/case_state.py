@@ -16,16 +16,17 @@ with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.actors import ActorRef
     from models.calendar import LegalCalendar
-    from models.case import AuditEntry, CaseInput
+    from models.case import AuditEntry, CalendarSettings, CaseInput
     from models.definition import Body, ProcessDefinition
     from models.deliveries import Recipient
     from models.documents import DocumentRef, DocumentVersion
-    from models.legal_time import LegalClock, StageDeadline, compute_deadline
+    from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
     from models.rules import RuleContext
     from workflows.drafting.consultation_request import ConsultationRequest
     from workflows.drafting.consultations import Consultations
     from workflows.drafting.effects import Effect
+    from workflows.legal_days import stage_deadline
 
 
 class CaseState:
@@ -36,6 +37,9 @@ class CaseState:
     _machine: ProcessMachine
     _assignments: dict[str, list[ActorRef]]
     _calendar: LegalCalendar
+    #: The calendar settings the case counts on now (its start's, or a newer one applied).
+    _calendar_settings: CalendarSettings
+    _calendar_seq: int
     _clock: LegalClock
     _stage: str
     _entered: dict[str, datetime]
@@ -100,7 +104,7 @@ class CaseState:
         return doc.version
 
     def _compute_deadline(self, stage: str) -> StageDeadline | None:
-        return compute_deadline(
+        return stage_deadline(
             self._def, stage, self._entered, self._clock, self._calendar, self._simplified
         )
 

@@ -122,17 +122,24 @@ class CaseViews(CaseState):
 
     def _show_stage(self) -> None:
         """LegalStage, Overdue (not yet) and StageDueAt (a maximum deadline's due time) of the
-        stage just entered."""
+        stage just entered, in one upsert."""
+        self._upsert_changed(
+            [sa.LEGAL_STAGE.value_set(self._stage), sa.OVERDUE.value_set(False), self._due_value()]
+        )
+
+    def _show_due(self) -> None:
+        """StageDueAt again, after the deadline moved (a new calendar)."""
+        self._upsert_changed([self._due_value()])
+
+    def _due_value(self) -> SearchAttributeUpdate[Any]:
         due = (
             self._deadline.due
             if self._deadline and self._deadline.kind is DeadlineKind.MAXIMUM
             else None
         )
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.LEGAL_STAGE.value_set(self._stage),
-            sa.OVERDUE.value_set(False),
-            sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset(),
-        ]
+        return sa.STAGE_DUE_AT.value_set(due) if due else sa.STAGE_DUE_AT.value_unset()
+
+    def _upsert_changed(self, updates: list[SearchAttributeUpdate[Any]]) -> None:
         # Only what changed, and no command at all if nothing did (the first stage's were set
         # at start): every upsert is an event and a visibility write.
         now = workflow.info().typed_search_attributes

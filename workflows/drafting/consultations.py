@@ -158,8 +158,7 @@ class Consultations:
                         due=dl.due,
                         remind_at=dl.remind_at,
                         basis=body.reply.basis,
-                        due_text=f"{dl.counted.due:%d/%m/%Y} "
-                        f"({dl.explanation_vi()})",
+                        due_text=f"{dl.counted.due:%d/%m/%Y} ({dl.explanation_vi()})",
                     )
                 )
             )

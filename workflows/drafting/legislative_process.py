@@ -23,9 +23,17 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.actors import ActorRef
+    from models.calendar_change import (
+        CalendarApplied,
+        CalendarChange,
+        MovedDeadline,
+        audit_note,
+        reproject,
+    )
     from models.case import (
         ActionRequest,
         ActionResult,
+        CalendarSettings,
         CaseInput,
         CaseResult,
         ConsultView,
@@ -38,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessDefinition,
         Transition,
     )
-    from models.legal_time import LegalClock
+    from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
     from models.migration import plan_migration
     from models.rules import ActionRefused, check_action
@@ -46,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.drafting.consultations import Consultations, ReplyRefused
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
     from workflows.drafting.stage_entry import StageEntry
+    from workflows.legal_days import legal_deadline
     from workflows.refusals import refuse
 
 
@@ -66,6 +75,9 @@ class LegislativeProcess(CaseEffects, StageEntry):
         self._entered = {self._stage: start}
         self._entered_by = inp.started_by
         self._stage_seq = 0
+        #: Bumped when a new calendar moves the deadline: the main loop waits again.
+        self._calendar_seq = 0
+        self._calendar_settings = inp.calendar
         self._overdue = False
         self._timer_done = set()
         self._audit = []
@@ -111,11 +123,11 @@ class LegislativeProcess(CaseEffects, StageEntry):
         )
 
     async def _wait_for_change_or_timer(self) -> None:
-        seq = self._stage_seq
+        seq = (self._stage_seq, self._calendar_seq)
         timer = self._next_timer()
 
         def changed() -> bool:
-            return self._stage_seq != seq or bool(self._effects)
+            return (self._stage_seq, self._calendar_seq) != seq or bool(self._effects)
 
         if timer is None:
             await workflow.wait_condition(changed)
@@ -276,6 +288,63 @@ class LegislativeProcess(CaseEffects, StageEntry):
     @migrate.validator
     def _validate_migrate(self, req: MigrationRequest) -> None:
         self._check_migration(req)
+
+    # ---- a new official calendar (áp dụng lịch nghỉ mới) -----------------------------------
+
+    @workflow.query
+    def calendar_preview(self, change: CalendarChange) -> CalendarApplied:
+        """What ``change`` would move, without moving it."""
+        *_, moved = self._recount(change)
+        return CalendarApplied(case_id=self._inp.case_id, moved=moved)
+
+    @workflow.update
+    def apply_calendar(self, change: CalendarChange) -> CalendarApplied:
+        """Count the current stage's deadline again on the new calendar: its reminder and
+        breach timers follow the new date, the trail says what moved and why. A deadline
+        that had passed stays passed (``models.calendar_change``)."""
+        settings, updated, moved = self._recount(change)
+        self._calendar_settings = settings
+        self._calendar = settings.legal_calendar()
+        if self._stage in updated:
+            self._deadline = updated[self._stage]
+        self._append_audit(
+            change.operator,
+            self._def.operator_role,
+            "calendar_applied",
+            self._stage,
+            self._stage,
+            note=audit_note(change, moved),
+        )
+        self._calendar_seq += 1
+        self._show_due()
+        self._set_details()
+        return CalendarApplied(case_id=self._inp.case_id, moved=moved)
+
+    @apply_calendar.validator
+    def _validate_calendar(self, change: CalendarChange) -> None:
+        operators = [a.id for a in self._assignments.get(self._def.operator_role, [])]
+        if change.operator not in operators:
+            raise self._refused(
+                "wrong_role",
+                f"{change.operator!r} is not an authorised operator "
+                f"({self._def.operator_role}) of this case; operators: "
+                f"{', '.join(operators) or 'none'}",
+            )
+
+    def _recount(
+        self, change: CalendarChange
+    ) -> tuple[CalendarSettings, dict[str, StageDeadline], list[MovedDeadline]]:
+        settings = self._calendar_settings.model_copy(update={"official": change.official})
+        calendar = settings.legal_calendar()
+        current = {self._stage: self._deadline} if self._deadline is not None else {}
+        updated, moved = reproject(
+            current,
+            lambda dl: legal_deadline(
+                dl.stage, dl.rule, dl.anchored_at, self._clock, calendar, self._simplified
+            ),
+            workflow.now(),
+        )
+        return settings, updated, moved
 
     def _check_migration(self, req: MigrationRequest) -> None:
         operators = [a.id for a in self._assignments.get(self._def.operator_role, [])]

@@ -16,13 +16,13 @@ with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.definition import GeneratedDocument, Transition
     from models.deliveries import Publication, PublicationChannel
-    from models.legal_time import deadline_from
     from models.monitoring import MonitoringInput
     from models.post_issuance import CaseTime, DocumentInfo
     from models.rules import allowed_actions
     from models.synthesis_report import ReportRequest
     from workflows.drafting.case_views import CaseViews
     from workflows.drafting.effects import GenerateReport, StartMonitoring, StoreAudit
+    from workflows.legal_days import legal_deadline
 
 
 class StageEntry(CaseViews):
@@ -141,14 +141,14 @@ class StageEntry(CaseViews):
             time=CaseTime(
                 origin=self._clock.origin,
                 legal_day_seconds=self._clock.legal_day_seconds,
-                calendar=inp.calendar,
+                calendar=self._calendar_settings.since(self._clock.legal_date(workflow.now())),
             ),
         )
 
     def _open_consultations(self) -> None:
         now = workflow.now()
         replies = {
-            c.role: deadline_from(
+            c.role: legal_deadline(
                 self._stage, c.reply, now, self._clock, self._calendar, self._simplified
             )
             for c in self._def.stages[self._stage].consults
