@@ -16,8 +16,9 @@ first run did):
 In both, a deployment's own extra days off and working days take precedence.
 
 The module is pure and deterministic so it can be used inside Temporal workflow code: it never
-reads the clock, and holiday names are always requested in ``en_US`` so that the result does not
-depend on the worker's locale environment variables.
+reads the clock, and holiday names are always requested in one language (``en_US`` under the
+old rules, ``vi`` for projected years), so that the result does not depend on the worker's
+locale environment variables.
 """
 
 from __future__ import annotations
