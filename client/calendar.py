@@ -18,18 +18,23 @@ from client.errors import CaseActionRefused, CaseError
 from client.listing import list_query
 from client.updates import CASE_CLOSED, send_update
 from models.calendar_change import CalendarApplied, CalendarChange
+from workflows.after_issuance.monitoring import DocumentMonitoring
 from workflows.after_issuance.step_case import StepCase
 from workflows.drafting.legislative_process import LegislativeProcess
 
 #: The kinds of case that take a calendar change (``client.listing.KINDS``): each counts its
-#: open time limits again. (Not yet: a consultation request's reply deadline and the
-#: monitoring's plan; see README "Legal calendar".)
-APPLIES_TO = ("drafting", "feedback", "check")
+#: open time limits again. (Not yet: a consultation request's reply deadline; see README
+#: "Legal calendar".)
+APPLIES_TO = ("drafting", "monitoring", "feedback", "check")
 #: Each kind's Query and Update, by workflow type.
 _HANDLERS: dict[str, tuple[Any, Any]] = {
     "LegislativeProcess": (
         LegislativeProcess.calendar_preview,
         LegislativeProcess.apply_calendar,
+    ),
+    "DocumentMonitoring": (
+        DocumentMonitoring.calendar_preview,
+        DocumentMonitoring.apply_calendar,
     ),
     "FeedbackCase": (StepCase.calendar_preview, StepCase.apply_calendar),
     "LegalityCheck": (StepCase.calendar_preview, StepCase.apply_calendar),

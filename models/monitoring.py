@@ -20,6 +20,7 @@ from models.definition import Deadline
 from models.documents import DocumentRef
 from models.links import CaseLink
 from models.post_issuance import CaseTime, DocumentInfo, PostIssuancePeople, PostIssuanceRules
+from models.steps import TrailStep
 
 
 class EventRequest(BaseModel):
@@ -125,6 +126,8 @@ class MonitoringState(BaseModel):
     #: Feedback cases that closed before this workflow heard they existed (a forwarded case
     #: answered before the forward was reported): counted once, not reopened.
     closed_early: list[str] = Field(default_factory=list)
+    #: Each official calendar applied (``legisflow calendar apply``): what moved and why.
+    calendar_changes: list[TrailStep] = Field(default_factory=list)
 
 
 class MonitoringInput(BaseModel):
@@ -186,6 +189,7 @@ class MonitoringStatus(BaseModel):
     run_events: list[int]
     history_length: int
     ready: bool = True
+    calendar_changes: list[TrailStep] = Field(default_factory=list)
 
 
 class MonitoringReport(BaseModel):

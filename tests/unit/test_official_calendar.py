@@ -13,8 +13,15 @@ from hypothesis import strategies as st
 
 from models import calendar as calendar_module
 from models.calendar import DayUnit, LegalCalendar
+from models.calendar_change import CalendarChange, audit_note, reproject
 from models.definition import Deadline, DeadlineKind
-from models.legal_time import VIETNAM_TZ, LegalClock, deadline_from, legal_instant
+from models.legal_time import (
+    VIETNAM_TZ,
+    LegalClock,
+    StageDeadline,
+    deadline_from,
+    legal_instant,
+)
 from models.official_calendar import (
     CALENDAR_FILE,
     CalendarDay,
@@ -334,3 +341,35 @@ def test_a_bad_announcement_leaves_the_file_as_it_was(tmp_path: Path) -> None:
             ),
         )
     assert path.read_text(encoding="utf-8") == before
+
+
+def test_a_change_moves_open_deadlines_and_never_reopens_a_passed_one() -> None:
+    """`calendar apply`: an open deadline whose last day becomes a day off moves to the next
+    working day; one that had already passed stays as it was and is reported as passed."""
+    entered = datetime(2026, 12, 7, 9, tzinfo=VIETNAM_TZ)
+    clock = LegalClock(origin=entered)
+    rule = _rule(3, W, DeadlineKind.MAXIMUM)
+    old = deadline_from("reply", rule, entered, clock, CAL)
+    assert old.counted.due == date(2026, 12, 10)
+    day_off = CalendarDay(
+        day=date(2026, 12, 10), kind=DayKind.HOLIDAY, name="Nghỉ đột xuất", source="TB 1/2026",
+        confirmed=True,
+    )  # fmt: skip
+    changed = OFFICIAL.model_copy(
+        update={"years": {**OFFICIAL.years, 2026: (*OFFICIAL.years[2026], day_off)}}
+    )
+    new_calendar = LegalCalendar(official=changed)
+    change = CalendarChange(official=changed, announcement="TB 1/2026", operator="ops.oncall")
+
+    def recount(dl: StageDeadline) -> StageDeadline:
+        return deadline_from(dl.stage, dl.rule, dl.anchored_at, clock, new_calendar)
+
+    updated, [moved] = reproject({"reply": old}, recount, now=entered + timedelta(days=1))
+    assert updated["reply"].counted.due == moved.new_due == date(2026, 12, 11)
+    assert (moved.old_due, moved.passed) == (date(2026, 12, 10), False)
+    assert "10/12/2026 → 11/12/2026" in audit_note(change, [moved])
+
+    late, [kept] = reproject({"reply": old}, recount, now=old.due + timedelta(hours=1))
+    assert late == {}
+    assert kept.passed
+    assert "giữ nguyên" in kept.describe()

@@ -37,7 +37,7 @@ from models.choices import Category, EventKind, Handling, Outcome
 from models.feedback import ClassifyRequest, ForwardRequest
 from models.legality_check import Conclusion, HandlingRequest
 from models.monitoring import EventRequest
-from models.official_calendar import CalendarDay, DayKind
+from models.official_calendar import CalendarDay, DayKind, OfficialCalendar
 from models.registry import Registry
 from tests.workflows.after_issuance import (
     CHECKER,
@@ -296,6 +296,23 @@ async def test_yearly_report_on_the_legal_cycle_with_the_right_counts(ts: Skippi
     assert ids(told.recipients) == {OFFICER}
 
 
+def with_day_off(official: OfficialCalendar, day: date, source: str) -> OfficialCalendar:
+    """``official`` with ``day`` announced off. A projected year becomes announced: its days
+    as projected are kept, so only ``day`` changes."""
+    calendar = LegalCalendar(official=official)
+    first, after = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    year = tuple(
+        e
+        for n in range((after - first).days)
+        if (e := calendar.entry(first + timedelta(days=n))) is not None
+    )
+    off = CalendarDay(
+        day=day, kind=DayKind.HOLIDAY, name="Nghỉ đột xuất (thử nghiệm)", source=source,
+        confirmed=True,
+    )  # fmt: skip
+    return official.model_copy(update={"years": {**official.years, day.year: (*year, off)}})
+
+
 async def fired_timers(ts: Skipping, workflow_id: str) -> dict[str, list[datetime]]:
     """The timers that fired in a workflow's history, by their summary (the timer's name),
     each with the instant it was set to fire at."""
@@ -329,23 +346,7 @@ async def test_a_running_feedback_case_follows_a_calendar_change(ts: Skipping) -
     # The government declares the forwarding limit's last day a day off.
     official = CalendarSettings.current().official
     assert official is not None
-    calendar = LegalCalendar(official=official)
-    year = [
-        e
-        for d in range(1, 367)
-        if (day := date(old_day.year, 1, 1) + timedelta(days=d - 1)).year == old_day.year
-        and (e := calendar.entry(day)) is not None
-    ]
-    day_off = CalendarDay(
-        day=old_day,
-        kind=DayKind.HOLIDAY,
-        name="Nghỉ đột xuất (thử nghiệm)",
-        source="Thông báo 1/TB-TEST",
-        confirmed=True,
-    )
-    changed = official.model_copy(
-        update={"years": {**official.years, old_day.year: (*year, day_off)}}
-    )
+    changed = with_day_off(official, old_day, "Thông báo 1/TB-TEST")
     new_day = LegalCalendar(official=changed).add(old_day, 1, DayUnit.WORKING).due
     change = CalendarChange(
         official=changed, announcement="Thông báo 1/TB-TEST ngày nghỉ đột xuất", operator=OFFICER
@@ -386,3 +387,41 @@ async def test_a_running_feedback_case_follows_a_calendar_change(ts: Skipping) -
     assert abs(breached_at - moved.new_at) < timedelta(seconds=1)
     assert abs(reminded_at - (moved.new_at - timedelta(days=1))) < timedelta(seconds=1)
     assert messages(ts.outbox, fid, "reminder")
+
+
+async def test_the_monitoring_plan_follows_a_calendar_change(ts: Skipping) -> None:
+    """The implementation plan's deadline (10 days from entry into force, a maximum) ends on
+    a day the government then declares off: the plan item moves to the next working day,
+    the change is recorded with its announcement, and the overdue timer fires on the new
+    date, not the old."""
+    mon = await document(ts, "ke-hoach-lich-moi")
+    [plan] = [p for p in mon.plan if p.item == "implementation_plan"]
+    old_day = plan.due_legal_date
+    official = mon.time.calendar.official
+    assert official is not None
+    changed = with_day_off(official, old_day, "Thông báo 3/TB-TEST")
+    new_day = LegalCalendar(official=changed).add(old_day, 1, DayUnit.WORKING).due
+    change = CalendarChange(
+        official=changed, announcement="Thông báo 3/TB-TEST ngày nghỉ đột xuất", operator=OFFICER
+    )
+    [applied] = await apply_calendar(ts.client, change, dry_run=False, case_ids=[mon.id])
+    [moved] = applied.moved
+    assert (moved.name, moved.old_due, moved.new_due) == ("implementation_plan", old_day, new_day)
+    mon = await when_monitoring(
+        ts, mon.document.case_id, "plan moved", lambda m: bool(m.calendar_changes)
+    )
+    [plan] = [p for p in mon.plan if p.item == "implementation_plan"]
+    assert plan.due_legal_date == new_day
+    [change_entry] = mon.calendar_changes
+    assert change_entry.note is not None
+    assert f"{old_day:%d/%m/%Y} → {new_day:%d/%m/%Y}" in change_entry.note
+    await skip_to(ts, plan.due + timedelta(hours=1))
+    await when_monitoring(
+        ts,
+        mon.document.case_id,
+        "plan overdue",
+        lambda m: any(p.overdue for p in m.plan if p.item == "implementation_plan"),
+    )
+    fired = await fired_timers(ts, mon.id)
+    [overdue_at] = fired["overdue:implementation_plan"]
+    assert abs(overdue_at - moved.new_at) < timedelta(seconds=1)

@@ -30,6 +30,14 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications, post_issuance_notices
+    from models.calendar import LegalCalendar
+    from models.calendar_change import (
+        CalendarApplied,
+        CalendarChange,
+        MovedDeadline,
+        audit_note,
+        reproject,
+    )
     from models.choices import EventKind, Outcome
     from models.counts import Counts
     from models.definition import SYSTEM_ACTOR, Deadline
@@ -60,7 +68,8 @@ with workflow.unsafe.imports_passed_through():
         ReportRecord,
         StatusNotice,
     )
-    from models.post_issuance import PeopleRequest, PostIssuancePeople, PostIssuanceRules
+    from models.post_issuance import CaseTime, PeopleRequest, PostIssuancePeople, PostIssuanceRules
+    from models.steps import TrailStep
     from workflows.activity_calls import generate_report as render_report
     from workflows.activity_calls import (
         load_rules,
@@ -136,7 +145,8 @@ class DocumentMonitoring:
                 st.runs += 1
                 st.notice_seq = self._notices.seq
                 # Its plan counts from the entry into force: the days before it are not needed.
-                time = inp.time.since(self._clock.legal_date(inp.in_force_at))
+                # (self._inp: its calendar may have been changed by apply_calendar.)
+                time = self._inp.time.since(self._clock.legal_date(inp.in_force_at))
                 workflow.continue_as_new(inp.model_copy(update={"state": st, "time": time}))
             await self._wait()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -614,7 +624,68 @@ class DocumentMonitoring:
             runs=st.runs,
             run_events=list(st.run_events),
             history_length=workflow.info().get_current_history_length(),
+            calendar_changes=list(st.calendar_changes),
         )
+
+    # ---- a new official calendar (áp dụng lịch nghỉ mới) ---------------------------------------
+
+    @workflow.query
+    def calendar_preview(self, change: CalendarChange) -> CalendarApplied:
+        """What ``change`` would move in the plan, without moving it."""
+        moved = self._recount(change)[3] if self._state is not None else []
+        return CalendarApplied(case_id=self._inp.monitoring_id, moved=moved)
+
+    @workflow.update
+    def apply_calendar(self, change: CalendarChange) -> CalendarApplied:
+        """Count the plan's open deadlines again on the new calendar: the reminder and
+        overdue timers follow the new dates, and ``calendar_changes`` says what moved and
+        why. A plan item already overdue stays overdue."""
+        time, calendar, updated, moved = self._recount(change)
+        self._inp = self._inp.model_copy(update={"time": time})
+        self._calendar = calendar
+        st = self._ready()
+        for p in st.plan:
+            dl = updated.get(p.item)
+            if dl is not None:
+                p.due, p.due_legal_date, p.remind_at = dl.due, dl.counted.due, dl.remind_at
+                p.explanation = dl.explanation()
+        now = workflow.now()
+        st.calendar_changes.append(
+            TrailStep(
+                at=now,
+                legal_date=self._clock.legal_date(now),
+                actor=change.operator,
+                action="calendar_applied",
+                note=audit_note(change, moved),
+            )
+        )
+        self._seq += 1  # the main loop waits again, on the new timers
+        self._show()
+        return CalendarApplied(case_id=self._inp.monitoring_id, moved=moved)
+
+    @apply_calendar.validator
+    def _calendar_applies(self, change: CalendarChange) -> None:
+        st = self._starting_refusal()
+        if st.rules.monitoring.procedure.is_final(st.status):
+            raise refuse("monitoring_ended", "monitoring has ended: no deadline is left to move")
+
+    def _recount(
+        self, change: CalendarChange
+    ) -> tuple[CaseTime, LegalCalendar, dict[str, StageDeadline], list[MovedDeadline]]:
+        settings = self._inp.time.calendar.model_copy(update={"official": change.official})
+        time = self._inp.time.model_copy(update={"calendar": settings})
+        calendar = time.legal_calendar()
+        pending = {
+            p.item: self._plan_deadline(p.item, p.rule)
+            for p in self._ready().plan
+            if p.done_at is None
+        }
+        updated, moved = reproject(
+            pending,
+            lambda dl: legal_deadline(dl.stage, dl.rule, dl.anchored_at, self._clock, calendar),
+            workflow.now(),
+        )
+        return time, calendar, updated, moved
 
     # ---- helpers -----------------------------------------------------------------------------
 
