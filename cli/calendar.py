@@ -162,11 +162,10 @@ def calendar_apply(
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result")] = False,
 ) -> None:
-    """Send the calendar file to the running drafting cases, monitorings, feedback cases and
-    checks: each counts its open deadlines again and records what moved, from when to when,
-    and why. A limit that had
-    already passed stays passed (the case stays overdue); the report says what the new
-    calendar would have given."""
+    """Send the calendar file to the running drafting cases and their consultation requests,
+    monitorings, feedback cases and checks: each counts its open deadlines again and records
+    what moved, from when to when, and why. A limit that had already passed stays passed (the
+    case stays overdue); the report says what the new calendar would have given."""
     from pydantic import ValidationError
 
     from cli.common import connect, run

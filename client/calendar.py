@@ -20,12 +20,13 @@ from client.updates import CASE_CLOSED, send_update
 from models.calendar_change import CalendarApplied, CalendarChange
 from workflows.after_issuance.monitoring import DocumentMonitoring
 from workflows.after_issuance.step_case import StepCase
+from workflows.drafting.consultation_request import ConsultationRequest
 from workflows.drafting.legislative_process import LegislativeProcess
 
-#: The kinds of case that take a calendar change (``client.listing.KINDS``): each counts its
-#: open time limits again. (Not yet: a consultation request's reply deadline; see README
-#: "Legal calendar".)
+#: The kinds of case that take a calendar change (``client.listing.KINDS``), and the
+#: consultation requests of drafting cases: each counts its open deadlines again.
 APPLIES_TO = ("drafting", "monitoring", "feedback", "check")
+CONSULTATION_REQUEST = "ConsultationRequest"
 #: Each kind's Query and Update, by workflow type.
 _HANDLERS: dict[str, tuple[Any, Any]] = {
     "LegislativeProcess": (
@@ -35,6 +36,10 @@ _HANDLERS: dict[str, tuple[Any, Any]] = {
     "DocumentMonitoring": (
         DocumentMonitoring.calendar_preview,
         DocumentMonitoring.apply_calendar,
+    ),
+    CONSULTATION_REQUEST: (
+        ConsultationRequest.calendar_preview,
+        ConsultationRequest.apply_calendar,
     ),
     "FeedbackCase": (StepCase.calendar_preview, StepCase.apply_calendar),
     "LegalityCheck": (StepCase.calendar_preview, StepCase.apply_calendar),
@@ -69,9 +74,15 @@ def change_id(change: CalendarChange) -> str:
 
 
 async def running_cases(client: Client, kinds: Sequence[str] = APPLIES_TO) -> list[tuple[str, str]]:
-    """The running cases of ``kinds`` (Temporal visibility): id and workflow type."""
-    query = list_query(kinds=kinds, open_only=True)
-    return [(wf.id, wf.workflow_type) async for wf in client.list_workflows(query)]
+    """The running cases of ``kinds`` and consultation requests (Temporal visibility): id and
+    workflow type."""
+    cases = list_query(kinds=kinds, open_only=True)
+    requests = f"WorkflowType = '{CONSULTATION_REQUEST}' AND ExecutionStatus = 'Running'"
+    return [
+        (wf.id, wf.workflow_type)
+        for query in (cases, requests)
+        async for wf in client.list_workflows(query)
+    ]
 
 
 async def apply_calendar(

@@ -126,6 +126,8 @@ class ConsultView(BaseModel):
     replied_by: str | None = None
     replied_at: datetime | None = None
     overdue: bool = False
+    #: When the request went out (None in cases started before it was kept).
+    sent_at: datetime | None = None
 
     @property
     def settled(self) -> bool:

@@ -58,6 +58,7 @@ from models.legal_time import (
     deadline_from,
 )
 from models.machine import IllegalTransition, ProcessMachine, shortest_path
+from models.post_issuance import CaseTime
 from models.registry import load_registry
 from models.rules import (
     GUARDS,
@@ -258,6 +259,8 @@ class CaseLife(RuleBasedStateMachine):
                 )
                 for c in d.stages[stage].consults
             },
+            time=CaseTime(origin=self.clock.origin),
+            simplified=self.simplified,
         )
 
     def ctx(self) -> RuleContext:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from docx import Document
@@ -37,7 +37,6 @@ from models.choices import Category, EventKind, Handling, Outcome
 from models.feedback import ClassifyRequest, ForwardRequest
 from models.legality_check import Conclusion, HandlingRequest
 from models.monitoring import EventRequest
-from models.official_calendar import CalendarDay, DayKind, OfficialCalendar
 from models.registry import Registry
 from tests.workflows.after_issuance import (
     CHECKER,
@@ -62,6 +61,7 @@ from tests.workflows.after_issuance_skipping import (
     when_monitoring,
     when_true,
 )
+from tests.workflows.calendar_changes import fired_timers, with_day_off
 
 # Stages of the procedures after issuance (models/post_issuance.yaml), as cases report them.
 IN_HANDLING, FORWARDED, ANSWERED = "feedback_in_handling", "feedback_forwarded", "feedback_answered"
@@ -296,42 +296,6 @@ async def test_yearly_report_on_the_legal_cycle_with_the_right_counts(ts: Skippi
     assert ids(told.recipients) == {OFFICER}
 
 
-def with_day_off(official: OfficialCalendar, day: date, source: str) -> OfficialCalendar:
-    """``official`` with ``day`` announced off. A projected year becomes announced: its days
-    as projected are kept, so only ``day`` changes."""
-    calendar = LegalCalendar(official=official)
-    first, after = date(day.year, 1, 1), date(day.year + 1, 1, 1)
-    year = tuple(
-        e
-        for n in range((after - first).days)
-        if (e := calendar.entry(first + timedelta(days=n))) is not None
-    )
-    off = CalendarDay(
-        day=day, kind=DayKind.HOLIDAY, name="Nghỉ đột xuất (thử nghiệm)", source=source,
-        confirmed=True,
-    )  # fmt: skip
-    return official.model_copy(update={"years": {**official.years, day.year: (*year, off)}})
-
-
-async def fired_timers(ts: Skipping, workflow_id: str) -> dict[str, list[datetime]]:
-    """The timers that fired in a workflow's history, by their summary (the timer's name),
-    each with the instant it was set to fire at."""
-    converter = ts.client.data_converter.payload_converter
-    started: dict[int, tuple[str, datetime]] = {}
-    fired: dict[str, list[datetime]] = {}
-    history = await ts.client.get_workflow_handle(workflow_id).fetch_history()
-    for event in history.events:
-        if event.HasField("timer_started_event_attributes"):
-            attrs = event.timer_started_event_attributes
-            name = converter.from_payload(event.user_metadata.summary, str)
-            at = event.event_time.ToDatetime(tzinfo=UTC) + attrs.start_to_fire_timeout.ToTimedelta()
-            started[event.event_id] = (name, at)
-        elif event.HasField("timer_fired_event_attributes"):
-            name, at = started[event.timer_fired_event_attributes.started_event_id]
-            fired.setdefault(name, []).append(at)
-    return fired
-
-
 async def test_a_running_feedback_case_follows_a_calendar_change(ts: Skipping) -> None:
     """An announcement after the case started makes the last day of its 2-working-day
     forwarding limit a day off: `calendar apply --dry-run` shows the move and changes
@@ -380,7 +344,7 @@ async def test_a_running_feedback_case_follows_a_calendar_change(ts: Skipping) -
     )
     [breach] = [t for t in st.trail if t.action == "deadline_breached"]
     assert breach.at >= moved.new_at > moved.old_at
-    fired = await fired_timers(ts, fid)
+    fired = await fired_timers(ts.client, fid)
     [breached_at] = fired["forward_overdue"]
     [reminded_at] = fired["forward_reminder"]
     # (A timer's duration is kept to the millisecond.)
@@ -422,6 +386,6 @@ async def test_the_monitoring_plan_follows_a_calendar_change(ts: Skipping) -> No
         "plan overdue",
         lambda m: any(p.overdue for p in m.plan if p.item == "implementation_plan"),
     )
-    fired = await fired_timers(ts, mon.id)
+    fired = await fired_timers(ts.client, mon.id)
     [overdue_at] = fired["overdue:implementation_plan"]
     assert abs(overdue_at - moved.new_at) < timedelta(seconds=1)

@@ -39,11 +39,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
+from client.calendar import apply_calendar
 from client.cases import act, start_case, status
 from client.errors import CaseActionRefused
 from localdev.walkthrough import document_for
 from models.actors import Directory
-from models.calendar import DayUnit
+from models.calendar import DayUnit, LegalCalendar
+from models.calendar_change import CalendarChange
 from models.case import (
     ActionRequest,
     ActionResult,
@@ -59,6 +61,7 @@ from models.machine import shortest_path
 from models.registry import Registry
 from models.starting import StartRequest
 from settings import Settings
+from tests.workflows.calendar_changes import fired_timers, with_day_off
 from worker import build_worker
 from workflows import search_attributes as sa
 from workflows.drafting.legislative_process import LegislativeProcess
@@ -511,3 +514,56 @@ async def test_no_reminder_for_a_stage_entered_after_its_deadline(ts: Skipping) 
     await message_when(ts, handle.id, "overdue", "appraisal_signoff")
     header = "(Head of the justice department signs the appraisal report)"
     assert [m for m in messages(ts, handle.id, "reminder") if header in m.body] == []
+
+
+async def test_consultation_replies_follow_a_calendar_change(ts: Skipping) -> None:
+    """The last day of the consulted bodies' 10-day reply limit is then declared off: the
+    case's view and each consultation request move to the next working day, the case's
+    trail says why, and the request's overdue notice fires on the new date."""
+    handle = await open_case(ts, "lay-y-kien-lich-moi")
+    st = await drive(ts, handle.id, "consultation")
+    [view, *_] = st.consultations
+    old_day = view.due_legal_date
+    official = CalendarSettings.current().official
+    assert official is not None
+    changed = with_day_off(official, old_day, "Thông báo 4/TB-TEST")
+    new_day = LegalCalendar(official=changed).add(old_day, 1, DayUnit.WORKING).due
+    change = CalendarChange(
+        official=changed, announcement="Thông báo 4/TB-TEST", operator="ops.oncall"
+    )
+    # The requests start once the case has carried out what the stage asked.
+    await status_when(ts, handle.id, "requests started", lambda s: s.pending_effects == 0)
+    described = await ts.client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(
+            namespace=ts.client.namespace, execution=WorkflowExecution(workflow_id=handle.id)
+        )
+    )
+    requests = sorted(
+        c.workflow_id for c in described.pending_children if "/consult/" in c.workflow_id
+    )
+    assert len(requests) == len(st.consultations)
+    applied = await apply_calendar(
+        ts.client, change, dry_run=False, case_ids=[handle.id, *requests]
+    )
+    moved = {r.case_id: r.moved for r in applied}
+    assert {m.name for m in moved[handle.id]} == {f"consult:{c.role}" for c in st.consultations}
+    for rid in requests:
+        [m] = moved[rid]
+        assert (m.name, m.old_due, m.new_due) == ("reply", old_day, new_day)
+    st = await status(ts.client, handle.id)
+    assert {c.due_legal_date for c in st.consultations} == {new_day}
+    trail = await audit(ts, handle.id)
+    [entry_] = [e for e in trail if e.action == "calendar_applied"]
+    assert entry_.note is not None
+    assert f"{old_day:%d/%m/%Y} → {new_day:%d/%m/%Y}" in entry_.note
+    # The request's reminder and overdue notice, on the new dates.
+    new_at = moved[requests[0]][0].new_at
+    await skip_to(ts, new_at + timedelta(hours=1))
+    await status_when(
+        ts, handle.id, "replies overdue", lambda s: all(c.overdue for c in s.consultations)
+    )
+    fired = await fired_timers(ts.client, requests[0])
+    [overdue_at] = [at for name, ats in fired.items() if name.startswith("reply due") for at in ats]
+    assert abs(overdue_at - new_at) < timedelta(seconds=1)
+    [reminded_at] = [at for name, ats in fired.items() if name.startswith("reminder") for at in ats]
+    assert abs(reminded_at - (new_at - timedelta(days=2))) < timedelta(seconds=1)

@@ -10,16 +10,40 @@ requests still open when the stage ends.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications
+    from models.calendar_change import (
+        CalendarApplied,
+        CalendarChange,
+        MovedDeadline,
+        audit_note,
+        reproject,
+    )
+    from models.definition import Deadline
     from models.deliveries import Recipient
+    from models.legal_time import StageDeadline
+    from models.post_issuance import CaseTime
     from workflows.activity_calls import send_notification
     from workflows.drafting.signals import CONSULT_OVERDUE_SIGNAL
+    from workflows.legal_days import legal_deadline
+    from workflows.refusals import refuse
+
+
+class ReplyCounting(BaseModel):
+    """How the reply deadline was counted, so that a new official calendar can count it
+    again: the rule, from when, on which clock and calendar."""
+
+    rule: Deadline
+    sent_at: datetime
+    time: CaseTime
+    simplified: bool = False
 
 
 class ConsultInput(BaseModel):
@@ -39,6 +63,8 @@ class ConsultInput(BaseModel):
     remind_at: datetime | None
     due_text: str
     basis: str
+    #: None in requests started before deadlines could follow a calendar change.
+    counting: ReplyCounting | None = None
 
 
 @workflow.defn
@@ -50,16 +76,22 @@ class ConsultationRequest:
         self._inp = inp
         self._replied = False
         self._notices = 0
+        self._due, self._remind_at, self._due_text = inp.due, inp.remind_at, inp.due_text
+        self._counting = inp.counting
+        #: Bumped when a new calendar moves the deadline: the wait starts again.
+        self._moves = 0
 
     @workflow.run
     async def run(self, inp: ConsultInput) -> bool:
         """Returns True if the reply came in time."""
         await self._notify("consultation_request", inp.holders)
-        if inp.remind_at is not None and await self._wait_until(inp.remind_at, "reminder"):
+        if inp.remind_at is not None and await self._wait_until(
+            lambda: self._remind_at, "reminder"
+        ):
             return True
         if inp.remind_at is not None:
             await self._notify("reminder", inp.holders)
-        if await self._wait_until(inp.due, "reply due"):
+        if await self._wait_until(lambda: self._due, "reply due"):
             return True
         await self._notify("overdue", inp.escalate_to + inp.holders)
         parent = workflow.get_external_workflow_handle(inp.case_id)
@@ -72,17 +104,78 @@ class ConsultationRequest:
     def replied(self) -> None:
         self._replied = True
 
-    async def _wait_until(self, at: datetime, what: str) -> bool:
-        """Wait for the reply until ``at``; True if it came."""
-        delay = at - workflow.now()
-        if delay > timedelta(0):
+    async def _wait_until(self, at: Callable[[], datetime | None], what: str) -> bool:
+        """Wait for the reply until ``at()`` (again from the start when a new calendar moves
+        it); True if it came."""
+        while True:
+            moves, target = self._moves, at()
+            delay = (target or workflow.now()) - workflow.now()
+            if delay <= timedelta(0):
+                return self._replied
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self._replied,
+                    partial(self._replied_or_moved_since, moves),
                     timeout=delay,
                     timeout_summary=f"{what}: {self._inp.body_label}",
                 )
-        return self._replied
+            if self._replied or self._moves == moves:
+                return self._replied
+
+    def _replied_or_moved_since(self, moves: int) -> bool:
+        return self._replied or self._moves != moves
+
+    # ---- a new official calendar (áp dụng lịch nghỉ mới) -----------------------------------
+
+    @workflow.query
+    def calendar_preview(self, change: CalendarChange) -> CalendarApplied:
+        """What ``change`` would move, without moving it."""
+        return CalendarApplied(case_id=self._inp.request_id, moved=self._recount(change)[1])
+
+    @workflow.update
+    def apply_calendar(self, change: CalendarChange) -> CalendarApplied:
+        """Count the reply deadline again on the new calendar; the reminder and the overdue
+        notice follow the new date (the case records the change in its trail)."""
+        updated, moved = self._recount(change)
+        dl = updated.get("reply")
+        if dl is not None and self._counting is not None:
+            self._due, self._remind_at = dl.due, dl.remind_at
+            self._due_text = f"{dl.counted.due:%d/%m/%Y} ({dl.explanation_vi()})"
+            settings = self._counting.time.calendar.model_copy(update={"official": change.official})
+            time = self._counting.time.model_copy(update={"calendar": settings})
+            self._counting = self._counting.model_copy(update={"time": time})
+            self._moves += 1
+            workflow.logger.info("reply deadline moved: %s", audit_note(change, moved))
+        return CalendarApplied(case_id=self._inp.request_id, moved=moved)
+
+    @apply_calendar.validator
+    def _calendar_applies(self, change: CalendarChange) -> None:
+        if self._counting is None:
+            raise refuse(
+                "cannot_recount",
+                "yêu cầu này được gửi trước khi hạn trả lời theo được lịch mới / this request "
+                "was sent before reply deadlines could follow a calendar change",
+            )
+
+    def _recount(
+        self, change: CalendarChange
+    ) -> tuple[dict[str, StageDeadline], list[MovedDeadline]]:
+        counting = self._counting
+        if counting is None or self._replied:
+            return {}, []
+        clock = counting.time.clock()
+        settings = counting.time.calendar.model_copy(update={"official": change.official})
+        calendar = settings.legal_calendar()
+        old = legal_deadline(
+            "reply", counting.rule, counting.sent_at, clock,
+            counting.time.legal_calendar(), counting.simplified,
+        )  # fmt: skip
+        return reproject(
+            {"reply": old},
+            lambda dl: legal_deadline(
+                "reply", dl.rule, dl.anchored_at, clock, calendar, counting.simplified
+            ),
+            workflow.now(),
+        )
 
     async def _notify(self, kind: str, to: list[Recipient]) -> None:
         if not to:
@@ -102,7 +195,7 @@ class ConsultationRequest:
             key=f"{inp.request_id}/{self._notices:03d}-{kind}",
             to=to,
             body_label=inp.body_label,
-            due_text=inp.due_text,
+            due_text=self._due_text,
             basis=inp.basis,
             mandatory=inp.mandatory,
         )

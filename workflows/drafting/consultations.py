@@ -24,8 +24,9 @@ with workflow.unsafe.imports_passed_through():
     from models.case import ConsultView, ReplyRequest
     from models.definition import ProcessDefinition
     from models.legal_time import StageDeadline
+    from models.post_issuance import CaseTime
     from workflows.drafting.comment_ledger import LedgerInput
-    from workflows.drafting.consultation_request import ConsultInput
+    from workflows.drafting.consultation_request import ConsultInput, ReplyCounting
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,12 @@ class Consultations:
         title: str,
         assignments: dict[str, list[ActorRef]],
         deadline_of: dict[str, StageDeadline],
+        time: CaseTime,
+        simplified: bool,
     ) -> list[ChildOp]:
         """Requests for every body ``stage`` consults (``deadline_of``: each body's reply
-        deadline, counted by the case); closes those of the previous stage."""
+        deadline, counted by the case on ``time``'s clock and calendar); closes those of the
+        previous stage."""
         ops = self.close_all()
         st = definition.stages[stage]
         for body in st.consults:
@@ -140,6 +144,7 @@ class Consultations:
                 due_legal_date=dl.counted.due,
                 basis=body.reply.basis,
                 holders=[a.id for a in holders],
+                sent_at=dl.anchored_at,
             )
             escalate = assignments.get(body.reply.escalate_to or "", [])
             ops.append(
@@ -159,6 +164,9 @@ class Consultations:
                         remind_at=dl.remind_at,
                         basis=body.reply.basis,
                         due_text=f"{dl.counted.due:%d/%m/%Y} ({dl.explanation_vi()})",
+                        counting=ReplyCounting(
+                            rule=dl.rule, sent_at=dl.anchored_at, time=time, simplified=simplified
+                        ),
                     )
                 )
             )

@@ -58,6 +58,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.refusals import refuse
 
 
+#: How a consulted body's reply deadline is named in a calendar change's report.
+CONSULT_PREFIX = "consult:"
+
+
 @workflow.defn
 class LegislativeProcess(CaseEffects, StageEntry):
     """Thủ tục xây dựng, ban hành văn bản quy phạm pháp luật — one case."""
@@ -299,14 +303,22 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     @workflow.update
     def apply_calendar(self, change: CalendarChange) -> CalendarApplied:
-        """Count the current stage's deadline again on the new calendar: its reminder and
-        breach timers follow the new date, the trail says what moved and why. A deadline
-        that had passed stays passed (``models.calendar_change``)."""
+        """Count the current stage's deadline and the open consultation requests' reply
+        deadlines again on the new calendar: the stage's reminder and breach timers follow
+        the new date (each request moves its own when it receives the change), and the trail
+        says what moved and why. A deadline that had passed stays passed
+        (``models.calendar_change``)."""
         settings, updated, moved = self._recount(change)
         self._calendar_settings = settings
         self._calendar = settings.legal_calendar()
         if self._stage in updated:
             self._deadline = updated[self._stage]
+        for role, view in list(self._consults.views.items()):
+            moved_reply = updated.get(f"{CONSULT_PREFIX}{role}")
+            if moved_reply is not None:
+                self._consults.views[role] = view.model_copy(
+                    update={"due": moved_reply.due, "due_legal_date": moved_reply.counted.due}
+                )
         self._append_audit(
             change.operator,
             self._def.operator_role,
@@ -337,6 +349,14 @@ class LegislativeProcess(CaseEffects, StageEntry):
         settings = self._calendar_settings.model_copy(update={"official": change.official})
         calendar = settings.legal_calendar()
         current = {self._stage: self._deadline} if self._deadline is not None else {}
+        consults = {c.role: c for c in self._def.stages[self._stage].consults}
+        for role, view in self._consults.views.items():
+            if view.settled or view.sent_at is None or role not in consults:
+                continue
+            current[f"{CONSULT_PREFIX}{role}"] = legal_deadline(
+                self._stage, consults[role].reply, view.sent_at, self._clock, self._calendar,
+                self._simplified,
+            )  # fmt: skip
         updated, moved = reproject(
             current,
             lambda dl: legal_deadline(

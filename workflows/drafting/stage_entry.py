@@ -10,6 +10,8 @@ Workflow code (deterministic), mixed into ``LegislativeProcess``.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -138,11 +140,15 @@ class StageEntry(CaseViews):
             ),
             case_assignments=self._assignments,
             in_force_at=workflow.now(),
-            time=CaseTime(
-                origin=self._clock.origin,
-                legal_day_seconds=self._clock.legal_day_seconds,
-                calendar=self._calendar_settings.since(self._clock.legal_date(workflow.now())),
-            ),
+            time=self._case_time(workflow.now()),
+        )
+
+    def _case_time(self, now: datetime) -> CaseTime:
+        """The case's clock and calendar, for a child started ``now`` (from today on)."""
+        return CaseTime(
+            origin=self._clock.origin,
+            legal_day_seconds=self._clock.legal_day_seconds,
+            calendar=self._calendar_settings.since(self._clock.legal_date(now)),
         )
 
     def _open_consultations(self) -> None:
@@ -162,5 +168,7 @@ class StageEntry(CaseViews):
                 title=self._inp.title,
                 assignments=self._assignments,
                 deadline_of=replies,
+                time=self._case_time(now),
+                simplified=self._simplified,
             )
         )
