@@ -402,7 +402,10 @@ class LegalCalendar:
         worked: tuple[CountedDay, ...],
     ) -> DeadlineResult:
         official = self._official
-        projected = self._projected_between(start, due)
+        # Only a count that looked at which days are off can depend on a projection: calendar
+        # days count every day (a roll-over, if any, looks at the last one: roll_over()).
+        counted = unit is DayUnit.WORKING and days > 0
+        projected = self._projected_between(start, due) if counted else ()
         return DeadlineResult(
             start=start,
             days=days,
@@ -418,19 +421,20 @@ class LegalCalendar:
         """A limit whose last day is a day off, run on to the end of the next working day
         (Bộ luật Dân sự 2015 Điều 148 khoản 5). Only under the official calendar's rules."""
         official = self._official
-        if official is None or self.is_working_day(result.due):
+        if official is None:
             return result
         passed: list[SkippedDay] = []
         day = result.due
         while (skip := self._skip(day)) is not None:
             passed.append(skip)
             day += timedelta(days=1)
+        # Whether the last day (and those after it) are days off may be a projection.
+        years = sorted({*result.projected_years, *self._projected_between(result.due, day)})
+        projected = tuple(years)
+        basis = official.rules.projected_basis if projected else None
+        if not passed:
+            return replace(result, projected_years=projected, projected_basis=basis)
         rolled = RollOver(result.due, day, tuple(passed), official.rules.roll_over_basis)
-        projected = self._projected_between(result.start, day)
         return replace(
-            result,
-            due=day,
-            roll_over=rolled,
-            projected_years=projected,
-            projected_basis=official.rules.projected_basis if projected else None,
+            result, due=day, roll_over=rolled, projected_years=projected, projected_basis=basis
         )

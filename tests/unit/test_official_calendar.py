@@ -195,6 +195,11 @@ def test_a_year_not_announced_is_projected_and_says_so() -> None:
     announced = CAL.add(date(2026, 3, 2), 2, W)
     assert announced.projected_years == ()
     assert "dự kiến" not in announced.explain_vi()
+    # Calendar days count every day: only whether the last day is off can be projected.
+    minimum = CAL.add(date(2026, 12, 20), 30, C)
+    assert minimum.projected_years == ()
+    maximum = CAL.roll_over(CAL.add(date(2026, 12, 20), 30, C))
+    assert maximum.projected_years == (2027,)
 
 
 def test_announced_years_do_not_depend_on_the_holidays_package(
