@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -39,6 +40,18 @@ class Settings(BaseSettings):
     #: The official calendar new cases start with (``legisflow calendar``); unset: the copy
     #: shipped in ``models/official_calendar.yaml``.
     calendar_file: Path | None = None
+    #: The sign-in key (private; only the sign-in service holds it): default
+    #: ``<data dir>/identity/signing-key.pem``, made on first use.
+    signing_key_file: Path | None = None
+    #: legisflow's own accounts (the embedded sign-in):
+    #: default ``<data dir>/identity/accounts.json``.
+    accounts_file: Path | None = None
+    #: Where `legisflow login` keeps the session:
+    #: default ``$XDG_CONFIG_HOME/legisflow/session.json``.
+    session_file: Path | None = None
+    #: The demo accounts' password (`legisflow demo`, `legisflow dev`); unset: one is made,
+    #: kept under the data dir and printed.
+    demo_password: SecretStr | None = None
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.
@@ -104,6 +117,25 @@ class Settings(BaseSettings):
     @property
     def smtp_ledger_dir(self) -> Path:
         return self.data_dir / "smtp-sent"
+
+    @property
+    def identity_dir(self) -> Path:
+        return self.data_dir / "identity"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key_file or self.identity_dir / "signing-key.pem"
+
+    @property
+    def accounts_path(self) -> Path:
+        return self.accounts_file or self.identity_dir / "accounts.json"
+
+    @property
+    def session_path(self) -> Path:
+        if self.session_file is not None:
+            return self.session_file
+        config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return Path(config) / "legisflow" / "session.json"
 
     @property
     def ui_url(self) -> str:

@@ -95,7 +95,7 @@ class LinkingActivities:
         try:
             await activity.client().start_workflow(
                 DRAFTING_CASE,
-                opening.inp,
+                opening.inp.model_copy(update={"trusted_keys": list(req.trusted_keys)}),
                 task_queue=activity.info().task_queue,
                 **sa.start_options(opening),
             )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from cli.common import CliError, app, connect, directory, run, settings, store
+from cli.common import AsGone, CliError, app, connect, directory, run, settings, signed_in, store
 from cli.consultation import given_text
 from cli.output import out, row, say, table
 from models.choices import Category, EventKind, Handling, Outcome
@@ -140,19 +140,21 @@ def feedback_show(
 @feedback_app.command("classify")
 def feedback_classify(
     feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
-    person: Annotated[str, typer.Option("--as", help="A handler of the competent agency")],
     category: Annotated[Category, typer.Option(help="recommendation (kiến nghị) | report")],
     note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Phân loại: the case is within the agency's competence."""
     from client.after_issuance import classify_feedback
     from models.feedback import ClassifyRequest
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     req = ClassifyRequest(actor=person, category=category, note=note)
 
     async def go() -> FeedbackStatus:
-        return await classify_feedback(await connect(s), feedback_id, req)
+        return await classify_feedback(await connect(s, me), feedback_id, req)
 
     say(f"{feedback_id}: {run(go()).stage_label}")
 
@@ -161,18 +163,20 @@ def feedback_classify(
 def feedback_forward(
     feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
     agency: Annotated[str, typer.Option("--to", help="The competent agency (directory id)")],
-    person: Annotated[str, typer.Option("--as", help="A handler of this case's agency")],
     note: Annotated[str | None, typer.Option(help="Why it belongs there")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Chuyển đơn: forward to the competent agency, whose own case starts."""
     from client.after_issuance import forward_feedback
     from models.feedback import ForwardRequest
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     req = ForwardRequest(actor=person, agency=agency, note=note)
 
     async def go() -> FeedbackStatus:
-        return await forward_feedback(await connect(s), feedback_id, req)
+        return await forward_feedback(await connect(s, me), feedback_id, req)
 
     st = run(go())
     say(f"{feedback_id}: {st.stage_label} → {st.forwarded_to}")
@@ -181,25 +185,27 @@ def feedback_forward(
 @feedback_app.command("answer")
 def feedback_answer(
     feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
-    person: Annotated[str, typer.Option("--as", help="A handler of the competent agency")],
     text: Annotated[str | None, typer.Option(help="The answer")] = None,
     file: Annotated[
         Path | None, typer.Option(help="The answer as a document (at most 50 MiB)")
     ] = None,
     summary: Annotated[str | None, typer.Option(help="One line for the trail")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Trả lời: answer the feedback (closes the case); exits 2 when refused."""
     from client.after_issuance import answer_feedback
     from client.documents import upload
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     if (text is None) == (file is None):
         raise CliError("give the answer with exactly one of --text or --file")
 
     async def go() -> FeedbackStatus:
         doc = upload(store(s), file) if file else None
         return await answer_feedback(
-            await connect(s),
+            await connect(s, me),
             store(s),
             feedback_id,
             actor=person,
@@ -215,18 +221,20 @@ def feedback_answer(
 @feedback_app.command("propose-amendment")
 def feedback_propose_amendment(
     feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
-    person: Annotated[str, typer.Option("--as", help="A handler of the drafting agency")],
     reason: Annotated[str, typer.Option(help="Why the recommendation is well founded")],
+    as_given: AsGone = None,
 ) -> None:
     """Đề xuất sửa đổi: start a drafting case amending the document; prints its id."""
     from client.after_issuance import propose_amendment
     from models.feedback import AmendmentProposal
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     req = AmendmentProposal(actor=person, reason=reason)
 
     async def go() -> str:
-        return (await propose_amendment(await connect(s), feedback_id, req)).target
+        return (await propose_amendment(await connect(s, me), feedback_id, req)).target
 
     print(run(go()))
 
@@ -237,17 +245,24 @@ def feedback_propose_amendment(
 @check_app.command("open")
 def check_open(
     doc: Annotated[str, typer.Argument(help="The document (its case id)")],
-    person: Annotated[str, typer.Option("--as", help="The checker")],
     note: Annotated[str | None, typer.Option(help="Why (tự kiểm tra, theo phản ánh, …)")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Open a legality check of a document in force; prints the check id."""
     from client.after_issuance import open_check
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
 
     async def go() -> str:
         return await open_check(
-            await connect(s), directory(s), doc, checker=person, task_queue=s.task_queue, note=note
+            await connect(s, me),
+            directory(s),
+            doc,
+            checker=person,
+            task_queue=s.task_queue,
+            note=note,
         )
 
     print(run(go()))
@@ -256,7 +271,6 @@ def check_open(
 @check_app.command("conclude")
 def check_conclude(
     check: Annotated[str, typer.Argument(help="Check id")],
-    person: Annotated[str, typer.Option("--as", help="A checker")],
     outcome: Annotated[Outcome, typer.Option(help="clean | form_errors | unlawful")],
     findings: Annotated[str | None, typer.Option(help="What is wrong")] = None,
     basis: Annotated[str | None, typer.Option(help="The legal basis it contravenes")] = None,
@@ -265,6 +279,7 @@ def check_conclude(
     ] = None,
     note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
     file: Annotated[Path | None, typer.Option(help="The conclusion as a document")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Kết luận kiểm tra: clean, errors of form, or unlawful content."""
     from client.after_issuance import conclude_check
@@ -272,13 +287,15 @@ def check_conclude(
     from models.legality_check import Conclusion
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     fields = {"actor": person, "outcome": outcome, "findings": findings, "basis": basis}
     conclusion = Conclusion(**fields, handling=tuple(handling or ()), note=note)
 
     async def go() -> CheckStatus:
         doc = upload(store(s), file) if file else None
         concluded = conclusion.model_copy(update={"document": doc})
-        return await conclude_check(await connect(s), check, concluded)
+        return await conclude_check(await connect(s, me), check, concluded)
 
     print_check(run(go()))
 
@@ -286,10 +303,10 @@ def check_conclude(
 @check_app.command("handle")
 def check_handle(
     check: Annotated[str, typer.Argument(help="Check id")],
-    person: Annotated[str, typer.Option("--as", help="The issuer (or, once escalated, higher)")],
     action: Annotated[Handling, typer.Option(help="correct | amend | annul | suspend")],
     note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
     file: Annotated[Path | None, typer.Option(help="The handling decision as a document")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Xử lý văn bản theo kết luận kiểm tra (amend starts a linked drafting case)."""
     from client.after_issuance import handle_check
@@ -297,11 +314,15 @@ def check_handle(
     from models.legality_check import HandlingRequest
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     req = HandlingRequest(actor=person, action=action, note=note)
 
     async def go() -> CheckStatus:
         doc = upload(store(s), file) if file else None
-        return await handle_check(await connect(s), check, req.model_copy(update={"document": doc}))
+        return await handle_check(
+            await connect(s, me), check, req.model_copy(update={"document": doc})
+        )
 
     print_check(run(go()))
 
@@ -428,10 +449,10 @@ def print_monitoring(st: MonitoringStatus, today: date) -> None:
 def monitor_record(
     doc: Annotated[str, typer.Argument(help="The document (its case id)")],
     kind: Annotated[EventKind, typer.Option(help="information | inspection | survey | …")],
-    person: Annotated[str, typer.Option("--as", help="A monitoring officer")],
     note: Annotated[str, typer.Option(help="What was done or found")],
     item: Annotated[str | None, typer.Option(help="Plan item, for plan_done")] = None,
     file: Annotated[Path | None, typer.Option(help="A document (minutes, findings)")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Record information gathered, an inspection, a survey, a review or a plan item done."""
     from client.after_issuance import record_event
@@ -439,12 +460,14 @@ def monitor_record(
     from models.monitoring import EventRequest
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     req = EventRequest(actor=person, kind=kind, item=item, note=note)
 
     async def go() -> None:
         doc_ref = upload(store(s), file) if file else None
         event = await record_event(
-            await connect(s), doc, req.model_copy(update={"document": doc_ref})
+            await connect(s, me), doc, req.model_copy(update={"document": doc_ref})
         )
         say(f"#{event.seq} {event.kind.label} — {event.legal_date}")
 
@@ -454,15 +477,17 @@ def monitor_record(
 @monitor_app.command("report")
 def monitor_report(
     doc: Annotated[str, typer.Argument(help="The document (its case id)")],
-    person: Annotated[str, typer.Option("--as", help="A monitoring officer")],
+    as_given: AsGone = None,
 ) -> None:
     """An interim report now (Word and Markdown, in the document store)."""
     from client.after_issuance import generate_report
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
 
     async def go() -> None:
-        for ref in await generate_report(await connect(s), doc, person):
+        for ref in await generate_report(await connect(s, me), doc, person):
             say(f"{ref.name}  sha256 {ref.sha256}")
 
     run(go())

@@ -12,7 +12,7 @@ from cli.output import err, line, one_line
 # Registering the commands: each module adds its own to the app, in the order --help lists
 # them (the kinds of user, the most common first).
 # isort: off
-from cli import drafting, consultation, after_issuance, calendar, ops, local  # noqa: F401
+from cli import identity, drafting, consultation, after_issuance, calendar, ops, local  # noqa: F401
 # isort: on
 
 
@@ -39,7 +39,10 @@ def _report(exc: Exception) -> int:
     if isinstance(exc, CaseActionRefused):
         err.print(line(("refused", "red"), f" ({exc.code}): {one_line(exc)}"))
         return EXIT_REFUSED
-    if isinstance(exc, CliError | CaseError | ValueError):
+    from identity.accounts import SignInRefused
+    from identity.sessions import NotSignedIn
+
+    if isinstance(exc, CliError | CaseError | ValueError | NotSignedIn | SignInRefused):
         # ValueError: a bad setting, definition, directory or rules file, a field out of
         # its bounds (pydantic), each said field by field.
         err.print(line(("error:", "red"), f" {one_line(exc)}"))

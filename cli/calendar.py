@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import CliError, app, settings
+from cli.common import AsGone, CliError, app, settings, signed_in
 from cli.output import out, print_json, row, say, table
 
 if TYPE_CHECKING:
@@ -150,7 +150,6 @@ def calendar_apply(
     announcement: Annotated[
         str, typer.Option(help="The announcement that changed the calendar (number, date)")
     ],
-    person: Annotated[str, typer.Option("--as", help="The operator sending the change")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List what would move; change nothing")
     ] = False,
@@ -161,6 +160,7 @@ def calendar_apply(
         None
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result")] = False,
+    as_given: AsGone = None,
 ) -> None:
     """Send the calendar file to the running drafting cases and their consultation requests,
     monitorings, feedback cases and checks: each counts its open deadlines again and records
@@ -175,6 +175,8 @@ def calendar_apply(
     from models.official_calendar import load_calendar
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     path = _calendar_path(file)
     try:
         change = CalendarChange(
@@ -184,7 +186,7 @@ def calendar_apply(
         raise CliError(field_errors(exc)) from exc
 
     async def go() -> list[CalendarApplied]:
-        return await apply_calendar(await connect(s), change, dry_run=dry_run, case_ids=case)
+        return await apply_calendar(await connect(s, me), change, dry_run=dry_run, case_ids=case)
 
     results = run(go())
     if as_json:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from activities.ports import DocumentStore
+    from identity.signers import SessionSigner
     from models.actors import Directory
     from settings import Settings
 
@@ -59,10 +60,34 @@ def directory(s: Settings) -> Directory:
     return cached_directory(s.directory_file)
 
 
-async def connect(s: Settings) -> Client:
+#: ``--as`` is gone from the commands that decide: kept, hidden, only to say why.
+AsGone = Annotated[
+    str | None,
+    typer.Option("--as", hidden=True, help="Removed: decisions are the signed-in person's"),
+]
+
+
+def signed_in(s: Settings, as_given: str | None = None) -> SessionSigner:
+    """The signed-in person's signer (``legisflow login``); CliError says to sign in."""
+    from identity import sessions
+    from identity.local import LocalSignIn
+
+    if as_given is not None:
+        raise CliError(
+            f"--as {as_given} is no longer accepted: every decision is the signed-in "
+            "person's. Sign in as them (`legisflow login`); `legisflow whoami` says who you are"
+        )
+    try:
+        return LocalSignIn(s).signer(sessions.load(s.session_path))
+    except sessions.NotSignedIn as exc:
+        raise CliError(str(exc)) from None
+
+
+async def connect(s: Settings, signer: SessionSigner | None = None) -> Client:
+    """A client; with ``signer``, its decisions carry the signed-in person's proofs."""
     from client.connection import connect as connect_client
 
-    return await connect_client(s)
+    return await connect_client(s, signer)
 
 
 def run(coro: Awaitable[T]) -> T:

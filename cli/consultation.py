@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import CliError, app, connect, run, settings, store
+from cli.common import AsGone, CliError, app, connect, run, settings, signed_in, store
 from cli.output import out, print_json, row, say, table
 from models.choices import Disposition
 
@@ -20,12 +20,12 @@ if TYPE_CHECKING:
 @app.command("reply")
 def reply_cmd(
     case: Annotated[str, typer.Argument(help="Case id")],
-    person: Annotated[str, typer.Option("--as", help="Who replies for the consulted body")],
     role: Annotated[str | None, typer.Option(help="Consulted role, if you hold several")] = None,
     note: Annotated[str | None, typer.Option(help="The opinion, or a summary of it")] = None,
     file: Annotated[
         Path | None, typer.Option(help="The written opinion as a document (at most 50 MiB)")
     ] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Reply to a written consultation (góp ý bằng văn bản); exits 2 when refused."""
     from client.cases import reply
@@ -33,11 +33,13 @@ def reply_cmd(
     from models.case import ReplyRequest
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     request = ReplyRequest(actor=person, role=role, note=note)  # checked before any upload
 
     async def go() -> None:
         doc = upload(store(s), file) if file else None
-        view = await reply(await connect(s), case, request.model_copy(update={"document": doc}))
+        view = await reply(await connect(s, me), case, request.model_copy(update={"document": doc}))
         say(f"Đã ghi nhận ý kiến / reply recorded: {view.label} ({view.role})")
 
     run(go())
@@ -87,20 +89,22 @@ def dispose_cmd(
     case: Annotated[str, typer.Argument(help="Case id")],
     comment_id: Annotated[str, typer.Argument(help="Comment id, e.g. C00012")],
     disposition: Annotated[Disposition, typer.Argument(help="accepted | partly | explained")],
-    person: Annotated[str, typer.Option("--as", help="Drafting unit member")],
     reason: Annotated[str | None, typer.Option(help="Required unless accepted")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Give a comment its disposition (giải trình, tiếp thu)."""
     from client.comments import dispose
     from models.comments import DispositionRequest
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     req = DispositionRequest(
         comment_id=comment_id, disposition=disposition, actor=person, reason=reason
     )
 
     async def go() -> None:
-        receipt = await dispose(await connect(s), case, req)
+        receipt = await dispose(await connect(s, me), case, req)
         say(f"{receipt.comment_id}: {disposition.label}")
 
     run(go())

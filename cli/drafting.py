@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import CliError, app, connect, directory, run, settings, store
+from cli.common import AsGone, CliError, app, connect, directory, run, settings, signed_in, store
 from cli.output import out, row, safe, say, table
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ def _definition(doc_type: str, regime: str | None) -> ProcessDefinition:
 def start(
     doc_type: Annotated[str, typer.Option("--type", help="Document type, e.g. qd_ubnd_tinh")],
     title: Annotated[str, typer.Option(help="Title of the draft (trích yếu), 3-500 characters")],
-    person: Annotated[str, typer.Option("--as", help="Drafter starting the case")],
     regime: RegimeOption = None,
     slug: Annotated[
         str | None, typer.Option(help="Id suffix (a-z, 0-9, -); default from the title")
@@ -50,6 +49,7 @@ def start(
         ),
     ] = None,
     reason: Annotated[str | None, typer.Option(help="Why the simplified procedure")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Start a case for a draft; prints the new case id."""
     from client.cases import open_case
@@ -57,6 +57,8 @@ def start(
     from models.starting import StartRefused, StartRequest, plan_case
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     decision = None
     if simplified_by is not None:
         if not reason:
@@ -77,7 +79,7 @@ def start(
         raise CliError(str(refused)) from None
 
     async def go() -> str:
-        handle = await open_case(await connect(s), opening, task_queue=s.task_queue)
+        handle = await open_case(await connect(s, me), opening, task_queue=s.task_queue)
         return handle.id
 
     print(run(go()))
@@ -87,12 +89,12 @@ def start(
 def act_cmd(
     case: Annotated[str, typer.Argument(help="Case id")],
     action: Annotated[str, typer.Argument(help="Action, e.g. close_consultation")],
-    person: Annotated[str, typer.Option("--as", help="Who acts")],
     note: Annotated[str | None, typer.Option(help="Note for the audit trail")] = None,
     file: Annotated[
         Path | None, typer.Option(help="Document the action carries (at most 50 MiB)")
     ] = None,
     on_behalf_of: Annotated[str | None, typer.Option(help="KT./TL./Q.: acting for whom")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Take an action on a case; exits 2 with the reason when it is refused."""
     from client.cases import act
@@ -100,12 +102,14 @@ def act_cmd(
     from models.case import ActionRequest
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
     # Checked before the file is uploaded: a note too long must not leave a stray upload.
     request = ActionRequest(action=action, actor=person, note=note, on_behalf_of=on_behalf_of)
 
     async def go() -> None:
         doc = upload(store(s), file) if file else None
-        result = await act(await connect(s), case, request.model_copy(update={"document": doc}))
+        result = await act(await connect(s, me), case, request.model_copy(update={"document": doc}))
         version = (
             f" (document version {result.document_version})" if result.document_version else ""
         )
@@ -232,16 +236,18 @@ def migrate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; change nothing")
     ] = False,
-    person: Annotated[str | None, typer.Option("--as", help="Authorised operator")] = None,
     reason: Annotated[str | None, typer.Option(help="Why, for the audit trail")] = None,
+    as_given: AsGone = None,
 ) -> None:
     """Move a case to another legal regime (audited), or show what that would change."""
     from client import cases
 
     s = settings()
+    me = signed_in(s, as_given)
+    person = me.session.person
 
     async def go() -> None:
-        client = await connect(s)
+        client = await connect(s, me)
         source = await cases.current_definition(client, case)
         target = _definition(source.doc_type, to)
         plan = await cases.plan_case_migration(client, case, target)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from activities.ports import DocumentStore
+    from identity.signers import Signer
     from localdev.devserver import DevServer
     from models.case import CaseStatus
     from models.definition import Transition
@@ -48,6 +49,7 @@ def dev() -> None:
         f"Temporal dev server: {s.temporal_address}  UI: {s.ui_url}  "
         f"data: {s.data_dir / 'temporal.sqlite'}"
     )
+    _demo_accounts(s)
 
     async def go() -> None:
         client = await _connect_when_ready(s, server)
@@ -62,6 +64,27 @@ def dev() -> None:
         say("Stopped the worker and the dev server.")
 
 
+def _demo_accounts(s: Settings) -> str:
+    """The directory's demo accounts (made once), and how to sign in; the demo password."""
+    from identity.local import LocalSignIn
+
+    local = LocalSignIn(s)
+    password, made_here = local.demo_password()
+    made = local.ensure_demo_accounts(directory(s), password)
+    where = (
+        f"password {password}"
+        if made_here
+        else "password from LEGISFLOW_DEMO_PASSWORD"
+        if s.demo_password is not None
+        else f"password in {s.identity_dir / 'demo-password'}"
+    )
+    say(
+        f"Tài khoản demo / demo accounts: every person of the directory ({len(made)} new), "
+        f"{where}; sign in with `legisflow login --user nguyen.van.an`"
+    )
+    return password
+
+
 def _wait_for_signal() -> None:
     """Block until SIGINT or SIGTERM (also when started in the background)."""
     signals = {signal.SIGINT, signal.SIGTERM}
@@ -70,7 +93,7 @@ def _wait_for_signal() -> None:
 
 
 async def _connect_when_ready(
-    s: Settings, server: DevServer | None, timeout: float = 60.0
+    s: Settings, server: DevServer | None, timeout: float = 60.0, signer: Signer | None = None
 ) -> Client:
     """Connect with the settings (TLS, namespace, metrics) once ``server``, if this process
     started one, serves."""
@@ -84,7 +107,7 @@ async def _connect_when_ready(
     deadline = loop.time() + timeout
     while True:
         try:
-            return await connect(s)
+            return await connect(s, signer)
         except RuntimeError:
             if loop.time() > deadline:
                 raise
@@ -178,13 +201,16 @@ async def _demo_comments(client: Client, documents: DocumentStore, case_id: str)
 
 async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
     from client.cases import start_case
+    from identity.local import LocalSignIn
     from localdev.walkthrough import walk
     from models.registry import DEFAULT_REGIME, load_registry
     from models.starting import StartRequest
     from worker import build_worker
 
     definition = load_registry().get("qd_ubnd_tinh", DEFAULT_REGIME)
-    client = await _connect_when_ready(s, server)
+    # Each person the demo plays signs in, with the demo password, when they first act.
+    desk = LocalSignIn(s).demo_desk(_demo_accounts(s))
+    client = await _connect_when_ready(s, server, signer=desk)
     documents = store(s)
     with ThreadPoolExecutor(max_workers=16) as ex:
         async with build_worker(client, s, ex):

@@ -14,6 +14,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig, ClientConnectConfig
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from client.proofs import AttachProofs
+from identity.signers import Signer
 from settings import Settings
 
 #: The failure message of an activation the worker's time guard refused
@@ -60,14 +62,16 @@ def runtime_for(settings: Settings) -> Runtime | None:
     return _runtimes[port]
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, signer: Signer | None = None) -> Client:
+    """A client of the configured Temporal; its decisions carry proofs from ``signer`` (none:
+    it reads, and a decision says to sign in first)."""
     config = connect_config(settings)
     try:
         return await Client.connect(
             **config,
             data_converter=pydantic_data_converter,
             runtime=runtime_for(settings),
-            interceptors=[RetryRefusedQueries()],
+            interceptors=[RetryRefusedQueries(), AttachProofs(signer)],
         )
     except RuntimeError as exc:
         # The SDK's message carries a chain of causes over several lines; people need one.

@@ -23,6 +23,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from client.connection import RetryRefusedQueries
+from client.proofs import AttachProofs
+from identity.signers import Signer
 from localdev.processes import terminate
 from workflows.search_attributes import dev_server_flags
 
@@ -189,9 +191,10 @@ class DevServer:
             f"temporal server did not listen on {self.address} within {timeout:.0f}s"
         )
 
-    async def connect(self, timeout: float = 30.0) -> Client:
+    async def connect(self, timeout: float = 30.0, signer: Signer | None = None) -> Client:
         """A client once the server answers (it may still be starting), with the pydantic
-        converter and the retry of a query the time guard refused."""
+        converter, the retry of a query the time guard refused, and proofs from ``signer``
+        on its decisions."""
         await self.wait_until_serving(timeout)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -200,7 +203,7 @@ class DevServer:
                 client = await Client.connect(
                     self.address,
                     data_converter=pydantic_data_converter,
-                    interceptors=[RetryRefusedQueries()],
+                    interceptors=[RetryRefusedQueries(), AttachProofs(signer)],
                 )
                 await client.workflow_service.get_system_info(
                     GetSystemInfoRequest(), timeout=timedelta(seconds=2)

@@ -14,11 +14,12 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.authorship import Signed
 from models.legal_time import StageDeadline
 from models.official_calendar import OfficialCalendar
 
 
-class CalendarChange(BaseModel):
+class CalendarChange(Signed):
     """The new official calendar, why it changed, and who sends it."""
 
     model_config = ConfigDict(frozen=True)

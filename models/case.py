@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.actors import ActorRef
+from models.authorship import KeysPinned, Signed
 from models.calendar import LegalCalendar
 from models.definition import ProcessDefinition
 from models.documents import DocumentRef, DocumentVersion
@@ -64,7 +65,7 @@ class SimplifiedDecision(BaseModel):
     reason: str = Field(min_length=5, max_length=2000)
 
 
-class CaseInput(BaseModel):
+class CaseInput(KeysPinned):
     """Everything a case needs, resolved before it starts, so the history records it."""
 
     case_id: str
@@ -83,7 +84,7 @@ class CaseInput(BaseModel):
     links: list[CaseLink] = Field(default_factory=list)
 
 
-class ActionRequest(BaseModel):
+class ActionRequest(Signed):
     """A person's decision, sent as the ``act`` Update."""
 
     action: str = Field(min_length=1, max_length=64)
@@ -94,7 +95,7 @@ class ActionRequest(BaseModel):
     on_behalf_of: str | None = Field(default=None, max_length=128)
 
 
-class MigrationRequest(BaseModel):
+class MigrationRequest(Signed):
     """Move a case to another regime's definition (an authorised operator's act)."""
 
     definition: ProcessDefinition
@@ -103,7 +104,7 @@ class MigrationRequest(BaseModel):
     reason: str = Field(min_length=5, max_length=2000)
 
 
-class ReplyRequest(BaseModel):
+class ReplyRequest(Signed):
     """A consulted body's written opinion (ý kiến bằng văn bản), sent as the ``reply``
     Update; ``role`` says on behalf of which consulted body when a person holds several."""
 

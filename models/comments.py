@@ -14,6 +14,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.authorship import Signed
 from models.choices import Disposition
 from models.documents import SHA256_PATTERN, DocumentRef
 
@@ -53,7 +54,7 @@ class CommentReceipt(BaseModel):
     count: int
 
 
-class DispositionRequest(BaseModel):
+class DispositionRequest(Signed):
     """The drafting unit's answer to one distinct comment (``dispose`` Update)."""
 
     model_config = ConfigDict(frozen=True)
@@ -185,6 +186,8 @@ class LedgerState(BaseModel):
     changes: list[EntryChange] = Field(default_factory=list)
     #: The synthesis was done as the run continued: the next run ends at once.
     finished: bool = False
+    #: Proofs of authorship accepted and not yet expired (each is usable once).
+    used_proofs: dict[str, datetime] = Field(default_factory=dict)
 
 
 class LedgerView(BaseModel):

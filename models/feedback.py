@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.authorship import KeysPinned, Signed
 from models.case import DeadlineView
 from models.choices import Category
 from models.documents import DocumentRef
@@ -52,7 +53,7 @@ class FeedbackReceipt(BaseModel):
     due: list[DueDate]
 
 
-class FeedbackInput(BaseModel):
+class FeedbackInput(KeysPinned):
     """Everything a feedback case needs, decided by whoever starts it."""
 
     feedback_id: str
@@ -78,7 +79,7 @@ class FeedbackInput(BaseModel):
         return self.agency.id == self.document.drafting_agency
 
 
-class ClassifyRequest(BaseModel):
+class ClassifyRequest(Signed):
     """Phân loại: the case is within the agency's competence; what kind it is."""
 
     actor: str = Field(min_length=1, max_length=128)
@@ -86,7 +87,7 @@ class ClassifyRequest(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class ForwardRequest(BaseModel):
+class ForwardRequest(Signed):
     """Chuyển đơn: the case is outside the agency's competence; which agency is competent."""
 
     actor: str = Field(min_length=1, max_length=128)
@@ -94,7 +95,7 @@ class ForwardRequest(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class AnswerRequest(BaseModel):
+class AnswerRequest(Signed):
     """Trả lời: the answer's text is in the document store."""
 
     actor: str = Field(min_length=1, max_length=128)
@@ -102,7 +103,7 @@ class AnswerRequest(BaseModel):
     summary: str | None = Field(default=None, max_length=2000)
 
 
-class AmendmentProposal(BaseModel):
+class AmendmentProposal(Signed):
     """Đề xuất sửa đổi: the recommendation is well founded; the document should change."""
 
     actor: str = Field(min_length=1, max_length=128)

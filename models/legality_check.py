@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.actors import ActorRef
+from models.authorship import KeysPinned, Signed
 from models.case import DeadlineView
 from models.choices import Handling, Outcome
 from models.documents import DocumentRef
@@ -22,7 +23,7 @@ from models.post_issuance import CaseTime, CheckRules, DocumentInfo
 from models.steps import TrailStep
 
 
-class CheckInput(BaseModel):
+class CheckInput(KeysPinned):
     check_id: str
     document: DocumentInfo
     monitoring_id: str
@@ -36,7 +37,7 @@ class CheckInput(BaseModel):
     note: str | None = None
 
 
-class Conclusion(BaseModel):
+class Conclusion(Signed):
     """Kết luận kiểm tra."""
 
     model_config = ConfigDict(frozen=True)
@@ -72,7 +73,7 @@ class Conclusion(BaseModel):
         return self
 
 
-class HandlingRequest(BaseModel):
+class HandlingRequest(Signed):
     """Xử lý văn bản: what the issuer (or, once escalated, the higher authority) did."""
 
     model_config = ConfigDict(frozen=True)

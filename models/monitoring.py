@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.actors import ActorRef
+from models.authorship import KeysPinned, Signed
 from models.choices import EventKind, Handling, Outcome
 from models.counts import Counts
 from models.definition import Deadline
@@ -23,7 +24,7 @@ from models.post_issuance import CaseTime, DocumentInfo, PostIssuancePeople, Pos
 from models.steps import TrailStep
 
 
-class EventRequest(BaseModel):
+class EventRequest(Signed):
     """A monitoring officer records what was done (``monitor record``)."""
 
     model_config = ConfigDict(frozen=True)
@@ -126,11 +127,13 @@ class MonitoringState(BaseModel):
     #: Feedback cases that closed before this workflow heard they existed (a forwarded case
     #: answered before the forward was reported): counted once, not reopened.
     closed_early: list[str] = Field(default_factory=list)
+    #: Proofs of authorship accepted and not yet expired (each is usable once).
+    used_proofs: dict[str, datetime] = Field(default_factory=dict)
     #: Each official calendar applied (``legisflow calendar apply``): what moved and why.
     calendar_changes: list[TrailStep] = Field(default_factory=list)
 
 
-class MonitoringInput(BaseModel):
+class MonitoringInput(KeysPinned):
     monitoring_id: str
     document: DocumentInfo
     #: The role holders the drafting case recorded (the issuer's signer, …).
@@ -142,7 +145,7 @@ class MonitoringInput(BaseModel):
     state: MonitoringState | None = None
 
 
-class ReportNow(BaseModel):
+class ReportNow(Signed):
     """An interim report on demand (``monitor report``)."""
 
     actor: str = Field(min_length=1, max_length=128)

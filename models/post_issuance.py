@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models.actors import YAML_LOADER, ActorRef, Directory
+from models.authorship import TrustedKey
 from models.calendar import LegalCalendar
 from models.case import CalendarSettings
 from models.choices import Handling, Outcome
@@ -355,3 +356,5 @@ class LinkedCaseRequest(_Frozen):
     reason: str
     legal_day_seconds: float = Field(gt=0)
     at: datetime
+    #: The sign-in keys the deciding workflow trusts: the new case trusts the same.
+    trusted_keys: tuple[TrustedKey, ...] = ()

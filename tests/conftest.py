@@ -20,6 +20,7 @@ from localdev.devserver import DevServer
 from models.actors import Directory, load_directory
 from models.registry import Registry, load_registry
 from settings import Settings
+from tests.sign_in import desk, session_key
 from worker import build_worker
 
 # transitions logs every trigger at INFO, which a workflow repeats on every replay.
@@ -41,15 +42,20 @@ class Temporal:
     """The session's dev server and a client of it."""
 
     server: DevServer
+    #: Its decisions carry proofs signed with ``key`` for whoever the request names.
     client: Client
+    key_file: Path
 
 
 @pytest.fixture(scope="session")
-async def env() -> AsyncIterator[Temporal]:
+async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Temporal]:
     """One real dev server for the whole session, in memory, started by the product's own
-    launcher (``localdev/devserver.py``, as ``legisflow dev`` starts it)."""
+    launcher (``localdev/devserver.py``, as ``legisflow dev`` starts it), and a client that
+    signs each decision for the person it names (``tests/sign_in.py``)."""
+    folder = tmp_path_factory.mktemp("sign-in")
+    key = session_key(folder)
     async with DevServer(None, log_level="error") as server:
-        yield Temporal(server, await server.connect())
+        yield Temporal(server, await server.connect(signer=desk(key)), folder / "signing-key.pem")
 
 
 @dataclass

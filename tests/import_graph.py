@@ -18,6 +18,7 @@ PRODUCT = (
     "workflows",
     "worker_runtime",
     "client",
+    "identity",
     "localdev",
     "cli",
     "worker",

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from identity.signing_key import load_or_create
+from tests.sign_in import session_file
+
 #: The `legisflow` entry point installed next to the interpreter running the tests.
 LEGISFLOW = str(Path(sys.executable).parent / "legisflow")
 #: Nothing listens on the discard port: reaching for the server fails at once, and says so.
@@ -26,13 +29,19 @@ class Run:
     stderr: str
 
 
-def legisflow(tmp_path: Path, *args: str, **env: str) -> Run:
+def legisflow(tmp_path: Path, *args: str, person: str | None = None, **env: str) -> Run:
+    """Run the command; with ``person``, signed in as them (a session from the data dir's
+    sign-in key, as `legisflow login` writes one)."""
     environment = {
         **os.environ,
         "LEGISFLOW_TEMPORAL_ADDRESS": NO_SERVER,
         "LEGISFLOW_DATA_DIR": str(tmp_path / "data"),
+        "LEGISFLOW_SESSION_FILE": str(tmp_path / "no-session.json"),
         **env,
     }
+    if person is not None:
+        key = load_or_create(tmp_path / "data" / "identity" / "signing-key.pem")
+        environment["LEGISFLOW_SESSION_FILE"] = str(session_file(key, tmp_path, person))
     done = subprocess.run(
         [LEGISFLOW, *args], env=environment, capture_output=True, text=True, timeout=120
     )
@@ -95,7 +104,7 @@ def test_a_bad_setting_is_one_line_naming_the_variable(
 
 
 def test_dispose_without_a_reason_says_what_is_missing(tmp_path: Path) -> None:
-    run = legisflow(tmp_path, "dispose", "c", "C00001", "explained", "--as", "nguyen.van.an")
+    run = legisflow(tmp_path, "dispose", "c", "C00001", "explained", person="nguyen.van.an")
     assert_one_line_error(run, "reason")
     assert "pydantic.dev" not in run.stderr
 
@@ -105,7 +114,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
     with big.open("wb") as f:  # sparse: 200 MB on paper, nothing on disk
         f.truncate(200 * 1000 * 1000)
     run = legisflow(
-        tmp_path, "act", "c", "open_consultation", "--as", "nguyen.van.an", "--file", str(big)
+        tmp_path, "act", "c", "open_consultation", "--file", str(big), person="nguyen.van.an"
     )
     assert_one_line_error(run, "du-thao.pdf", "190.7 MiB", "at most 50.0 MiB")
     assert blobs(tmp_path) == []
@@ -119,12 +128,11 @@ def test_a_note_too_long_is_refused_before_the_file_is_uploaded(tmp_path: Path) 
         "act",
         "c",
         "open_consultation",
-        "--as",
-        "nguyen.van.an",
         "--file",
         str(draft),
         "--note",
         "x" * 4001,
+        person="nguyen.van.an",
     )
     assert_one_line_error(run, "note: String should have at most 4000 characters")
     assert blobs(tmp_path) == []
@@ -136,7 +144,7 @@ def test_a_note_too_long_is_refused_before_the_file_is_uploaded(tmp_path: Path) 
 )
 def test_a_title_out_of_bounds_is_one_line(tmp_path: Path, title: str, says: str) -> None:
     run = legisflow(
-        tmp_path, "start", "--type", "qd_ubnd_tinh", "--title", title, "--as", "nguyen.van.an"
+        tmp_path, "start", "--type", "qd_ubnd_tinh", "--title", title, person="nguyen.van.an"
     )
     assert_one_line_error(run, says)
 
@@ -149,10 +157,9 @@ def test_a_slug_that_could_reach_another_case_is_refused(tmp_path: Path) -> None
         "qd_ubnd_tinh",
         "--title",
         "Quy định thử",
-        "--as",
-        "nguyen.van.an",
         "--slug",
         "victim/comments",
+        person="nguyen.van.an",
     )
     assert_one_line_error(run, "slug 'victim/comments': only lowercase letters")
 

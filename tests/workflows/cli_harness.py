@@ -9,7 +9,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from identity.signing_key import load
 from tests.conftest import Harness, Temporal
+from tests.sign_in import session_file
 
 #: The `legisflow` entry point installed next to the interpreter running the tests.
 LEGISFLOW = str(Path(sys.executable).parent / "legisflow")
@@ -30,8 +32,20 @@ def cli_environment(env: Temporal, harness: Harness, columns: int) -> dict[str, 
         "LEGISFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
         "LEGISFLOW_TASK_QUEUE": harness.settings.task_queue,
         "LEGISFLOW_DATA_DIR": str(harness.settings.data_dir),
+        # The key the test session's client signs with: a case started by either trusts it.
+        "LEGISFLOW_SIGNING_KEY_FILE": str(env.key_file),
+        # Nobody is signed in until a test says who (``as_person``).
+        "LEGISFLOW_SESSION_FILE": str(harness.settings.data_dir / "no-session.json"),
         "COLUMNS": str(columns),
     }
+
+
+def as_person(cli_env: dict[str, str], person: str) -> dict[str, str]:
+    """``cli_env`` with ``person`` signed in (a session from the session's key, as
+    `legisflow login` writes one)."""
+    key = load(Path(cli_env["LEGISFLOW_SIGNING_KEY_FILE"]))
+    folder = Path(cli_env["LEGISFLOW_DATA_DIR"])
+    return {**cli_env, "LEGISFLOW_SESSION_FILE": str(session_file(key, folder, person))}
 
 
 async def legisflow(cli_env: dict[str, str], *args: str) -> Run:

@@ -24,7 +24,7 @@ from tests.workflows.after_issuance import (
     monitored,
     until,
 )
-from tests.workflows.cli_harness import legisflow
+from tests.workflows.cli_harness import as_person, legisflow
 
 DAY = 0.05
 
@@ -75,7 +75,9 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
     assert fid == f"{doc}/monitoring/feedback/1"
     assert "Trả lời / Answer 20" in run.stdout
     # Someone outside the competent agency: refused, exit 2, the reason on stderr.
-    run = await legisflow(cli_env, "feedback", "answer", fid, "--as", OTHER_HANDLER, "--text", "X")
+    run = await legisflow(
+        as_person(cli_env, OTHER_HANDLER), "feedback", "answer", fid, "--text", "X"
+    )
     assert run.code == 2
     assert "not_competent" in run.stderr
     # On a document not in force.
@@ -85,12 +87,10 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
 
     # A well-founded recommendation: an amendment case, linked both ways.
     run = await legisflow(
-        cli_env,
+        as_person(cli_env, HEAD),
         "feedback",
         "propose-amendment",
         fid,
-        "--as",
-        HEAD,
         "--reason",
         "Cần quy định rõ vị trí biển báo",
     )
@@ -107,16 +107,14 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
     assert "received 1" in monitor
 
     # A check whose handling nobody does in 30 legal days (1.5 s): escalated.
-    run = await legisflow(cli_env, "check", "open", doc, "--as", CHECKER)
+    run = await legisflow(as_person(cli_env, CHECKER), "check", "open", doc)
     assert run.code == 0, run.stderr
     cid = run.stdout.strip()
     run = await legisflow(
-        cli_env,
+        as_person(cli_env, CHECKER),
         "check",
         "conclude",
         cid,
-        "--as",
-        CHECKER,
         "--outcome",
         "unlawful",
         "--findings",
@@ -145,7 +143,9 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
     assert cid in run.stdout
     assert fid not in run.stdout
 
-    run = await legisflow(cli_env, "feedback", "answer", fid, "--as", HANDLER, "--text", "Đã sửa.")
+    run = await legisflow(
+        as_person(cli_env, HANDLER), "feedback", "answer", fid, "--text", "Đã sửa."
+    )
     assert run.code == 0, run.stderr
     assert "late" in run.stdout
 

@@ -20,7 +20,7 @@ from models.official_calendar import CALENDAR_FILE, load_calendar
 from models.registry import load_registry
 from models.starting import StartRequest
 from tests.conftest import Harness
-from tests.workflows.cli_harness import legisflow
+from tests.workflows.cli_harness import as_person, legisflow
 from workflows.drafting.legislative_process import LegislativeProcess
 
 WORKING = DayUnit.WORKING
@@ -43,21 +43,19 @@ async def test_start_act_status_and_list(
     cli_env: dict[str, str], harness: Harness, tmp_path: Path
 ) -> None:
     run = await legisflow(
-        cli_env,
+        as_person(cli_env, "le.thi.binh"),
         "start",
         "--type",
         "qd_ubnd_tinh",
         "--title",
         "Quy định về chiếu sáng công cộng",
-        "--as",
-        "le.thi.binh",
     )
     assert run.code == 0, run.stderr
     case_id = run.stdout.strip()
     assert case_id == "so-xd-daklak:quy-dinh-ve-chieu-sang-cong-cong"
 
     # Refused: exit 2, the validator's reason on stderr.
-    run = await legisflow(cli_env, "act", case_id, "sign", "--as", "bui.van.khoa")
+    run = await legisflow(as_person(cli_env, "bui.van.khoa"), "act", case_id, "sign")
     assert run.code == 2
     assert "illegal_action" in run.stderr
     assert "open_consultation" in run.stderr
@@ -65,12 +63,10 @@ async def test_start_act_status_and_list(
     draft = tmp_path / "du-thao-1.md"
     draft.write_text("# Dự thảo 1\n", encoding="utf-8")
     run = await legisflow(
-        cli_env,
+        as_person(cli_env, "le.thi.binh"),
         "act",
         case_id,
         "open_consultation",
-        "--as",
-        "le.thi.binh",
         "--file",
         str(draft),
         "--note",
@@ -128,7 +124,7 @@ async def test_unreachable_server_is_one_clear_line(cli_env: dict[str, str]) -> 
 
 async def test_unknown_type_is_refused(cli_env: dict[str, str]) -> None:
     run = await legisflow(
-        cli_env, "start", "--type", "luat", "--title", "Luật X", "--as", "nguyen.van.an"
+        as_person(cli_env, "nguyen.van.an"), "start", "--type", "luat", "--title", "Luật X"
     )
     assert run.code == 1
     assert "document type 'luat' has no procedure under L2025_A87" in run.stderr
@@ -138,21 +134,24 @@ async def test_comment_dispose_and_list_comments(
     cli_env: dict[str, str], harness: Harness, tmp_path: Path
 ) -> None:
     run = await legisflow(
-        cli_env,
+        as_person(cli_env, "nguyen.van.an"),
         "start",
         "--type",
         "qd_ubnd_tinh",
         "--title",
         "Quy định góp ý",
-        "--as",
-        "nguyen.van.an",
     )
     assert run.code == 0, run.stderr
     case_id = run.stdout.strip()
     draft = tmp_path / "du-thao.md"
     draft.write_text("Dự thảo", encoding="utf-8")
     run = await legisflow(
-        cli_env, "act", case_id, "open_consultation", "--as", "nguyen.van.an", "--file", str(draft)
+        as_person(cli_env, "nguyen.van.an"),
+        "act",
+        case_id,
+        "open_consultation",
+        "--file",
+        str(draft),
     )
     assert run.code == 0, run.stderr
     await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120)
@@ -164,18 +163,22 @@ async def test_comment_dispose_and_list_comments(
     run = await legisflow(cli_env, "comment", case_id, "--from", "VCCI", "--text", "Bỏ Điều 9.")
     assert run.code == 0, run.stderr
     run = await legisflow(
-        cli_env, "dispose", case_id, "C00001", "explained", "--as", "bui.van.khoa", "--reason", "x"
-    )
-    assert run.code != 0, "someone outside the drafting unit gave a disposition"
-    assert "drafting unit" in run.stderr + run.stdout
-    run = await legisflow(
-        cli_env,
+        as_person(cli_env, "bui.van.khoa"),
         "dispose",
         case_id,
         "C00001",
         "explained",
-        "--as",
-        "nguyen.van.an",
+        "--reason",
+        "x",
+    )
+    assert run.code != 0, "someone outside the drafting unit gave a disposition"
+    assert "drafting unit" in run.stderr + run.stdout
+    run = await legisflow(
+        as_person(cli_env, "nguyen.van.an"),
+        "dispose",
+        case_id,
+        "C00001",
+        "explained",
         "--reason",
         "Đã rõ",
     )
@@ -209,12 +212,10 @@ async def test_unreachable_document_store_is_one_clear_line(
         "AWS_SECRET_ACCESS_KEY": "test",
     }
     run = await legisflow(
-        env,
+        as_person(env, "nguyen.van.an"),
         "act",
         "no:such-case",
         "open_consultation",
-        "--as",
-        "nguyen.van.an",
         "--file",
         str(draft),
     )
@@ -226,7 +227,7 @@ async def test_unreachable_document_store_is_one_clear_line(
 
 async def _start(cli_env: dict[str, str], title: str) -> str:
     run = await legisflow(
-        cli_env, "start", "--type", "qd_ubnd_tinh", "--title", title, "--as", "le.thi.binh"
+        as_person(cli_env, "le.thi.binh"), "start", "--type", "qd_ubnd_tinh", "--title", title
     )
     assert run.code == 0, run.stderr
     return run.stdout.strip()
@@ -237,7 +238,7 @@ async def test_an_action_on_a_case_that_has_ended_is_refused_as_closed(
 ) -> None:
     """It used to say `no case '…'` (exit 1) although `status` showed the case."""
     case_id = await _start(cli_env, "Quy định bị rút")
-    run = await legisflow(cli_env, "act", case_id, "withdraw", "--as", "tran.van.cuong")
+    run = await legisflow(as_person(cli_env, "tran.van.cuong"), "act", case_id, "withdraw")
     assert run.code == 0, run.stderr
     handle = harness.client.get_workflow_handle(case_id)
     await until(
@@ -245,7 +246,7 @@ async def test_an_action_on_a_case_that_has_ended_is_refused_as_closed(
         lambda: _completed(handle),
         timeout=60,
     )
-    run = await legisflow(cli_env, "act", case_id, "open_consultation", "--as", "le.thi.binh")
+    run = await legisflow(as_person(cli_env, "le.thi.binh"), "act", case_id, "open_consultation")
     assert run.code == 2, run
     assert "refused (case_closed)" in run.stderr
     assert "withdrawn" in run.stderr
@@ -266,13 +267,15 @@ async def test_a_wrong_role_on_dispose_names_each_drafter_once(
     draft = tmp_path / "du-thao.md"
     draft.write_text("# Dự thảo\n", encoding="utf-8")
     run = await legisflow(
-        cli_env, "act", case_id, "open_consultation", "--as", "le.thi.binh", "--file", str(draft)
+        as_person(cli_env, "le.thi.binh"), "act", case_id, "open_consultation", "--file", str(draft)
     )
     assert run.code == 0, run.stderr
     await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120)
     run = await legisflow(cli_env, "comment", case_id, "--from", "Mai", "--text", "Sửa Điều 3")
     assert run.code == 0, run.stderr
-    run = await legisflow(cli_env, "dispose", case_id, "C00001", "accepted", "--as", "bui.van.khoa")
+    run = await legisflow(
+        as_person(cli_env, "bui.van.khoa"), "dispose", case_id, "C00001", "accepted"
+    )
     assert run.code == 2, run
     assert "refused (wrong_role)" in run.stderr
     given_by = run.stderr.split("dispositions are given by:", 1)[1]
@@ -317,7 +320,7 @@ async def test_calendar_apply_moves_a_running_cases_deadline(
     new_day = LegalCalendar(official=load_calendar(calendar_file)).add(old_day, 1, WORKING).due
     apply = ("calendar", "apply", "--case", handle.id, "--announcement", "Thông báo 2/TB-TEST")
 
-    run = await legisflow(env, *apply, "--as", "ops.oncall", "--dry-run")
+    run = await legisflow(as_person(env, "ops.oncall"), *apply, "--dry-run")
     assert run.code == 0, run.stderr
     assert f"{old_day:%d/%m/%Y}" in run.stdout
     assert f"{new_day:%d/%m/%Y}" in run.stdout
@@ -325,11 +328,11 @@ async def test_calendar_apply_moves_a_running_cases_deadline(
     st = await status(harness.client, handle.id)
     assert next(d for d in st.deadlines if d.stage == "appraisal").due_legal_date == old_day
 
-    run = await legisflow(env, *apply, "--as", "le.thi.binh")
+    run = await legisflow(as_person(env, "le.thi.binh"), *apply)
     assert run.code == 2, run
     assert "wrong_role" in run.stderr
 
-    run = await legisflow(env, *apply, "--as", "ops.oncall", "--json")
+    run = await legisflow(as_person(env, "ops.oncall"), *apply, "--json")
     assert run.code == 0, run.stderr
     [applied] = json.loads(run.stdout)
     [moved] = applied["moved"]

@@ -19,6 +19,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications, post_issuance_notices
+    from models.authorship import ProofLedger
     from models.choices import Category
     from models.definition import SYSTEM_ACTOR
     from models.documents import DocumentRef
@@ -39,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.after_issuance.notices import Notices, due_soon, recipients
     from workflows.after_issuance.signals import FEEDBACK_CHANGED_SIGNAL, LINK_ADDED_SIGNAL, tell
     from workflows.after_issuance.step_case import StepCase
+    from workflows.proofs import check_proof, record_proof
     from workflows.refusals import refuse
 
 #: The role of the feedback procedure whose holders act: the competent agency's answerers.
@@ -52,6 +54,7 @@ class FeedbackCase(StepCase):
     @workflow.init
     def __init__(self, inp: FeedbackInput) -> None:
         self._inp = inp
+        self._proofs = ProofLedger(inp.trusted_keys)
         self._open(
             inp.rules.procedure,
             inp.time,
@@ -128,6 +131,7 @@ class FeedbackCase(StepCase):
     @workflow.update
     def classify(self, req: ClassifyRequest) -> FeedbackStatus:
         """Phân loại: within the agency's competence, of this kind."""
+        record_proof(self._proofs, req)
         t = self._check_classify(req)
         self._category = req.category
         self._step(req.actor, t.action, f"{req.category.value}" + _tail(req.note))
@@ -140,6 +144,7 @@ class FeedbackCase(StepCase):
 
     @classify.validator
     def _validate_classify(self, req: ClassifyRequest) -> None:
+        check_proof(self._proofs, req, "classify")
         self._check_classify(req)
 
     def _check_classify(self, req: ClassifyRequest) -> StepTransition:
@@ -150,6 +155,7 @@ class FeedbackCase(StepCase):
         """Chuyển đơn: not ours. The competent agency's own case starts first; only then is
         this one closed as forwarded (if it cannot start, nothing changes and the caller is
         told why)."""
+        record_proof(self._proofs, req)
         t = self._check_forward(req)
         decided = workflow.now()
         target = f"{self._inp.feedback_id}/{req.agency}"
@@ -188,6 +194,7 @@ class FeedbackCase(StepCase):
 
     @forward.validator
     def _validate_forward(self, req: ForwardRequest) -> None:
+        check_proof(self._proofs, req, "forward")
         self._check_forward(req)
 
     def _check_forward(self, req: ForwardRequest) -> StepTransition:
@@ -247,6 +254,7 @@ class FeedbackCase(StepCase):
     @workflow.update
     def answer(self, req: AnswerRequest) -> FeedbackStatus:
         """Trả lời: the answer (its text in the document store) closes the case."""
+        record_proof(self._proofs, req)
         t = self._check_answer(req)
         late = self._take(t, workflow.now())
         self._answered_by, self._answer = req.actor, req.answer
@@ -258,6 +266,7 @@ class FeedbackCase(StepCase):
 
     @answer.validator
     def _validate_answer(self, req: AnswerRequest) -> None:
+        check_proof(self._proofs, req, "answer")
         self._check_answer(req)
 
     def _check_answer(self, req: AnswerRequest) -> StepTransition:
@@ -266,6 +275,7 @@ class FeedbackCase(StepCase):
     @workflow.update
     async def propose_amendment(self, req: AmendmentProposal) -> CaseLink:
         """Đề xuất sửa đổi: start the amendment's drafting case, linked both ways."""
+        record_proof(self._proofs, req)
         self._check_proposal(req)
         self._proposing = True
         self._category = Category.RECOMMENDATION
@@ -282,6 +292,7 @@ class FeedbackCase(StepCase):
                     reason=req.reason,
                     legal_day_seconds=inp.time.legal_day_seconds,
                     at=workflow.now(),
+                    trusted_keys=tuple(inp.trusted_keys),
                 )
             )
         except ActivityError as err:
@@ -301,6 +312,7 @@ class FeedbackCase(StepCase):
 
     @propose_amendment.validator
     def _check_proposal(self, req: AmendmentProposal) -> None:
+        check_proof(self._proofs, req, "propose_amendment")
         self._check_open(req.actor)
         if not self._inp.may_propose_amendment:
             raise refuse(

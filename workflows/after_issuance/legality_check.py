@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from models import post_issuance_notices
+    from models.authorship import ProofLedger
     from models.choices import Handling, Outcome
     from models.definition import SYSTEM_ACTOR
     from models.legal_time import StageDeadline
@@ -41,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         tell,
     )
     from workflows.after_issuance.step_case import StepCase
+    from workflows.proofs import check_proof, record_proof
     from workflows.refusals import refuse
 
 #: The roles of the check procedure, and the actions that conclude a check.
@@ -55,6 +57,7 @@ class LegalityCheck(StepCase):
     @workflow.init
     def __init__(self, inp: CheckInput) -> None:
         self._inp = inp
+        self._proofs = ProofLedger(inp.trusted_keys)
         self._opened_at = workflow.info().start_time
         self._open(
             inp.rules.procedure,
@@ -131,6 +134,7 @@ class LegalityCheck(StepCase):
     @workflow.update
     def conclude(self, c: Conclusion) -> CheckStatus:
         """Kết luận kiểm tra."""
+        record_proof(self._proofs, c)
         t = self._check_conclude(c)
         self._conclusion = c
         summary = c.outcome.label + (f": {c.findings}" if c.findings else "")
@@ -157,6 +161,7 @@ class LegalityCheck(StepCase):
 
     @conclude.validator
     def _validate_conclude(self, c: Conclusion) -> None:
+        check_proof(self._proofs, c, "conclude")
         self._check_conclude(c)
 
     def _check_conclude(self, c: Conclusion) -> StepTransition:
@@ -190,6 +195,7 @@ class LegalityCheck(StepCase):
         """Xử lý văn bản: the issuer's (or, once escalated, the higher authority's) action.
         Amending starts the linked drafting case first: if it cannot start, nothing changes
         and the caller is told why."""
+        record_proof(self._proofs, req)
         t = self._check_handle(req)
         now = workflow.now()
         amendment = None
@@ -247,6 +253,7 @@ class LegalityCheck(StepCase):
                     or "Sửa đổi theo kết luận kiểm tra",
                     legal_day_seconds=inp.time.legal_day_seconds,
                     at=workflow.now(),
+                    trusted_keys=tuple(inp.trusted_keys),
                 )
             )
         except ActivityError as err:
@@ -259,6 +266,7 @@ class LegalityCheck(StepCase):
 
     @handle.validator
     def _validate_handle(self, req: HandlingRequest) -> None:
+        check_proof(self._proofs, req, "handle")
         self._check_handle(req)
 
     def _check_handle(self, req: HandlingRequest) -> StepTransition:

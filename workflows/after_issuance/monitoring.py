@@ -30,6 +30,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications, post_issuance_notices
+    from models.authorship import ProofLedger
     from models.calendar import LegalCalendar
     from models.calendar_change import (
         CalendarApplied,
@@ -85,6 +86,7 @@ with workflow.unsafe.imports_passed_through():
         LINK_ADDED_SIGNAL,
     )
     from workflows.legal_days import legal_deadline
+    from workflows.proofs import check_proof, record_proof
     from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
 
@@ -112,6 +114,9 @@ class DocumentMonitoring:
         self._clock = inp.time.clock()
         self._calendar = inp.time.legal_calendar()
         self._state: MonitoringState | None = inp.state
+        self._proofs = ProofLedger(
+            inp.trusted_keys, used=inp.state.used_proofs if inp.state else None
+        )
         self._effects: list[Effect] = []
         self._seq = 0
         #: The pending deadline timer: which, when, and its task.
@@ -144,6 +149,7 @@ class DocumentMonitoring:
                 st.run_events.append(workflow.info().get_current_history_length())
                 st.runs += 1
                 st.notice_seq = self._notices.seq
+                st.used_proofs = self._proofs.used
                 # Its plan counts from the entry into force: the days before it are not needed.
                 # (self._inp: its calendar may have been changed by apply_calendar.)
                 time = self._inp.time.since(self._clock.legal_date(inp.in_force_at))
@@ -490,6 +496,7 @@ class DocumentMonitoring:
     @workflow.update
     def record_event(self, req: EventRequest) -> MonitoringEvent:
         """Record information gathered, an inspection, a survey, a review, a plan item done."""
+        record_proof(self._proofs, req)
         self._check_event(req)
         st = self._ready()
         st.event_seq += 1
@@ -516,6 +523,7 @@ class DocumentMonitoring:
 
     @record_event.validator
     def _check_event(self, req: EventRequest) -> None:
+        check_proof(self._proofs, req, "record_event")
         st = self._starting_refusal()
         officers = [a.id for a in st.people.monitoring_officers]
         if req.actor not in officers:
@@ -545,6 +553,7 @@ class DocumentMonitoring:
     @workflow.update
     async def generate_report(self, req: ReportNow) -> list[DocumentRef]:
         """An interim report now (the yearly one comes by itself at the cut-off)."""
+        record_proof(self._proofs, req)
         self._check_report(req)
         report = self._report("interim")
         refs = await render_report(report)
@@ -553,6 +562,7 @@ class DocumentMonitoring:
 
     @generate_report.validator
     def _check_report(self, req: ReportNow) -> None:
+        check_proof(self._proofs, req, "generate_report")
         st = self._starting_refusal()
         officers = [a.id for a in st.people.monitoring_officers]
         if req.actor not in officers:
@@ -640,6 +650,7 @@ class DocumentMonitoring:
         """Count the plan's open deadlines again on the new calendar: the reminder and
         overdue timers follow the new dates, and ``calendar_changes`` says what moved and
         why. A plan item already overdue stays overdue."""
+        record_proof(self._proofs, change)
         time, calendar, updated, moved = self._recount(change)
         self._inp = self._inp.model_copy(update={"time": time})
         self._calendar = calendar
@@ -665,6 +676,7 @@ class DocumentMonitoring:
 
     @apply_calendar.validator
     def _calendar_applies(self, change: CalendarChange) -> None:
+        check_proof(self._proofs, change, "apply_calendar")
         st = self._starting_refusal()
         if st.rules.monitoring.procedure.is_final(st.status):
             raise refuse("monitoring_ended", "monitoring has ended: no deadline is left to move")

@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications
+    from models.authorship import ProofLedger
     from models.calendar import LegalCalendar
     from models.calendar_change import (
         CalendarApplied,
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.after_issuance.notices import Notices
     from workflows.after_issuance.time_limits import deadline_timers, wait_for_timer
     from workflows.legal_days import legal_deadline
+    from workflows.proofs import check_proof, record_proof
     from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
 
@@ -59,6 +61,8 @@ class StepCase:
     _trail: list[TrailStep]
     _effects: list[object]
     _notices: Notices
+    #: The sign-in keys the case trusts and the proofs it has accepted.
+    _proofs: ProofLedger
 
     def _open(
         self,
@@ -186,6 +190,7 @@ class StepCase:
         """Count the running time limits again on the new calendar: the timers follow the new
         dates, the trail says what moved, from when to when, and why. A limit that had passed
         stays passed (``models.calendar_change``)."""
+        record_proof(self._proofs, change)
         time, calendar, updated, moved = self._recount(change)
         self._time, self._calendar = time, calendar
         self._limits.update(updated)
@@ -196,6 +201,7 @@ class StepCase:
 
     @apply_calendar.validator
     def _calendar_applies(self, change: CalendarChange) -> None:
+        check_proof(self._proofs, change, "apply_calendar")
         if self._final():
             raise refuse(
                 "case_closed",

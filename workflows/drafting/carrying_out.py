@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -28,6 +28,7 @@ from temporalio.exceptions import (
 with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.audit import AuditExport, export_lines
+    from models.authorship import KeysPinned
     from models.definition import SYSTEM_ACTOR
     from models.deliveries import EffectBatch, EffectItem, Notification
     from models.documents import DocumentVersion
@@ -58,6 +59,10 @@ with workflow.unsafe.imports_passed_through():
         StartMonitoring,
         StoreAudit,
     )
+
+
+#: A child workflow's input (it pins the sign-in keys).
+KeyedInput = TypeVar("KeyedInput", bound=KeysPinned)
 
 
 class CaseEffects(CaseState):
@@ -156,7 +161,7 @@ class CaseEffects(CaseState):
         if isinstance(effect, StartRequest):
             self._consult_handles[effect.inp.request_id] = await workflow.start_child_workflow(
                 ConsultationRequest.run,
-                effect.inp,
+                self._with_keys(effect.inp),
                 id=effect.inp.request_id,
                 static_summary=f"Lấy ý kiến / Consultation: {effect.inp.body_label}",
             )
@@ -174,7 +179,7 @@ class CaseEffects(CaseState):
         elif isinstance(effect, StartLedger):
             await workflow.start_child_workflow(
                 CommentLedger.run,
-                effect.inp,
+                self._with_keys(effect.inp),
                 id=effect.inp.ledger_id,
                 static_summary="Sổ góp ý / Comment ledger",
             )
@@ -201,12 +206,17 @@ class CaseEffects(CaseState):
                 document=self._documents[-2].document.sha256,
             )
 
+    def _with_keys(self, inp: KeyedInput) -> KeyedInput:
+        """A child's input with the sign-in keys this case trusts: decisions on the child are
+        proven to the same keys."""
+        return inp.model_copy(update={"trusted_keys": list(self._proofs.keys.values())})
+
     async def _start_monitoring(self, inp: MonitoringInput) -> None:
         doc = inp.document
         try:
             await workflow.start_child_workflow(
                 DocumentMonitoring.run,
-                inp,
+                self._with_keys(inp),
                 id=inp.monitoring_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
                 # Its LegalStage comes from its own procedure, which it reads as it starts.

@@ -15,6 +15,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.actors import ActorRef
+    from models.authorship import ProofLedger
     from models.calendar import LegalCalendar
     from models.case import AuditEntry, CalendarSettings, CaseInput
     from models.definition import Body, ProcessDefinition
@@ -33,6 +34,8 @@ class CaseState:
     """The state of one case, set by ``LegislativeProcess.__init__``."""
 
     _inp: CaseInput
+    #: The sign-in keys the case trusts and the proofs it has accepted.
+    _proofs: ProofLedger
     _def: ProcessDefinition
     _machine: ProcessMachine
     _assignments: dict[str, list[ActorRef]]

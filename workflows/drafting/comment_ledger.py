@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from models.authorship import KeysPinned, ProofLedger
     from models.comments import (
         DIGEST_CHARS,
         STATUS_CODES,
@@ -40,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.activity_calls import call_activity
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL
+    from workflows.proofs import check_proof, record_proof
     from workflows.refusals import refuse
 
 #: Continue as new past this many events (Temporal warns at 10,240 and stops at 51,200).
@@ -53,7 +55,7 @@ RECENT_SUBMISSIONS = 1000
 WRITE_BATCH_BYTES = 256 * 1024
 
 
-class LedgerInput(BaseModel):
+class LedgerInput(KeysPinned):
     case_id: str
     ledger_id: str
     #: People who may give dispositions (the drafting unit).
@@ -111,6 +113,7 @@ class CommentLedger:
     def __init__(self, inp: LedgerInput) -> None:
         self._inp = inp
         self._state = state = inp.state
+        self._proofs = ProofLedger(inp.trusted_keys, used=state.used_proofs)
         # Text digest -> comment index, for every comment (paged or not).
         self._index: dict[str, int] = {}
         for i in range(state.paged):
@@ -183,6 +186,7 @@ class CommentLedger:
                 "paged_status": "".join(self._status),
                 "changes": changes,
                 "finished": self._finished,
+                "used_proofs": self._proofs.used,
             }
         )
 
@@ -347,6 +351,7 @@ class CommentLedger:
     @workflow.update
     def dispose(self, req: DispositionRequest) -> DispositionReceipt:
         """Record (or correct) the disposition of one distinct comment."""
+        record_proof(self._proofs, req)
         index = self._check_dispose(req)
         entry = self._live(index)
         if entry is not None:
@@ -367,6 +372,7 @@ class CommentLedger:
 
     @dispose.validator
     def _validate_dispose(self, req: DispositionRequest) -> None:
+        check_proof(self._proofs, req, "dispose")
         self._check_dispose(req)
 
     def _check_dispose(self, req: DispositionRequest) -> int:

@@ -19,6 +19,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications
+    from models.authorship import KeysPinned, ProofLedger
     from models.calendar_change import (
         CalendarApplied,
         CalendarChange,
@@ -33,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_calls import send_notification
     from workflows.drafting.signals import CONSULT_OVERDUE_SIGNAL
     from workflows.legal_days import legal_deadline
+    from workflows.proofs import check_proof, record_proof
     from workflows.refusals import refuse
 
 
@@ -46,7 +48,7 @@ class ReplyCounting(BaseModel):
     simplified: bool = False
 
 
-class ConsultInput(BaseModel):
+class ConsultInput(KeysPinned):
     """Everything the request needs, computed by the parent so both agree on the dates."""
 
     case_id: str
@@ -74,6 +76,7 @@ class ConsultationRequest:
     @workflow.init
     def __init__(self, inp: ConsultInput) -> None:
         self._inp = inp
+        self._proofs = ProofLedger(inp.trusted_keys)
         self._replied = False
         self._notices = 0
         self._due, self._remind_at, self._due_text = inp.due, inp.remind_at, inp.due_text
@@ -135,6 +138,7 @@ class ConsultationRequest:
     def apply_calendar(self, change: CalendarChange) -> CalendarApplied:
         """Count the reply deadline again on the new calendar; the reminder and the overdue
         notice follow the new date (the case records the change in its trail)."""
+        record_proof(self._proofs, change)
         updated, moved = self._recount(change)
         dl = updated.get("reply")
         if dl is not None and self._counting is not None:
@@ -149,6 +153,7 @@ class ConsultationRequest:
 
     @apply_calendar.validator
     def _calendar_applies(self, change: CalendarChange) -> None:
+        check_proof(self._proofs, change, "apply_calendar")
         if self._counting is None:
             raise refuse(
                 "cannot_recount",

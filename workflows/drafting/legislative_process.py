@@ -23,6 +23,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.actors import ActorRef
+    from models.authorship import ProofLedger
     from models.calendar_change import (
         CalendarApplied,
         CalendarChange,
@@ -55,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
     from workflows.drafting.stage_entry import StageEntry
     from workflows.legal_days import legal_deadline
+    from workflows.proofs import check_proof, record_proof
     from workflows.refusals import refuse
 
 
@@ -72,6 +74,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         self._def = inp.definition
         self._machine = ProcessMachine(inp.definition)
         self._assignments = inp.assignments
+        self._proofs = ProofLedger(inp.trusted_keys)
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
@@ -224,11 +227,13 @@ class LegislativeProcess(CaseEffects, StageEntry):
     @workflow.update(name="act")
     def act(self, req: ActionRequest) -> ActionResult:
         """Take an action (thực hiện thao tác); see the validator for what is refused."""
+        record_proof(self._proofs, req)
         t = self._check(req)
         return self._apply(t, req)
 
     @act.validator
     def _validate_act(self, req: ActionRequest) -> None:
+        check_proof(self._proofs, req, "act")
         self._check(req)
 
     def _check(self, req: ActionRequest) -> Transition:
@@ -240,6 +245,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
     @workflow.update(name="reply")
     def reply(self, req: ReplyRequest) -> ConsultView:
         """A consulted body's written opinion (ý kiến góp ý); recorded once per body."""
+        record_proof(self._proofs, req)
         view = self._check_reply(req)
         version = self._add_document(req.document, req.actor, f"Ý kiến / Reply: {view.label}")
         self._append_audit(
@@ -258,6 +264,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     @reply.validator
     def _validate_reply(self, req: ReplyRequest) -> None:
+        check_proof(self._proofs, req, "reply")
         self._check_reply(req)
 
     def _check_reply(self, req: ReplyRequest) -> ConsultView:
@@ -271,6 +278,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         """Move the case to another regime (chuyển chế độ pháp lý), audited; the stage is kept.
 
         Returns the new definition's key."""
+        record_proof(self._proofs, req)
         self._check_migration(req)
         source = self._def.key
         self._def = req.definition
@@ -291,6 +299,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     @migrate.validator
     def _validate_migrate(self, req: MigrationRequest) -> None:
+        check_proof(self._proofs, req, "migrate")
         self._check_migration(req)
 
     # ---- a new official calendar (áp dụng lịch nghỉ mới) -----------------------------------
@@ -308,6 +317,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         the new date (each request moves its own when it receives the change), and the trail
         says what moved and why. A deadline that had passed stays passed
         (``models.calendar_change``)."""
+        record_proof(self._proofs, change)
         settings, updated, moved = self._recount(change)
         self._calendar_settings = settings
         self._calendar = settings.legal_calendar()
@@ -334,6 +344,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     @apply_calendar.validator
     def _validate_calendar(self, change: CalendarChange) -> None:
+        check_proof(self._proofs, change, "apply_calendar")
         operators = [a.id for a in self._assignments.get(self._def.operator_role, [])]
         if change.operator not in operators:
             raise self._refused(

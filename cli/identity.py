@@ -1,0 +1,154 @@
+"""Signing in (đăng nhập) and the accounts of legisflow's embedded sign-in: `login`, `logout`,
+`whoami`, and `users …` for the administrator (whoever may write the data dir's identity
+folder, which only its owner can read)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cli.common import CliError, app, directory, settings
+from cli.output import out, say
+
+users = typer.Typer(
+    help="Tài khoản / legisflow's own accounts for the people of the directory (administrator).",
+    no_args_is_help=True,
+)
+app.add_typer(users, name="users")
+
+
+def _password(prompt: str, *, confirm: bool = False) -> str:
+    """From the prompt on a terminal (not echoed), else the first line of standard input."""
+    if sys.stdin.isatty():
+        value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+        return value
+    return sys.stdin.readline().rstrip("\n")
+
+
+@app.command()
+def login(
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Your person id")] = None,
+) -> None:
+    """Sign in: the password from the prompt, or from standard input when it is not a
+    terminal. The session lasts a working day (8 hours)."""
+    from identity import sessions
+    from identity.local import LocalSignIn
+
+    s = settings()
+    person = user or typer.prompt("Tài khoản / person id")
+    session = LocalSignIn(s).sign_in(person, _password("Mật khẩu / password"))
+    sessions.save(s.session_path, session)
+    name = directory(s).person(person).name
+    say(
+        ("Đã đăng nhập / signed in", "bold green"),
+        f" as {name} ({person}) until {session.expires_at:%H:%M %d/%m/%Y} UTC",
+    )
+
+
+@app.command()
+def logout() -> None:
+    """Sign out (the session file is removed)."""
+    from identity import sessions
+
+    s = settings()
+    if sessions.forget(s.session_path):
+        say("Đã đăng xuất / signed out")
+    else:
+        say("Chưa đăng nhập / you were not signed in")
+
+
+@app.command()
+def whoami() -> None:
+    """Who you are signed in as, your agency and roles, and until when."""
+    from cli.common import signed_in
+
+    s = settings()
+    session = signed_in(s).session
+    person = directory(s).person(session.person)
+    agency = directory(s).agency(person.agency)
+    kind = " (tài khoản dịch vụ / service account)" if session.kind.value == "service" else ""
+    out.print(f"{person.name} ({person.id}){kind}")
+    out.print(f"{agency.name}; roles: {', '.join(person.roles)}")
+    out.print(f"until {session.expires_at:%H:%M %d/%m/%Y} UTC")
+
+
+@users.command("create")
+def users_create(
+    person: Annotated[str, typer.Argument(help="A person id of the directory")],
+    service: Annotated[
+        bool, typer.Option("--service", help="An automation account (its decisions say so)")
+    ] = False,
+) -> None:
+    """Create an account; the password from the prompt (twice) or standard input."""
+    from identity.accounts import AccountKind
+    from identity.local import LocalSignIn
+
+    s = settings()
+    _known(s, person)
+    kind = AccountKind.SERVICE if service else AccountKind.PERSON
+    LocalSignIn(s).accounts.create(
+        person, _password("Mật khẩu mới / new password", confirm=True), by=_admin(), kind=kind
+    )
+    say(f"Đã tạo / created the {kind.value} account {person}")
+
+
+@users.command("reset")
+def users_reset(person: Annotated[str, typer.Argument(help="A person id")]) -> None:
+    """Set a new password (from the prompt, or standard input)."""
+    from identity.local import LocalSignIn
+
+    s = settings()
+    LocalSignIn(s).accounts.reset(
+        person, _password("Mật khẩu mới / new password", confirm=True), by=_admin()
+    )
+    say(f"Đã đặt lại mật khẩu / password reset for {person}")
+
+
+@users.command("disable")
+def users_disable(person: Annotated[str, typer.Argument(help="A person id")]) -> None:
+    """Disable an account: it can no longer sign in (sessions already open end with their
+    8 hours)."""
+    from identity.local import LocalSignIn
+
+    LocalSignIn(settings()).accounts.set_disabled(person, True, by=_admin())
+    say(f"Đã khóa / disabled {person}")
+
+
+@users.command("enable")
+def users_enable(person: Annotated[str, typer.Argument(help="A person id")]) -> None:
+    from identity.local import LocalSignIn
+
+    LocalSignIn(settings()).accounts.set_disabled(person, False, by=_admin())
+    say(f"Đã mở khóa / enabled {person}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """The accounts: person, kind, enabled or not, last change."""
+    from identity.local import LocalSignIn
+
+    accounts = LocalSignIn(settings()).accounts.accounts()
+    if not accounts:
+        say("Chưa có tài khoản / no accounts yet (`legisflow users create PERSON`)")
+    for a in accounts:
+        state = "disabled" if a.disabled else "enabled"
+        out.print(f"{a.person:<28} {a.kind.value:<8} {state:<9} {a.changed_at:%Y-%m-%d %H:%M}")
+
+
+def _known(s: object, person: str) -> None:
+    from settings import Settings
+
+    assert isinstance(s, Settings)
+    try:
+        directory(s).person(person)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+
+
+def _admin() -> str:
+    """Who did it, for the accounts' log: the operating-system user."""
+    import getpass
+
+    return f"os:{getpass.getuser()}"

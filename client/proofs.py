@@ -1,0 +1,79 @@
+"""The client API attaches proofs (chứng thực) to what it sends, on every connection it makes:
+
+- each decision (an Update whose request is ``models.authorship.Signed``) gets a proof of
+  its author from the connection's :class:`identity.signers.Signer`, for this case and this
+  action; without a signer, or for a person the signer may not speak for, nothing is sent
+  and ``NotSignedIn`` says to sign in;
+- each case started (an input that pins keys) pins the signer's public keys, so the case
+  verifies later proofs against them;
+- a request larger than :data:`MAX_REQUEST_BYTES` is refused before it reaches Temporal.
+
+An interceptor, so that every path of the client API (act, reply, dispose, feedback and
+check steps, monitoring records, calendar changes, migrations) is covered by one piece of
+code rather than by each caller remembering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import client
+
+from client.errors import CaseError
+from identity.sessions import SIGN_IN_FIRST, NotSignedIn
+from identity.signers import Signer
+from models.authorship import KeysPinned, Signed
+
+#: The largest decision or case start sent (Temporal refuses payloads over 2 MB, and a
+#: large one holds up every other Update of the case while the server refuses it).
+MAX_REQUEST_BYTES = 512 * 1024
+
+
+class AttachProofs(client.Interceptor):
+    def __init__(self, signer: Signer | None) -> None:
+        self.signer = signer
+
+    def intercept_client(self, next: client.OutboundInterceptor) -> client.OutboundInterceptor:
+        return _Proving(next, self.signer)
+
+
+class _Proving(client.OutboundInterceptor):
+    def __init__(self, next: client.OutboundInterceptor, signer: Signer | None) -> None:
+        super().__init__(next)
+        self.signer = signer
+
+    async def start_workflow(
+        self, input: client.StartWorkflowInput
+    ) -> client.WorkflowHandle[Any, Any]:
+        args = list(input.args)
+        if len(args) == 1 and isinstance(args[0], KeysPinned):
+            _not_too_large(args[0], "case")
+            if not args[0].trusted_keys and self.signer is not None:
+                args[0] = args[0].model_copy(update={"trusted_keys": self.signer.trusted_keys()})
+        input.args = args
+        return await super().start_workflow(input)
+
+    async def start_workflow_update(
+        self, input: client.StartWorkflowUpdateInput
+    ) -> client.WorkflowUpdateHandle[Any]:
+        args = list(input.args)
+        if len(args) == 1 and isinstance(args[0], Signed) and args[0].proof is None:
+            request = args[0]
+            _not_too_large(request, "decision")
+            if self.signer is None:
+                raise NotSignedIn(SIGN_IN_FIRST)
+            proof = self.signer.prove(input.id, input.update, request)
+            args[0] = request.model_copy(update={"proof": proof})
+        input.args = args
+        return await super().start_workflow_update(input)
+
+
+def _not_too_large(request: BaseModel, what: str) -> None:
+    size = len(request.model_dump_json().encode())
+    if size > MAX_REQUEST_BYTES:
+        raise CaseError(
+            f"yêu cầu quá lớn / the {what} is {size // 1024} KiB, more than the "
+            f"{MAX_REQUEST_BYTES // 1024} KiB legisflow sends: put long texts in a document "
+            "(--file) and send its reference"
+        )

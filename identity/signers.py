@@ -1,0 +1,116 @@
+"""Who may sign proofs for which person (người ký chứng thực): the client API asks a
+:class:`Signer` for the proof of each decision it sends (``client/proofs.py``).
+
+- :class:`SessionSigner`: the signed-in person, and nobody else (the CLI; the web app per
+  request).
+- :class:`DeskSigner`: several people signed in at one desk, each with their own session (the
+  demo's walkthrough plays every role of a document's life, signing in as each person).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from identity.sessions import SIGN_IN_FIRST, NotSignedIn, Session, check_session
+from identity.signing_key import SigningKey
+from models.authorship import (
+    PROOF_LIFETIME,
+    Proof,
+    Signed,
+    TrustedKey,
+    decision_name,
+    request_digest,
+)
+
+
+class Signer(Protocol):
+    def trusted_keys(self) -> list[TrustedKey]:
+        """The public keys a case started through this signer pins."""
+        ...
+
+    def prove(self, case_id: str, update: str, request: Signed) -> Proof:
+        """The proof that ``request``'s author sends ``update`` to ``case_id``; NotSignedIn
+        when this signer may not speak for that person."""
+        ...
+
+
+def issue(
+    key: SigningKey,
+    session: Session,
+    case_id: str,
+    update: str,
+    request: BaseModel,
+    now: datetime | None = None,
+) -> Proof:
+    """A proof for ``session``'s person, signed with ``key``."""
+    now = now or datetime.now(UTC)
+    proof = Proof(
+        key_id=key.key_id,
+        person=session.person,
+        case_id=case_id,
+        action=decision_name(update, request),
+        digest=request_digest(request),
+        issued_at=now,
+        expires_at=now + PROOF_LIFETIME,
+        nonce=secrets.token_hex(16),
+        kind=session.kind.value,
+    )
+    return proof.model_copy(update={"signature": key.sign(proof.claims())})
+
+
+class SessionSigner:
+    """Proofs for the one signed-in person."""
+
+    def __init__(self, key: SigningKey, session: Session) -> None:
+        self.key = key
+        self.session = check_session(key, session)
+
+    def trusted_keys(self) -> list[TrustedKey]:
+        return [self.key.trusted()]
+
+    def prove(self, case_id: str, update: str, request: Signed) -> Proof:
+        author = request.author()
+        if author != self.session.person:
+            raise NotSignedIn(
+                f"bạn đang đăng nhập là {self.session.person!r} / you are signed in as "
+                f"{self.session.person!r}, not {author!r}: nobody acts as someone else"
+            )
+        check_session(self.key, self.session)
+        return issue(self.key, self.session, case_id, update, request)
+
+
+class DeskSigner:
+    """Proofs for each person signed in at this desk, with that person's own session."""
+
+    def __init__(
+        self,
+        key: SigningKey,
+        sessions: Mapping[str, Session] | None = None,
+        *,
+        sign_in: Callable[[str], Session] | None = None,
+    ) -> None:
+        self.key = key
+        self.sessions: dict[str, Session] = dict(sessions or {})
+        #: Signs a person in when they first act here (the demo: with the demo password).
+        self.sign_in = sign_in
+
+    def add(self, session: Session) -> None:
+        self.sessions[session.person] = check_session(self.key, session)
+
+    def trusted_keys(self) -> list[TrustedKey]:
+        return [self.key.trusted()]
+
+    def prove(self, case_id: str, update: str, request: Signed) -> Proof:
+        person = request.author()
+        session = self.sessions.get(person)
+        if session is None and self.sign_in is not None:
+            session = self.sessions[person] = self.sign_in(person)
+        if session is None:
+            raise NotSignedIn(f"{person!r} has not signed in; {SIGN_IN_FIRST}")
+        check_session(self.key, session)
+        return issue(self.key, session, case_id, update, request)

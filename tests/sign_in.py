@@ -1,0 +1,37 @@
+"""The tests' sign-in layer: one key for the test session, written where the `legisflow`
+command reads it, and sessions for the people a test plays.
+
+The tests stand where the sign-in service stands (it signs proofs for a person once that
+person has signed in): a test that acts as a drafter first opens the drafter's session with
+this key. What the tests check is the other side: that a case accepts a decision only with a
+valid proof from a key it trusts (``tests/workflows/test_authorship.py``), and that the real
+sign-in (accounts, passwords, `legisflow login`) gives such sessions only to the right person
+(``tests/unit/test_identity.py``, ``tests/workflows/test_cli_sign_in.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from identity import sessions
+from identity.accounts import AccountKind
+from identity.sessions import Session, open_session
+from identity.signers import DeskSigner
+from identity.signing_key import SigningKey, load_or_create
+
+
+def session_key(folder: Path) -> SigningKey:
+    return load_or_create(folder / "signing-key.pem")
+
+
+def desk(key: SigningKey) -> DeskSigner:
+    """Every person a test plays is signed in when they first act."""
+    return DeskSigner(key, sign_in=lambda person: open_session(key, person, AccountKind.PERSON))
+
+
+def session_file(key: SigningKey, folder: Path, person: str) -> Path:
+    """A session file for ``person`` (what `legisflow login` would write)."""
+    session: Session = open_session(key, person, AccountKind.PERSON)
+    path = folder / "sessions" / f"{person}.json"
+    sessions.save(path, session)
+    return path
