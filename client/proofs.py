@@ -15,6 +15,8 @@ code rather than by each caller remembering.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,17 +33,26 @@ MAX_REQUEST_BYTES = 512 * 1024
 
 
 class AttachProofs(client.Interceptor):
-    def __init__(self, signer: Signer | None) -> None:
+    def __init__(
+        self, signer: Signer | None, clock: Callable[[], Awaitable[datetime]] | None = None
+    ) -> None:
         self.signer = signer
+        #: When proofs are issued: now, or the server's clock where time is skipped (a test
+        #: server ten years ahead of the wall clock would find every proof expired).
+        self.clock = clock
 
     def intercept_client(self, next: client.OutboundInterceptor) -> client.OutboundInterceptor:
-        return _Proving(next, self.signer)
+        return _Proving(next, self)
 
 
 class _Proving(client.OutboundInterceptor):
-    def __init__(self, next: client.OutboundInterceptor, signer: Signer | None) -> None:
+    def __init__(self, next: client.OutboundInterceptor, owner: AttachProofs) -> None:
         super().__init__(next)
-        self.signer = signer
+        self.owner = owner
+
+    @property
+    def signer(self) -> Signer | None:
+        return self.owner.signer
 
     async def start_workflow(
         self, input: client.StartWorkflowInput
@@ -63,7 +74,8 @@ class _Proving(client.OutboundInterceptor):
             _not_too_large(request, "decision")
             if self.signer is None:
                 raise NotSignedIn(SIGN_IN_FIRST)
-            proof = self.signer.prove(input.id, input.update, request)
+            now = await self.owner.clock() if self.owner.clock is not None else None
+            proof = self.signer.prove(input.id, input.update, request, now=now)
             args[0] = request.model_copy(update={"proof": proof})
         input.args = args
         return await super().start_workflow_update(input)

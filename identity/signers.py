@@ -33,9 +33,12 @@ class Signer(Protocol):
         """The public keys a case started through this signer pins."""
         ...
 
-    def prove(self, case_id: str, update: str, request: Signed) -> Proof:
-        """The proof that ``request``'s author sends ``update`` to ``case_id``; NotSignedIn
-        when this signer may not speak for that person."""
+    def prove(
+        self, case_id: str, update: str, request: Signed, now: datetime | None = None
+    ) -> Proof:
+        """The proof that ``request``'s author sends ``update`` to ``case_id``, issued
+        ``now`` (default: the wall clock); NotSignedIn when this signer may not speak for
+        that person."""
         ...
 
 
@@ -73,7 +76,9 @@ class SessionSigner:
     def trusted_keys(self) -> list[TrustedKey]:
         return [self.key.trusted()]
 
-    def prove(self, case_id: str, update: str, request: Signed) -> Proof:
+    def prove(
+        self, case_id: str, update: str, request: Signed, now: datetime | None = None
+    ) -> Proof:
         author = request.author()
         if author != self.session.person:
             raise NotSignedIn(
@@ -81,7 +86,7 @@ class SessionSigner:
                 f"{self.session.person!r}, not {author!r}: nobody acts as someone else"
             )
         check_session(self.key, self.session)
-        return issue(self.key, self.session, case_id, update, request)
+        return issue(self.key, self.session, case_id, update, request, now)
 
 
 class DeskSigner:
@@ -105,7 +110,9 @@ class DeskSigner:
     def trusted_keys(self) -> list[TrustedKey]:
         return [self.key.trusted()]
 
-    def prove(self, case_id: str, update: str, request: Signed) -> Proof:
+    def prove(
+        self, case_id: str, update: str, request: Signed, now: datetime | None = None
+    ) -> Proof:
         person = request.author()
         session = self.sessions.get(person)
         if session is None and self.sign_in is not None:
@@ -113,4 +120,4 @@ class DeskSigner:
         if session is None:
             raise NotSignedIn(f"{person!r} has not signed in; {SIGN_IN_FIRST}")
         check_session(self.key, session)
-        return issue(self.key, session, case_id, update, request)
+        return issue(self.key, session, case_id, update, request, now)

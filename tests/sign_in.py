@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from temporalio.client import Interceptor
+
+from client.proofs import AttachProofs
 from identity import sessions
 from identity.accounts import AccountKind
 from identity.sessions import Session, open_session
@@ -35,3 +39,15 @@ def session_file(key: SigningKey, folder: Path, person: str) -> Path:
     path = folder / "sessions" / f"{person}.json"
     sessions.save(path, session)
     return path
+
+
+def signing(proofs: AttachProofs | None = None) -> list[Interceptor]:
+    """A client's interceptors for a test server of its own: decisions are signed for the
+    person they name, with a key made for this server (``proofs``, to set its clock to a
+    time-skipping server's once that has started)."""
+    return [proofs or AttachProofs(desk(SigningKey(Ed25519PrivateKey.generate())))]
+
+
+def skipping_proofs() -> AttachProofs:
+    """Proofs for a time-skipping server: set ``clock`` to its ``get_current_time``."""
+    return AttachProofs(desk(SigningKey(Ed25519PrivateKey.generate())))

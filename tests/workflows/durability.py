@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import (
     Client,
@@ -33,6 +34,8 @@ from temporalio.service import RPCError
 from activities.filesystem_store import FilesystemDocumentStore
 from client.cases import start_case
 from client.errors import CaseError
+from identity.signers import DeskSigner
+from identity.signing_key import SigningKey
 from localdev.devserver import DevServer
 from localdev.processes import WorkerProcess, until
 from localdev.walkthrough import WalkTimeout, walk
@@ -43,6 +46,7 @@ from models.deliveries import Notification
 from models.registry import DEFAULT_REGIME, Registry
 from models.starting import StartRequest
 from tests.history_effects import intended, item_errors
+from tests.sign_in import desk
 from workflows.drafting.consultation_request import ConsultInput
 
 #: A legal day of 50 ms: a 30-day consultation lasts 1.5 s.
@@ -565,6 +569,8 @@ class Cluster:
     conn: Connection
     store: FilesystemDocumentStore
     log: Callable[[str], None]
+    #: Signs decisions for the people the drivers play (one key for the cluster's life).
+    signer: DeskSigner
 
     @property
     def data_dir(self) -> Path:
@@ -626,7 +632,7 @@ class Cluster:
         self.conn.up.clear()
         self.server.stop(crash=crash)
         self.server.start()
-        self.conn.client = await self.server.connect()
+        self.conn.client = await self.server.connect(signer=self.signer)
         self.conn.up.set()
         return time.monotonic() - began
 
@@ -645,7 +651,8 @@ async def cluster(
     worker = WorkerProcess(server.address, f"durability-{root.name}", data_dir)
     try:
         server.start()
-        client = await server.connect()
+        signer = desk(SigningKey(Ed25519PrivateKey.generate()))
+        client = await server.connect(signer=signer)
         worker.start()
         await worker.wait_polling(client)
         yield Cluster(
@@ -656,6 +663,7 @@ async def cluster(
             Connection(client),
             FilesystemDocumentStore(data_dir / "documents"),
             log,
+            signer,
         )
     finally:
         worker.stop()

@@ -61,6 +61,7 @@ from models.machine import shortest_path
 from models.registry import Registry
 from models.starting import StartRequest
 from settings import Settings
+from tests.sign_in import signing, skipping_proofs
 from tests.workflows.calendar_changes import fired_timers, with_day_off
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -118,10 +119,13 @@ async def ts(
         task_queue=f"deadlines-{uuid.uuid4().hex[:8]}",
         data_dir=tmp_path_factory.mktemp("deadlines"),
     )
+    proofs = skipping_proofs()
     async with await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(TEST_SERVER),
         data_converter=pydantic_data_converter,
+        interceptors=signing(proofs),
     ) as env:
+        proofs.clock = env.get_current_time
         # The test server has no --search-attribute flag and no ListSearchAttributes.
         await env.client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(

@@ -19,6 +19,7 @@ from client import ops
 from client.cases import start_case
 from client.connection import connect, connect_config
 from client.listing import list_cases, list_query
+from identity.signing_key import load
 from localdev.walkthrough import wait_for_status, walk
 from models.actors import Directory
 from models.audit import verify_lines
@@ -28,6 +29,7 @@ from models.registry import Registry
 from models.starting import StartRequest
 from settings import Settings
 from tests.conftest import Harness, Temporal
+from tests.sign_in import desk
 from tests.workflows.cli_harness import legisflow
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -183,7 +185,8 @@ async def metrics_worker(env: Temporal, tmp_path: Path) -> AsyncIterator[tuple[H
         metrics_port=port,
         temporal_address=env.client.service_client.config.target_host,
     )
-    client = await connect(settings)  # a client on a runtime that exports Prometheus
+    # A client on a runtime that exports Prometheus, signing as the session's client does.
+    client = await connect(settings, desk(load(env.key_file)))
     with ThreadPoolExecutor(4) as ex:
         async with build_worker(client, settings, ex):
             from activities.filesystem_store import FilesystemDocumentStore

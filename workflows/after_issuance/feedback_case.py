@@ -275,8 +275,8 @@ class FeedbackCase(StepCase):
     @workflow.update
     async def propose_amendment(self, req: AmendmentProposal) -> CaseLink:
         """Đề xuất sửa đổi: start the amendment's drafting case, linked both ways."""
-        record_proof(self._proofs, req)
         self._check_proposal(req)
+        record_proof(self._proofs, req)
         self._proposing = True
         self._category = Category.RECOMMENDATION
         self._step(req.actor, "propose_amendment", req.reason)
@@ -311,8 +311,13 @@ class FeedbackCase(StepCase):
         return link
 
     @propose_amendment.validator
-    def _check_proposal(self, req: AmendmentProposal) -> None:
+    def _validate_propose_amendment(self, req: AmendmentProposal) -> None:
         check_proof(self._proofs, req, "propose_amendment")
+        self._check_proposal(req)
+
+    def _check_proposal(self, req: AmendmentProposal) -> None:
+        """Also the handler's first step (a proof is checked by the validator only: it is
+        not re-checked on replay)."""
         self._check_open(req.actor)
         if not self._inp.may_propose_amendment:
             raise refuse(

@@ -496,8 +496,8 @@ class DocumentMonitoring:
     @workflow.update
     def record_event(self, req: EventRequest) -> MonitoringEvent:
         """Record information gathered, an inspection, a survey, a review, a plan item done."""
-        record_proof(self._proofs, req)
         self._check_event(req)
+        record_proof(self._proofs, req)
         st = self._ready()
         st.event_seq += 1
         now = workflow.now()
@@ -522,8 +522,13 @@ class DocumentMonitoring:
         return event
 
     @record_event.validator
-    def _check_event(self, req: EventRequest) -> None:
+    def _validate_record_event(self, req: EventRequest) -> None:
         check_proof(self._proofs, req, "record_event")
+        self._check_event(req)
+
+    def _check_event(self, req: EventRequest) -> None:
+        """Also the handler's first step (a proof is checked by the validator only: it is
+        not re-checked on replay)."""
         st = self._starting_refusal()
         officers = [a.id for a in st.people.monitoring_officers]
         if req.actor not in officers:
@@ -553,16 +558,21 @@ class DocumentMonitoring:
     @workflow.update
     async def generate_report(self, req: ReportNow) -> list[DocumentRef]:
         """An interim report now (the yearly one comes by itself at the cut-off)."""
-        record_proof(self._proofs, req)
         self._check_report(req)
+        record_proof(self._proofs, req)
         report = self._report("interim")
         refs = await render_report(report)
         self._record_report(report, refs)
         return refs
 
     @generate_report.validator
-    def _check_report(self, req: ReportNow) -> None:
+    def _validate_generate_report(self, req: ReportNow) -> None:
         check_proof(self._proofs, req, "generate_report")
+        self._check_report(req)
+
+    def _check_report(self, req: ReportNow) -> None:
+        """Also the handler's first step (a proof is checked by the validator only: it is
+        not re-checked on replay)."""
         st = self._starting_refusal()
         officers = [a.id for a in st.people.monitoring_officers]
         if req.actor not in officers:

@@ -1,0 +1,129 @@
+"""Nobody acts as someone else: on a real server, a decision sent straight to Temporal (as
+`temporal workflow update execute` sends it) is refused unless it carries a valid proof of its
+author for this case and this action, and each refusal leaves the history as it was. The same
+decision through the client API, signed in as its author, is accepted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from client.cases import act, status
+from client.updates import refusal_of
+from identity.accounts import AccountKind
+from identity.sessions import open_session
+from identity.signers import issue
+from identity.signing_key import SigningKey, load
+from models.actors import Directory
+from models.case import ActionRequest, MigrationRequest
+from models.registry import Registry
+from tests.conftest import Harness, Temporal
+from tests.workflows.test_refusals import draft, history_length, start
+from workflows.drafting.legislative_process import LegislativeProcess
+
+DRAFTER = "nguyen.van.an"
+
+
+def prove(
+    key: SigningKey, request: ActionRequest, case_id: str, *, person: str | None = None,
+    update: str = "act", at: datetime | None = None,
+) -> ActionRequest:  # fmt: skip
+    session = open_session(key, person or request.actor, AccountKind.PERSON, now=at)
+    return request.model_copy(
+        update={"proof": issue(key, session, case_id, update, request, now=at)}
+    )
+
+
+async def raw_client(env: Temporal) -> Client:
+    """What anyone who reaches the frontend has: a client with no sign-in at all."""
+    return await Client.connect(
+        env.client.service_client.config.target_host, data_converter=pydantic_data_converter
+    )
+
+
+async def refused_raw(raw: Client, harness: Harness, case_id: str, request: ActionRequest) -> str:
+    """Send ``request`` as a raw ``act`` Update: the refusal's code, with the history the
+    same length as before."""
+    before = await history_length(harness.client, case_id)
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await raw.get_workflow_handle(case_id).execute_update(LegislativeProcess.act, request)
+    refused = refusal_of(failed.value)
+    assert refused is not None, failed.value
+    assert await history_length(harness.client, case_id) == before
+    return refused.code
+
+
+async def test_forged_decisions_are_refused_and_the_signed_one_accepted(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    case_id = await start(harness, registry, directory, "forgery")
+    other_id = await start(harness, registry, directory, "forgery-other")
+    key = load(env.key_file)
+    raw = await raw_client(env)
+    opening = ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness))
+
+    assert await refused_raw(raw, harness, case_id, opening) == "unsigned"
+    # A proof for the other case, for another action, by another person, from a key the
+    # case does not trust, and one that has expired.
+    assert await refused_raw(raw, harness, case_id, prove(key, opening, other_id)) == (
+        "proof_mismatch"
+    )
+    submit = opening.model_copy(update={"action": "submit_appraisal"})
+    forged_action = opening.model_copy(update={"proof": prove(key, submit, case_id).proof})
+    assert await refused_raw(raw, harness, case_id, forged_action) == "proof_mismatch"
+    assert await refused_raw(
+        raw, harness, case_id, prove(key, opening, case_id, person="le.thi.binh")
+    ) == "proof_mismatch"  # fmt: skip
+    stranger = SigningKey(Ed25519PrivateKey.generate())
+    assert await refused_raw(raw, harness, case_id, prove(stranger, opening, case_id)) == (
+        "unknown_key"
+    )
+    long_ago = datetime.now(UTC) - timedelta(minutes=11)
+    assert await refused_raw(raw, harness, case_id, prove(key, opening, case_id, at=long_ago)) == (
+        "proof_expired"
+    )
+    assert (await status(harness.client, case_id)).stage == "drafting"
+
+    # The signed decision, sent raw, is accepted once; sent again it is a replay.
+    signed = prove(key, opening, case_id)
+    result = await raw.get_workflow_handle(case_id).execute_update(LegislativeProcess.act, signed)
+    assert result.from_stage == "drafting"
+    assert await refused_raw(raw, harness, case_id, signed) == "proof_replayed"
+
+    # Through the client API, signed in as the drafter, the same kind of decision works.
+    done = await act(
+        harness.client,
+        other_id,
+        ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness)),
+    )
+    assert done.stage == result.stage
+
+
+async def test_a_forged_migration_is_refused(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """The probe's critical attack: a raw ``migrate`` naming an operator, carrying its own
+    definition and giving every role to one drafter."""
+    case_id = await start(harness, registry, directory, "forged-migration")
+    definition = registry.get("qd_ubnd_tinh")
+    st = await status(harness.client, case_id)
+    everyone = {role: [a for a in directory.assign_roles(definition, "so-xd-daklak")[
+        definition.starter_role]] for role in definition.roles}  # fmt: skip
+    forged = MigrationRequest(
+        definition=definition,
+        assignments=everyone,
+        operator=st.roles[definition.operator_role][0],
+        reason="routine maintenance",
+    )
+    raw = await raw_client(env)
+    before = await history_length(harness.client, case_id)
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await raw.get_workflow_handle(case_id).execute_update(LegislativeProcess.migrate, forged)
+    refused = refusal_of(failed.value)
+    assert refused is not None
+    assert refused.code == "unsigned"
+    assert await history_length(harness.client, case_id) == before
