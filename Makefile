@@ -40,8 +40,14 @@ demo: $(STAMP) $(BYTECODE)
 dev: $(STAMP) $(BYTECODE)
 	$(BIN)/legisflow dev
 
+## The tests' OpenID Connect provider (npm's oidc-provider, run on loopback by the tests).
+OIDC_MODULES := tests/oidc/node_modules/.installed
+$(OIDC_MODULES): tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## Lint, type-check and the whole test suite against real Temporal servers.
-test: $(DEV_STAMP) $(BYTECODE) lint typecheck
+test: $(DEV_STAMP) $(BYTECODE) $(OIDC_MODULES) lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: $(DEV_STAMP)
@@ -55,4 +61,4 @@ unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
 clean:
-	rm -rf $(VENV) .legisflow .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) tests/oidc/node_modules .legisflow .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     #: Where `legisflow login` keeps the session:
     #: default ``$XDG_CONFIG_HOME/legisflow/session.json``.
     session_file: Path | None = None
+    #: OpenID Connect: the agency's identity provider (unset: legisflow's own accounts).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    #: Where the provider sends the browser back: for the CLI, a loopback address it listens on.
+    oidc_redirect_uri: str = "http://127.0.0.1:8765/callback"
+    #: The claim that holds the directory person's id (``sub``, ``preferred_username``…).
+    oidc_person_claim: str = "sub"
     #: The demo accounts' password (`legisflow demo`, `legisflow dev`); unset: one is made,
     #: kept under the data dir and printed.
     demo_password: SecretStr | None = None

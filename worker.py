@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import adapters
+from activities.children import count_open_comments
 from activities.ledger_pages import LedgerPageActivities
 from activities.linking import LinkingActivities, start_feedback_case
 from activities.monitoring_report import MonitoringReportActivities
@@ -64,6 +65,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             *after.all,
             LinkingActivities(settings.directory_file).start_linked_case,
             start_feedback_case,
+            count_open_comments,
             MonitoringReportActivities(activities.store).generate_monitoring_report,
         ],
         activity_executor=executor,
@@ -121,6 +123,8 @@ async def run_worker(settings: Settings) -> None:
 
 
 def main() -> None:
+    # Documents, outbox and ledgers the worker writes: readable by their owner only.
+    os.umask(0o077)
     try:
         settings = load_settings()
     except SettingsError as exc:

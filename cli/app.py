@@ -18,6 +18,9 @@ from cli import identity, drafting, consultation, after_issuance, calendar, ops,
 
 def main() -> None:
     """Console entry point: one clear line per error, and a clean exit (sdk-python#300)."""
+    # What the command writes (documents, sessions, the dev server's data, a demo's outbox)
+    # is readable by its owner only: drafts, comments and accounts are not for other users.
+    os.umask(0o077)
     code = 0
     try:
         app()

@@ -5,12 +5,15 @@ folder, which only its owner can read)."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import CliError, app, directory, settings
+from cli.common import CliError, app, directory, run, settings
 from cli.output import out, say
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 users = typer.Typer(
     help="Tài khoản / legisflow's own accounts for the people of the directory (administrator).",
@@ -30,21 +33,66 @@ def _password(prompt: str, *, confirm: bool = False) -> str:
 @app.command()
 def login(
     user: Annotated[str | None, typer.Option("--user", "-u", help="Your person id")] = None,
+    oidc: Annotated[
+        bool, typer.Option("--oidc", help="With the agency's identity provider (LEGISFLOW_OIDC_*)")
+    ] = False,
 ) -> None:
     """Sign in: the password from the prompt, or from standard input when it is not a
-    terminal. The session lasts a working day (8 hours)."""
+    terminal; or, with --oidc, in the browser at the agency's identity provider. The session
+    lasts a working day (8 hours)."""
     from identity import sessions
+    from identity.accounts import AccountKind
     from identity.local import LocalSignIn
 
     s = settings()
-    person = user or typer.prompt("Tài khoản / person id")
-    session = LocalSignIn(s).sign_in(person, _password("Mật khẩu / password"))
+    local = LocalSignIn(s)
+    if oidc:
+        person = run(_oidc_person(s))
+        session = sessions.open_session(local.key, person, AccountKind.PERSON)
+    else:
+        person = user or typer.prompt("Tài khoản / person id")
+        session = local.sign_in(person, _password("Mật khẩu / password"))
     sessions.save(s.session_path, session)
     name = directory(s).person(person).name
     say(
         ("Đã đăng nhập / signed in", "bold green"),
         f" as {name} ({person}) until {session.expires_at:%H:%M %d/%m/%Y} UTC",
     )
+
+
+async def _oidc_person(s: Settings) -> str:
+    """The directory person the identity provider signs in, through the browser."""
+    from identity.loopback import await_answer
+    from identity.oidc import OidcClient
+
+    if not (s.oidc_issuer and s.oidc_client_id and s.oidc_client_secret):
+        raise CliError(
+            "--oidc needs LEGISFLOW_OIDC_ISSUER, LEGISFLOW_OIDC_CLIENT_ID and "
+            "LEGISFLOW_OIDC_CLIENT_SECRET"
+        )
+    client = OidcClient(
+        issuer=s.oidc_issuer,
+        client_id=s.oidc_client_id,
+        client_secret=s.oidc_client_secret.get_secret_value(),
+        redirect_uri=s.oidc_redirect_uri,
+        person_claim=s.oidc_person_claim,
+    )
+    provider = await client.discover()
+    pending = client.begin(provider)
+    found: list[str] = []
+
+    def ready() -> None:
+        say("Mở địa chỉ này trong trình duyệt / open this address in your browser:")
+        out.print(pending.url)
+        sys.stdout.flush()
+
+    async def conclude(answer: dict[str, str]) -> str:
+        person = client.person(await client.finish(provider, pending, answer), directory(s))
+        found.append(person.id)
+        return f"Đã đăng nhập / signed in as {person.name} ({person.id})"
+
+    await await_answer(s.oidc_redirect_uri, ready, conclude)
+    return found[0]
 
 
 @app.command()
@@ -137,10 +185,7 @@ def users_list() -> None:
         out.print(f"{a.person:<28} {a.kind.value:<8} {state:<9} {a.changed_at:%Y-%m-%d %H:%M}")
 
 
-def _known(s: object, person: str) -> None:
-    from settings import Settings
-
-    assert isinstance(s, Settings)
+def _known(s: Settings, person: str) -> None:
     try:
         directory(s).person(person)
     except KeyError as exc:

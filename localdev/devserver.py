@@ -94,6 +94,8 @@ def free_port() -> int:
 
 #: The server's database under ``data_dir`` (with ``-wal`` and ``-shm`` beside it while open).
 DB_FILE = "temporal.sqlite"
+#: SQLite's companions of the database file.
+OWNED = ("-wal", "-shm")
 #: Its log, beside the database.
 LOG_FILE = "temporal-server.log"
 
@@ -162,15 +164,24 @@ class DevServer:
     def start(self) -> None:
         if self.running:
             raise DevServerError(f"the dev server on {self.address} is already running")
-        if self.data_dir is not None:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.data_dir is not None and self.db is not None:
+            # Cases, comments and audit trails: readable by their owner only (issue #17).
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.data_dir.chmod(0o700)
+            for path in (self.db, *(self.db.with_name(self.db.name + x) for x in OWNED)):
+                if path.exists():
+                    path.chmod(0o600)
         with contextlib.ExitStack() as files:
             log = files.enter_context(self.log_path.open("ab")) if self.log_path else None
+            if self.log_path is not None:
+                self.log_path.chmod(0o600)
             self.proc = subprocess.Popen(
                 self.command(),
                 stdout=log if log is not None else subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # The server's own files (its SQLite database, log and write-ahead log).
+                umask=0o077,
             )
         self.starts += 1
 

@@ -18,6 +18,7 @@ from identity.accounts import AccountKind
 from identity.sessions import open_session
 from identity.signers import issue
 from identity.signing_key import SigningKey, load
+from localdev.walkthrough import wait_for_status
 from models.actors import Directory
 from models.case import ActionRequest, MigrationRequest
 from models.registry import Registry
@@ -45,9 +46,15 @@ async def raw_client(env: Temporal) -> Client:
     )
 
 
+async def settled(harness: Harness, case_id: str) -> None:
+    """Until the case has carried out what its stage asked (its history then stays still)."""
+    await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120)
+
+
 async def refused_raw(raw: Client, harness: Harness, case_id: str, request: ActionRequest) -> str:
     """Send ``request`` as a raw ``act`` Update: the refusal's code, with the history the
     same length as before."""
+    await settled(harness, case_id)
     before = await history_length(harness.client, case_id)
     with pytest.raises(WorkflowUpdateFailedError) as failed:
         await raw.get_workflow_handle(case_id).execute_update(LegislativeProcess.act, request)
@@ -120,6 +127,7 @@ async def test_a_forged_migration_is_refused(
         reason="routine maintenance",
     )
     raw = await raw_client(env)
+    await settled(harness, case_id)
     before = await history_length(harness.client, case_id)
     with pytest.raises(WorkflowUpdateFailedError) as failed:
         await raw.get_workflow_handle(case_id).execute_update(LegislativeProcess.migrate, forged)
