@@ -16,5 +16,5 @@ LEDGER_SUMMARY = "summary"
 async def count_open_comments(ledger_id: str) -> int:
     """How many distinct comments the case's comment ledger holds without a disposition."""
     handle = activity.client().get_workflow_handle(ledger_id)
-    summary = await handle.query(LEDGER_SUMMARY, result_type=CommentSummary)
+    summary: CommentSummary = await handle.query(LEDGER_SUMMARY, result_type=CommentSummary)
     return summary.open

@@ -203,3 +203,13 @@ async def generate_report(report: MonitoringReport) -> list[DocumentRef]:
         start_to_close=timedelta(minutes=5),
         summary=f"Báo cáo theo dõi thi hành / Monitoring report ({report.kind})",
     )
+
+
+async def count_open_comments(ledger_id: str) -> int:
+    """The ledger's own count of comments without a disposition (``activities/children.py``)."""
+    return await call_activity(
+        "count_open_comments",
+        ledger_id,
+        result_type=int,
+        summary=f"Góp ý chưa xử lý / Comments without a disposition: {ledger_id}",
+    )

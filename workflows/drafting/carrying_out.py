@@ -13,7 +13,7 @@ committed histories replay (``tests/replay``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.activity_calls import (
         carry_out_effects,
+        count_open_comments,
         generate_synthesis_report,
         store_audit_export,
     )
@@ -54,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         BATCHED,
         CHILD_OPERATIONS,
         Batched,
+        CountComments,
         Effect,
         GenerateReport,
         StartMonitoring,
@@ -67,6 +69,9 @@ KeyedInput = TypeVar("KeyedInput", bound=KeysPinned)
 
 class CaseEffects(CaseState):
     """Carrying out the case's queued side effects (mixed into ``LegislativeProcess``)."""
+
+    #: From ``CaseViews``, which the workflow mixes in too (an annotation: no attribute here).
+    _set_details: Callable[[], None]
 
     async def _drain_effects(self) -> None:
         # What is waiting (one stage entry's effects, say) is carried out together; effects
@@ -193,6 +198,8 @@ class CaseEffects(CaseState):
             self._add_document(ref, SYSTEM_ACTOR, "Nhật ký xử lý hồ sơ / Audit trail")
         elif isinstance(effect, StartMonitoring):
             await self._start_monitoring(effect.inp)
+        elif isinstance(effect, CountComments):
+            await self._count_comments(effect)
         elif isinstance(effect, GenerateReport):
             for ref in await generate_synthesis_report(effect.request):
                 self._add_document(ref, effect.actor, effect.label)
@@ -210,6 +217,27 @@ class CaseEffects(CaseState):
         """A child's input with the sign-in keys this case trusts: decisions on the child are
         proven to the same keys."""
         return inp.model_copy(update={"trusted_keys": list(self._proofs.keys.values())})
+
+    async def _count_comments(self, effect: CountComments) -> None:
+        """Whether comments lack a disposition, as the ledger itself says."""
+        ledger = self._consults.ledger_id
+        if ledger is None:
+            return
+        count = await count_open_comments(ledger)
+        self._consults.comments_pending = count > 0
+        # Counts differ in the normal course (a comment arrives while the ledger's signal is on
+        # its way); only a claim that would have turned the guard the other way is recorded.
+        if (count > 0) != (effect.claimed > 0):
+            self._append_audit(
+                SYSTEM_ACTOR,
+                SYSTEM_ACTOR,
+                "signal_not_confirmed",
+                self._stage,
+                self._stage,
+                note=f"comments_open said {effect.claimed}, the comment ledger holds {count} "
+                "without a disposition: the ledger's count is used",
+            )
+        self._set_details()
 
     async def _start_monitoring(self, inp: MonitoringInput) -> None:
         doc = inp.document

@@ -38,6 +38,15 @@ class GenerateReport:
 
 
 @dataclass(frozen=True)
+class CountComments:
+    """Ask the comment ledger how many comments lack a disposition: a ``comments_open``
+    signal only says to ask (anyone who reaches the frontend can send one). ``claimed`` is
+    what the signal said, for the audit trail when the ledger contradicts it."""
+
+    claimed: int
+
+
+@dataclass(frozen=True)
 class StartMonitoring:
     """Start the document's monitoring (theo dõi thi hành), which outlives the case."""
 
@@ -51,6 +60,7 @@ Effect = (
     | GenerateReport
     | StoreAudit
     | ChildOp
+    | CountComments
     | StartMonitoring
 )
 
@@ -62,6 +72,7 @@ CHILD_OPERATIONS = (
     CancelRequest,
     StartLedger,
     SignalLedger,
+    CountComments,
     StartMonitoring,
 )
 #: Effects one activity carries out together (``carry_out_effects``): what a stage entry asks

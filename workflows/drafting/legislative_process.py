@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from models.rules import ActionRefused, check_action
     from workflows.drafting.carrying_out import CaseEffects
     from workflows.drafting.consultations import Consultations, ReplyRefused
+    from workflows.drafting.effects import CountComments
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
     from workflows.drafting.stage_entry import StageEntry
     from workflows.legal_days import legal_deadline
@@ -60,6 +61,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.refusals import refuse
 
 
+#: Since this patch a ``comments_open`` signal makes the case ask the ledger (issue #17).
+COUNT_COMMENTS_PATCH = "count-comments-from-the-ledger"
 #: How a consulted body's reply deadline is named in a calendar change's report.
 CONSULT_PREFIX = "consult:"
 
@@ -402,13 +405,33 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     @workflow.signal(name=COMMENTS_OPEN_SIGNAL)
     def comments_open(self, count: int) -> None:
-        """From the comment ledger: how many distinct comments lack a disposition."""
+        """From the comment ledger: how many distinct comments lack a disposition. Anyone
+        who reaches the frontend can send this signal, so it only says to ask the ledger
+        (``CountComments``); before the patch it was believed."""
+        if workflow.patched(COUNT_COMMENTS_PATCH):
+            self._effects[:] = [e for e in self._effects if not isinstance(e, CountComments)]
+            self._effects.append(CountComments(claimed=count))
+            return
         self._consults.comments_pending = count > 0
         self._set_details()
 
     @workflow.signal(name=CONSULT_OVERDUE_SIGNAL)
     def consult_overdue(self, role: str) -> None:
-        """From a ConsultationRequest child: its body let the reply deadline pass."""
+        """From a ConsultationRequest child: its body let the reply deadline pass. The case
+        checks that fact itself (the deadline is its own): a signal sent before the reply
+        is due is a forgery, ignored and written to the audit trail."""
+        view = self._consults.views.get(role)
+        if view is not None and view.due is not None and workflow.now() < view.due:
+            self._append_audit(
+                SYSTEM_ACTOR,
+                SYSTEM_ACTOR,
+                "forged_signal_ignored",
+                self._stage,
+                self._stage,
+                note=f"consult_overdue for {view.label}: the reply is due "
+                f"{view.due_legal_date:%d/%m/%Y}",
+            )
+            return
         if self._consults.mark_overdue(role):
             self._append_audit(
                 SYSTEM_ACTOR,
