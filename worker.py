@@ -27,6 +27,7 @@ from activities.post_issuance import PostIssuanceActivities, cached_directory, c
 from activities.reports import ReportActivities
 from client.connection import connect
 from logging_config import configure_logging
+from models.migration import shipped_digests
 from models.registry import load_registry
 from settings import Settings, SettingsError, load_settings
 from worker_runtime.runner import CaseRunner, modules_without_bytecode
@@ -53,6 +54,8 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     activities = adapters.case_activities(settings)
     reports = ReportActivities(activities.store)
     after = PostIssuanceActivities(settings.directory_file)
+    # Read the shipped definitions now, not in the first migration's validator.
+    shipped_digests()
     return Worker(
         client,
         task_queue=settings.task_queue,

@@ -33,7 +33,7 @@ from models.case import (
 )
 from models.definition import ProcessDefinition
 from models.legal_time import LegalClock
-from models.migration import MigrationPlan, plan_migration
+from models.migration import MigrationPlan, definition_digest, plan_migration
 from models.starting import CaseOpening, StartRefused, StartRequest, plan_case
 from workflows import search_attributes as sa
 from workflows.drafting.legislative_process import LegislativeProcess
@@ -135,12 +135,20 @@ async def migrate(
     *,
     operator: str,
     reason: str,
+    source_key: str | None = None,
 ) -> str:
-    """Move the case to ``target``; the workflow re-checks the plan and the operator."""
+    """Move the case to ``target``; the workflow re-checks the plan and the operator.
+    ``source_key`` is the regime the plan was made from (default: the case's now); the case
+    refuses the move if it is no longer under it."""
     st = await status(client, case_id)
     assignments = directory.assign_roles(target, st.drafting_agency)
     request = MigrationRequest(
-        definition=target, assignments=assignments, operator=operator, reason=reason
+        definition=target,
+        assignments=assignments,
+        operator=operator,
+        reason=reason,
+        source_key=source_key or (await current_definition(client, case_id)).key,
+        definition_digest=definition_digest(target),
     )
     key: str = await _decide(client, case_id, LegislativeProcess.migrate, request)
     return key

@@ -102,6 +102,11 @@ class MigrationRequest(Signed):
     assignments: dict[str, list[ActorRef]]
     operator: str = Field(min_length=1, max_length=128)
     reason: str = Field(min_length=5, max_length=2000)
+    #: The regime the operator planned the move from (their dry run): refused if the case
+    #: has moved since (two migrations at once, one wins). Required by the validator.
+    source_key: str | None = Field(default=None, max_length=64)
+    #: ``models.migration.definition_digest`` of ``definition``: one the deployment ships.
+    definition_digest: str | None = Field(default=None, max_length=64)
 
 
 class ReplyRequest(Signed):

@@ -7,10 +7,14 @@ the same plan is checked by the workflow before it accepts the move.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cache
 
+from models.authorship import canonical
 from models.definition import Deadline, ProcessDefinition
 from models.machine import IllegalTransition, shortest_path
+from models.registry import load_registry
 
 
 @dataclass(frozen=True)
@@ -112,3 +116,18 @@ def plan_migration(
         steps_removed=[s for s in ahead_source if s not in ahead_target],
         roles_added=sorted(set(target.roles) - set(source.roles)),
     )
+
+
+def definition_digest(definition: ProcessDefinition) -> str:
+    """SHA-256 of a definition's content: what a migration names its target by."""
+    return hashlib.sha256(canonical(definition.model_dump(mode="json"))).hexdigest()
+
+
+@cache
+def shipped_digests() -> frozenset[str]:
+    """The digests of every definition this deployment ships (``models/processes/``), read
+    once per process: a migration may move a case only to one of these (issue #17: a forged
+    migration carried a definition of its own, from drafting straight to entry into force).
+    A validator reads it; validators are not replayed, so a later deployment's files never
+    change a recorded history."""
+    return frozenset(definition_digest(d) for d in load_registry())

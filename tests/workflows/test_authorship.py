@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from client.cases import act, status
+from client.cases import act, migrate, start_case, status
+from client.errors import CaseActionRefused
 from client.updates import refusal_of
 from identity.accounts import AccountKind
 from identity.sessions import open_session
@@ -22,6 +23,7 @@ from localdev.walkthrough import wait_for_status
 from models.actors import Directory
 from models.case import ActionRequest, MigrationRequest
 from models.registry import Registry
+from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
 from tests.workflows.test_refusals import draft, history_length, start
 from workflows.drafting.legislative_process import LegislativeProcess
@@ -135,3 +137,48 @@ async def test_a_forged_migration_is_refused(
     assert refused is not None
     assert refused.code == "unsigned"
     assert await history_length(harness.client, case_id) == before
+
+
+async def test_a_migration_names_a_shipped_definition_and_the_regime_it_was_planned_from(
+    harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """Signed by a real operator, and still refused: a definition of its own (a transition
+    from drafting straight to entry into force), and a move planned from a regime the case
+    has since left; of two moves planned at once from the same regime, one wins."""
+    old = registry.get("qd_ubnd_tinh", "L2025")
+    new = registry.get("qd_ubnd_tinh", "L2025_A87")
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(definition=old, title="Quy định chuyển chế độ", starter=DRAFTER),
+        task_queue=harness.settings.task_queue,
+    )
+    await settled(harness, handle.id)
+    h = harness.client
+    shortcut = new.model_copy(
+        update={
+            "transitions": [
+                *new.transitions,
+                new.transitions[0].model_copy(update={"action": "shortcut", "dest": new.final[0]}),
+            ]
+        }
+    )
+    before = await history_length(h, handle.id)
+    with pytest.raises(CaseActionRefused) as forged:
+        await migrate(h, directory, handle.id, shortcut, operator="ops.oncall", reason="bảo trì")
+    assert forged.value.code == "definition_not_shipped"
+    assert await history_length(h, handle.id) == before
+
+    planned_from = old.key
+    assert await migrate(
+        h, directory, handle.id, new, operator="ops.oncall", reason="Luật 87/2025",
+        source_key=planned_from,
+    ) == new.key  # fmt: skip
+    with pytest.raises(CaseActionRefused) as stale:
+        await migrate(
+            h, directory, handle.id, old, operator="ops.oncall", reason="kế hoạch cũ",
+            source_key=planned_from,
+        )  # fmt: skip
+    assert stale.value.code == "migration_stale"
+    assert f"under {new.key} now" in str(stale.value)
+    assert (await status(h, handle.id)).regime == "L2025_A87"

@@ -49,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
-    from models.migration import plan_migration
+    from models.migration import definition_digest, plan_migration, shipped_digests
     from models.rules import ActionRefused, check_action
     from workflows.drafting.carrying_out import CaseEffects
     from workflows.drafting.consultations import Consultations, ReplyRefused
@@ -389,6 +389,20 @@ class LegislativeProcess(CaseEffects, StageEntry):
                 f"{req.operator!r} is not an authorised operator "
                 f"({self._def.operator_role}) of this case; operators: "
                 f"{', '.join(operators) or 'none'}",
+            )
+        elif req.source_key != self._def.key:
+            refusal = (
+                "migration_stale",
+                f"the move was planned from {req.source_key or 'an unstated regime'}, but the "
+                f"case is under {self._def.key} now: plan it again (--dry-run)",
+            )
+        elif req.definition_digest != definition_digest(req.definition) or (
+            req.definition_digest not in shipped_digests()
+        ):
+            refusal = (
+                "definition_not_shipped",
+                f"{req.definition.key} as sent is not a definition this deployment ships "
+                "(models/processes/): a case moves only to a shipped regime",
             )
         else:
             plan = plan_migration(self._def, req.definition, self._stage, self._simplified)
