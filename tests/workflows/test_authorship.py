@@ -157,10 +157,10 @@ async def test_a_migration_names_a_shipped_definition_and_the_regime_it_was_plan
     h = harness.client
     shortcut = new.model_copy(
         update={
-            "transitions": [
+            "transitions": (
                 *new.transitions,
                 new.transitions[0].model_copy(update={"action": "shortcut", "dest": new.final[0]}),
-            ]
+            )
         }
     )
     before = await history_length(h, handle.id)
