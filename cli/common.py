@@ -84,10 +84,13 @@ def signed_in(s: Settings, as_given: str | None = None) -> SessionSigner:
 
 
 async def connect(s: Settings, signer: SessionSigner | None = None) -> Client:
-    """A client; with ``signer``, its decisions carry the signed-in person's proofs."""
+    """A client; with ``signer``, its decisions carry the signed-in person's proofs, and only
+    references to documents the configured store holds."""
     from client.connection import connect as connect_client
 
-    return await connect_client(s, signer)
+    if signer is None:
+        return await connect_client(s)
+    return await connect_client(s, signer, store(s).has_blob)
 
 
 def run(coro: Awaitable[T]) -> T:

@@ -6,6 +6,7 @@ time guard refused.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from temporalio import client
@@ -62,16 +63,21 @@ def runtime_for(settings: Settings) -> Runtime | None:
     return _runtimes[port]
 
 
-async def connect(settings: Settings, signer: Signer | None = None) -> Client:
+async def connect(
+    settings: Settings,
+    signer: Signer | None = None,
+    holds: Callable[[str], bool] | None = None,
+) -> Client:
     """A client of the configured Temporal; its decisions carry proofs from ``signer`` (none:
-    it reads, and a decision says to sign in first)."""
+    it reads, and a decision says to sign in first), and with ``holds`` (the document
+    store's ``has_blob``) only documents the store holds."""
     config = connect_config(settings)
     try:
         return await Client.connect(
             **config,
             data_converter=pydantic_data_converter,
             runtime=runtime_for(settings),
-            interceptors=[RetryRefusedQueries(), AttachProofs(signer)],
+            interceptors=[RetryRefusedQueries(), AttachProofs(signer, holds=holds)],
         )
     except RuntimeError as exc:
         # The SDK's message carries a chain of causes over several lines; people need one.

@@ -6,7 +6,9 @@
   and ``NotSignedIn`` says to sign in;
 - each case started (an input that pins keys) pins the signer's public keys, so the case
   verifies later proofs against them;
-- a request larger than :data:`MAX_REQUEST_BYTES` is refused before it reaches Temporal.
+- a request larger than :data:`MAX_REQUEST_BYTES` is refused before it reaches Temporal;
+- with a document store, a decision that carries a document reference the store does not
+  hold is refused before it is proven (a proof vouches only for an upload that arrived).
 
 An interceptor, so that every path of the client API (act, reply, dispose, feedback and
 check steps, monitoring records, calendar changes, migrations) is covered by one piece of
@@ -26,6 +28,7 @@ from client.errors import CaseError
 from identity.sessions import SIGN_IN_FIRST, NotSignedIn
 from identity.signers import Signer
 from models.authorship import KeysPinned, Signed
+from models.documents import DocumentRef
 
 #: The largest decision or case start sent (Temporal refuses payloads over 2 MB, and a
 #: large one holds up every other Update of the case while the server refuses it).
@@ -34,9 +37,14 @@ MAX_REQUEST_BYTES = 512 * 1024
 
 class AttachProofs(client.Interceptor):
     def __init__(
-        self, signer: Signer | None, clock: Callable[[], Awaitable[datetime]] | None = None
+        self,
+        signer: Signer | None,
+        clock: Callable[[], Awaitable[datetime]] | None = None,
+        holds: Callable[[str], bool] | None = None,
     ) -> None:
         self.signer = signer
+        #: Whether the document store holds a blob (by SHA-256): ``DocumentStore.has_blob``.
+        self.holds = holds
         #: When proofs are issued: now, or the server's clock where time is skipped (a test
         #: server ten years ahead of the wall clock would find every proof expired).
         self.clock = clock
@@ -72,6 +80,7 @@ class _Proving(client.OutboundInterceptor):
         if len(args) == 1 and isinstance(args[0], Signed) and args[0].proof is None:
             request = args[0]
             _not_too_large(request, "decision")
+            self._documents_held(request)
             if self.signer is None:
                 raise NotSignedIn(SIGN_IN_FIRST)
             now = await self.owner.clock() if self.owner.clock is not None else None
@@ -79,6 +88,17 @@ class _Proving(client.OutboundInterceptor):
             args[0] = request.model_copy(update={"proof": proof})
         input.args = args
         return await super().start_workflow_update(input)
+
+    def _documents_held(self, request: BaseModel) -> None:
+        holds = self.owner.holds
+        if holds is None:
+            return
+        for value in request.__dict__.values():
+            if isinstance(value, DocumentRef) and not holds(value.sha256):
+                raise CaseError(
+                    f"tài liệu {value.name!r} không có trong kho / the document store does not "
+                    f"hold {value.name!r} ({value.sha256[:12]}…): upload it first; nothing was sent"
+                )
 
 
 def _not_too_large(request: BaseModel, what: str) -> None:

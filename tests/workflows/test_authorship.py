@@ -13,7 +13,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from client.cases import act, migrate, start_case, status
-from client.errors import CaseActionRefused
+from client.connection import connect
+from client.errors import CaseActionRefused, CaseError
 from client.updates import refusal_of
 from identity.accounts import AccountKind
 from identity.sessions import open_session
@@ -22,9 +23,11 @@ from identity.signing_key import SigningKey, load
 from localdev.walkthrough import wait_for_status
 from models.actors import Directory
 from models.case import ActionRequest, MigrationRequest
+from models.documents import DocumentRef
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
+from tests.sign_in import desk
 from tests.workflows.test_refusals import draft, history_length, start
 from workflows.drafting.legislative_process import LegislativeProcess
 
@@ -182,3 +185,30 @@ async def test_a_migration_names_a_shipped_definition_and_the_regime_it_was_plan
     assert stale.value.code == "migration_stale"
     assert f"under {new.key} now" in str(stale.value)
     assert (await status(h, handle.id)).regime == "L2025_A87"
+
+
+async def test_a_decision_citing_a_document_the_store_does_not_hold_is_not_sent(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """The client API vouches only for uploads that arrived (the CLI connects so)."""
+    case_id = await start(harness, registry, directory, "missing-document")
+    settings = harness.settings.model_copy(
+        update={"temporal_address": env.client.service_client.config.target_host}
+    )
+    client = await connect(settings, desk(load(env.key_file)), harness.store.has_blob)
+    await settled(harness, case_id)
+    before = await history_length(harness.client, case_id)
+    ghost = DocumentRef(sha256="ab" * 32, size=10, name="du-thao-khong-co.docx")
+    with pytest.raises(CaseError, match=r"does not hold 'du-thao-khong-co\.docx'"):
+        await act(
+            client,
+            case_id,
+            ActionRequest(action="open_consultation", actor=DRAFTER, document=ghost),
+        )
+    assert await history_length(harness.client, case_id) == before
+    done = await act(
+        client,
+        case_id,
+        ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness)),
+    )
+    assert done.stage == "consultation"
