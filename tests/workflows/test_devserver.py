@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,25 @@ async def test_a_stopped_servers_database_file_alone_holds_everything(tmp_path: 
             "SELECT count(*) FROM executions WHERE workflow_id LIKE 'backup-%'"
         ).fetchone()
     assert n == 20
+
+
+async def test_the_servers_data_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """Cases, comments and audit trails: the probe found the SQLite file world-readable. A
+    database left readable by an earlier version is closed again at the next start."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    server = DevServer(data)
+    async with server:
+        client = await server.connect()
+        await client.start_workflow("Nothing", id="private", task_queue="nobody")
+        files = [p for p in data.iterdir() if p.is_file()]
+        assert data / DB_FILE in files
+        for path in files:
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    (data / DB_FILE).chmod(0o644)
+    async with DevServer(data):
+        assert stat.S_IMODE((data / DB_FILE).stat().st_mode) == 0o600
 
 
 async def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
