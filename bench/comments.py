@@ -36,7 +36,9 @@ from client.comments import (
     ledger_id,
     open_comment_ids,
 )
+from client.proofs import AttachProofs
 from localdev.devserver import find_binary, tuning_flags
+from localdev.stand_in import stand_in_signer
 from localdev.walkthrough import allows, wait_for_status
 from models.actors import load_directory
 from models.case import ActionRequest
@@ -63,6 +65,7 @@ async def run(args: argparse.Namespace) -> None:
         search_attributes=sa.ALL,
         dev_server_extra_args=tuning_flags(persisted=False),
         data_converter=pydantic_data_converter,
+        interceptors=[AttachProofs(stand_in_signer())],
         dev_server_log_level="error",
     ) as env:
         client = env.client

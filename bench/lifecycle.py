@@ -68,6 +68,7 @@ from bench.bare import BareChild, BareInput, BareLifecycle, BarePlan, BareStatus
 from client.cases import act, stage, start_case, status
 from localdev.devserver import DevServer
 from localdev.processes import WorkerProcess, until
+from localdev.stand_in import stand_in_signer
 from localdev.walkthrough import allows, document_for, reached, wait_for_status, walk
 from models.actors import Directory, first_staffed_drafter, load_directory
 from models.case import ActionRequest, CaseStatus, SimplifiedDecision
@@ -79,6 +80,9 @@ from worker import WORKFLOWS
 from worker_runtime.runner import CaseRunner
 
 TARGETS = {"ratio": 1.15, "update_p50_ms": 15.0, "update_p99_ms": 50.0, "events": 300}
+
+#: One key for the run: every case a driver starts trusts it (``localdev/stand_in.py``).
+SIGNER = stand_in_signer()
 
 
 def log(message: str) -> None:
@@ -386,7 +390,7 @@ async def throughput(
         "driver_cpu_ms_per_life": round(1000 * (after.driver - before.driver) / n, 1),
     }
     if ids:
-        client = await server.connect()
+        client = await server.connect(signer=SIGNER)
         every = max(1, n // 10)  # ten histories are enough for a mean
         sample = [await client.get_workflow_handle(i).fetch_history() for i in ids[::every]]
         out |= task_waits(sample)
@@ -555,7 +559,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="legisflow-bench-"))
     server = DevServer(root / "server")
     server.start()
-    client = await server.connect()
+    client = await server.connect(signer=SIGNER)
     lf = WorkerProcess(server.address, "bench-legisflow", root / "legisflow")
     bare = WorkerProcess(
         server.address,

@@ -24,6 +24,10 @@ from bench.lifecycle import Bench, cpu_now, log, who_runs
 from client.cases import allowed, stage, status
 from localdev.devserver import DevServer
 from localdev.processes import WorkerProcess
+from localdev.stand_in import stand_in_signer
+
+#: One key for the run: every case a driver starts trusts it (``localdev/stand_in.py``).
+SIGNER = stand_in_signer()
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -36,7 +40,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     server.start()
     worker = WorkerProcess(server.address, "bench-queries", root / "worker")
     try:
-        client = await server.connect()
+        client = await server.connect(signer=SIGNER)
         worker.start()
         await worker.wait_polling(client)
         bench = Bench(

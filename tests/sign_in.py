@@ -22,6 +22,7 @@ from identity.accounts import AccountKind
 from identity.sessions import Session, open_session
 from identity.signers import DeskSigner
 from identity.signing_key import SigningKey, load_or_create
+from localdev.stand_in import stand_in_signer
 
 
 def session_key(folder: Path) -> SigningKey:
@@ -30,7 +31,7 @@ def session_key(folder: Path) -> SigningKey:
 
 def desk(key: SigningKey) -> DeskSigner:
     """Every person a test plays is signed in when they first act."""
-    return DeskSigner(key, sign_in=lambda person: open_session(key, person, AccountKind.PERSON))
+    return stand_in_signer(key)
 
 
 def session_file(key: SigningKey, folder: Path, person: str) -> Path:
