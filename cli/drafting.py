@@ -4,6 +4,7 @@ regime, and read the procedures."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -122,6 +123,49 @@ def act_cmd(
     run(go())
 
 
+@app.command("delegate")
+def delegate_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    role: Annotated[str, typer.Option(help="Your role to delegate, e.g. signer")],
+    deputy: Annotated[str, typer.Option("--to", help="The deputy's person id (same agency)")],
+    until: Annotated[
+        str, typer.Option(help="Last legal day the deputy may act (DD/MM/YYYY or YYYY-MM-DD)")
+    ],
+    reason: Annotated[str, typer.Option(help="Why (absence, business trip…)")],
+) -> None:
+    """Name a deputy to sign for you in this case until a day (ký thay, KT.); they then act
+    with `act … --on-behalf-of YOU`."""
+    from client.cases import delegate
+
+    s = settings()
+    me = signed_in(s)
+    last = _day(until)
+
+    async def go() -> str:
+        d = await delegate(
+            await connect(s, me),
+            directory(s),
+            case,
+            actor=me.session.person,
+            role=role,
+            deputy=deputy,
+            until=last,
+            reason=reason,
+        )
+        return f"{d.kt()}, đến hết ngày / until {d.until:%d/%m/%Y}"
+
+    say(run(go()))
+
+
+def _day(text: str) -> date:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CliError(f"--until {text!r}: give a day as DD/MM/YYYY or YYYY-MM-DD")
+
+
 @app.command("status")
 def status_cmd(
     case: Annotated[str, typer.Argument(help="Case id")],
@@ -153,6 +197,8 @@ def print_status(st: CaseStatus) -> None:
     )
     for link in st.links:
         say(f"Liên kết / Link: {link.line()}")
+    for d in st.delegations:
+        say(f"Ký thay / Delegation: {d.kt()}, đến hết ngày / until {d.until:%d/%m/%Y}")
     if st.allowed:
         allowed = table("action", "→ stage", "role", "who", title="Có thể làm / Allowed now")
         for a in st.allowed:

@@ -9,7 +9,7 @@ and message, and an action on a case that has ended as ``case_closed``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
@@ -19,7 +19,7 @@ from temporalio.service import RPCError
 from client.comments import comments_summary
 from client.errors import CaseActionRefused, CaseError, CaseExists
 from client.updates import send_update
-from models.actors import Directory
+from models.actors import ActorRef, Directory
 from models.case import (
     ActionRequest,
     ActionResult,
@@ -32,6 +32,7 @@ from models.case import (
     StageView,
 )
 from models.definition import ProcessDefinition
+from models.delegation import Delegation, DelegationRequest
 from models.legal_time import LegalClock
 from models.migration import MigrationPlan, definition_digest, plan_migration
 from models.starting import CaseOpening, StartRefused, StartRequest, plan_case
@@ -152,6 +153,34 @@ async def migrate(
     )
     key: str = await _decide(client, case_id, LegislativeProcess.migrate, request)
     return key
+
+
+async def delegate(
+    client: Client,
+    directory: Directory,
+    case_id: str,
+    *,
+    actor: str,
+    role: str,
+    deputy: str,
+    until: date,
+    reason: str,
+) -> Delegation:
+    """``actor`` names ``deputy`` (a person of the directory) to act for them in ``role``
+    until the end of the legal day ``until`` (ký thay, KT.)."""
+    try:
+        person = directory.person(deputy)
+    except KeyError as exc:
+        raise CaseError(str(exc.args[0])) from None
+    request = DelegationRequest(
+        actor=actor,
+        role=role,
+        deputy=ActorRef(id=person.id, name=person.name, agency=person.agency, email=person.email),
+        until=until,
+        reason=reason,
+    )
+    result: Delegation = await _decide(client, case_id, LegislativeProcess.delegate, request)
+    return result
 
 
 async def status(client: Client, case_id: str, now: datetime | None = None) -> CaseStatus:

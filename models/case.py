@@ -15,6 +15,7 @@ from models.actors import ActorRef
 from models.authorship import KeysPinned, Signed
 from models.calendar import LegalCalendar
 from models.definition import ProcessDefinition
+from models.delegation import Delegation
 from models.documents import DocumentRef, DocumentVersion
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.links import CaseLink
@@ -266,6 +267,8 @@ class CaseStatus(BaseModel):
     pending_effects: int = 0
     #: Linked cases (the document this draft amends).
     links: list[CaseLink] = Field(default_factory=list)
+    #: Deputies named to sign for a role's holder (KT.), past and in force.
+    delegations: list[Delegation] = Field(default_factory=list)
 
 
 class CaseResult(BaseModel):

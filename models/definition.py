@@ -81,6 +81,9 @@ class Role(_Frozen):
     label: str
     body: Body
     jurisdiction: Jurisdiction = Jurisdiction.SAME
+    #: Its holder may name a deputy to sign for them for a period (ký thay, KT.:
+    #: ``models/delegation.py``).
+    delegable: bool = False
 
 
 class Deadline(_Frozen):

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from models.actors import ActorRef
 from models.case import AllowedAction
+from models.delegation import Delegation
 from models.deliveries import Notification, Recipient
 from models.legal_time import StageDeadline
 
@@ -120,6 +121,38 @@ def period_elapsed(
         body=f""
         "Thời hạn tối thiểu đã hết; có thể chuyển bước tiếp theo. / The minimum period "
         f"has elapsed; the case may now move on.{_due(deadline)}",
+    )
+
+
+def delegated(
+    h: CaseHeader, *, key: str, to: list[Recipient], delegation: Delegation
+) -> Notification:
+    """To the holder and the deputy: who signs for whom, and until when."""
+    d = delegation
+    return h.notice(
+        kind="delegated",
+        key=key,
+        to=to,
+        subject=f"Ký thay / Signing for: {d.role_label}",
+        body=(
+            f"{d.kt()}, đến hết ngày {d.until:%d/%m/%Y}.\n"
+            f"{d.deputy.name} signs for {d.holder.name} ({d.role_label}) until the end of "
+            f"{d.until:%Y-%m-%d}. Lý do / Reason: {d.reason}"
+        ),
+    )
+
+
+def acted_for(
+    h: CaseHeader, *, key: str, to: list[Recipient], delegation: Delegation, action: str
+) -> Notification:
+    """To the holder: what their deputy decided in their name."""
+    d = delegation
+    return h.notice(
+        kind="acted_for",
+        key=key,
+        to=to,
+        subject=f"Đã ký thay / Signed for you: {action}",
+        body=f"{d.kt()}: {action}.\n{d.deputy.name} took this decision for {d.holder.name}.",
     )
 
 

@@ -20,6 +20,7 @@ from models.definition import (
     ProcessDefinition,
     Transition,
 )
+from models.delegation import Delegation, acting_for
 from models.legal_time import StageDeadline
 from models.machine import IllegalTransition, ProcessMachine
 
@@ -50,6 +51,8 @@ class RuleContext:
     consultations: Sequence[ConsultView] = ()
     #: Distinct public comments still lacking a disposition.
     comments_pending: bool = False
+    #: Deputies named to act for a role's holder (ký thay, ``models/delegation.py``).
+    delegations: Sequence[Delegation] = ()
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -106,11 +109,18 @@ def holders(ctx: RuleContext, role: str) -> list[str]:
 
 
 def eligible_actors(ctx: RuleContext, t: Transition) -> list[str]:
-    """Role holders who may take ``t`` now: four eyes removes the one who submitted."""
+    """Role holders who may take ``t`` now, and deputies acting for one of them (KT.): four
+    eyes removes the one who submitted, and the deputy of the one who submitted."""
     people = holders(ctx, t.role)
+    deputies = [
+        d.deputy.id
+        for d in ctx.delegations
+        if d.role == t.role and d.active(ctx.now) and d.holder.id in people
+        and not (t.four_eyes and d.holder.id == ctx.entered_by)
+    ]  # fmt: skip
     if t.four_eyes and ctx.entered_by is not None:
         people = [p for p in people if p != ctx.entered_by]
-    return people
+    return list(dict.fromkeys([*people, *deputies]))
 
 
 def failed_guards(ctx: RuleContext, t: Transition) -> list[str]:
@@ -182,6 +192,9 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
 def _check_actor(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:
     role_label = ctx.definition.roles[t.role].label if t.role in ctx.definition.roles else t.role
     people = holders(ctx, t.role)
+    if req.on_behalf_of is not None:
+        _check_deputy(ctx, t, req, people, role_label)
+        return
     if req.actor == SYSTEM_ACTOR or req.actor not in people:
         raise ActionRefused(
             "wrong_role",
@@ -193,6 +206,29 @@ def _check_actor(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:
             "four_eyes",
             f"người trình không được tự phê duyệt / {req.actor!r} submitted this step and "
             f"cannot also approve it ({t.action!r}); another {t.role!r} must act",
+        )
+
+
+def _check_deputy(
+    ctx: RuleContext, t: Transition, req: ActionRequest, people: list[str], role_label: str
+) -> None:
+    """``req.actor`` acts for ``req.on_behalf_of`` (KT.): only under a delegation of the
+    holder's, for this role, in force now."""
+    holder = req.on_behalf_of
+    if holder not in people or acting_for(
+        ctx.delegations, t.role, req.actor, holder, ctx.now
+    ) is None:  # fmt: skip
+        raise ActionRefused(
+            "no_delegation",
+            f"'{req.actor}' không được ký thay '{holder}' cho vai trò '{role_label}' vào lúc "
+            f"này / {req.actor!r} holds no delegation from {holder!r} for {t.role!r} in force "
+            "now (see the case's delegations in its status)",
+        )
+    if t.four_eyes and ctx.entered_by in (req.actor, holder):
+        raise ActionRefused(
+            "four_eyes",
+            f"người trình không được tự phê duyệt / {ctx.entered_by!r} submitted this step; "
+            f"neither they nor their deputy may approve it ({t.action!r})",
         )
 
 

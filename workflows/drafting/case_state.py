@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from models.calendar import LegalCalendar
     from models.case import AuditEntry, CalendarSettings, CaseInput
     from models.definition import Body, ProcessDefinition
+    from models.delegation import Delegation
     from models.deliveries import Recipient
     from models.documents import DocumentRef, DocumentVersion
     from models.legal_time import LegalClock, StageDeadline
@@ -36,6 +37,8 @@ class CaseState:
     _inp: CaseInput
     #: The sign-in keys the case trusts and the proofs it has accepted.
     _proofs: ProofLedger
+    #: Deputies named to sign for a role's holder (ký thay, KT.), in the order accepted.
+    _delegations: list[Delegation]
     _def: ProcessDefinition
     _machine: ProcessMachine
     _assignments: dict[str, list[ActorRef]]
@@ -122,6 +125,7 @@ class CaseState:
             simplified=self._simplified,
             consultations=list(self._consults.views.values()),
             comments_pending=self._consults.comments_pending,
+            delegations=tuple(self._delegations),
         )
 
     def _holders(self, *roles: str | None) -> list[Recipient]:

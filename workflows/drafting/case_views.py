@@ -63,6 +63,7 @@ class CaseViews(CaseState):
             legal_today=self._clock.legal_date(workflow.now()),
             pending_effects=len(self._effects),
             links=list(self._inp.links),
+            delegations=list(self._delegations),
         )
 
     @workflow.query

@@ -47,6 +47,14 @@ with workflow.unsafe.imports_passed_through():
         ProcessDefinition,
         Transition,
     )
+    from models.delegation import (
+        BASIS,
+        Delegation,
+        DelegationRefused,
+        DelegationRequest,
+        acting_for,
+        plan_delegation,
+    )
     from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
     from models.migration import definition_digest, plan_migration, shipped_digests
@@ -78,6 +86,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         self._machine = ProcessMachine(inp.definition)
         self._assignments = inp.assignments
         self._proofs = ProofLedger(inp.trusted_keys)
+        self._delegations = []
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
@@ -243,6 +252,43 @@ class LegislativeProcess(CaseEffects, StageEntry):
         try:
             return check_action(self._rule_context(), req)
         except ActionRefused as refusal:
+            raise self._refused(refusal.code, refusal.message) from None
+
+    @workflow.update
+    def delegate(self, req: DelegationRequest) -> Delegation:
+        """A holder names a deputy to sign for them until a legal day (ký thay, KT.); the
+        trail records it, and both are told."""
+        record_proof(self._proofs, req)
+        d = self._plan_delegation(req)
+        self._delegations.append(d)
+        self._append_audit(
+            req.actor,
+            req.role,
+            "delegate",
+            self._stage,
+            self._stage,
+            note=f"{d.kt()}, đến hết ngày / until {d.until:%d/%m/%Y} — {d.reason} ({BASIS})",
+        )
+        self._effects.append(
+            notifications.delegated(
+                self._header(),
+                key=self._notice_key("delegated"),
+                to=notifications.recipients([d.holder, d.deputy]),
+                delegation=d,
+            )
+        )
+        self._set_details()
+        return d
+
+    @delegate.validator
+    def _validate_delegate(self, req: DelegationRequest) -> None:
+        check_proof(self._proofs, req, "delegate")
+        self._plan_delegation(req)
+
+    def _plan_delegation(self, req: DelegationRequest) -> Delegation:
+        try:
+            return plan_delegation(self._def, self._assignments, req, self._clock, workflow.now())
+        except DelegationRefused as refusal:
             raise self._refused(refusal.code, refusal.message) from None
 
     @workflow.update(name="reply")
@@ -460,13 +506,30 @@ class LegislativeProcess(CaseEffects, StageEntry):
     def _apply(self, t: Transition, req: ActionRequest, *, system: bool = False) -> ActionResult:
         source = self._stage
         version = self._add_document(req.document, req.actor, f"{t.label} / {t.label_en}")
+        note = req.note
+        under = None
+        if req.on_behalf_of is not None:
+            under = acting_for(
+                self._delegations, t.role, req.actor, req.on_behalf_of, workflow.now()
+            )
+            assert under is not None  # the validator checked it
+            note = f"{under.kt()}" + (f" — {req.note}" if req.note else "")
+            self._effects.append(
+                notifications.acted_for(
+                    self._header(),
+                    key=self._notice_key("acted_for"),
+                    to=notifications.recipients([under.holder]),
+                    delegation=under,
+                    action=f"{t.label} / {t.label_en}",
+                )
+            )
         entry = self._append_audit(
             req.actor,
             SYSTEM_ACTOR if system else t.role,
             t.action,
             source,
             t.dest,
-            note=req.note,
+            note=note,
             document=req.document.sha256 if req.document else None,
             on_behalf_of=req.on_behalf_of,
         )
