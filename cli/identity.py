@@ -5,11 +5,12 @@ folder, which only its owner can read)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import CliError, app, directory, run, settings
+from cli.common import CliError, app, connect, directory, run, settings, signed_in
 from cli.output import out, say
 
 if TYPE_CHECKING:
@@ -197,3 +198,32 @@ def _admin() -> str:
     import getpass
 
     return f"os:{getpass.getuser()}"
+
+
+@app.command("rotate-keys")
+def rotate_keys_cmd(
+    cases: Annotated[list[str], typer.Argument(help="Case ids")],
+    new_key: Annotated[
+        Path, typer.Option("--new-key", help="The sign-in service's new key (PEM, Ed25519)")
+    ],
+    reason: Annotated[str, typer.Option(help="Why the key changes")],
+    keep_current: Annotated[
+        bool, typer.Option("--keep-current", help="Trust the current key as well, for now")
+    ] = False,
+) -> None:
+    """Make running cases trust the sign-in service's new key (an operator's decision, signed
+    with the current key). Then point LEGISFLOW_SIGNING_KEY_FILE at the new key."""
+    from client.cases import rotate_keys
+    from identity.signing_key import load
+
+    s = settings()
+    me = signed_in(s)
+    keys = [load(new_key).trusted(), *([me.key.trusted()] if keep_current else [])]
+
+    async def go() -> None:
+        client = await connect(s, me)
+        for case in cases:
+            ids = await rotate_keys(client, case, keys, operator=me.session.person, reason=reason)
+            say(f"{case}: trusts {', '.join(ids)}")
+
+    run(go())

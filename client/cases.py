@@ -20,6 +20,7 @@ from client.comments import comments_summary
 from client.errors import CaseActionRefused, CaseError, CaseExists
 from client.updates import send_update
 from models.actors import ActorRef, Directory
+from models.authorship import KeyRotation, TrustedKey
 from models.case import (
     ActionRequest,
     ActionResult,
@@ -181,6 +182,16 @@ async def delegate(
     )
     result: Delegation = await _decide(client, case_id, LegislativeProcess.delegate, request)
     return result
+
+
+async def rotate_keys(
+    client: Client, case_id: str, keys: list[TrustedKey], *, operator: str, reason: str
+) -> list[str]:
+    """Make the case trust ``keys`` from now on (the sign-in service's new key); the
+    decision is proven with a key the case trusts today. Returns the ids it now trusts."""
+    request = KeyRotation(operator=operator, keys=keys, reason=reason)
+    ids: list[str] = await _decide(client, case_id, LegislativeProcess.rotate_keys, request)
+    return ids
 
 
 async def status(client: Client, case_id: str, now: datetime | None = None) -> CaseStatus:

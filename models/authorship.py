@@ -86,6 +86,15 @@ class KeysPinned(BaseModel):
     trusted_keys: list[TrustedKey] = Field(default_factory=list)
 
 
+class KeyRotation(Signed):
+    """From now on the case trusts ``keys`` (the sign-in service has a new key): an
+    operator's decision, proven with a key the case trusts today, and audited."""
+
+    operator: str = Field(min_length=1, max_length=128)
+    keys: list[TrustedKey] = Field(min_length=1, max_length=8)
+    reason: str = Field(min_length=5, max_length=1000)
+
+
 class ProofRefused(Exception):
     """Why a proof does not hold; ``code`` is the refusal code a person's interface shows."""
 
@@ -190,6 +199,11 @@ class ProofLedger:
                 "chứng thực đã được dùng / this proof was already used for a decision",
             )
         return proof
+
+    def rotated(self, keys: list[TrustedKey]) -> ProofLedger:
+        """The same ledger trusting ``keys`` instead (ValueError on a key that is not an
+        Ed25519 public key); the proofs already used stay used."""
+        return ProofLedger(keys, used=self.used)
 
     def record(self, request: Signed, now: datetime) -> None:
         """Remember the accepted proof's nonce; forget those that can no longer be used."""

@@ -12,9 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from client.cases import act, migrate, start_case, status
+from client.cases import act, migrate, rotate_keys, start_case, status
 from client.connection import connect
 from client.errors import CaseActionRefused, CaseError
+from client.ops import audit_lines
 from client.updates import refusal_of
 from identity.accounts import AccountKind
 from identity.sessions import open_session
@@ -22,6 +23,7 @@ from identity.signers import issue
 from identity.signing_key import SigningKey, load
 from localdev.walkthrough import wait_for_status
 from models.actors import Directory
+from models.authorship import KeyRotation
 from models.case import ActionRequest, MigrationRequest
 from models.documents import DocumentRef
 from models.registry import Registry
@@ -211,4 +213,36 @@ async def test_a_decision_citing_a_document_the_store_does_not_hold_is_not_sent(
         case_id,
         ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness)),
     )
+    assert done.stage == "consultation"
+
+
+async def test_a_case_follows_the_sign_in_services_new_key(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """An operator's rotation, proven with today's key: from then on proofs from the new key
+    are accepted and the old key's refused; a raw rotation is refused."""
+    case_id = await start(harness, registry, directory, "key-rotation")
+    new = SigningKey(Ed25519PrivateKey.generate())
+    st = await status(harness.client, case_id)
+    operator = st.roles[registry.get("qd_ubnd_tinh").operator_role][0]
+    rotation = KeyRotation(operator=operator, keys=[new.trusted()], reason="Khóa mới năm 2027")
+    raw = await raw_client(env)
+    with pytest.raises(WorkflowUpdateFailedError):
+        await raw.get_workflow_handle(case_id).execute_update(
+            LegislativeProcess.rotate_keys, rotation
+        )
+    ids = await rotate_keys(
+        harness.client, case_id, [new.trusted()], operator=operator, reason=rotation.reason
+    )
+    assert ids == [new.key_id]
+    assert any("keys_rotated" in line for line in await audit_lines(harness.client, case_id))
+
+    opening = ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness))
+    with pytest.raises(CaseActionRefused) as old:
+        await act(harness.client, case_id, opening)
+    assert old.value.code == "unknown_key"
+    settings = harness.settings.model_copy(
+        update={"temporal_address": env.client.service_client.config.target_host}
+    )
+    done = await act(await connect(settings, desk(new)), case_id, opening)
     assert done.stage == "consultation"

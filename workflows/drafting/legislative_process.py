@@ -23,7 +23,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.actors import ActorRef
-    from models.authorship import ProofLedger
+    from models.authorship import KeyRotation, ProofLedger
     from models.calendar_change import (
         CalendarApplied,
         CalendarChange,
@@ -394,14 +394,46 @@ class LegislativeProcess(CaseEffects, StageEntry):
     @apply_calendar.validator
     def _validate_calendar(self, change: CalendarChange) -> None:
         check_proof(self._proofs, change, "apply_calendar")
+        self._check_operator(change.operator)
+
+    def _check_operator(self, person: str) -> None:
         operators = [a.id for a in self._assignments.get(self._def.operator_role, [])]
-        if change.operator not in operators:
+        if person not in operators:
             raise self._refused(
                 "wrong_role",
-                f"{change.operator!r} is not an authorised operator "
+                f"{person!r} is not an authorised operator "
                 f"({self._def.operator_role}) of this case; operators: "
                 f"{', '.join(operators) or 'none'}",
             )
+
+    # ---- the sign-in service's keys (khóa đăng nhập) -----------------------------------------
+
+    @workflow.update
+    def rotate_keys(self, req: KeyRotation) -> list[str]:
+        """Trust the sign-in service's new key(s) from now on; returns their ids. Children
+        started from now on get them; those already running keep the keys they started with."""
+        record_proof(self._proofs, req)
+        before = ", ".join(self._proofs.keys)
+        self._proofs = self._proofs.rotated(req.keys)
+        after = ", ".join(self._proofs.keys)
+        self._append_audit(
+            req.operator,
+            self._def.operator_role,
+            "keys_rotated",
+            self._stage,
+            self._stage,
+            note=f"{before} → {after}: {req.reason}",
+        )
+        return list(self._proofs.keys)
+
+    @rotate_keys.validator
+    def _validate_rotation(self, req: KeyRotation) -> None:
+        check_proof(self._proofs, req, "rotate_keys")
+        self._check_operator(req.operator)
+        try:
+            self._proofs.rotated(req.keys)
+        except ValueError as exc:
+            raise self._refused("bad_key", f"not an Ed25519 public key: {exc}") from None
 
     def _recount(
         self, change: CalendarChange
