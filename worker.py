@@ -19,7 +19,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import adapters
-from activities.children import count_open_comments
+from activities.children import case_ledger_state, count_open_comments
 from activities.ledger_pages import LedgerPageActivities
 from activities.linking import LinkingActivities, start_feedback_case
 from activities.monitoring_report import MonitoringReportActivities
@@ -69,6 +69,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             LinkingActivities(settings.directory_file).start_linked_case,
             start_feedback_case,
             count_open_comments,
+            case_ledger_state,
             MonitoringReportActivities(activities.store).generate_monitoring_report,
         ],
         activity_executor=executor,

@@ -18,3 +18,18 @@ async def count_open_comments(ledger_id: str) -> int:
     handle = activity.client().get_workflow_handle(ledger_id)
     summary: CommentSummary = await handle.query(LEDGER_SUMMARY, result_type=CommentSummary)
     return summary.open
+
+
+#: The drafting case's query (``workflows/drafting/case_views.py``: ``ledger_state``).
+CASE_LEDGER_STATE = "ledger_state"
+
+
+@activity.defn(name="case_ledger_state")
+async def case_ledger_state(case_id: str) -> str:
+    """Whether the case's comment ledger is open, closed or finished, as the case says."""
+    state: str = (
+        await activity.client()
+        .get_workflow_handle(case_id)
+        .query(CASE_LEDGER_STATE, result_type=str)
+    )
+    return state

@@ -213,3 +213,13 @@ async def count_open_comments(ledger_id: str) -> int:
         result_type=int,
         summary=f"Góp ý chưa xử lý / Comments without a disposition: {ledger_id}",
     )
+
+
+async def case_ledger_state(case_id: str) -> str:
+    """The case's own word on its comment ledger: open, closed or finished."""
+    return await call_activity(
+        "case_ledger_state",
+        case_id,
+        result_type=str,
+        summary=f"Sổ góp ý / Comment ledger state, as {case_id} says",
+    )

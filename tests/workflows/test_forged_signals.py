@@ -4,16 +4,19 @@ effect, and the audit trail says so."""
 
 from __future__ import annotations
 
+import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from client.cases import status
-from client.comments import comment
+from client.cases import act, status
+from client.comments import comment, ledger_id
+from client.errors import CaseActionRefused
 from client.ops import audit_lines
-from localdev.walkthrough import wait_for_status
+from localdev.walkthrough import allows, wait_for_status
 from models.actors import Directory
+from models.case import ActionRequest
 from models.registry import Registry
 from tests.conftest import Harness, Temporal
 from tests.workflows.after_issuance_skipping import eventually
@@ -91,3 +94,46 @@ async def test_a_forged_all_answered_signal_does_not_open_the_synthesis(
     )
     replayed = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert replayed.replay_failure is None
+
+
+async def test_forged_ledger_signals_neither_end_nor_reopen_the_comments(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """A forged ``finish`` while comments are open does not end the ledger; a forged
+    ``reopen`` after the period does not let comments in again."""
+    h = harness.client
+    case_id = await open_consultation(harness, registry, directory, "forged-ledger")
+    ledger = (await raw_client(env)).get_workflow_handle(ledger_id(case_id))
+    await comment(h, harness.store, case_id, author="Người 1", text="Bổ sung Điều 3.")
+    await ledger.signal("finish")
+    await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)
+
+    async def accepted() -> bool:
+        try:
+            await comment(h, harness.store, case_id, author="Người 2", text="Bỏ Điều 9.")
+        except CaseActionRefused:
+            return False
+        return True
+
+    # Finishing is held until the case confirms it: the ledger asks and goes on.
+    assert await eventually("a comment accepted after the forged finish", accepted, wait=60)
+    assert (await ledger.describe()).status == WorkflowExecutionStatus.RUNNING
+
+    await wait_for_status(h, case_id, allows("close_consultation"), timeout=120)
+    await act(h, case_id, ActionRequest(action="close_consultation", actor="nguyen.van.an"))
+    await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)
+    await ledger.signal("reopen")
+    history = await ledger.fetch_history()
+    asked = sum(
+        1 for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+    )
+
+    async def asked_again() -> bool:
+        events = (await ledger.fetch_history()).events
+        done = [e for e in events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]
+        return len(done) > asked
+
+    await eventually("the ledger asking the case", asked_again, wait=60)
+    with pytest.raises(CaseActionRefused) as late:
+        await comment(h, harness.store, case_id, author="Muộn", text="Góp ý sau hạn")
+    assert late.value.code == "period_closed"

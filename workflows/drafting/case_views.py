@@ -67,6 +67,11 @@ class CaseViews(CaseState):
         )
 
     @workflow.query
+    def ledger_state(self) -> str:
+        """Its comment ledger: none, open, closed or finished (the ledger asks this)."""
+        return self._consults.ledger_state
+
+    @workflow.query
     def stage(self) -> StageView:
         """The current stage only (``status`` computes allowed actions and deadlines too)."""
         stage = self._def.stages[self._stage]

@@ -39,11 +39,13 @@ with workflow.unsafe.imports_passed_through():
         comment_id,
         comment_index,
     )
-    from workflows.activity_calls import call_activity
+    from workflows.activity_calls import call_activity, case_ledger_state
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL
     from workflows.proofs import check_proof, record_proof
     from workflows.refusals import refuse
 
+#: Since this patch the ledger asks the case before it believes a close/reopen/finish signal.
+ASK_CASE_PATCH = "ledger-asks-the-case"
 #: Continue as new past this many events (Temporal warns at 10,240 and stops at 51,200).
 DEFAULT_CONTINUE_AFTER_EVENTS = 4000
 #: At most 1.56 MiB of carried index even if every comment was repeated (measured, README
@@ -134,13 +136,20 @@ class CommentLedger:
         )
         self._finished = state.finished
         self._told_open: int | None = None
+        #: A close / reopen / finish signal came: ask the case what is true.
+        self._ask = False
 
     @workflow.run
     async def run(self, inp: LedgerInput) -> CommentSummary:
         while True:
             await workflow.wait_condition(
-                lambda: self._finished or self._should_continue() or self._tell_needed()
+                lambda: (
+                    self._finished or self._should_continue() or self._tell_needed() or self._ask
+                )
             )
+            if self._ask:
+                await self._ask_case()
+                continue
             if self._tell_needed():
                 await self._tell_case()
                 continue
@@ -402,21 +411,41 @@ class CommentLedger:
 
     # ---- the case's signals --------------------------------------------------------------
 
+    # Anyone who reaches the frontend can send these. Since the patch the ledger asks the
+    # case before it believes one (``_ask_case``): closing takes effect at once (refusing a
+    # comment for the moment it takes to ask is the safe side), reopening and finishing only
+    # when the case confirms them; a forged one is undone, or never done.
+
     @workflow.signal
     def close(self) -> None:
         """The comment period ended: no new comments; dispositions go on."""
         self._state.closed = True
+        if workflow.patched(ASK_CASE_PATCH):
+            self._ask = True
 
     @workflow.signal
     def reopen(self) -> None:
         """The case came back to a stage that collects comments."""
+        if workflow.patched(ASK_CASE_PATCH):
+            self._ask = True
+            return
         self._state.closed = False
 
     @workflow.signal
     def finish(self) -> None:
         """The synthesis is done: the ledger is final."""
         self._state.closed = True
+        if workflow.patched(ASK_CASE_PATCH):
+            self._ask = True
+            return
         self._finished = True
+
+    async def _ask_case(self) -> None:
+        """Where the case says its comment ledger stands (open, closed, finished)."""
+        self._ask = False
+        said = await case_ledger_state(self._inp.case_id)
+        self._state.closed = said != "open"
+        self._finished = self._finished or said == "finished"
 
     # ---- queries -------------------------------------------------------------------------
 
