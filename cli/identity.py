@@ -210,9 +210,14 @@ def rotate_keys_cmd(
     keep_current: Annotated[
         bool, typer.Option("--keep-current", help="Trust the current key as well, for now")
     ] = False,
+    monitoring: Annotated[
+        bool, typer.Option("--monitoring", help="The documents' monitoring (after issuance)")
+    ] = False,
 ) -> None:
     """Make running cases trust the sign-in service's new key (an operator's decision, signed
-    with the current key). Then point LEGISFLOW_SIGNING_KEY_FILE at the new key."""
+    with the current key): a drafting case, or with --monitoring the document's monitoring.
+    Then point LEGISFLOW_SIGNING_KEY_FILE at the new key."""
+    from client.after_issuance import rotate_monitoring_keys
     from client.cases import rotate_keys
     from identity.signing_key import load
 
@@ -223,7 +228,8 @@ def rotate_keys_cmd(
     async def go() -> None:
         client = await connect(s, me)
         for case in cases:
-            ids = await rotate_keys(client, case, keys, operator=me.session.person, reason=reason)
+            rotate = rotate_monitoring_keys if monitoring else rotate_keys
+            ids = await rotate(client, case, keys, operator=me.session.person, reason=reason)
             say(f"{case}: trusts {', '.join(ids)}")
 
     run(go())

@@ -28,6 +28,7 @@ from client.documents import checked_text
 from client.errors import CaseActionRefused, CaseError
 from client.updates import send_update
 from models.actors import Directory
+from models.authorship import KeyRotation, TrustedKey
 from models.documents import DocumentRef
 from models.feedback import (
     MAX_FEEDBACK_CHARS,
@@ -155,6 +156,18 @@ async def submit_feedback(
         FeedbackSubmission(body=ref, chars=chars, channel=channel),
     )
     return receipt
+
+
+async def rotate_monitoring_keys(
+    client: Client, case_id: str, keys: list[TrustedKey], *, operator: str, reason: str
+) -> list[str]:
+    """Make the monitoring of ``case_id``'s document trust ``keys`` from now on (proven with
+    a key it trusts today). Returns the ids it now trusts."""
+    request = KeyRotation(operator=operator, keys=keys, reason=reason)
+    ids: list[str] = await _monitoring_update(
+        client, case_id, DocumentMonitoring.rotate_keys, request
+    )
+    return ids
 
 
 async def record_event(client: Client, case_id: str, req: EventRequest) -> MonitoringEvent:

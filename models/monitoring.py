@@ -129,6 +129,8 @@ class MonitoringState(BaseModel):
     closed_early: list[str] = Field(default_factory=list)
     #: Proofs of authorship accepted and not yet expired (each is usable once).
     used_proofs: dict[str, datetime] = Field(default_factory=dict)
+    #: Each move to the sign-in service's new key (``rotate_keys``).
+    key_rotations: list[TrailStep] = Field(default_factory=list)
     #: Each official calendar applied (``legisflow calendar apply``): what moved and why.
     calendar_changes: list[TrailStep] = Field(default_factory=list)
 
@@ -140,6 +142,8 @@ class MonitoringInput(KeysPinned):
     case_assignments: dict[str, list[ActorRef]]
     in_force_at: datetime
     time: CaseTime
+    #: The role of ``case_assignments`` whose holders operate the system (may rotate keys).
+    operator_role: str = "ops"
     #: Continue as new past this many events (Temporal warns at 10,240; tests set it low).
     continue_after_events: int = Field(default=4000, ge=100, le=40000)
     state: MonitoringState | None = None
@@ -193,6 +197,8 @@ class MonitoringStatus(BaseModel):
     history_length: int
     ready: bool = True
     calendar_changes: list[TrailStep] = Field(default_factory=list)
+    #: Each move to the sign-in service's new key (``rotate_keys``): who, when, why.
+    key_rotations: list[TrailStep] = Field(default_factory=list)
 
 
 class MonitoringReport(BaseModel):

@@ -45,6 +45,8 @@ class Temporal:
     #: Its decisions carry proofs signed with ``key`` for whoever the request names.
     client: Client
     key_file: Path
+    #: What the workers use: no signer.
+    worker_client: Client
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +57,8 @@ async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Tempora
     folder = tmp_path_factory.mktemp("sign-in")
     key = session_key(folder)
     async with DevServer(None, log_level="error") as server:
-        yield Temporal(server, await server.connect(signer=desk(key)), folder / "signing-key.pem")
+        signed = await server.connect(signer=desk(key))
+        yield Temporal(server, signed, folder / "signing-key.pem", await server.connect())
 
 
 @dataclass
@@ -79,7 +82,9 @@ async def harness(
     env: Temporal, tmp_path: Path, executor: ThreadPoolExecutor
 ) -> AsyncIterator[Harness]:
     settings = Settings(task_queue=f"tq-{uuid.uuid4().hex[:8]}", data_dir=tmp_path)
-    worker: Worker = build_worker(env.client, settings, executor)
+    # The worker's client signs nothing, as in production: what a workflow starts (feedback
+    # cases, amendments) must carry its keys itself.
+    worker: Worker = build_worker(env.worker_client, settings, executor)
     async with worker:
         yield Harness(
             client=env.client,

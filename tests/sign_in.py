@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from temporalio.client import Interceptor
+from temporalio.client import Client, Interceptor
 
 from client.proofs import AttachProofs
 from identity import sessions
@@ -52,3 +52,13 @@ def signing(proofs: AttachProofs | None = None) -> list[Interceptor]:
 def skipping_proofs() -> AttachProofs:
     """Proofs for a time-skipping server: set ``clock`` to its ``get_current_time``."""
     return AttachProofs(desk(SigningKey(Ed25519PrivateKey.generate())))
+
+
+def unsigned(client: Client) -> Client:
+    """``client``'s connection without its interceptors: what a worker has (it signs and
+    pins nothing)."""
+    return Client(
+        client.service_client,
+        namespace=client.namespace,
+        data_converter=client.data_converter,
+    )

@@ -35,7 +35,7 @@ from tests.replay.after_issuance import KEY as AFTER_ISSUANCE
 from tests.replay.after_issuance import record_after_issuance
 from tests.replay.ledger_pages import KEY as LEDGER_PAGES
 from tests.replay.ledger_pages import record_ledger_pages
-from tests.sign_in import signing
+from tests.sign_in import signing, unsigned
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -72,7 +72,7 @@ async def record(only: set[str] | None = None) -> list[Path]:
         with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(8) as ex:
             settings = Settings(task_queue=f"record-{uuid.uuid4().hex[:6]}", data_dir=Path(tmp))
             store = FilesystemDocumentStore(settings.documents_dir)
-            async with build_worker(env.client, settings, ex):
+            async with build_worker(unsigned(env.client), settings, ex):
                 for definition in registry:
                     if only and definition.key not in only:
                         continue

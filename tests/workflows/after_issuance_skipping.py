@@ -45,7 +45,7 @@ from models.actors import Directory
 from models.monitoring import MonitoringStatus
 from models.registry import Registry
 from settings import Settings
-from tests.sign_in import signing, skipping_proofs
+from tests.sign_in import signing, skipping_proofs, unsigned
 from tests.workflows.after_issuance import in_force
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -95,7 +95,7 @@ async def skipping_server(
             )
         )
         with ThreadPoolExecutor(max_workers=8) as executor:
-            async with build_worker(env.client, settings, executor):
+            async with build_worker(unsigned(env.client), settings, executor):
                 yield Skipping(
                     env=env,
                     settings=settings,

@@ -12,6 +12,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from client.after_issuance import (
+    classify_feedback,
+    feedback_status,
+    monitoring_status,
+    record_event,
+    rotate_monitoring_keys,
+    submit_feedback,
+)
 from client.cases import act, migrate, rotate_keys, start_case, status
 from client.connection import connect
 from client.errors import CaseActionRefused, CaseError
@@ -25,11 +33,15 @@ from localdev.walkthrough import wait_for_status
 from models.actors import Directory
 from models.authorship import KeyRotation
 from models.case import ActionRequest, MigrationRequest
+from models.choices import Category, EventKind
 from models.documents import DocumentRef
+from models.feedback import ClassifyRequest
+from models.monitoring import EventRequest
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
 from tests.sign_in import desk
+from tests.workflows.after_issuance import in_force, monitored
 from tests.workflows.test_refusals import draft, history_length, start
 from workflows.drafting.legislative_process import LegislativeProcess
 
@@ -246,3 +258,55 @@ async def test_a_case_follows_the_sign_in_services_new_key(
     )
     done = await act(await connect(settings, desk(new)), case_id, opening)
     assert done.stage == "consultation"
+
+
+async def test_a_documents_monitoring_follows_the_new_key_across_its_runs(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """Monitoring lasts years: an operator moves it to the new key; a monitoring officer's
+    record is then accepted with the new key only, and a citizen's feedback case started
+    afterwards trusts the new key too (the worker pins nothing of its own)."""
+    case_id = await in_force(
+        harness.client,
+        directory,
+        registry.get("qd_ubnd_tinh"),
+        harness.store,
+        slug="monitoring-keys",
+        task_queue=harness.settings.task_queue,
+        legal_day_seconds=86400.0,
+    )
+    st = await monitored(harness.client, case_id)
+    new = SigningKey(Ed25519PrivateKey.generate())
+    with pytest.raises(CaseActionRefused) as not_operator:
+        await rotate_monitoring_keys(
+            harness.client, case_id, [new.trusted()], operator=DRAFTER, reason="Khóa mới"
+        )
+    assert not_operator.value.code == "wrong_role"
+    ids = await rotate_monitoring_keys(
+        harness.client, case_id, [new.trusted()], operator="ops.oncall", reason="Khóa mới"
+    )
+    assert ids == [new.key_id]
+    officer = st.monitoring_officers[0]
+    event = EventRequest(actor=officer, kind=EventKind.INSPECTION, note="Kiểm tra thực tế")
+    with pytest.raises(CaseActionRefused) as old:
+        await record_event(harness.client, case_id, event)
+    assert old.value.code == "unknown_key"
+    settings = harness.settings.model_copy(
+        update={"temporal_address": env.client.service_client.config.target_host}
+    )
+    signed_new = await connect(settings, desk(new))
+    recorded = await record_event(signed_new, case_id, event)
+    assert recorded.actor == officer
+    after = await monitoring_status(harness.client, case_id)
+    assert [r.action for r in after.key_rotations] == ["keys_rotated"]
+
+    receipt = await submit_feedback(
+        harness.client, harness.store, case_id, author="Người dân", text="Chưa rõ Điều 2."
+    )
+    fb = await feedback_status(harness.client, receipt.feedback_id)
+    classify = ClassifyRequest(actor=fb.answerers[0], category=Category.REPORT)
+    with pytest.raises(CaseActionRefused) as old_key:
+        await classify_feedback(harness.client, receipt.feedback_id, classify)
+    assert old_key.value.code == "unknown_key"
+    done = await classify_feedback(signed_new, receipt.feedback_id, classify)
+    assert done.stage != fb.stage

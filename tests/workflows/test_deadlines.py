@@ -61,7 +61,7 @@ from models.machine import shortest_path
 from models.registry import Registry
 from models.starting import StartRequest
 from settings import Settings
-from tests.sign_in import signing, skipping_proofs
+from tests.sign_in import signing, skipping_proofs, unsigned
 from tests.workflows.calendar_changes import fired_timers, with_day_off
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -137,7 +137,7 @@ async def ts(
             )
         )
         with ThreadPoolExecutor(max_workers=8) as executor:
-            async with build_worker(env.client, settings, executor):
+            async with build_worker(unsigned(env.client), settings, executor):
                 yield Skipping(
                     env=env,
                     settings=settings,

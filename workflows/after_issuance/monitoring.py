@@ -30,7 +30,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications, post_issuance_notices
-    from models.authorship import ProofLedger
+    from models.authorship import KeyRotation, ProofLedger
     from models.calendar import LegalCalendar
     from models.calendar_change import (
         CalendarApplied,
@@ -153,7 +153,11 @@ class DocumentMonitoring:
                 # Its plan counts from the entry into force: the days before it are not needed.
                 # (self._inp: its calendar may have been changed by apply_calendar.)
                 time = self._inp.time.since(self._clock.legal_date(inp.in_force_at))
-                workflow.continue_as_new(inp.model_copy(update={"state": st, "time": time}))
+                # (and its trusted keys: rotate_keys may have changed them.)
+                keys = self._inp.trusted_keys
+                workflow.continue_as_new(
+                    inp.model_copy(update={"state": st, "time": time, "trusted_keys": keys})
+                )
             await self._wait()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._drain()
@@ -347,6 +351,9 @@ class DocumentMonitoring:
             received_at=now,
             rules=st.rules.feedback,
             time=self._inp.time.since(self._clock.legal_date(now)),
+            # Decisions on the feedback case are proven to the keys this monitoring trusts
+            # (the worker's own client signs nothing and pins nothing).
+            trusted_keys=list(self._proofs.keys.values()),
         )
         try:
             await start_feedback(inp)
@@ -645,7 +652,46 @@ class DocumentMonitoring:
             run_events=list(st.run_events),
             history_length=workflow.info().get_current_history_length(),
             calendar_changes=list(st.calendar_changes),
+            key_rotations=list(st.key_rotations),
         )
+
+    # ---- the sign-in service's keys (khóa đăng nhập) ---------------------------------------
+
+    @workflow.update
+    def rotate_keys(self, req: KeyRotation) -> list[str]:
+        """Trust the sign-in service's new key(s) from now on, in this run and the next ones;
+        feedback cases started from now on get them too. Returns their ids."""
+        record_proof(self._proofs, req)
+        before = ", ".join(self._proofs.keys)
+        self._proofs = self._proofs.rotated(req.keys)
+        self._inp = self._inp.model_copy(update={"trusted_keys": list(req.keys)})
+        now = workflow.now()
+        self._ready().key_rotations.append(
+            TrailStep(
+                at=now,
+                legal_date=self._clock.legal_date(now),
+                actor=req.operator,
+                action="keys_rotated",
+                note=f"{before} → {', '.join(self._proofs.keys)}: {req.reason}",
+            )
+        )
+        return list(self._proofs.keys)
+
+    @rotate_keys.validator
+    def _validate_rotation(self, req: KeyRotation) -> None:
+        check_proof(self._proofs, req, "rotate_keys")
+        self._starting_refusal()
+        operators = [a.id for a in self._inp.case_assignments.get(self._inp.operator_role, [])]
+        if req.operator not in operators:
+            raise refuse(
+                "wrong_role",
+                f"{req.operator!r} is not an operator ({self._inp.operator_role}) of this "
+                f"document; operators: {', '.join(operators) or 'none'}",
+            )
+        try:
+            self._proofs.rotated(req.keys)
+        except ValueError as exc:
+            raise refuse("bad_key", f"not an Ed25519 public key: {exc}") from None
 
     # ---- a new official calendar (áp dụng lịch nghỉ mới) ---------------------------------------
 

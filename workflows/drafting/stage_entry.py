@@ -139,6 +139,7 @@ class StageEntry(CaseViews):
                 drafting_agency_name=inp.drafting_agency_name,
             ),
             case_assignments=self._assignments,
+            operator_role=self._def.operator_role,
             in_force_at=workflow.now(),
             time=self._case_time(workflow.now()),
         )
