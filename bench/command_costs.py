@@ -31,9 +31,6 @@ from localdev.devserver import DevServer
 from localdev.processes import WorkerProcess
 from localdev.stand_in import stand_in_signer
 
-#: One key for the run: every case a driver starts trusts it (``localdev/stand_in.py``).
-SIGNER = stand_in_signer()
-
 
 def variants(history_plan: BarePlan, full: BarePlan) -> dict[str, BarePlan]:
     """Plain bare, then bare with one kind of legisflow's extra commands, then all of them."""
@@ -56,7 +53,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="legisflow-command-costs-"))
     server = DevServer(root / "server")
     server.start()
-    client = await server.connect(signer=SIGNER)
+    client = await server.connect(signer=stand_in_signer())
     lf = WorkerProcess(server.address, "costs-legisflow", root / "legisflow")
     bare_dir = root / "bare"
     bare = WorkerProcess(

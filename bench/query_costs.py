@@ -26,9 +26,6 @@ from localdev.devserver import DevServer
 from localdev.processes import WorkerProcess
 from localdev.stand_in import stand_in_signer
 
-#: One key for the run: every case a driver starts trusts it (``localdev/stand_in.py``).
-SIGNER = stand_in_signer()
-
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     cancel_on_sigterm()
@@ -40,7 +37,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     server.start()
     worker = WorkerProcess(server.address, "bench-queries", root / "worker")
     try:
-        client = await server.connect(signer=SIGNER)
+        client = await server.connect(signer=stand_in_signer())
         worker.start()
         await worker.wait_polling(client)
         bench = Bench(

@@ -3,13 +3,13 @@ show a year's days off and make-up working days with their sources, record an an
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import AsGone, CliError, app, settings, signed_in
+from cli.common import AsGone, CliError, app, parse_day, settings, signed_in
 from cli.output import out, print_json, row, say, table
 
 if TYPE_CHECKING:
@@ -28,15 +28,6 @@ def _calendar_path(file: Path | None) -> Path:
     from models.official_calendar import CALENDAR_FILE
 
     return file or settings().calendar_file or CALENDAR_FILE
-
-
-def _day(text: str) -> date:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise CliError(f"date: {text!r} is not a date; give it as 10/01/2026 or 2026-01-10")
 
 
 @calendar_app.command("show")
@@ -128,7 +119,7 @@ def calendar_add(
     try:
         entry = CalendarDay.model_validate(
             {
-                "date": _day(day),
+                "date": parse_day(day),
                 "kind": kind,
                 "name": name,
                 "source": source,

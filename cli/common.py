@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from temporalio.client import Client
 
     from activities.ports import DocumentStore
@@ -38,6 +40,18 @@ app = typer.Typer(
 
 class CliError(Exception):
     """Shown as one line on stderr; exit code 1."""
+
+
+def parse_day(text: str, what: str = "date") -> date:
+    """A day given as 10/01/2026 (Vietnamese order) or 2026-01-10; CliError otherwise."""
+    from datetime import datetime
+
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CliError(f"{what}: {text!r} is not a date; give it as 10/01/2026 or 2026-01-10")
 
 
 def settings() -> Settings:

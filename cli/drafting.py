@@ -4,13 +4,23 @@ regime, and read the procedures."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import AsGone, CliError, app, connect, directory, run, settings, signed_in, store
+from cli.common import (
+    AsGone,
+    CliError,
+    app,
+    connect,
+    directory,
+    parse_day,
+    run,
+    settings,
+    signed_in,
+    store,
+)
 from cli.output import out, row, safe, say, table
 
 if TYPE_CHECKING:
@@ -139,7 +149,7 @@ def delegate_cmd(
 
     s = settings()
     me = signed_in(s)
-    last = _day(until)
+    last = parse_day(until, "--until")
 
     async def go() -> str:
         d = await delegate(
@@ -155,15 +165,6 @@ def delegate_cmd(
         return f"{d.kt()}, đến hết ngày / until {d.until:%d/%m/%Y}"
 
     say(run(go()))
-
-
-def _day(text: str) -> date:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise CliError(f"--until {text!r}: give a day as DD/MM/YYYY or YYYY-MM-DD")
 
 
 @app.command("status")

@@ -200,6 +200,20 @@ class ProofLedger:
             )
         return proof
 
+    def check_rotation(self, req: KeyRotation, operators: list[str], role: str) -> None:
+        """Refuse (ProofRefused) a rotation by someone who is not an operator, or to keys
+        that are not Ed25519 public keys. The proof itself is checked by :meth:`check`."""
+        if req.operator not in operators:
+            raise ProofRefused(
+                "wrong_role",
+                f"{req.operator!r} is not an authorised operator ({role}) of this case; "
+                f"operators: {', '.join(operators) or 'none'}",
+            )
+        try:
+            self.rotated(req.keys)
+        except ValueError as exc:
+            raise ProofRefused("bad_key", f"not an Ed25519 public key: {exc}") from None
+
     def rotated(self, keys: list[TrustedKey]) -> ProofLedger:
         """The same ledger trusting ``keys`` instead (ValueError on a key that is not an
         Ed25519 public key); the proofs already used stay used."""

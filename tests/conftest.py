@@ -17,10 +17,11 @@ from temporalio.worker import Worker
 from activities.filesystem_store import FilesystemDocumentStore
 from activities.outbox import OutboxNotifier
 from localdev.devserver import DevServer
+from localdev.stand_in import stand_in_signer
 from models.actors import Directory, load_directory
 from models.registry import Registry, load_registry
 from settings import Settings
-from tests.sign_in import desk, session_key
+from tests.sign_in import session_key
 from worker import build_worker
 
 # transitions logs every trigger at INFO, which a workflow repeats on every replay.
@@ -48,6 +49,11 @@ class Temporal:
     #: What the workers use: no signer.
     worker_client: Client
 
+    @property
+    def address(self) -> str:
+        """The server's frontend, host:port."""
+        return self.client.service_client.config.target_host
+
 
 @pytest.fixture(scope="session")
 async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Temporal]:
@@ -57,7 +63,7 @@ async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Tempora
     folder = tmp_path_factory.mktemp("sign-in")
     key = session_key(folder)
     async with DevServer(None, log_level="error") as server:
-        signed = await server.connect(signer=desk(key))
+        signed = await server.connect(signer=stand_in_signer(key))
         yield Temporal(server, signed, folder / "signing-key.pem", await server.connect())
 
 

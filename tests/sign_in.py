@@ -13,25 +13,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client, Interceptor
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from client.proofs import AttachProofs
 from identity import sessions
 from identity.accounts import AccountKind
 from identity.sessions import Session, open_session
-from identity.signers import DeskSigner
 from identity.signing_key import SigningKey, load_or_create
 from localdev.stand_in import stand_in_signer
 
 
 def session_key(folder: Path) -> SigningKey:
     return load_or_create(folder / "signing-key.pem")
-
-
-def desk(key: SigningKey) -> DeskSigner:
-    """Every person a test plays is signed in when they first act."""
-    return stand_in_signer(key)
 
 
 def session_file(key: SigningKey, folder: Path, person: str) -> Path:
@@ -46,12 +40,19 @@ def signing(proofs: AttachProofs | None = None) -> list[Interceptor]:
     """A client's interceptors for a test server of its own: decisions are signed for the
     person they name, with a key made for this server (``proofs``, to set its clock to a
     time-skipping server's once that has started)."""
-    return [proofs or AttachProofs(desk(SigningKey(Ed25519PrivateKey.generate())))]
+    return [proofs or skipping_proofs()]
 
 
 def skipping_proofs() -> AttachProofs:
-    """Proofs for a time-skipping server: set ``clock`` to its ``get_current_time``."""
-    return AttachProofs(desk(SigningKey(Ed25519PrivateKey.generate())))
+    """Proofs signed for whoever a decision names, with a key made here; on a time-skipping
+    server, set ``clock`` to its ``get_current_time``."""
+    return AttachProofs(stand_in_signer())
+
+
+async def raw_client(address: str) -> Client:
+    """What anyone who reaches the frontend has: a client with no sign-in at all (as
+    `temporal workflow update` or `signal` sends)."""
+    return await Client.connect(address, data_converter=pydantic_data_converter)
 
 
 def unsigned(client: Client) -> Client:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.authorship import ProofLedger, ProofRefused, Signed
+    from models.authorship import KeyRotation, ProofLedger, ProofRefused, Signed
     from workflows.refusals import refuse
 
 
@@ -18,6 +18,16 @@ def check_proof(ledger: ProofLedger, request: Signed, update: str) -> None:
         ledger.check(
             request, case_id=workflow.info().workflow_id, update=update, now=workflow.now()
         )
+    except ProofRefused as refused:
+        raise refuse(refused.code, refused.message) from None
+
+
+def check_rotation(ledger: ProofLedger, req: KeyRotation, operators: list[str], role: str) -> None:
+    """Refuse (in a validator) a key rotation that is not proven, not an operator's, or to
+    keys that are not keys."""
+    check_proof(ledger, req, "rotate_keys")
+    try:
+        ledger.check_rotation(req, operators, role)
     except ProofRefused as refused:
         raise refuse(refused.code, refused.message) from None
 

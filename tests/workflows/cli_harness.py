@@ -29,7 +29,7 @@ def cli_environment(env: Temporal, harness: Harness, columns: int) -> dict[str, 
     and data directory, on a terminal ``columns`` wide."""
     return {
         **os.environ,
-        "LEGISFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "LEGISFLOW_TEMPORAL_ADDRESS": env.address,
         "LEGISFLOW_TASK_QUEUE": harness.settings.task_queue,
         "LEGISFLOW_DATA_DIR": str(harness.settings.data_dir),
         # The key the test session's client signs with: a case started by either trusts it.

@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import (
     Client,
@@ -35,9 +34,9 @@ from activities.filesystem_store import FilesystemDocumentStore
 from client.cases import start_case
 from client.errors import CaseError
 from identity.signers import DeskSigner
-from identity.signing_key import SigningKey
 from localdev.devserver import DevServer
 from localdev.processes import WorkerProcess, until
+from localdev.stand_in import stand_in_signer
 from localdev.walkthrough import WalkTimeout, walk
 from models.actors import Directory, first_staffed_drafter
 from models.case import CaseResult, CaseStatus, SimplifiedDecision
@@ -46,7 +45,6 @@ from models.deliveries import Notification
 from models.registry import DEFAULT_REGIME, Registry
 from models.starting import StartRequest
 from tests.history_effects import intended, item_errors
-from tests.sign_in import desk
 from workflows.drafting.consultation_request import ConsultInput
 
 #: A legal day of 50 ms: a 30-day consultation lasts 1.5 s.
@@ -651,7 +649,7 @@ async def cluster(
     worker = WorkerProcess(server.address, f"durability-{root.name}", data_dir)
     try:
         server.start()
-        signer = desk(SigningKey(Ed25519PrivateKey.generate()))
+        signer = stand_in_signer()
         client = await server.connect(signer=signer)
         worker.start()
         await worker.wait_polling(client)

@@ -5,12 +5,12 @@ decision through the client API, signed in as its author, is accepted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from client.after_issuance import (
     classify_feedback,
@@ -29,6 +29,7 @@ from identity.accounts import AccountKind
 from identity.sessions import open_session
 from identity.signers import issue
 from identity.signing_key import SigningKey, load
+from localdev.stand_in import stand_in_signer
 from localdev.walkthrough import wait_for_status
 from models.actors import Directory
 from models.authorship import KeyRotation
@@ -40,7 +41,7 @@ from models.monitoring import EventRequest
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
-from tests.sign_in import desk
+from tests.sign_in import raw_client
 from tests.workflows.after_issuance import in_force, monitored
 from tests.workflows.test_refusals import draft, history_length, start
 from workflows.drafting.legislative_process import LegislativeProcess
@@ -58,11 +59,12 @@ def prove(
     )
 
 
-async def raw_client(env: Temporal) -> Client:
-    """What anyone who reaches the frontend has: a client with no sign-in at all."""
-    return await Client.connect(
-        env.client.service_client.config.target_host, data_converter=pydantic_data_converter
-    )
+async def signed_client(
+    env: Temporal, harness: Harness, key: SigningKey, holds: Callable[[str], bool] | None = None
+) -> Client:
+    """A client of the session's server whose proofs are signed with ``key``."""
+    settings = harness.settings.model_copy(update={"temporal_address": env.address})
+    return await connect(settings, stand_in_signer(key), holds)
 
 
 async def settled(harness: Harness, case_id: str) -> None:
@@ -89,7 +91,7 @@ async def test_forged_decisions_are_refused_and_the_signed_one_accepted(
     case_id = await start(harness, registry, directory, "forgery")
     other_id = await start(harness, registry, directory, "forgery-other")
     key = load(env.key_file)
-    raw = await raw_client(env)
+    raw = await raw_client(env.address)
     opening = ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness))
 
     assert await refused_raw(raw, harness, case_id, opening) == "unsigned"
@@ -145,7 +147,7 @@ async def test_a_forged_migration_is_refused(
         operator=st.roles[definition.operator_role][0],
         reason="routine maintenance",
     )
-    raw = await raw_client(env)
+    raw = await raw_client(env.address)
     await settled(harness, case_id)
     before = await history_length(harness.client, case_id)
     with pytest.raises(WorkflowUpdateFailedError) as failed:
@@ -206,10 +208,7 @@ async def test_a_decision_citing_a_document_the_store_does_not_hold_is_not_sent(
 ) -> None:
     """The client API vouches only for uploads that arrived (the CLI connects so)."""
     case_id = await start(harness, registry, directory, "missing-document")
-    settings = harness.settings.model_copy(
-        update={"temporal_address": env.client.service_client.config.target_host}
-    )
-    client = await connect(settings, desk(load(env.key_file)), harness.store.has_blob)
+    client = await signed_client(env, harness, load(env.key_file), harness.store.has_blob)
     await settled(harness, case_id)
     before = await history_length(harness.client, case_id)
     ghost = DocumentRef(sha256="ab" * 32, size=10, name="du-thao-khong-co.docx")
@@ -238,7 +237,7 @@ async def test_a_case_follows_the_sign_in_services_new_key(
     st = await status(harness.client, case_id)
     operator = st.roles[registry.get("qd_ubnd_tinh").operator_role][0]
     rotation = KeyRotation(operator=operator, keys=[new.trusted()], reason="Khóa mới năm 2027")
-    raw = await raw_client(env)
+    raw = await raw_client(env.address)
     with pytest.raises(WorkflowUpdateFailedError):
         await raw.get_workflow_handle(case_id).execute_update(
             LegislativeProcess.rotate_keys, rotation
@@ -253,10 +252,7 @@ async def test_a_case_follows_the_sign_in_services_new_key(
     with pytest.raises(CaseActionRefused) as old:
         await act(harness.client, case_id, opening)
     assert old.value.code == "unknown_key"
-    settings = harness.settings.model_copy(
-        update={"temporal_address": env.client.service_client.config.target_host}
-    )
-    done = await act(await connect(settings, desk(new)), case_id, opening)
+    done = await act(await signed_client(env, harness, new), case_id, opening)
     assert done.stage == "consultation"
 
 
@@ -291,10 +287,7 @@ async def test_a_documents_monitoring_follows_the_new_key_across_its_runs(
     with pytest.raises(CaseActionRefused) as old:
         await record_event(harness.client, case_id, event)
     assert old.value.code == "unknown_key"
-    settings = harness.settings.model_copy(
-        update={"temporal_address": env.client.service_client.config.target_host}
-    )
-    signed_new = await connect(settings, desk(new))
+    signed_new = await signed_client(env, harness, new)
     recorded = await record_event(signed_new, case_id, event)
     assert recorded.actor == officer
     after = await monitoring_status(harness.client, case_id)

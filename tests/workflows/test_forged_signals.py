@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
@@ -19,19 +19,13 @@ from models.actors import Directory
 from models.case import ActionRequest
 from models.registry import Registry
 from tests.conftest import Harness, Temporal
+from tests.sign_in import raw_client
 from tests.workflows.after_issuance_skipping import eventually
 from tests.workflows.test_consultation import open_consultation
 from worker import WORKFLOWS
 from worker_runtime.runner import CaseRunner
 from workflows.drafting.legislative_process import COUNT_COMMENTS_PATCH
 from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
-
-
-async def raw_client(env: Temporal) -> Client:
-    """What anyone who reaches the frontend has."""
-    return await Client.connect(
-        env.client.service_client.config.target_host, data_converter=pydantic_data_converter
-    )
 
 
 async def audit_with(harness: Harness, case_id: str, action: str) -> list[str]:
@@ -51,7 +45,7 @@ async def test_a_forged_overdue_signal_settles_no_consultation(
     st = await wait_for_status(
         harness.client, case_id, lambda s: bool(s.consultations), timeout=120
     )
-    raw = (await raw_client(env)).get_workflow_handle(case_id)
+    raw = (await raw_client(env.address)).get_workflow_handle(case_id)
     for view in st.consultations:
         await raw.signal(CONSULT_OVERDUE_SIGNAL, view.role)
     ignored = await audit_with(harness, case_id, "forged_signal_ignored")
@@ -69,7 +63,9 @@ async def test_a_forged_all_answered_signal_does_not_open_the_synthesis(
     for i, text in enumerate(["Bổ sung Điều 3.", "Bỏ Điều 9."]):
         await comment(harness.client, harness.store, case_id, author=f"Người {i}", text=text)
     await wait_for_status(harness.client, case_id, lambda s: s.comments_pending, timeout=120)
-    await (await raw_client(env)).get_workflow_handle(case_id).signal(COMMENTS_OPEN_SIGNAL, 0)
+    await (
+        (await raw_client(env.address)).get_workflow_handle(case_id).signal(COMMENTS_OPEN_SIGNAL, 0)
+    )
     [line] = await audit_with(harness, case_id, "signal_not_confirmed")
     assert "comments_open said 0, the comment ledger holds 2" in line
     st = await wait_for_status(
@@ -103,7 +99,7 @@ async def test_forged_ledger_signals_neither_end_nor_reopen_the_comments(
     ``reopen`` after the period does not let comments in again."""
     h = harness.client
     case_id = await open_consultation(harness, registry, directory, "forged-ledger")
-    ledger = (await raw_client(env)).get_workflow_handle(ledger_id(case_id))
+    ledger = (await raw_client(env.address)).get_workflow_handle(ledger_id(case_id))
     await comment(h, harness.store, case_id, author="Người 1", text="Bổ sung Điều 3.")
     await ledger.signal("finish")
     await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)

@@ -20,6 +20,7 @@ from client.cases import start_case
 from client.connection import connect, connect_config
 from client.listing import list_cases, list_query
 from identity.signing_key import load
+from localdev.stand_in import stand_in_signer
 from localdev.walkthrough import wait_for_status, walk
 from models.actors import Directory
 from models.audit import verify_lines
@@ -29,7 +30,6 @@ from models.registry import Registry
 from models.starting import StartRequest
 from settings import Settings
 from tests.conftest import Harness, Temporal
-from tests.sign_in import desk
 from tests.workflows.cli_harness import legisflow
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -183,10 +183,10 @@ async def metrics_worker(env: Temporal, tmp_path: Path) -> AsyncIterator[tuple[H
         task_queue=f"metrics-{uuid.uuid4().hex[:6]}",
         data_dir=tmp_path,
         metrics_port=port,
-        temporal_address=env.client.service_client.config.target_host,
+        temporal_address=env.address,
     )
     # A client on a runtime that exports Prometheus, signing as the session's client does.
-    client = await connect(settings, desk(load(env.key_file)))
+    client = await connect(settings, stand_in_signer(load(env.key_file)))
     with ThreadPoolExecutor(4) as ex:
         async with build_worker(client, settings, ex):
             from activities.filesystem_store import FilesystemDocumentStore
@@ -253,7 +253,7 @@ async def test_setup_is_idempotent(env: Temporal) -> None:
 async def test_settings_from_an_envconfig_profile(
     env: Temporal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    target = env.client.service_client.config.target_host
+    target = env.address
     config = tmp_path / "temporal.toml"
     config.write_text(
         f'[profile.tinh]\naddress = "{target}"\nnamespace = "default"\n'

@@ -86,7 +86,7 @@ with workflow.unsafe.imports_passed_through():
         LINK_ADDED_SIGNAL,
     )
     from workflows.legal_days import legal_deadline
-    from workflows.proofs import check_proof, record_proof
+    from workflows.proofs import check_proof, check_rotation, record_proof
     from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
 
@@ -679,19 +679,10 @@ class DocumentMonitoring:
 
     @rotate_keys.validator
     def _validate_rotation(self, req: KeyRotation) -> None:
-        check_proof(self._proofs, req, "rotate_keys")
         self._starting_refusal()
-        operators = [a.id for a in self._inp.case_assignments.get(self._inp.operator_role, [])]
-        if req.operator not in operators:
-            raise refuse(
-                "wrong_role",
-                f"{req.operator!r} is not an operator ({self._inp.operator_role}) of this "
-                f"document; operators: {', '.join(operators) or 'none'}",
-            )
-        try:
-            self._proofs.rotated(req.keys)
-        except ValueError as exc:
-            raise refuse("bad_key", f"not an Ed25519 public key: {exc}") from None
+        role = self._inp.operator_role
+        operators = [a.id for a in self._inp.case_assignments.get(role, [])]
+        check_rotation(self._proofs, req, operators, role)
 
     # ---- a new official calendar (áp dụng lịch nghỉ mới) ---------------------------------------
 

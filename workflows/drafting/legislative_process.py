@@ -65,7 +65,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
     from workflows.drafting.stage_entry import StageEntry
     from workflows.legal_days import legal_deadline
-    from workflows.proofs import check_proof, record_proof
+    from workflows.proofs import check_proof, check_rotation, record_proof
     from workflows.refusals import refuse
 
 
@@ -428,12 +428,9 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     @rotate_keys.validator
     def _validate_rotation(self, req: KeyRotation) -> None:
-        check_proof(self._proofs, req, "rotate_keys")
-        self._check_operator(req.operator)
-        try:
-            self._proofs.rotated(req.keys)
-        except ValueError as exc:
-            raise self._refused("bad_key", f"not an Ed25519 public key: {exc}") from None
+        role = self._def.operator_role
+        operators = [a.id for a in self._assignments.get(role, [])]
+        check_rotation(self._proofs, req, operators, role)
 
     def _recount(
         self, change: CalendarChange
