@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from identity.accounts import AccountKind, AccountStore
+from identity.accounts import AccountStore
 from identity.private_files import write_private
 from identity.sessions import Session, open_session
 from identity.signers import DeskSigner, SessionSigner
@@ -65,6 +65,3 @@ class LocalSignIn:
         """A desk where each person the demo plays signs in, with the demo password, when
         they first act."""
         return DeskSigner(self.key, sign_in=lambda person: self.sign_in(person, password))
-
-
-__all__ = ["AccountKind", "LocalSignIn"]
