@@ -89,7 +89,10 @@ async def run(args: argparse.Namespace) -> None:
                     client,
                     handle.id,
                     ActionRequest(
-                        action="open_consultation", actor="nguyen.van.an", document=draft
+                        declare_no_interest=True,
+                        action="open_consultation",
+                        actor="nguyen.van.an",
+                        document=draft,
                     ),
                 )
                 await wait_for_status(
@@ -186,10 +189,18 @@ async def dispose_all(
     await asyncio.gather(*(one(cid) for cid in ids))
     print(f"dispositions: {len(ids)} in {time.perf_counter() - started:.1f} s")
     await wait_for_status(client, case_id, allows("close_consultation"), timeout=600)
-    await act(client, case_id, ActionRequest(action="close_consultation", actor="nguyen.van.an"))
+    await act(
+        client,
+        case_id,
+        ActionRequest(declare_no_interest=True, action="close_consultation", actor="nguyen.van.an"),
+    )
     await wait_for_status(client, case_id, allows("submit_synthesis"), timeout=600)
     started = time.perf_counter()
-    await act(client, case_id, ActionRequest(action="submit_synthesis", actor="nguyen.van.an"))
+    await act(
+        client,
+        case_id,
+        ActionRequest(declare_no_interest=True, action="submit_synthesis", actor="nguyen.van.an"),
+    )
     st = await wait_for_status(client, case_id, lambda s: s.pending_effects == 0, timeout=900)
     docs = [v.document for v in st.documents if v.document.name.startswith("bao-cao")]
     took = time.perf_counter() - started

@@ -158,7 +158,9 @@ class Bench:
             doc = None
             if allowed.requires_document:
                 doc = self.store.put_blob(document_for(t, cid, n), f"{t.action}.md")
-            request = ActionRequest(action=t.action, actor=allowed.actors[0], document=doc)
+            request = ActionRequest(
+                declare_no_interest=True, action=t.action, actor=allowed.actors[0], document=doc
+            )
             t0 = time.perf_counter()
             result = await act(self.client, cid, request)
             t1 = time.perf_counter()

@@ -105,6 +105,14 @@ def act_cmd(
         Path | None, typer.Option(help="Document the action carries (at most 50 MiB)")
     ] = None,
     on_behalf_of: Annotated[str | None, typer.Option(help="KT./TL./Q.: acting for whom")] = None,
+    no_interest: Annotated[
+        bool,
+        typer.Option(
+            "--no-interest",
+            help="Declare with this decision that you have no conflict of interest in the "
+            "case (needed on your first decision in it; see `legisflow declare`)",
+        ),
+    ] = False,
     as_given: AsGone = None,
 ) -> None:
     """Take an action on a case; exits 2 with the reason when it is refused."""
@@ -116,7 +124,13 @@ def act_cmd(
     me = signed_in(s, as_given)
     person = me.session.person
     # Checked before the file is uploaded: a note too long must not leave a stray upload.
-    request = ActionRequest(action=action, actor=person, note=note, on_behalf_of=on_behalf_of)
+    request = ActionRequest(
+        action=action,
+        actor=person,
+        note=note,
+        on_behalf_of=on_behalf_of,
+        declare_no_interest=no_interest,
+    )
 
     async def go() -> None:
         doc = upload(store(s), file) if file else None
@@ -163,6 +177,70 @@ def delegate_cmd(
             reason=reason,
         )
         return f"{d.kt()}, đến hết ngày / until {d.until:%d/%m/%Y}"
+
+    say(run(go()))
+
+
+@app.command("declare")
+def declare_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    no_interest: Annotated[
+        bool, typer.Option("--no-interest", help="You have no conflict of interest in it")
+    ] = False,
+    interest: Annotated[
+        str | None,
+        typer.Option(help="The interest you have in it: you then stand aside from the case"),
+    ] = None,
+) -> None:
+    """Declare whether you have a conflict of interest in a case (kê khai xung đột lợi ích),
+    before your first decision on it. Declaring one makes you stand aside: a task only you
+    could do passes to your direct superior."""
+    from client.cases import declare_interest
+
+    if no_interest == (interest is not None):
+        raise CliError(
+            'chọn đúng một: --no-interest hoặc --interest "…" / give exactly one of '
+            '--no-interest or --interest "what the interest is"'
+        )
+    s = settings()
+    me = signed_in(s)
+
+    async def go() -> str:
+        d = await declare_interest(
+            await connect(s, me), case, actor=me.session.person, interest=interest
+        )
+        return d.summary()
+
+    say(run(go()))
+
+
+@app.command("reassign")
+def reassign_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    person: Annotated[str, typer.Option("--from", help="Whose tasks (absent or recused)")],
+    to: Annotated[str, typer.Option(help="Who takes them (same agency)")],
+    reason: Annotated[str, typer.Option(help="Why (absence, a declared interest…)")],
+    role: Annotated[str | None, typer.Option(help="Only this role (default: all theirs)")] = None,
+) -> None:
+    """Give an absent or recused person's tasks in a case to someone else of their agency
+    (phân công lại): their direct superior or an operator may."""
+    from client.cases import reassign
+
+    s = settings()
+    me = signed_in(s)
+
+    async def go() -> str:
+        held = await reassign(
+            await connect(s, me),
+            directory(s),
+            case,
+            actor=me.session.person,
+            person=person,
+            to=to,
+            reason=reason,
+            role=role,
+        )
+        return "; ".join(f"{r}: {', '.join(people)}" for r, people in held.items())
 
     say(run(go()))
 

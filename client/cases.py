@@ -34,6 +34,7 @@ from models.case import (
 )
 from models.definition import ProcessDefinition
 from models.delegation import Delegation, DelegationRequest
+from models.interests import Declaration, InterestDeclaration, ReassignRequest
 from models.legal_time import LegalClock
 from models.migration import MigrationPlan, definition_digest, plan_migration
 from models.starting import CaseOpening, StartRefused, StartRequest, plan_case
@@ -181,6 +182,48 @@ async def delegate(
         reason=reason,
     )
     result: Delegation = await _decide(client, case_id, LegislativeProcess.delegate, request)
+    return result
+
+
+async def declare_interest(
+    client: Client, case_id: str, *, actor: str, interest: str | None
+) -> Declaration:
+    """``actor`` declares a conflict of interest in the case (``interest`` says what it is),
+    or none (``interest`` None). A declared interest makes them stand aside."""
+    request = InterestDeclaration(actor=actor, has_interest=interest is not None, detail=interest)
+    result: Declaration = await _decide(
+        client, case_id, LegislativeProcess.declare_interest, request
+    )
+    return result
+
+
+async def reassign(
+    client: Client,
+    directory: Directory,
+    case_id: str,
+    *,
+    actor: str,
+    person: str,
+    to: str,
+    reason: str,
+    role: str | None = None,
+) -> dict[str, list[str]]:
+    """``actor`` (``person``'s direct superior, or an operator) gives ``person``'s tasks in
+    the case (only ``role``'s, when given) to ``to``; returns who holds each role moved."""
+    try:
+        new = directory.person(to)
+    except KeyError as exc:
+        raise CaseError(str(exc.args[0])) from None
+    request = ReassignRequest(
+        actor=actor,
+        person=person,
+        to=ActorRef(id=new.id, name=new.name, agency=new.agency, email=new.email),
+        role=role,
+        reason=reason,
+    )
+    result: dict[str, list[str]] = await _decide(
+        client, case_id, LegislativeProcess.reassign, request
+    )
     return result
 
 

@@ -194,6 +194,7 @@ async def walk(
                 client,
                 case_id,
                 ActionRequest(
+                    declare_no_interest=True,
                     action=t.action,
                     actor=may.actors[0],
                     document=doc,

@@ -48,6 +48,9 @@ class Person(BaseModel):
     agency: str
     roles: tuple[str, ...]
     email: str | None = None
+    #: Their direct superior (thủ trưởng trực tiếp), a person id: takes a task this person
+    #: stands aside from, and may reassign their tasks when they are absent.
+    superior: str | None = None
 
 
 class ActorRef(BaseModel):
@@ -77,6 +80,12 @@ class Directory(BaseModel):
             f"people[{i}] ({p.id}).email: {p.email!r} is not an e-mail address"
             for i, p in enumerate(self.people)
             if p.email is not None and not EMAIL.fullmatch(p.email)
+        ]
+        person_ids = {p.id for p in self.people}
+        problems += [
+            f"people[{i}] ({p.id}).superior: unknown person {p.superior!r}"
+            for i, p in enumerate(self.people)
+            if p.superior is not None and (p.superior not in person_ids or p.superior == p.id)
         ]
         for kind, seq in (
             ("agency", [a.id for a in self.agencies]),
@@ -126,6 +135,20 @@ class Directory(BaseModel):
                 if p.agency in agencies and role_id in p.roles
             ]
         return out
+
+
+def superiors_of(
+    directory: Directory, assignments: dict[str, list[ActorRef]]
+) -> dict[str, ActorRef]:
+    """The direct superior of each person holding a role in ``assignments``, where the
+    directory names one."""
+    out: dict[str, ActorRef] = {}
+    for person_id in dict.fromkeys(a.id for people in assignments.values() for a in people):
+        superior = directory.person(person_id).superior
+        if superior is not None:
+            p = directory.person(superior)
+            out[person_id] = ActorRef(id=p.id, name=p.name, agency=p.agency, email=p.email)
+    return out
 
 
 def first_staffed_drafter(directory: Directory, definition: ProcessDefinition) -> str | None:

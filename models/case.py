@@ -17,6 +17,7 @@ from models.calendar import LegalCalendar
 from models.definition import ProcessDefinition
 from models.delegation import Delegation
 from models.documents import DocumentRef, DocumentVersion
+from models.interests import Declaration
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.links import CaseLink
 from models.official_calendar import CALENDAR_FILE, OfficialCalendar, load_calendar
@@ -83,6 +84,9 @@ class CaseInput(KeysPinned):
     comment_ledger_events: int = Field(default=4000, ge=100, le=40000)
     #: Other cases this one is linked to (the document an amendment amends).
     links: list[CaseLink] = Field(default_factory=list)
+    #: Each role holder's direct superior (thủ trưởng trực tiếp) from the directory: who takes
+    #: a task when its holder stands aside, and who may reassign an absent holder's tasks.
+    superiors: dict[str, ActorRef] = Field(default_factory=dict)
 
 
 class ActionRequest(Signed):
@@ -94,6 +98,9 @@ class ActionRequest(Signed):
     document: DocumentRef | None = None
     #: Signing or acting for another (KT. / TL. / Q.): whose authority is exercised.
     on_behalf_of: str | None = Field(default=None, max_length=128)
+    #: With this decision, the actor declares they have no conflict of interest in the case
+    #: (kê khai xung đột lợi ích, ``models/interests.py``): needed on their first decision.
+    declare_no_interest: bool = False
 
 
 class MigrationRequest(Signed):
@@ -269,6 +276,8 @@ class CaseStatus(BaseModel):
     links: list[CaseLink] = Field(default_factory=list)
     #: Deputies named to sign for a role's holder (KT.), past and in force.
     delegations: list[Delegation] = Field(default_factory=list)
+    #: Declarations of interest (kê khai xung đột lợi ích), in the order made.
+    declarations: list[Declaration] = Field(default_factory=list)
 
 
 class CaseResult(BaseModel):

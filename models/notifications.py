@@ -156,6 +156,23 @@ def acted_for(
     )
 
 
+def reassigned(
+    h: CaseHeader, *, key: str, to: list[Recipient], role_label: str, person: str, why: str
+) -> Notification:
+    """To the person who takes a role in this case from someone who stands aside or is
+    absent, and to that someone: the task is theirs now, and why."""
+    return h.notice(
+        kind="reassigned",
+        key=key,
+        to=to,
+        subject=f"Phân công lại / Reassigned: {role_label}",
+        body=(
+            f"{person} nhận nhiệm vụ '{role_label}' trong hồ sơ này. Lý do: {why}\n"
+            f"{person} now holds '{role_label}' in this case. Reason: {why}"
+        ),
+    )
+
+
 def closed(h: CaseHeader, *, key: str, to: list[Recipient]) -> Notification:
     return h.notice(
         kind="closed",

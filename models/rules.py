@@ -21,6 +21,8 @@ from models.definition import (
     Transition,
 )
 from models.delegation import Delegation, acting_for
+from models.interests import BASIS as INTEREST_BASIS
+from models.interests import Declaration, declaration_of, recused
 from models.legal_time import StageDeadline
 from models.machine import IllegalTransition, ProcessMachine
 
@@ -53,6 +55,11 @@ class RuleContext:
     comments_pending: bool = False
     #: Deputies named to act for a role's holder (ký thay, ``models/delegation.py``).
     delegations: Sequence[Delegation] = ()
+    #: Declarations of interest made in the case (``models/interests.py``).
+    declarations: Sequence[Declaration] = ()
+    #: A person must declare before their first decision (cases started since the
+    #: declarations came; older cases never asked).
+    declaration_required: bool = False
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -110,13 +117,15 @@ def holders(ctx: RuleContext, role: str) -> list[str]:
 
 def eligible_actors(ctx: RuleContext, t: Transition) -> list[str]:
     """Role holders who may take ``t`` now, and deputies acting for one of them (KT.): four
-    eyes removes the one who submitted, and the deputy of the one who submitted."""
-    people = holders(ctx, t.role)
+    eyes removes the one who submitted, and the deputy of the one who submitted; a person who
+    declared a conflict of interest stands aside, and so does their deputy."""
+    people = [p for p in holders(ctx, t.role) if not recused(ctx.declarations, p)]
     deputies = [
         d.deputy.id
         for d in ctx.delegations
         if d.role == t.role and d.active(ctx.now) and d.holder.id in people
         and not (t.four_eyes and d.holder.id == ctx.entered_by)
+        and not recused(ctx.declarations, d.deputy.id)
     ]  # fmt: skip
     if t.four_eyes and ctx.entered_by is not None:
         people = [p for p in people if p != ctx.entered_by]
@@ -186,6 +195,19 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
             "guard_failed",
             f"chưa thể '{t.label}' / {req.action!r} is not possible yet: " + "; ".join(reasons),
         )
+    if (
+        not system
+        and ctx.declaration_required
+        and not req.declare_no_interest
+        and declaration_of(ctx.declarations, req.actor) is None
+    ):
+        raise ActionRefused(
+            "interest_not_declared",
+            f"trước quyết định đầu tiên trong hồ sơ, '{req.actor}' cần khai báo xung đột lợi "
+            f"ích / {req.actor!r} must declare whether they have a conflict of interest in this "
+            "case before their first decision on it: `legisflow declare CASE --no-interest` "
+            f'(or --interest "…"), or add --no-interest to this command ({INTEREST_BASIS})',
+        )
     return t
 
 
@@ -201,6 +223,7 @@ def _check_actor(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:
             f"'{req.actor}' không giữ vai trò '{role_label}' trong hồ sơ này / {req.actor!r} "
             f"does not hold role {t.role!r} in this case; holders: {', '.join(people) or 'none'}",
         )
+    _check_not_recused(ctx, req.actor)
     if t.four_eyes and req.actor == ctx.entered_by:
         raise ActionRefused(
             "four_eyes",
@@ -224,11 +247,24 @@ def _check_deputy(
             f"này / {req.actor!r} holds no delegation from {holder!r} for {t.role!r} in force "
             "now (see the case's delegations in its status)",
         )
+    _check_not_recused(ctx, req.actor)
+    _check_not_recused(ctx, holder)
     if t.four_eyes and ctx.entered_by in (req.actor, holder):
         raise ActionRefused(
             "four_eyes",
             f"người trình không được tự phê duyệt / {ctx.entered_by!r} submitted this step; "
             f"neither they nor their deputy may approve it ({t.action!r})",
+        )
+
+
+def _check_not_recused(ctx: RuleContext, person: str) -> None:
+    if recused(ctx.declarations, person):
+        raise ActionRefused(
+            "recused",
+            f"'{person}' đã khai báo có xung đột lợi ích nên không tham gia quyết định hồ sơ này "
+            f"/ {person!r} declared a conflict of interest in this case and takes no decision "
+            f"on it, in person or through a deputy ({INTEREST_BASIS}); the case's status shows "
+            "who holds the task now",
         )
 
 

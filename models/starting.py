@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from models.actors import ActorRef, Directory, missing_roles
+from models.actors import ActorRef, Directory, missing_roles, superiors_of
 from models.case import CalendarSettings, CaseInput, SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.links import CaseLink, memo_links
@@ -136,6 +136,7 @@ def plan_case(directory: Directory, req: StartRequest) -> CaseOpening:
         simplified=req.simplified,
         comment_ledger_events=req.comment_ledger_events,
         links=list(req.links),
+        superiors=superiors_of(directory, assignments),
     )
     return CaseOpening(
         inp=inp,

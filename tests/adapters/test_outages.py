@@ -529,7 +529,12 @@ async def test_rejected_address_is_recorded_and_ops_told(
         await act(
             env.client,
             handle.id,
-            ActionRequest(action="open_consultation", actor="nguyen.van.an", document=doc),
+            ActionRequest(
+                declare_no_interest=True,
+                action="open_consultation",
+                actor="nguyen.van.an",
+                document=doc,
+            ),
         )
         st = await wait_for_status(
             env.client, handle.id, lambda x: x.stage == "consultation", timeout=120

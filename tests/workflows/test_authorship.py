@@ -92,7 +92,9 @@ async def test_forged_decisions_are_refused_and_the_signed_one_accepted(
     other_id = await start(harness, registry, directory, "forgery-other")
     key = load(env.key_file)
     raw = await raw_client(env.address)
-    opening = ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness))
+    opening = ActionRequest(
+        declare_no_interest=True, action="open_consultation", actor=DRAFTER, document=draft(harness)
+    )
 
     assert await refused_raw(raw, harness, case_id, opening) == "unsigned"
     # A proof for the other case, for another action, by another person, from a key the
@@ -126,7 +128,12 @@ async def test_forged_decisions_are_refused_and_the_signed_one_accepted(
     done = await act(
         harness.client,
         other_id,
-        ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness)),
+        ActionRequest(
+            declare_no_interest=True,
+            action="open_consultation",
+            actor=DRAFTER,
+            document=draft(harness),
+        ),
     )
     assert done.stage == result.stage
 
@@ -216,13 +223,20 @@ async def test_a_decision_citing_a_document_the_store_does_not_hold_is_not_sent(
         await act(
             client,
             case_id,
-            ActionRequest(action="open_consultation", actor=DRAFTER, document=ghost),
+            ActionRequest(
+                declare_no_interest=True, action="open_consultation", actor=DRAFTER, document=ghost
+            ),
         )
     assert await history_length(harness.client, case_id) == before
     done = await act(
         client,
         case_id,
-        ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness)),
+        ActionRequest(
+            declare_no_interest=True,
+            action="open_consultation",
+            actor=DRAFTER,
+            document=draft(harness),
+        ),
     )
     assert done.stage == "consultation"
 
@@ -248,7 +262,9 @@ async def test_a_case_follows_the_sign_in_services_new_key(
     assert ids == [new.key_id]
     assert any("keys_rotated" in line for line in await audit_lines(harness.client, case_id))
 
-    opening = ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness))
+    opening = ActionRequest(
+        declare_no_interest=True, action="open_consultation", actor=DRAFTER, document=draft(harness)
+    )
     with pytest.raises(CaseActionRefused) as old:
         await act(harness.client, case_id, opening)
     assert old.value.code == "unknown_key"

@@ -55,7 +55,9 @@ async def test_start_act_status_and_list(
     assert case_id == "so-xd-daklak:quy-dinh-ve-chieu-sang-cong-cong"
 
     # Refused: exit 2, the validator's reason on stderr.
-    run = await legisflow(as_person(cli_env, "bui.van.khoa"), "act", case_id, "sign")
+    run = await legisflow(
+        as_person(cli_env, "bui.van.khoa"), "act", "--no-interest", case_id, "sign"
+    )
     assert run.code == 2
     assert "illegal_action" in run.stderr
     assert "open_consultation" in run.stderr
@@ -65,6 +67,7 @@ async def test_start_act_status_and_list(
     run = await legisflow(
         as_person(cli_env, "le.thi.binh"),
         "act",
+        "--no-interest",
         case_id,
         "open_consultation",
         "--file",
@@ -148,6 +151,7 @@ async def test_comment_dispose_and_list_comments(
     run = await legisflow(
         as_person(cli_env, "nguyen.van.an"),
         "act",
+        "--no-interest",
         case_id,
         "open_consultation",
         "--file",
@@ -214,6 +218,7 @@ async def test_unreachable_document_store_is_one_clear_line(
     run = await legisflow(
         as_person(env, "nguyen.van.an"),
         "act",
+        "--no-interest",
         "no:such-case",
         "open_consultation",
         "--file",
@@ -238,7 +243,9 @@ async def test_an_action_on_a_case_that_has_ended_is_refused_as_closed(
 ) -> None:
     """It used to say `no case '…'` (exit 1) although `status` showed the case."""
     case_id = await _start(cli_env, "Quy định bị rút")
-    run = await legisflow(as_person(cli_env, "tran.van.cuong"), "act", case_id, "withdraw")
+    run = await legisflow(
+        as_person(cli_env, "tran.van.cuong"), "act", "--no-interest", case_id, "withdraw"
+    )
     assert run.code == 0, run.stderr
     handle = harness.client.get_workflow_handle(case_id)
     await until(
@@ -246,7 +253,9 @@ async def test_an_action_on_a_case_that_has_ended_is_refused_as_closed(
         lambda: _completed(handle),
         timeout=60,
     )
-    run = await legisflow(as_person(cli_env, "le.thi.binh"), "act", case_id, "open_consultation")
+    run = await legisflow(
+        as_person(cli_env, "le.thi.binh"), "act", "--no-interest", case_id, "open_consultation"
+    )
     assert run.code == 2, run
     assert "refused (case_closed)" in run.stderr
     assert "withdrawn" in run.stderr
@@ -267,7 +276,13 @@ async def test_a_wrong_role_on_dispose_names_each_drafter_once(
     draft = tmp_path / "du-thao.md"
     draft.write_text("# Dự thảo\n", encoding="utf-8")
     run = await legisflow(
-        as_person(cli_env, "le.thi.binh"), "act", case_id, "open_consultation", "--file", str(draft)
+        as_person(cli_env, "le.thi.binh"),
+        "act",
+        "--no-interest",
+        case_id,
+        "open_consultation",
+        "--file",
+        str(draft),
     )
     assert run.code == 0, run.stderr
     await wait_for_status(harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120)
@@ -345,3 +360,31 @@ async def test_calendar_apply_moves_a_running_cases_deadline(
     assert entry.note is not None
     assert "Thông báo 2/TB-TEST" in entry.note
     assert f"{old_day:%d/%m/%Y} → {new_day:%d/%m/%Y}" in entry.note
+
+
+async def test_the_first_decision_asks_for_a_declaration_of_interest(
+    cli_env: dict[str, str], harness: Harness, tmp_path: Path
+) -> None:
+    """`act` without a declaration exits 2 saying how to declare; `declare` records it (and
+    a second one is refused); the same `act` then goes through."""
+    case_id = await _start(cli_env, "Quy định cần khai báo")
+    draft = tmp_path / "du-thao.md"
+    draft.write_text("# Dự thảo\n", encoding="utf-8")
+    binh = as_person(cli_env, "le.thi.binh")
+    act = ("act", case_id, "open_consultation", "--file", str(draft))
+    run = await legisflow(binh, *act)
+    assert run.code == 2, run
+    assert "refused (interest_not_declared)" in run.stderr
+    assert "legisflow declare" in run.stderr
+    run = await legisflow(binh, "declare", case_id)
+    assert run.code == 1, run
+    assert "--no-interest" in run.stderr
+    run = await legisflow(binh, "declare", case_id, "--no-interest")
+    assert run.code == 0, run.stderr
+    assert "không có xung đột lợi ích" in run.stdout
+    run = await legisflow(binh, "declare", case_id, "--no-interest")
+    assert run.code == 2, run
+    assert "already_declared" in run.stderr
+    run = await legisflow(binh, *act)
+    assert run.code == 0, run.stderr
+    assert "consultation" in run.stdout

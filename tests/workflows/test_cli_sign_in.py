@@ -61,19 +61,23 @@ async def test_an_official_signs_in_and_acts_as_themself_only(
     case_id = run.stdout.strip()
     draft = tmp_path / "du-thao.md"
     draft.write_text("Dự thảo", encoding="utf-8")
-    run = await legisflow(env, "act", case_id, "open_consultation", "--file", str(draft))
+    run = await legisflow(
+        env, "act", "--no-interest", case_id, "open_consultation", "--file", str(draft)
+    )
     assert run.code == 0, run.stderr
     st = await status(harness.client, case_id)
     assert st.stage == "consultation"
     assert "nguyen.van.an" in (await audit_lines(harness.client, case_id))[-1]
 
-    run = await legisflow(env, "act", case_id, "close_consultation", "--as", "le.thi.binh")
+    run = await legisflow(
+        env, "act", "--no-interest", case_id, "close_consultation", "--as", "le.thi.binh"
+    )
     assert run.code == 1
     assert "--as le.thi.binh is no longer accepted" in run.stderr
 
     run = await legisflow(env, "logout")
     assert run.code == 0
-    run = await legisflow(env, "act", case_id, "close_consultation")
+    run = await legisflow(env, "act", "--no-interest", case_id, "close_consultation")
     assert run.code == 1
     assert "sign in first" in run.stderr
     assert (await status(harness.client, case_id)).stage == "consultation"

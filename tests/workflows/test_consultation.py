@@ -54,7 +54,12 @@ async def open_consultation(
     await act(
         harness.client,
         handle.id,
-        ActionRequest(action="open_consultation", actor="nguyen.van.an", document=draft),
+        ActionRequest(
+            declare_no_interest=True,
+            action="open_consultation",
+            actor="nguyen.van.an",
+            document=draft,
+        ),
     )
     await wait_for_status(harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=120)
     return handle.id
@@ -166,7 +171,11 @@ async def test_guard_blocks_then_lets_appraisal_through_and_report_lists_everyth
     ]
     await comment(h, store, case_id, author="Người 9", text=texts[0])  # a duplicate
     await wait_for_status(h, case_id, allows("close_consultation"), timeout=120)
-    await act(h, case_id, ActionRequest(action="close_consultation", actor="nguyen.van.an"))
+    await act(
+        h,
+        case_id,
+        ActionRequest(declare_no_interest=True, action="close_consultation", actor="nguyen.van.an"),
+    )
     # The case tells its ledger the period is over (a signal, right after the decision).
     await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)
     # Comments after the period: refused, nothing stored in the ledger.
@@ -178,7 +187,13 @@ async def test_guard_blocks_then_lets_appraisal_through_and_report_lists_everyth
     [blocked] = [b for b in st.blocked if b.action == "submit_synthesis"]
     assert "some comments still lack a disposition" in blocked.reason
     with pytest.raises(CaseActionRefused) as refused:
-        await act(h, case_id, ActionRequest(action="submit_synthesis", actor="nguyen.van.an"))
+        await act(
+            h,
+            case_id,
+            ActionRequest(
+                declare_no_interest=True, action="submit_synthesis", actor="nguyen.van.an"
+            ),
+        )
     assert refused.value.code == "guard_failed"
     # The refusal names the comments still waiting.
     assert f"{ids[0]}, {ids[1]}, {ids[2]}" in str(refused.value)
@@ -202,7 +217,11 @@ async def test_guard_blocks_then_lets_appraisal_through_and_report_lists_everyth
     for a in answers:
         await dispose(h, case_id, a)
     await wait_for_status(h, case_id, allows("submit_synthesis"), timeout=120)
-    await act(h, case_id, ActionRequest(action="submit_synthesis", actor="nguyen.van.an"))
+    await act(
+        h,
+        case_id,
+        ActionRequest(declare_no_interest=True, action="submit_synthesis", actor="nguyen.van.an"),
+    )
     st = await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)
     report = {
         v.document.name.rsplit(".", 1)[1]: v
@@ -224,7 +243,11 @@ async def test_guard_blocks_then_lets_appraisal_through_and_report_lists_everyth
     assert [r[2] for r in rows] == ["2", "1", "1"]
     # The appraisal request then closes the consultation and the ledger becomes final.
     await wait_for_status(h, case_id, allows("request_appraisal"), timeout=120)
-    await act(h, case_id, ActionRequest(action="request_appraisal", actor="tran.van.cuong"))
+    await act(
+        h,
+        case_id,
+        ActionRequest(declare_no_interest=True, action="request_appraisal", actor="tran.van.cuong"),
+    )
     ledger = h.get_workflow_handle(ledger_id(case_id))
     final = await ledger.result()
     assert final["open"] == 0

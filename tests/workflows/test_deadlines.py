@@ -197,6 +197,7 @@ async def take(h: Skipping, case_id: str, action: str, actor: str | None = None)
         h.client,
         case_id,
         ActionRequest(
+            declare_no_interest=True,
             action=action,
             actor=actor or allowed.actors[0],
             document=doc,
@@ -315,7 +316,11 @@ async def test_consultation_cannot_close_before_thirty_legal_days(ts: Skipping) 
 
     with pytest.raises(CaseActionRefused) as refused:
         await act(
-            ts.client, handle.id, ActionRequest(action="close_consultation", actor="nguyen.van.an")
+            ts.client,
+            handle.id,
+            ActionRequest(
+                declare_no_interest=True, action="close_consultation", actor="nguyen.van.an"
+            ),
         )
     assert refused.value.code == "guard_failed"
     assert "30" in str(refused.value)
@@ -324,7 +329,11 @@ async def test_consultation_cannot_close_before_thirty_legal_days(ts: Skipping) 
     await ts.env.sleep(timedelta(days=29))
     with pytest.raises(CaseActionRefused) as refused:
         await act(
-            ts.client, handle.id, ActionRequest(action="close_consultation", actor="nguyen.van.an")
+            ts.client,
+            handle.id,
+            ActionRequest(
+                declare_no_interest=True, action="close_consultation", actor="nguyen.van.an"
+            ),
         )
     assert refused.value.code == "guard_failed"
     st = await status(ts.client, handle.id)

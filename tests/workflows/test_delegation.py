@@ -59,7 +59,9 @@ async def test_a_deputy_signs_kt_within_the_period_and_is_refused_after_it(
             await act(
                 h.client,
                 case_id,
-                ActionRequest(action=sign.action, actor=DEPUTY, on_behalf_of=SIGNER),
+                ActionRequest(
+                    declare_no_interest=True, action=sign.action, actor=DEPUTY, on_behalf_of=SIGNER
+                ),
             )
         assert refused.value.code == "no_delegation"
 
@@ -77,6 +79,7 @@ async def test_a_deputy_signs_kt_within_the_period_and_is_refused_after_it(
             h.client,
             case_id,
             ActionRequest(
+                declare_no_interest=True,
                 action=sign.action,
                 actor=DEPUTY,
                 on_behalf_of=SIGNER,
@@ -112,7 +115,9 @@ async def test_a_deputy_signs_kt_within_the_period_and_is_refused_after_it(
             await act(
                 h.client,
                 later_id,
-                ActionRequest(action=sign.action, actor=DEPUTY, on_behalf_of=SIGNER),
+                ActionRequest(
+                    declare_no_interest=True, action=sign.action, actor=DEPUTY, on_behalf_of=SIGNER
+                ),
             )
         assert late.value.code == "no_delegation"
         assert (await status(h.client, later_id)).stage == sign.source

@@ -47,7 +47,12 @@ async def test_missing_document_is_reported_not_fatal(
     await act(
         harness.client,
         handle.id,
-        ActionRequest(action="open_consultation", actor="nguyen.van.an", document=ghost),
+        ActionRequest(
+            declare_no_interest=True,
+            action="open_consultation",
+            actor="nguyen.van.an",
+            document=ghost,
+        ),
     )
     st = await wait_for_status(
         harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=120

@@ -116,7 +116,11 @@ async def test_forged_ledger_signals_neither_end_nor_reopen_the_comments(
     assert (await ledger.describe()).status == WorkflowExecutionStatus.RUNNING
 
     await wait_for_status(h, case_id, allows("close_consultation"), timeout=120)
-    await act(h, case_id, ActionRequest(action="close_consultation", actor="nguyen.van.an"))
+    await act(
+        h,
+        case_id,
+        ActionRequest(declare_no_interest=True, action="close_consultation", actor="nguyen.van.an"),
+    )
     await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)
     await ledger.signal("reopen")
     history = await ledger.fetch_history()

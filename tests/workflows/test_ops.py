@@ -216,7 +216,11 @@ async def test_metrics_endpoint_serves_legisflow_counters(
     from models.case import ActionRequest
 
     with pytest.raises(CaseActionRefused):
-        await act(harness.client, case_id, ActionRequest(action="sign", actor="bui.van.khoa"))
+        await act(
+            harness.client,
+            case_id,
+            ActionRequest(declare_no_interest=True, action="sign", actor="bui.van.khoa"),
+        )
     await walk(harness.client, case_id, definition, harness.store, timeout=180)
 
     def scrape() -> str:

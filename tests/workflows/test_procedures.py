@@ -130,7 +130,10 @@ async def test_normal_case_cannot_take_the_shortcut(
             harness.client,
             handle.id,
             ActionRequest(
-                action="submit_simplified_dossier", actor="nguyen.van.an", document=draft
+                declare_no_interest=True,
+                action="submit_simplified_dossier",
+                actor="nguyen.van.an",
+                document=draft,
             ),
         )
     assert refused.value.code == "simplified_only"
@@ -214,7 +217,10 @@ async def test_migration_dry_run_then_real_then_refused(
             h,
             handle.id,
             ActionRequest(
-                action="submit_simplified_dossier", actor="nguyen.van.an", document=draft
+                declare_no_interest=True,
+                action="submit_simplified_dossier",
+                actor="nguyen.van.an",
+                document=draft,
             ),
         )
     await wait_for_status(h, handle.id, lambda s: s.pending_effects == 0, timeout=120)

@@ -73,7 +73,7 @@ async def test_action_not_allowed_in_stage(
     await assert_refused(
         harness,
         case_id,
-        ActionRequest(action="sign", actor="bui.van.khoa"),
+        ActionRequest(declare_no_interest=True, action="sign", actor="bui.van.khoa"),
         "illegal_action",
         "'sign'",
         "open_consultation",
@@ -85,7 +85,7 @@ async def test_unknown_action(harness: Harness, registry: Registry, directory: D
     await assert_refused(
         harness,
         case_id,
-        ActionRequest(action="publish_now", actor="nguyen.van.an"),
+        ActionRequest(declare_no_interest=True, action="publish_now", actor="nguyen.van.an"),
         "illegal_action",
         "publish_now",
     )
@@ -98,7 +98,12 @@ async def test_actor_without_the_role(
     await assert_refused(
         harness,
         case_id,
-        ActionRequest(action="open_consultation", actor="pham.thi.dung", document=draft(harness)),
+        ActionRequest(
+            declare_no_interest=True,
+            action="open_consultation",
+            actor="pham.thi.dung",
+            document=draft(harness),
+        ),
         "wrong_role",
         "pham.thi.dung",
         "drafter",
@@ -112,7 +117,7 @@ async def test_document_required(
     await assert_refused(
         harness,
         case_id,
-        ActionRequest(action="open_consultation", actor="nguyen.van.an"),
+        ActionRequest(declare_no_interest=True, action="open_consultation", actor="nguyen.van.an"),
         "document_required",
         "--file",
     )
@@ -125,12 +130,17 @@ async def test_guard_minimum_consultation_period(
     await act(
         harness.client,
         case_id,
-        ActionRequest(action="open_consultation", actor="nguyen.van.an", document=draft(harness)),
+        ActionRequest(
+            declare_no_interest=True,
+            action="open_consultation",
+            actor="nguyen.van.an",
+            document=draft(harness),
+        ),
     )
     await assert_refused(
         harness,
         case_id,
-        ActionRequest(action="close_consultation", actor="nguyen.van.an"),
+        ActionRequest(declare_no_interest=True, action="close_consultation", actor="nguyen.van.an"),
         "guard_failed",
         "30",
         "earliest",
@@ -149,19 +159,33 @@ async def test_four_eyes(harness: Harness, registry: Registry, directory: Direct
     await act(
         h,
         case_id,
-        ActionRequest(action="open_consultation", actor="nguyen.van.an", document=draft(harness)),
+        ActionRequest(
+            declare_no_interest=True,
+            action="open_consultation",
+            actor="nguyen.van.an",
+            document=draft(harness),
+        ),
     )
     await wait_for_status(h, case_id, allows("close_consultation"), timeout=120)
-    await act(h, case_id, ActionRequest(action="close_consultation", actor="nguyen.van.an"))
     await act(
         h,
         case_id,
-        ActionRequest(action="submit_synthesis", actor="tran.van.cuong", document=draft(harness)),
+        ActionRequest(declare_no_interest=True, action="close_consultation", actor="nguyen.van.an"),
+    )
+    await act(
+        h,
+        case_id,
+        ActionRequest(
+            declare_no_interest=True,
+            action="submit_synthesis",
+            actor="tran.van.cuong",
+            document=draft(harness),
+        ),
     )
     await assert_refused(
         harness,
         case_id,
-        ActionRequest(action="request_appraisal", actor="tran.van.cuong"),
+        ActionRequest(declare_no_interest=True, action="request_appraisal", actor="tran.van.cuong"),
         "four_eyes",
         "tran.van.cuong",
         "cannot also approve",
@@ -179,7 +203,7 @@ async def test_automatic_action_cannot_be_taken_by_hand(
     await assert_refused(
         harness,
         case_id,
-        ActionRequest(action="enter_into_force", actor="nguyen.van.an"),
+        ActionRequest(declare_no_interest=True, action="enter_into_force", actor="nguyen.van.an"),
         "illegal_action",
         "enter_into_force",
     )

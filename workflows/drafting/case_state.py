@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from models.delegation import Delegation
     from models.deliveries import Recipient
     from models.documents import DocumentRef, DocumentVersion
+    from models.interests import Declaration
     from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
     from models.rules import RuleContext
@@ -39,6 +40,12 @@ class CaseState:
     _proofs: ProofLedger
     #: Deputies named to sign for a role's holder (ký thay, KT.), in the order accepted.
     _delegations: list[Delegation]
+    #: Declarations of interest (kê khai xung đột lợi ích), in the order accepted.
+    _declarations: list[Declaration]
+    #: Each role holder's direct superior, from the directory at the case's start.
+    _superiors: dict[str, ActorRef]
+    #: Whether a person must declare before their first decision (cases since the patch).
+    _declaration_required: bool
     _def: ProcessDefinition
     _machine: ProcessMachine
     _assignments: dict[str, list[ActorRef]]
@@ -126,6 +133,8 @@ class CaseState:
             consultations=list(self._consults.views.values()),
             comments_pending=self._consults.comments_pending,
             delegations=tuple(self._delegations),
+            declarations=tuple(self._declarations),
+            declaration_required=self._declaration_required,
         )
 
     def _holders(self, *roles: str | None) -> list[Recipient]:

@@ -64,6 +64,7 @@ class CaseViews(CaseState):
             pending_effects=len(self._effects),
             links=list(self._inp.links),
             delegations=list(self._delegations),
+            declarations=list(self._declarations),
         )
 
     @workflow.query

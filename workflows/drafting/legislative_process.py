@@ -55,6 +55,20 @@ with workflow.unsafe.imports_passed_through():
         acting_for,
         plan_delegation,
     )
+    from models.interests import BASIS as INTEREST_BASIS
+    from models.interests import (
+        Declaration,
+        InterestDeclaration,
+        InterestRefused,
+        ReassignRequest,
+        check_declaration,
+        check_reassignment,
+        declaration_of,
+        handed_over,
+        involved,
+        recused,
+        successors,
+    )
     from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
     from models.migration import definition_digest, plan_migration, shipped_digests
@@ -71,6 +85,9 @@ with workflow.unsafe.imports_passed_through():
 
 #: Since this patch a ``comments_open`` signal makes the case ask the ledger (issue #17).
 COUNT_COMMENTS_PATCH = "count-comments-from-the-ledger"
+#: Since this patch a person declares their interest before their first decision (issue #17);
+#: cases started before it never asked, and replay as they ran.
+DECLARE_INTEREST_PATCH = "declare-interest-before-deciding"
 #: How a consulted body's reply deadline is named in a calendar change's report.
 CONSULT_PREFIX = "consult:"
 
@@ -87,6 +104,9 @@ class LegislativeProcess(CaseEffects, StageEntry):
         self._assignments = inp.assignments
         self._proofs = ProofLedger(inp.trusted_keys)
         self._delegations = []
+        self._declarations = []
+        self._superiors = dict(inp.superiors)
+        self._declaration_required = workflow.patched(DECLARE_INTEREST_PATCH)
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
@@ -241,6 +261,8 @@ class LegislativeProcess(CaseEffects, StageEntry):
         """Take an action (thực hiện thao tác); see the validator for what is refused."""
         record_proof(self._proofs, req)
         t = self._check(req)
+        if req.declare_no_interest and declaration_of(self._declarations, req.actor) is None:
+            self._declare(InterestDeclaration(actor=req.actor, has_interest=False))
         return self._apply(t, req)
 
     @act.validator
@@ -290,6 +312,121 @@ class LegislativeProcess(CaseEffects, StageEntry):
             return plan_delegation(self._def, self._assignments, req, self._clock, workflow.now())
         except DelegationRefused as refusal:
             raise self._refused(refusal.code, refusal.message) from None
+
+    # ---- conflicts of interest and reassignment (xung đột lợi ích, phân công lại) ----------
+
+    @workflow.update
+    def declare_interest(self, req: InterestDeclaration) -> Declaration:
+        """A person says whether they have an interest in the case. One who has stands aside:
+        a role nobody else can take passes to their superior (``models/interests.py``)."""
+        record_proof(self._proofs, req)
+        self._check_declaration(req)
+        d = self._declare(req)
+        if d.has_interest:
+            self._stand_aside(req.actor)
+        self._set_details()
+        return d
+
+    @declare_interest.validator
+    def _validate_declaration(self, req: InterestDeclaration) -> None:
+        check_proof(self._proofs, req, "declare_interest")
+        self._check_declaration(req)
+
+    def _check_declaration(self, req: InterestDeclaration) -> None:
+        deputies = [d.deputy.id for d in self._delegations]
+        try:
+            check_declaration(self._declarations, self._assignments, deputies, req)
+        except InterestRefused as refusal:
+            raise self._refused(refusal.code, refusal.message) from None
+
+    def _declare(self, req: InterestDeclaration) -> Declaration:
+        now = workflow.now()
+        d = Declaration(
+            person=req.actor,
+            has_interest=req.has_interest,
+            detail=req.detail,
+            at=now,
+            legal_date=self._clock.legal_date(now),
+        )
+        self._declarations.append(d)
+        roles = ",".join(involved(self._assignments, req.actor)) or "deputy"
+        self._append_audit(
+            req.actor, roles, "declare_interest", self._stage, self._stage, note=d.summary()
+        )
+        return d
+
+    def _stand_aside(self, person: str) -> None:
+        """Give each role only ``person`` could take to their superior, or tell the
+        operators nobody can take it."""
+        for role, to in successors(
+            self._assignments, self._declarations, self._superiors, person
+        ).items():
+            label = self._def.roles[role].label if role in self._def.roles else role
+            why = f"{person} có xung đột lợi ích / stands aside ({INTEREST_BASIS})"
+            if to is None:
+                self._append_audit(
+                    SYSTEM_ACTOR, SYSTEM_ACTOR, "role_unstaffed", self._stage, self._stage,
+                    note=f"{label}: {why}; cần phân công người khác / an operator must "
+                    "reassign it (`legisflow reassign`)",
+                )  # fmt: skip
+                recipients = self._holders(self._def.operator_role)
+                person_name = "(chưa có / nobody yet)"
+            else:
+                self._assignments = handed_over(self._assignments, [role], to)
+                self._append_audit(
+                    SYSTEM_ACTOR, role, "reassigned", self._stage, self._stage,
+                    note=f"{label} → {to.name} (thủ trưởng trực tiếp / direct superior): {why}",
+                )  # fmt: skip
+                recipients = notifications.recipients([to])
+                person_name = to.name
+            if recipients:
+                self._effects.append(
+                    notifications.reassigned(
+                        self._header(), key=self._notice_key("reassigned"), to=recipients,
+                        role_label=label, person=person_name, why=why,
+                    )
+                )  # fmt: skip
+
+    @workflow.update
+    def reassign(self, req: ReassignRequest) -> dict[str, list[str]]:
+        """An absent or recused person's superior (or an operator) gives their tasks in this
+        case to someone of the same agency; returns who holds each role now."""
+        record_proof(self._proofs, req)
+        roles = self._check_reassignment(req)
+        self._assignments = handed_over(self._assignments, roles, req.to, replacing=req.person)
+        labels = ", ".join(self._def.roles[r].label for r in roles if r in self._def.roles)
+        self._append_audit(
+            req.actor, "superior", "reassign", self._stage, self._stage,
+            note=f"{labels}: {req.person} → {req.to.name} ({req.to.id}) — {req.reason}",
+        )  # fmt: skip
+        self._effects.append(
+            notifications.reassigned(
+                self._header(), key=self._notice_key("reassigned"),
+                to=notifications.recipients([req.to]), role_label=labels, person=req.to.name,
+                why=req.reason,
+            )
+        )  # fmt: skip
+        self._set_details()
+        return {r: [a.id for a in self._assignments[r]] for r in roles}
+
+    @reassign.validator
+    def _validate_reassign(self, req: ReassignRequest) -> None:
+        check_proof(self._proofs, req, "reassign")
+        self._check_reassignment(req)
+
+    def _check_reassignment(self, req: ReassignRequest) -> list[str]:
+        operators = [a.id for a in self._assignments.get(self._def.operator_role, [])]
+        try:
+            roles = check_reassignment(self._assignments, self._superiors, operators, req)
+        except InterestRefused as refusal:
+            raise self._refused(refusal.code, refusal.message) from None
+        if recused(self._declarations, req.to.id):
+            raise self._refused(
+                "recused",
+                f"{req.to.id!r} declared a conflict of interest in this case and cannot take "
+                "its tasks",
+            )
+        return roles
 
     @workflow.update(name="reply")
     def reply(self, req: ReplyRequest) -> ConsultView:
