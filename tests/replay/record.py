@@ -3,6 +3,7 @@
     .venv/bin/python -m tests.replay.record
     .venv/bin/python -m tests.replay.record after-issuance   # monitoring, feedback, checks
     .venv/bin/python -m tests.replay.record ledger-pages     # a comment ledger writing pages
+    .venv/bin/python -m tests.replay.record interests        # declarations and reassignment
 
 Run it only when a change is *meant* to alter workflow commands; such a change must also be
 guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
@@ -33,6 +34,8 @@ from models.starting import StartRequest
 from settings import Settings
 from tests.replay.after_issuance import KEY as AFTER_ISSUANCE
 from tests.replay.after_issuance import record_after_issuance
+from tests.replay.interests import KEY as INTERESTS
+from tests.replay.interests import record_interests
 from tests.replay.ledger_pages import KEY as LEDGER_PAGES
 from tests.replay.ledger_pages import record_ledger_pages
 from tests.sign_in import signing, unsigned
@@ -116,6 +119,11 @@ async def record(only: set[str] | None = None) -> list[Path]:
                         task_queue=settings.task_queue,
                         histories=HISTORIES,
                     )
+                if not only or INTERESTS in only:
+                    written += await record_interests(
+                        env.client, directory, registry, store, task_queue=settings.task_queue,
+                        histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
+                    )  # fmt: skip
                 if not only or LEDGER_PAGES in only:
                     written += await record_ledger_pages(
                         env.client, store, task_queue=settings.task_queue, histories=HISTORIES
