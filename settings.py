@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     #: Where `legisflow login` keeps the session:
     #: default ``$XDG_CONFIG_HOME/legisflow/session.json``.
     session_file: Path | None = None
+    #: The deployment's sign-in service (the web app, ``legisflow web``): when set, `login`
+    #: signs in there and every decision's proof comes from there; the CLI holds no key.
+    sign_in_url: str | None = None
+    #: Where `legisflow web` listens.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
     #: OpenID Connect: the agency's identity provider (unset: legisflow's own accounts).
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None

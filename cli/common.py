@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from activities.ports import DocumentStore
+    from identity.remote import RemoteSigner
     from identity.signers import SessionSigner
     from models.actors import Directory
     from settings import Settings
@@ -81,10 +82,12 @@ AsGone = Annotated[
 ]
 
 
-def signed_in(s: Settings, as_given: str | None = None) -> SessionSigner:
-    """The signed-in person's signer (``legisflow login``); CliError says to sign in."""
+def signed_in(s: Settings, as_given: str | None = None) -> SessionSigner | RemoteSigner:
+    """The signed-in person's signer (``legisflow login``): with ``LEGISFLOW_SIGN_IN_URL``,
+    one whose proofs come from the sign-in service; CliError says to sign in."""
     from identity import sessions
     from identity.local import LocalSignIn
+    from identity.remote import RemoteSigner
 
     if as_given is not None:
         raise CliError(
@@ -92,12 +95,15 @@ def signed_in(s: Settings, as_given: str | None = None) -> SessionSigner:
             "person's. Sign in as them (`legisflow login`); `legisflow whoami` says who you are"
         )
     try:
-        return LocalSignIn(s).signer(sessions.load(s.session_path))
+        session = sessions.load(s.session_path)
+        if s.sign_in_url:
+            return RemoteSigner(s.sign_in_url, session)
+        return LocalSignIn(s).signer(session)
     except sessions.NotSignedIn as exc:
         raise CliError(str(exc)) from None
 
 
-async def connect(s: Settings, signer: SessionSigner | None = None) -> Client:
+async def connect(s: Settings, signer: SessionSigner | RemoteSigner | None = None) -> Client:
     """A client; with ``signer``, its decisions carry the signed-in person's proofs, and only
     references to documents the configured store holds."""
     from client.connection import connect as connect_client

@@ -44,15 +44,25 @@ def login(
     from identity import sessions
     from identity.accounts import AccountKind
     from identity.local import LocalSignIn
+    from identity.remote import remote_sign_in
 
     s = settings()
-    local = LocalSignIn(s)
+    if oidc and s.sign_in_url:
+        raise CliError(
+            "--oidc signs in here with the key of this machine; with LEGISFLOW_SIGN_IN_URL the "
+            "sign-in service holds the key: sign in with your account's password there"
+        )
     if oidc:
+        local = LocalSignIn(s)
         person = run(_oidc_person(s))
         session = sessions.open_session(local.key, person, AccountKind.PERSON)
     else:
         person = user or typer.prompt("Tài khoản / person id")
-        session = local.sign_in(person, _password("Mật khẩu / password"))
+        password = _password("Mật khẩu / password")
+        if s.sign_in_url:
+            session = remote_sign_in(s.sign_in_url, person, password)
+        else:
+            session = LocalSignIn(s).sign_in(person, password)
     sessions.save(s.session_path, session)
     name = directory(s).person(person).name
     say(
@@ -112,9 +122,11 @@ def logout() -> None:
 def whoami() -> None:
     """Who you are signed in as, your agency and roles, and until when."""
     from cli.common import signed_in
+    from identity.remote import RemoteSigner
 
     s = settings()
-    session = signed_in(s).session
+    signer = signed_in(s)
+    session = signer.check() if isinstance(signer, RemoteSigner) else signer.session
     person = directory(s).person(session.person)
     agency = directory(s).agency(person.agency)
     kind = " (tài khoản dịch vụ / service account)" if session.kind.value == "service" else ""
@@ -223,7 +235,7 @@ def rotate_keys_cmd(
 
     s = settings()
     me = signed_in(s)
-    keys = [load(new_key).trusted(), *([me.key.trusted()] if keep_current else [])]
+    keys = [load(new_key).trusted(), *(me.trusted_keys() if keep_current else [])]
 
     async def go() -> None:
         client = await connect(s, me)

@@ -17,6 +17,7 @@ code rather than by each caller remembering.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -85,6 +86,8 @@ class _Proving(client.OutboundInterceptor):
                 raise NotSignedIn(SIGN_IN_FIRST)
             now = await self.owner.clock() if self.owner.clock is not None else None
             proof = self.signer.prove(input.id, input.update, request, now=now)
+            if inspect.isawaitable(proof):  # a remote sign-in service (identity/remote.py)
+                proof = await proof
             args[0] = request.model_copy(update={"proof": proof})
         input.args = args
         return await super().start_workflow_update(input)

@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -23,8 +23,9 @@ from models.authorship import (
     Proof,
     Signed,
     TrustedKey,
+    content_digest,
     decision_name,
-    request_digest,
+    request_content,
 )
 
 
@@ -35,10 +36,10 @@ class Signer(Protocol):
 
     def prove(
         self, case_id: str, update: str, request: Signed, now: datetime | None = None
-    ) -> Proof:
+    ) -> Proof | Awaitable[Proof]:
         """The proof that ``request``'s author sends ``update`` to ``case_id``, issued
         ``now`` (default: the wall clock); NotSignedIn when this signer may not speak for
-        that person."""
+        that person. A signer that asks a service over the network returns an awaitable."""
         ...
 
 
@@ -47,17 +48,19 @@ def issue(
     session: Session,
     case_id: str,
     update: str,
-    request: BaseModel,
+    request: BaseModel | dict[str, Any],
     now: datetime | None = None,
 ) -> Proof:
-    """A proof for ``session``'s person, signed with ``key``."""
+    """A proof for ``session``'s person, signed with ``key``, of ``request`` (a model, or
+    its JSON content as ``request_content`` gives it)."""
     now = now or datetime.now(UTC)
+    content = request if isinstance(request, dict) else request_content(request)
     proof = Proof(
         key_id=key.key_id,
         person=session.person,
         case_id=case_id,
-        action=decision_name(update, request),
-        digest=request_digest(request),
+        action=decision_name(update, content),
+        digest=content_digest(content),
         issued_at=now,
         expires_at=now + PROOF_LIFETIME,
         nonce=secrets.token_hex(16),

@@ -108,19 +108,41 @@ def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def request_content(request: BaseModel) -> dict[str, Any]:
+    """What a proof vouches for: the request as JSON, proof excluded (what the client API
+    sends a remote sign-in service to prove)."""
+    return request.model_dump(mode="json", exclude={"proof"})
+
+
+def content_digest(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(content)).hexdigest()
+
+
 def request_digest(request: BaseModel) -> str:
     """SHA-256 of the request's content (its note, document reference, reason…), proof
     excluded: a proof for one content cannot carry another."""
-    return hashlib.sha256(canonical(request.model_dump(mode="json", exclude={"proof"}))).hexdigest()
+    return content_digest(request_content(request))
 
 
-def decision_name(update: str, request: BaseModel) -> str:
+def decision_name(update: str, request: BaseModel | dict[str, Any]) -> str:
     """What a proof names as the action: the Update, and for ``act`` which transition
     (``act:sign``), so a proof to send a draft cannot sign it."""
-    action = getattr(request, "action", None)
+    if isinstance(request, dict):
+        action = request.get("action")
+    else:
+        action = getattr(request, "action", None)
     if action is None:
         return update
     return f"{update}:{action.value if isinstance(action, Enum) else action}"
+
+
+def content_author(content: dict[str, Any]) -> str | None:
+    """Who a request's content says decides (``Signed.author`` on its JSON form)."""
+    for name in ("actor", "operator"):
+        value = content.get(name)
+        if isinstance(value, str):
+            return value
+    return None
 
 
 def key_id_of(raw_public_key: bytes) -> str:

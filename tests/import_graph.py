@@ -21,6 +21,7 @@ PRODUCT = (
     "identity",
     "localdev",
     "cli",
+    "web",
     "worker",
     "settings",
     "logging_config",
