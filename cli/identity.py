@@ -225,12 +225,21 @@ def rotate_keys_cmd(
     monitoring: Annotated[
         bool, typer.Option("--monitoring", help="The documents' monitoring (after issuance)")
     ] = False,
+    children: Annotated[
+        bool,
+        typer.Option(
+            "--children",
+            help="Also every workflow each case started that still runs (its consultation "
+            "requests, its comment ledger)",
+        ),
+    ] = False,
 ) -> None:
-    """Make running cases trust the sign-in service's new key (an operator's decision, signed
-    with the current key): a drafting case, or with --monitoring the document's monitoring.
+    """Make running workflows trust the sign-in service's new key (an operator's decision,
+    signed with the current key): drafting cases, consultation requests, comment ledgers,
+    feedback cases and checks by their ids, or with --monitoring the documents' monitoring.
     Then point LEGISFLOW_SIGNING_KEY_FILE at the new key."""
     from client.after_issuance import rotate_monitoring_keys
-    from client.cases import rotate_keys
+    from client.cases import rotate_keys, running_children
     from identity.signing_key import load
 
     s = settings()
@@ -243,5 +252,10 @@ def rotate_keys_cmd(
             rotate = rotate_monitoring_keys if monitoring else rotate_keys
             ids = await rotate(client, case, keys, operator=me.session.person, reason=reason)
             say(f"{case}: trusts {', '.join(ids)}")
+            for child in await running_children(client, case) if children else []:
+                ids = await rotate_keys(
+                    client, child, keys, operator=me.session.person, reason=reason
+                )
+                say(f"  {child}: trusts {', '.join(ids)}")
 
     run(go())

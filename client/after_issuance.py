@@ -292,13 +292,15 @@ async def open_check(
     doc = mon.document
     definition = await current_definition(client, case_id)
     rules = load_rules()
+    assignments = directory.assign_roles(definition, doc.drafting_agency)
     people = resolve_people(
         directory,
         rules,
         level=doc.level,
         drafting_agency=doc.drafting_agency,
-        case_assignments=directory.assign_roles(definition, doc.drafting_agency),
+        case_assignments=assignments,
     )
+    operators = [a.id for a in assignments.get(definition.operator_role, [])]
     checkers = [a.id for a in people.checkers]
     if checker not in checkers:
         raise CaseActionRefused(
@@ -319,6 +321,7 @@ async def open_check(
         rules=rules.check,
         time=mon.time.since(legal_today(mon)),
         note=note,
+        operators=operators,
     )
     for n in range(1, 1000):
         cid = check_id(case_id, n)

@@ -230,11 +230,20 @@ async def reassign(
 async def rotate_keys(
     client: Client, case_id: str, keys: list[TrustedKey], *, operator: str, reason: str
 ) -> list[str]:
-    """Make the case trust ``keys`` from now on (the sign-in service's new key); the
-    decision is proven with a key the case trusts today. Returns the ids it now trusts."""
+    """Make the workflow ``case_id`` trust ``keys`` from now on (the sign-in service's new
+    key): a drafting case, or any workflow with a ``rotate_keys`` Update (a consultation
+    request, the comment ledger, a feedback case, a check). The decision is proven with a
+    key the workflow trusts today. Returns the ids it now trusts."""
     request = KeyRotation(operator=operator, keys=keys, reason=reason)
-    ids: list[str] = await _decide(client, case_id, LegislativeProcess.rotate_keys, request)
+    ids: list[str] = await _decide(client, case_id, "rotate_keys", request)
     return ids
+
+
+async def running_children(client: Client, case_id: str) -> list[str]:
+    """The ids of the workflows ``case_id`` started that still run (its consultation
+    requests, its comment ledger, the document's monitoring), from Temporal visibility."""
+    query = f"ParentWorkflowId = '{case_id}' AND ExecutionStatus = 'Running'"
+    return [w.id async for w in client.list_workflows(query)]
 
 
 async def status(client: Client, case_id: str, now: datetime | None = None) -> CaseStatus:

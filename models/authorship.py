@@ -84,6 +84,10 @@ class KeysPinned(BaseModel):
     its parent's)."""
 
     trusted_keys: list[TrustedKey] = Field(default_factory=list)
+    #: Who may change what the workflow trusts and counts on (rotate its keys, apply a new
+    #: official calendar): the operators of the case it belongs to, pinned with the keys. A
+    #: drafting case reads its own from its assignments.
+    operators: list[str] = Field(default_factory=list)
 
 
 class KeyRotation(Signed):

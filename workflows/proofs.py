@@ -35,3 +35,40 @@ def check_rotation(ledger: ProofLedger, req: KeyRotation, operators: list[str], 
 def record_proof(ledger: ProofLedger, request: Signed) -> None:
     """The handler's half: the proof is used from now on."""
     ledger.record(request, workflow.now())
+
+
+def check_operator(operators: list[str], person: str) -> None:
+    """Refuse (in a validator) a change of keys or calendar by someone who is not one of the
+    operators the workflow pinned at its start."""
+    if person not in operators:
+        raise refuse(
+            "wrong_role",
+            f"{person!r} is not an authorised operator of this workflow; operators: "
+            f"{', '.join(operators) or 'none pinned (it was started before operators were)'}",
+        )
+
+
+class RotatesKeys:
+    """The ``rotate_keys`` Update of a workflow that pins its operators in its input (a
+    consultation request, the comment ledger, a feedback case, a check): from now on it
+    trusts the sign-in service's new key(s). ``_keys_rotated`` records it where the workflow
+    keeps its trail (and, for one that continues as new, in the input it carries)."""
+
+    _proofs: ProofLedger
+    _operators: list[str]
+
+    def _keys_rotated(self, req: KeyRotation, before: str) -> None:
+        workflow.logger.info("keys rotated by %s: %s → %s", req.operator, before, req.keys)
+
+    @workflow.update
+    def rotate_keys(self, req: KeyRotation) -> list[str]:
+        """Trust ``req.keys`` from now on; returns their ids."""
+        record_proof(self._proofs, req)
+        before = ", ".join(self._proofs.keys)
+        self._proofs = self._proofs.rotated(req.keys)
+        self._keys_rotated(req, before)
+        return list(self._proofs.keys)
+
+    @rotate_keys.validator
+    def _validate_rotation(self, req: KeyRotation) -> None:
+        check_rotation(self._proofs, req, self._operators, "ops")

@@ -35,6 +35,7 @@ HANDLER = "luc.thi.ngoc"  # answers feedback for Sở Xây dựng
 HEAD = "tran.van.cuong"  # head of Sở Xây dựng
 OTHER_HANDLER = "tong.van.hau"  # answers feedback for Sở Nông nghiệp và Môi trường
 OFFICER = "au.van.manh"  # monitoring officer, Sở Tư pháp
+OPERATOR = "ops.oncall"  # operations on-call: applies calendar changes
 CHECKER = "ta.quang.kien"  # Cục Kiểm tra VBQPPL
 HIGHER = "quan.van.nghi"  # higher authority of a provincial decision
 ISSUER = SIGNER

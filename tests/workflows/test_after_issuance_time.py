@@ -45,6 +45,7 @@ from tests.workflows.after_issuance import (
     HIGHER,
     ISSUER,
     OFFICER,
+    OPERATOR,
     OTHER_HANDLER,
     messages,
 )
@@ -313,7 +314,7 @@ async def test_a_running_feedback_case_follows_a_calendar_change(ts: Skipping) -
     changed = with_day_off(official, old_day, "Thông báo 1/TB-TEST")
     new_day = LegalCalendar(official=changed).add(old_day, 1, DayUnit.WORKING).due
     change = CalendarChange(
-        official=changed, announcement="Thông báo 1/TB-TEST ngày nghỉ đột xuất", operator=OFFICER
+        official=changed, announcement="Thông báo 1/TB-TEST ngày nghỉ đột xuất", operator=OPERATOR
     )
 
     [preview] = await apply_calendar(ts.client, change, dry_run=True, case_ids=[fid])
@@ -333,7 +334,7 @@ async def test_a_running_feedback_case_follows_a_calendar_change(ts: Skipping) -
     assert forward.due_legal_date == new_day
     assert "Nghỉ đột xuất (thử nghiệm)" in forward.explanation
     [entry] = [t for t in st.trail if t.action == "calendar_applied"]
-    assert entry.actor == OFFICER
+    assert entry.actor == OPERATOR
     assert entry.note is not None
     assert "Thông báo 1/TB-TEST" in entry.note
     assert f"{old_day:%d/%m/%Y} → {new_day:%d/%m/%Y}" in entry.note
@@ -366,7 +367,7 @@ async def test_the_monitoring_plan_follows_a_calendar_change(ts: Skipping) -> No
     changed = with_day_off(official, old_day, "Thông báo 3/TB-TEST")
     new_day = LegalCalendar(official=changed).add(old_day, 1, DayUnit.WORKING).due
     change = CalendarChange(
-        official=changed, announcement="Thông báo 3/TB-TEST ngày nghỉ đột xuất", operator=OFFICER
+        official=changed, announcement="Thông báo 3/TB-TEST ngày nghỉ đột xuất", operator=OPERATOR
     )
     [applied] = await apply_calendar(ts.client, change, dry_run=False, case_ids=[mon.id])
     [moved] = applied.moved

@@ -55,6 +55,7 @@ class FeedbackCase(StepCase):
     def __init__(self, inp: FeedbackInput) -> None:
         self._inp = inp
         self._proofs = ProofLedger(inp.trusted_keys)
+        self._operators = list(inp.operators)
         self._open(
             inp.rules.procedure,
             inp.time,

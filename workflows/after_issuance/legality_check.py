@@ -58,6 +58,7 @@ class LegalityCheck(StepCase):
     def __init__(self, inp: CheckInput) -> None:
         self._inp = inp
         self._proofs = ProofLedger(inp.trusted_keys)
+        self._operators = list(inp.operators)
         self._opened_at = workflow.info().start_time
         self._open(
             inp.rules.procedure,

@@ -86,7 +86,7 @@ with workflow.unsafe.imports_passed_through():
         LINK_ADDED_SIGNAL,
     )
     from workflows.legal_days import legal_deadline
-    from workflows.proofs import check_proof, check_rotation, record_proof
+    from workflows.proofs import check_operator, check_proof, check_rotation, record_proof
     from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
 
@@ -354,6 +354,7 @@ class DocumentMonitoring:
             # Decisions on the feedback case are proven to the keys this monitoring trusts
             # (the worker's own client signs nothing and pins nothing).
             trusted_keys=list(self._proofs.keys.values()),
+            operators=[a.id for a in self._inp.case_assignments.get(self._inp.operator_role, [])],
         )
         try:
             await start_feedback(inp)
@@ -724,6 +725,8 @@ class DocumentMonitoring:
     @apply_calendar.validator
     def _calendar_applies(self, change: CalendarChange) -> None:
         check_proof(self._proofs, change, "apply_calendar")
+        role = self._inp.operator_role
+        check_operator([a.id for a in self._inp.case_assignments.get(role, [])], change.operator)
         st = self._starting_refusal()
         if st.rules.monitoring.procedure.is_final(st.status):
             raise refuse("monitoring_ended", "monitoring has ended: no deadline is left to move")

@@ -18,7 +18,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from models import notifications
-    from models.authorship import ProofLedger
+    from models.authorship import KeyRotation, ProofLedger
     from models.calendar import LegalCalendar
     from models.calendar_change import (
         CalendarApplied,
@@ -38,12 +38,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.after_issuance.notices import Notices
     from workflows.after_issuance.time_limits import deadline_timers, wait_for_timer
     from workflows.legal_days import legal_deadline
-    from workflows.proofs import check_proof, record_proof
+    from workflows.proofs import RotatesKeys, check_operator, check_proof, record_proof
     from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
 
 
-class StepCase:
+class StepCase(RotatesKeys):
     """The state and bookkeeping of one case after issuance (set by :meth:`_open`)."""
 
     _proc: StepProcedure
@@ -63,6 +63,12 @@ class StepCase:
     _notices: Notices
     #: The sign-in keys the case trusts and the proofs it has accepted.
     _proofs: ProofLedger
+    #: Who may rotate its keys or apply a new calendar (pinned in its input).
+    _operators: list[str]
+
+    def _keys_rotated(self, req: KeyRotation, before: str) -> None:
+        self._step(req.operator, "keys_rotated", f"{before} → {', '.join(self._proofs.keys)}: "
+                   f"{req.reason}")  # fmt: skip
 
     def _open(
         self,
@@ -202,6 +208,7 @@ class StepCase:
     @apply_calendar.validator
     def _calendar_applies(self, change: CalendarChange) -> None:
         check_proof(self._proofs, change, "apply_calendar")
+        check_operator(self._operators, change.operator)
         if self._final():
             raise refuse(
                 "case_closed",

@@ -214,9 +214,13 @@ class CaseEffects(CaseState):
             )
 
     def _with_keys(self, inp: KeyedInput) -> KeyedInput:
-        """A child's input with the sign-in keys this case trusts: decisions on the child are
-        proven to the same keys."""
-        return inp.model_copy(update={"trusted_keys": list(self._proofs.keys.values())})
+        """A child's input with the sign-in keys this case trusts and its operators:
+        decisions on the child are proven to the same keys, and the same operators may
+        rotate them or apply a new calendar to it."""
+        operators = [a.id for a in self._assignments.get(self._def.operator_role, [])]
+        return inp.model_copy(
+            update={"trusted_keys": list(self._proofs.keys.values()), "operators": operators}
+        )
 
     async def _count_comments(self, effect: CountComments) -> None:
         """Whether comments lack a disposition, as the ledger itself says."""

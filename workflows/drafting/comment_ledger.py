@@ -21,7 +21,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from models.authorship import KeysPinned, ProofLedger
+    from models.authorship import KeyRotation, KeysPinned, ProofLedger
     from models.comments import (
         DIGEST_CHARS,
         STATUS_CODES,
@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.activity_calls import call_activity, case_ledger_state
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL
-    from workflows.proofs import check_proof, record_proof
+    from workflows.proofs import RotatesKeys, check_proof, record_proof
     from workflows.refusals import refuse
 
 #: Since this patch the ledger asks the case before it believes a close/reopen/finish signal.
@@ -108,7 +108,7 @@ def _batches(items: list[Entry | EntryChange]) -> list[list[Entry | EntryChange]
 
 
 @workflow.defn
-class CommentLedger:
+class CommentLedger(RotatesKeys):
     """Tiếp nhận, tổng hợp ý kiến góp ý."""
 
     @workflow.init
@@ -116,6 +116,7 @@ class CommentLedger:
         self._inp = inp
         self._state = state = inp.state
         self._proofs = ProofLedger(inp.trusted_keys, used=state.used_proofs)
+        self._operators = list(inp.operators)
         # Text digest -> comment index, for every comment (paged or not).
         self._index: dict[str, int] = {}
         for i in range(state.paged):
@@ -162,11 +163,19 @@ class CommentLedger:
             await self._write_pages()
             await workflow.wait_condition(workflow.all_handlers_finished)
             state = self._carried()
+            # self._inp: its trusted keys may have been rotated in this run.
             workflow.continue_as_new(
-                inp.model_copy(update={"state": state.model_copy(update={"runs": state.runs + 1})})
+                self._inp.model_copy(
+                    update={"state": state.model_copy(update={"runs": state.runs + 1})}
+                )
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.summary()
+
+    def _keys_rotated(self, req: KeyRotation, before: str) -> None:
+        """The next run trusts the new keys too."""
+        super()._keys_rotated(req, before)
+        self._inp = self._inp.model_copy(update={"trusted_keys": list(self._proofs.keys.values())})
 
     def _should_continue(self) -> bool:
         info = workflow.info()

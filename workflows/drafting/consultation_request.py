@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_calls import send_notification
     from workflows.drafting.signals import CONSULT_OVERDUE_SIGNAL
     from workflows.legal_days import legal_deadline
-    from workflows.proofs import check_proof, record_proof
+    from workflows.proofs import RotatesKeys, check_operator, check_proof, record_proof
     from workflows.refusals import refuse
 
 
@@ -70,13 +70,14 @@ class ConsultInput(KeysPinned):
 
 
 @workflow.defn
-class ConsultationRequest:
+class ConsultationRequest(RotatesKeys):
     """Lấy ý kiến một cơ quan: nhắc hạn, báo quá hạn."""
 
     @workflow.init
     def __init__(self, inp: ConsultInput) -> None:
         self._inp = inp
         self._proofs = ProofLedger(inp.trusted_keys)
+        self._operators = list(inp.operators)
         self._replied = False
         self._notices = 0
         self._due, self._remind_at, self._due_text = inp.due, inp.remind_at, inp.due_text
@@ -154,6 +155,7 @@ class ConsultationRequest:
     @apply_calendar.validator
     def _calendar_applies(self, change: CalendarChange) -> None:
         check_proof(self._proofs, change, "apply_calendar")
+        check_operator(self._operators, change.operator)
         if self._counting is None:
             raise refuse(
                 "cannot_recount",
