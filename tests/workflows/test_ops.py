@@ -137,7 +137,8 @@ async def test_audit_export_verify_and_tamper(
     assert done.code == 0, done.stderr
     lines = export.read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines]
-    assert [r["action"] for r in rows][:2] == ["start", "open_consultation"]
+    # The drafter declares no conflict of interest with their first decision (Luật PCTN Điều 23).
+    assert [r["action"] for r in rows][:3] == ["start", "declare_interest", "open_consultation"]
     assert {
         "actor",
         "role",
