@@ -22,6 +22,13 @@ def reply_cmd(
     case: Annotated[str, typer.Argument(help="Case id")],
     role: Annotated[str | None, typer.Option(help="Consulted role, if you hold several")] = None,
     note: Annotated[str | None, typer.Option(help="The opinion, or a summary of it")] = None,
+    no_interest: Annotated[
+        bool,
+        typer.Option(
+            "--no-interest",
+            help="Declare with this reply that you have no conflict of interest in the case",
+        ),
+    ] = False,
     file: Annotated[
         Path | None, typer.Option(help="The written opinion as a document (at most 50 MiB)")
     ] = None,
@@ -35,7 +42,9 @@ def reply_cmd(
     s = settings()
     me = signed_in(s, as_given)
     person = me.session.person
-    request = ReplyRequest(actor=person, role=role, note=note)  # checked before any upload
+    request = ReplyRequest(  # checked before any upload
+        actor=person, role=role, note=note, declare_no_interest=no_interest
+    )
 
     async def go() -> None:
         doc = upload(store(s), file) if file else None

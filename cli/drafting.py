@@ -156,10 +156,19 @@ def delegate_cmd(
         str, typer.Option(help="Last legal day the deputy may act (DD/MM/YYYY or YYYY-MM-DD)")
     ],
     reason: Annotated[str, typer.Option(help="Why (absence, business trip…)")],
+    by_order: Annotated[
+        bool,
+        typer.Option(
+            "--by-order",
+            help="Thừa lệnh (TL.): a unit head signs by your order, where the procedure "
+            "allows it for this role (default: ký thay, KT.)",
+        ),
+    ] = False,
 ) -> None:
-    """Name a deputy to sign for you in this case until a day (ký thay, KT.); they then act
-    with `act … --on-behalf-of YOU`."""
+    """Name a deputy to sign for you in this case until a day (ký thay, KT.; with --by-order,
+    ký thừa lệnh, TL.); they then act with `act … --on-behalf-of YOU`."""
     from client.cases import delegate
+    from models.delegation import DelegationForm
 
     s = settings()
     me = signed_in(s)
@@ -175,8 +184,9 @@ def delegate_cmd(
             deputy=deputy,
             until=last,
             reason=reason,
+            form=DelegationForm.TL if by_order else DelegationForm.KT,
         )
-        return f"{d.kt()}, đến hết ngày / until {d.until:%d/%m/%Y}"
+        return f"{d.signed_as()}, đến hết ngày / until {d.until:%d/%m/%Y}"
 
     say(run(go()))
 
@@ -277,7 +287,7 @@ def print_status(st: CaseStatus) -> None:
     for link in st.links:
         say(f"Liên kết / Link: {link.line()}")
     for d in st.delegations:
-        say(f"Ký thay / Delegation: {d.kt()}, đến hết ngày / until {d.until:%d/%m/%Y}")
+        say(f"Ký thay / Delegation: {d.signed_as()}, đến hết ngày / until {d.until:%d/%m/%Y}")
     if st.allowed:
         allowed = table("action", "→ stage", "role", "who", title="Có thể làm / Allowed now")
         for a in st.allowed:

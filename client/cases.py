@@ -33,7 +33,7 @@ from models.case import (
     StageView,
 )
 from models.definition import ProcessDefinition
-from models.delegation import Delegation, DelegationRequest
+from models.delegation import Delegation, DelegationForm, DelegationRequest
 from models.interests import Declaration, InterestDeclaration, ReassignRequest
 from models.legal_time import LegalClock
 from models.migration import MigrationPlan, definition_digest, plan_migration
@@ -167,9 +167,10 @@ async def delegate(
     deputy: str,
     until: date,
     reason: str,
+    form: DelegationForm = DelegationForm.KT,
 ) -> Delegation:
     """``actor`` names ``deputy`` (a person of the directory) to act for them in ``role``
-    until the end of the legal day ``until`` (ký thay, KT.)."""
+    until the end of the legal day ``until`` (ký thay, KT.; or by order, TL.)."""
     try:
         person = directory.person(deputy)
     except KeyError as exc:
@@ -180,6 +181,7 @@ async def delegate(
         deputy=ActorRef(id=person.id, name=person.name, agency=person.agency, email=person.email),
         until=until,
         reason=reason,
+        form=form,
     )
     result: Delegation = await _decide(client, case_id, LegislativeProcess.delegate, request)
     return result

@@ -130,6 +130,7 @@ async def _settle(
                 client,
                 case_id,
                 ReplyRequest(
+                    declare_no_interest=True,
                     actor=c.holders[0],
                     role=c.role,
                     note=f"Ý kiến của {c.label} (walkthrough)",

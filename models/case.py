@@ -125,6 +125,9 @@ class ReplyRequest(Signed):
     role: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=4000)
     document: DocumentRef | None = None
+    #: As on ``ActionRequest``: the first decision of a person on the case declares that
+    #: they have no conflict of interest in it.
+    declare_no_interest: bool = False
 
 
 class ConsultView(BaseModel):

@@ -84,6 +84,11 @@ class Role(_Frozen):
     #: Its holder may name a deputy to sign for them for a period (ký thay, KT.:
     #: ``models/delegation.py``).
     delegable: bool = False
+    #: Its holder may have the head of a unit of their agency sign by their order (ký thừa
+    #: lệnh, TL.). No shipped procedure marks a role so: a legal normative document is signed
+    #: by the head or KT. by a deputy; which other acts of a procedure may be signed TL. is
+    #: for the legal department to say, in the data.
+    by_order: bool = False
 
 
 class Deadline(_Frozen):

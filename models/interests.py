@@ -127,6 +127,29 @@ def check_declaration(
         )
 
 
+def check_decider(
+    declarations: Sequence[Declaration], person: str, required: bool, declares_now: bool
+) -> None:
+    """InterestRefused when ``person`` stood aside from the case, or (where the case asks
+    for declarations) has not declared and does not declare with this decision."""
+    if recused(declarations, person):
+        raise InterestRefused(
+            "recused",
+            f"'{person}' đã khai báo có xung đột lợi ích nên không tham gia quyết định hồ sơ này "
+            f"/ {person!r} declared a conflict of interest in this case and takes no decision "
+            f"on it, in person or through a deputy ({BASIS}); the case's status shows who "
+            "holds the task now",
+        )
+    if required and not declares_now and declaration_of(declarations, person) is None:
+        raise InterestRefused(
+            "interest_not_declared",
+            f"trước quyết định đầu tiên trong hồ sơ, '{person}' cần khai báo xung đột lợi ích / "
+            f"{person!r} must declare whether they have a conflict of interest in this case "
+            "before their first decision on it: `legisflow declare CASE --no-interest` (or "
+            f'--interest "…"), or add --no-interest to this command ({BASIS})',
+        )
+
+
 def successors(
     assignments: Mapping[str, Sequence[ActorRef]],
     declarations: Sequence[Declaration],

@@ -135,7 +135,7 @@ def delegated(
         to=to,
         subject=f"Ký thay / Signing for: {d.role_label}",
         body=(
-            f"{d.kt()}, đến hết ngày {d.until:%d/%m/%Y}.\n"
+            f"{d.signed_as()}, đến hết ngày {d.until:%d/%m/%Y}.\n"
             f"{d.deputy.name} signs for {d.holder.name} ({d.role_label}) until the end of "
             f"{d.until:%Y-%m-%d}. Lý do / Reason: {d.reason}"
         ),
@@ -152,7 +152,7 @@ def acted_for(
         key=key,
         to=to,
         subject=f"Đã ký thay / Signed for you: {action}",
-        body=f"{d.kt()}: {action}.\n{d.deputy.name} took this decision for {d.holder.name}.",
+        body=f"{d.signed_as()}: {action}.\n{d.deputy.name} took this decision for {d.holder.name}.",
     )
 
 

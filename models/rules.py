@@ -21,8 +21,7 @@ from models.definition import (
     Transition,
 )
 from models.delegation import Delegation, acting_for
-from models.interests import BASIS as INTEREST_BASIS
-from models.interests import Declaration, declaration_of, recused
+from models.interests import Declaration, InterestRefused, check_decider, recused
 from models.legal_time import StageDeadline
 from models.machine import IllegalTransition, ProcessMachine
 
@@ -195,19 +194,8 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
             "guard_failed",
             f"chưa thể '{t.label}' / {req.action!r} is not possible yet: " + "; ".join(reasons),
         )
-    if (
-        not system
-        and ctx.declaration_required
-        and not req.declare_no_interest
-        and declaration_of(ctx.declarations, req.actor) is None
-    ):
-        raise ActionRefused(
-            "interest_not_declared",
-            f"trước quyết định đầu tiên trong hồ sơ, '{req.actor}' cần khai báo xung đột lợi "
-            f"ích / {req.actor!r} must declare whether they have a conflict of interest in this "
-            "case before their first decision on it: `legisflow declare CASE --no-interest` "
-            f'(or --interest "…"), or add --no-interest to this command ({INTEREST_BASIS})',
-        )
+    if not system:
+        _check_decider(ctx, req.actor, declares_now=req.declare_no_interest)
     return t
 
 
@@ -258,14 +246,16 @@ def _check_deputy(
 
 
 def _check_not_recused(ctx: RuleContext, person: str) -> None:
-    if recused(ctx.declarations, person):
-        raise ActionRefused(
-            "recused",
-            f"'{person}' đã khai báo có xung đột lợi ích nên không tham gia quyết định hồ sơ này "
-            f"/ {person!r} declared a conflict of interest in this case and takes no decision "
-            f"on it, in person or through a deputy ({INTEREST_BASIS}); the case's status shows "
-            "who holds the task now",
-        )
+    _check_decider(ctx, person, declares_now=True)
+
+
+def _check_decider(ctx: RuleContext, person: str, *, declares_now: bool) -> None:
+    """``person`` has not stood aside, and has declared (or declares now) where the case
+    asks for declarations (``models/interests.py``)."""
+    try:
+        check_decider(ctx.declarations, person, ctx.declaration_required, declares_now)
+    except InterestRefused as refusal:
+        raise ActionRefused(refusal.code, refusal.message) from None
 
 
 def allowed_actions(ctx: RuleContext, actor: str | None = None) -> list[AllowedAction]:

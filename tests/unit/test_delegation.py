@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from models.actors import ActorRef, Directory, load_directory
+from models.definition import ProcessDefinition
 from models.delegation import (
     Delegation,
+    DelegationForm,
     DelegationRefused,
     DelegationRequest,
     acting_for,
@@ -76,3 +78,37 @@ def test_what_cannot_be_delegated(
     with pytest.raises(DelegationRefused) as refused:
         plan(directory, request(directory, **change))
     assert refused.value.code == code
+
+
+def by_order_definition(role: str) -> ProcessDefinition:
+    """qd_ubnd_tinh with ``role`` marked ``by_order`` (no shipped procedure marks one)."""
+    d = load_registry().get("qd_ubnd_tinh")
+    marked = d.roles[role].model_copy(update={"by_order": True})
+    return d.model_copy(update={"roles": {**d.roles, role: marked}})
+
+
+def test_thua_lenh_only_where_the_procedure_allows_it(directory: Directory) -> None:
+    """TL. (a unit head signs by the head's order) is refused on the Chủ tịch's signature of
+    a legal normative document, and accepted for a role the procedure marks ``by_order``."""
+    tl = DelegationForm.TL
+    with pytest.raises(DelegationRefused) as refused:
+        plan(directory, request(directory, form=tl))
+    assert refused.value.code == "not_by_order"
+
+    d = by_order_definition("signer")
+    req = request(directory, form=tl, deputy=ref(directory, "do.van.hai"))
+    done = plan_delegation(d, directory.assign_roles(d, "so-xd-daklak"), req, CLOCK, NOW)
+    assert done.form is tl
+    assert done.signed_as() == (
+        "TL. Chủ tịch Ủy ban nhân dân tỉnh: Đỗ Văn Hải ký thừa lệnh Bùi Văn Khoa"
+    )
+    assert acting_for([done], "signer", "do.van.hai", "bui.van.khoa", NOW) is done
+    # Marked by_order only, a role may not be delegated KT.
+    drafting = by_order_definition("drafting_head")
+    kt = request(directory, actor="tran.van.cuong", role="drafting_head",
+                 deputy=ref(directory, "le.thi.binh"))  # fmt: skip
+    with pytest.raises(DelegationRefused) as not_kt:
+        plan_delegation(drafting, directory.assign_roles(drafting, "so-xd-daklak"), kt, CLOCK, NOW)
+    assert not_kt.value.code == "not_delegable"
+    tl_req = kt.model_copy(update={"form": tl})
+    plan_delegation(drafting, directory.assign_roles(drafting, "so-xd-daklak"), tl_req, CLOCK, NOW)

@@ -98,7 +98,11 @@ async def test_fan_out_with_a_late_body(
     # The draft was posted on the consultation portal.
     assert len(list((harness.settings.data_dir / "publications").rglob("*.json"))) == 1
 
-    await reply(h, case_id, ReplyRequest(actor="y.bham.nie", note="Đồng ý với dự thảo"))
+    await reply(
+        h,
+        case_id,
+        ReplyRequest(declare_no_interest=True, actor="y.bham.nie", note="Đồng ý với dự thảo"),
+    )
     # The other body lets its 10 days pass: reminder, then overdue and escalation.
     late = await wait_for_status(
         h, case_id, lambda s: any(c.overdue for c in s.consultations), timeout=120
@@ -116,9 +120,13 @@ async def test_fan_out_with_a_late_body(
     audit = await h.get_workflow_handle(case_id).query("audit")
     assert [e["note"] for e in audit if e["action"] == "reply_overdue"] == [overdue.label]
     # A late reply is still recorded, once.
-    await reply(h, case_id, ReplyRequest(actor="cao.van.tien", note="Góp ý muộn"))
+    await reply(
+        h, case_id, ReplyRequest(declare_no_interest=True, actor="cao.van.tien", note="Góp ý muộn")
+    )
     with pytest.raises(CaseActionRefused) as again:
-        await reply(h, case_id, ReplyRequest(actor="cao.van.tien", note="Lần hai"))
+        await reply(
+            h, case_id, ReplyRequest(declare_no_interest=True, actor="cao.van.tien", note="Lần hai")
+        )
     assert again.value.code == "already_replied"
     replies = [
         e for e in await h.get_workflow_handle(case_id).query("audit") if e["action"] == "reply"

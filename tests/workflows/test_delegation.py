@@ -69,7 +69,8 @@ async def test_a_deputy_signs_kt_within_the_period_and_is_refused_after_it(
             h.client, directory, case_id, actor=SIGNER, role="signer", deputy=DEPUTY,
             until=today + timedelta(days=2), reason="Chủ tịch đi công tác nước ngoài",
         )  # fmt: skip
-        assert d.kt() == "KT. Chủ tịch Ủy ban nhân dân tỉnh: Phan Văn Đức ký thay Bùi Văn Khoa"
+        kt = "KT. Chủ tịch Ủy ban nhân dân tỉnh: Phan Văn Đức ký thay Bùi Văn Khoa"
+        assert d.signed_as() == kt
         st = await status(h.client, case_id)
         assert [x.deputy.id for x in st.delegations] == [DEPUTY]
         [allowed] = [a for a in st.allowed if a.action == sign.action]

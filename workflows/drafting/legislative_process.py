@@ -61,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         InterestDeclaration,
         InterestRefused,
         ReassignRequest,
+        check_decider,
         check_declaration,
         check_reassignment,
         declaration_of,
@@ -289,7 +290,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
             "delegate",
             self._stage,
             self._stage,
-            note=f"{d.kt()}, đến hết ngày / until {d.until:%d/%m/%Y} — {d.reason} ({BASIS})",
+            note=f"{d.signed_as()}, đến hết ngày / until {d.until:%d/%m/%Y} — {d.reason} ({BASIS})",
         )
         self._effects.append(
             notifications.delegated(
@@ -433,6 +434,8 @@ class LegislativeProcess(CaseEffects, StageEntry):
         """A consulted body's written opinion (ý kiến góp ý); recorded once per body."""
         record_proof(self._proofs, req)
         view = self._check_reply(req)
+        if req.declare_no_interest and declaration_of(self._declarations, req.actor) is None:
+            self._declare(InterestDeclaration(actor=req.actor, has_interest=False))
         version = self._add_document(req.document, req.actor, f"Ý kiến / Reply: {view.label}")
         self._append_audit(
             req.actor,
@@ -455,9 +458,16 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     def _check_reply(self, req: ReplyRequest) -> ConsultView:
         try:
-            return self._consults.check_reply(req)
+            view = self._consults.check_reply(req)
         except ReplyRefused as refusal:
             raise self._refused(refusal.code, refusal.message) from None
+        try:
+            check_decider(
+                self._declarations, req.actor, self._declaration_required, req.declare_no_interest
+            )
+        except InterestRefused as refusal:
+            raise self._refused(refusal.code, refusal.message) from None
+        return view
 
     @workflow.update(name="migrate")
     def migrate(self, req: MigrationRequest) -> str:
@@ -679,7 +689,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
                 self._delegations, t.role, req.actor, req.on_behalf_of, workflow.now()
             )
             assert under is not None  # the validator checked it
-            note = f"{under.kt()}" + (f" — {req.note}" if req.note else "")
+            note = f"{under.signed_as()}" + (f" — {req.note}" if req.note else "")
             self._effects.append(
                 notifications.acted_for(
                     self._header(),
