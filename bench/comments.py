@@ -182,7 +182,10 @@ async def dispose_all(
                 client,
                 case_id,
                 DispositionRequest(
-                    comment_id=cid, disposition=Disposition.ACCEPTED, actor="nguyen.van.an"
+                    declare_no_interest=True,
+                    comment_id=cid,
+                    disposition=Disposition.ACCEPTED,
+                    actor="nguyen.van.an",
                 ),
             )
 

@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from cli.common import AsGone, CliError, app, connect, directory, run, settings, signed_in, store
+from cli.common import (
+    AsGone,
+    CliError,
+    NoInterest,
+    app,
+    connect,
+    directory,
+    run,
+    settings,
+    signed_in,
+    store,
+)
 from cli.consultation import given_text
 from cli.output import out, row, say, table
 from models.choices import Category, EventKind, Handling, Outcome
@@ -142,6 +153,7 @@ def feedback_classify(
     feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
     category: Annotated[Category, typer.Option(help="recommendation (kiến nghị) | report")],
     note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
+    no_interest: NoInterest = False,
     as_given: AsGone = None,
 ) -> None:
     """Phân loại: the case is within the agency's competence."""
@@ -151,7 +163,9 @@ def feedback_classify(
     s = settings()
     me = signed_in(s, as_given)
     person = me.session.person
-    req = ClassifyRequest(actor=person, category=category, note=note)
+    req = ClassifyRequest(
+        actor=person, category=category, note=note, declare_no_interest=no_interest
+    )
 
     async def go() -> FeedbackStatus:
         return await classify_feedback(await connect(s, me), feedback_id, req)
@@ -164,6 +178,7 @@ def feedback_forward(
     feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
     agency: Annotated[str, typer.Option("--to", help="The competent agency (directory id)")],
     note: Annotated[str | None, typer.Option(help="Why it belongs there")] = None,
+    no_interest: NoInterest = False,
     as_given: AsGone = None,
 ) -> None:
     """Chuyển đơn: forward to the competent agency, whose own case starts."""
@@ -173,7 +188,7 @@ def feedback_forward(
     s = settings()
     me = signed_in(s, as_given)
     person = me.session.person
-    req = ForwardRequest(actor=person, agency=agency, note=note)
+    req = ForwardRequest(actor=person, agency=agency, note=note, declare_no_interest=no_interest)
 
     async def go() -> FeedbackStatus:
         return await forward_feedback(await connect(s, me), feedback_id, req)
@@ -190,6 +205,7 @@ def feedback_answer(
         Path | None, typer.Option(help="The answer as a document (at most 50 MiB)")
     ] = None,
     summary: Annotated[str | None, typer.Option(help="One line for the trail")] = None,
+    no_interest: NoInterest = False,
     as_given: AsGone = None,
 ) -> None:
     """Trả lời: answer the feedback (closes the case); exits 2 when refused."""
@@ -212,6 +228,7 @@ def feedback_answer(
             text=text,
             document=doc,
             summary=summary,
+            declare_no_interest=no_interest,
         )
 
     st = run(go())
@@ -222,6 +239,7 @@ def feedback_answer(
 def feedback_propose_amendment(
     feedback_id: Annotated[str, typer.Argument(help="Feedback case id")],
     reason: Annotated[str, typer.Option(help="Why the recommendation is well founded")],
+    no_interest: NoInterest = False,
     as_given: AsGone = None,
 ) -> None:
     """Đề xuất sửa đổi: start a drafting case amending the document; prints its id."""
@@ -231,7 +249,7 @@ def feedback_propose_amendment(
     s = settings()
     me = signed_in(s, as_given)
     person = me.session.person
-    req = AmendmentProposal(actor=person, reason=reason)
+    req = AmendmentProposal(actor=person, reason=reason, declare_no_interest=no_interest)
 
     async def go() -> str:
         return (await propose_amendment(await connect(s, me), feedback_id, req)).target
@@ -279,6 +297,7 @@ def check_conclude(
     ] = None,
     note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
     file: Annotated[Path | None, typer.Option(help="The conclusion as a document")] = None,
+    no_interest: NoInterest = False,
     as_given: AsGone = None,
 ) -> None:
     """Kết luận kiểm tra: clean, errors of form, or unlawful content."""
@@ -290,7 +309,12 @@ def check_conclude(
     me = signed_in(s, as_given)
     person = me.session.person
     fields = {"actor": person, "outcome": outcome, "findings": findings, "basis": basis}
-    conclusion = Conclusion(**fields, handling=tuple(handling or ()), note=note)
+    conclusion = Conclusion(
+        **fields,
+        handling=tuple(handling or ()),
+        note=note,
+        declare_no_interest=no_interest,
+    )
 
     async def go() -> CheckStatus:
         doc = upload(store(s), file) if file else None
@@ -306,6 +330,7 @@ def check_handle(
     action: Annotated[Handling, typer.Option(help="correct | amend | annul | suspend")],
     note: Annotated[str | None, typer.Option(help="Note for the trail")] = None,
     file: Annotated[Path | None, typer.Option(help="The handling decision as a document")] = None,
+    no_interest: NoInterest = False,
     as_given: AsGone = None,
 ) -> None:
     """Xử lý văn bản theo kết luận kiểm tra (amend starts a linked drafting case)."""
@@ -316,7 +341,7 @@ def check_handle(
     s = settings()
     me = signed_in(s, as_given)
     person = me.session.person
-    req = HandlingRequest(actor=person, action=action, note=note)
+    req = HandlingRequest(actor=person, action=action, note=note, declare_no_interest=no_interest)
 
     async def go() -> CheckStatus:
         doc = upload(store(s), file) if file else None

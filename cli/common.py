@@ -76,6 +76,15 @@ def directory(s: Settings) -> Directory:
 
 
 #: ``--as`` is gone from the commands that decide: kept, hidden, only to say why.
+#: ``--no-interest`` on a command that decides: the declaration of interest it carries.
+NoInterest = Annotated[
+    bool,
+    typer.Option(
+        "--no-interest",
+        help="Declare with this decision that you have no conflict of interest in the case "
+        "(needed on your first decision in it; see `legisflow declare`)",
+    ),
+]
 AsGone = Annotated[
     str | None,
     typer.Option("--as", hidden=True, help="Removed: decisions are the signed-in person's"),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import AsGone, CliError, app, connect, run, settings, signed_in, store
+from cli.common import AsGone, CliError, NoInterest, app, connect, run, settings, signed_in, store
 from cli.output import out, print_json, row, say, table
 from models.choices import Disposition
 
@@ -22,13 +22,7 @@ def reply_cmd(
     case: Annotated[str, typer.Argument(help="Case id")],
     role: Annotated[str | None, typer.Option(help="Consulted role, if you hold several")] = None,
     note: Annotated[str | None, typer.Option(help="The opinion, or a summary of it")] = None,
-    no_interest: Annotated[
-        bool,
-        typer.Option(
-            "--no-interest",
-            help="Declare with this reply that you have no conflict of interest in the case",
-        ),
-    ] = False,
+    no_interest: NoInterest = False,
     file: Annotated[
         Path | None, typer.Option(help="The written opinion as a document (at most 50 MiB)")
     ] = None,
@@ -99,6 +93,7 @@ def dispose_cmd(
     comment_id: Annotated[str, typer.Argument(help="Comment id, e.g. C00012")],
     disposition: Annotated[Disposition, typer.Argument(help="accepted | partly | explained")],
     reason: Annotated[str | None, typer.Option(help="Required unless accepted")] = None,
+    no_interest: NoInterest = False,
     as_given: AsGone = None,
 ) -> None:
     """Give a comment its disposition (giải trình, tiếp thu)."""
@@ -109,7 +104,11 @@ def dispose_cmd(
     me = signed_in(s, as_given)
     person = me.session.person
     req = DispositionRequest(
-        comment_id=comment_id, disposition=disposition, actor=person, reason=reason
+        comment_id=comment_id,
+        disposition=disposition,
+        actor=person,
+        reason=reason,
+        declare_no_interest=no_interest,
     )
 
     async def go() -> None:

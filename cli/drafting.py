@@ -12,6 +12,7 @@ import typer
 from cli.common import (
     AsGone,
     CliError,
+    NoInterest,
     app,
     connect,
     directory,
@@ -105,14 +106,7 @@ def act_cmd(
         Path | None, typer.Option(help="Document the action carries (at most 50 MiB)")
     ] = None,
     on_behalf_of: Annotated[str | None, typer.Option(help="KT./TL./Q.: acting for whom")] = None,
-    no_interest: Annotated[
-        bool,
-        typer.Option(
-            "--no-interest",
-            help="Declare with this decision that you have no conflict of interest in the "
-            "case (needed on your first decision in it; see `legisflow declare`)",
-        ),
-    ] = False,
+    no_interest: NoInterest = False,
     as_given: AsGone = None,
 ) -> None:
     """Take an action on a case; exits 2 with the reason when it is refused."""

@@ -247,8 +247,10 @@ async def answer_feedback(
     text: str | None = None,
     document: DocumentRef | None = None,
     summary: str | None = None,
+    declare_no_interest: bool = False,
 ) -> FeedbackStatus:
-    """Answer a feedback case with a text or an uploaded document (both in the store)."""
+    """Answer a feedback case with a text or an uploaded document (both in the store);
+    ``declare_no_interest``: the answerer's declaration, on their first decision in it."""
     if document is None:
         if not (text or "").strip():
             raise CaseError("the answer is empty: give its text or a file")
@@ -258,7 +260,12 @@ async def answer_feedback(
         client,
         feedback_id,
         FeedbackCase.answer,
-        AnswerRequest(actor=actor, answer=document, summary=summary),
+        AnswerRequest(
+            actor=actor,
+            answer=document,
+            summary=summary,
+            declare_no_interest=declare_no_interest,
+        ),
     )
     return st
 

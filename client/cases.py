@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from client.comments import comments_summary
+from client.comments import comments_summary, ledger_id
 from client.errors import CaseActionRefused, CaseError, CaseExists
 from client.updates import send_update
 from models.actors import ActorRef, Directory
@@ -191,12 +191,21 @@ async def declare_interest(
     client: Client, case_id: str, *, actor: str, interest: str | None
 ) -> Declaration:
     """``actor`` declares a conflict of interest in the case (``interest`` says what it is),
-    or none (``interest`` None). A declared interest makes them stand aside."""
+    or none (``interest`` None). A declared interest makes them stand aside. ``case_id`` is
+    a drafting case, a feedback case or a check; for a drafting case whose comment ledger
+    runs, a drafter's declaration is made on the ledger too (dispositions are decisions)."""
     request = InterestDeclaration(actor=actor, has_interest=interest is not None, detail=interest)
-    result: Declaration = await _decide(
-        client, case_id, LegislativeProcess.declare_interest, request
+    # By name: the same Update on a drafting case, a feedback case, a check and a ledger.
+    declared = Declaration.model_validate(
+        await _decide(client, case_id, "declare_interest", request)
     )
-    return result
+    if ledger_id(case_id) in await running_children(client, case_id):
+        try:
+            await _decide(client, ledger_id(case_id), "declare_interest", request)
+        except CaseActionRefused as refused:
+            if refused.code not in ("not_involved", "already_declared", "already_recused"):
+                raise
+    return declared
 
 
 async def reassign(

@@ -150,7 +150,12 @@ async def _dispose_comments(
         await dispose(
             client,
             case_id,
-            DispositionRequest(comment_id=cid, disposition=Disposition.ACCEPTED, actor=drafter),
+            DispositionRequest(
+                declare_no_interest=True,
+                comment_id=cid,
+                disposition=Disposition.ACCEPTED,
+                actor=drafter,
+            ),
         )
 
 

@@ -17,7 +17,7 @@ from models.calendar import LegalCalendar
 from models.definition import ProcessDefinition
 from models.delegation import Delegation
 from models.documents import DocumentRef, DocumentVersion
-from models.interests import Declaration
+from models.interests import Declaration, DeclaresInterest
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.links import CaseLink
 from models.official_calendar import CALENDAR_FILE, OfficialCalendar, load_calendar
@@ -89,7 +89,7 @@ class CaseInput(KeysPinned):
     superiors: dict[str, ActorRef] = Field(default_factory=dict)
 
 
-class ActionRequest(Signed):
+class ActionRequest(Signed, DeclaresInterest):
     """A person's decision, sent as the ``act`` Update."""
 
     action: str = Field(min_length=1, max_length=64)
@@ -98,9 +98,6 @@ class ActionRequest(Signed):
     document: DocumentRef | None = None
     #: Signing or acting for another (KT. / TL. / Q.): whose authority is exercised.
     on_behalf_of: str | None = Field(default=None, max_length=128)
-    #: With this decision, the actor declares they have no conflict of interest in the case
-    #: (kê khai xung đột lợi ích, ``models/interests.py``): needed on their first decision.
-    declare_no_interest: bool = False
 
 
 class MigrationRequest(Signed):
@@ -117,7 +114,7 @@ class MigrationRequest(Signed):
     definition_digest: str | None = Field(default=None, max_length=64)
 
 
-class ReplyRequest(Signed):
+class ReplyRequest(Signed, DeclaresInterest):
     """A consulted body's written opinion (ý kiến bằng văn bản), sent as the ``reply``
     Update; ``role`` says on behalf of which consulted body when a person holds several."""
 
@@ -125,9 +122,6 @@ class ReplyRequest(Signed):
     role: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=4000)
     document: DocumentRef | None = None
-    #: As on ``ActionRequest``: the first decision of a person on the case declares that
-    #: they have no conflict of interest in it.
-    declare_no_interest: bool = False
 
 
 class ConsultView(BaseModel):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from models.authorship import Signed
 from models.choices import Disposition
 from models.documents import SHA256_PATTERN, DocumentRef
+from models.interests import Declaration, DeclaresInterest
 
 #: A comment longer than this is refused (attach a document to a reply instead).
 MAX_COMMENT_CHARS = 20_000
@@ -54,7 +55,7 @@ class CommentReceipt(BaseModel):
     count: int
 
 
-class DispositionRequest(Signed):
+class DispositionRequest(Signed, DeclaresInterest):
     """The drafting unit's answer to one distinct comment (``dispose`` Update)."""
 
     model_config = ConfigDict(frozen=True)
@@ -188,6 +189,8 @@ class LedgerState(BaseModel):
     finished: bool = False
     #: Proofs of authorship accepted and not yet expired (each is usable once).
     used_proofs: dict[str, datetime] = Field(default_factory=dict)
+    #: The drafters' declarations of interest (kê khai xung đột lợi ích).
+    declarations: list[Declaration] = Field(default_factory=list)
 
 
 class LedgerView(BaseModel):

@@ -20,6 +20,7 @@ from models.authorship import KeysPinned, Signed
 from models.case import DeadlineView
 from models.choices import Category
 from models.documents import DocumentRef
+from models.interests import Declaration, DeclaresInterest
 from models.links import CaseLink
 from models.post_issuance import AgencyPeople, CaseTime, DocumentInfo, FeedbackRules
 from models.steps import TrailStep
@@ -79,7 +80,7 @@ class FeedbackInput(KeysPinned):
         return self.agency.id == self.document.drafting_agency
 
 
-class ClassifyRequest(Signed):
+class ClassifyRequest(Signed, DeclaresInterest):
     """Phân loại: the case is within the agency's competence; what kind it is."""
 
     actor: str = Field(min_length=1, max_length=128)
@@ -87,7 +88,7 @@ class ClassifyRequest(Signed):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class ForwardRequest(Signed):
+class ForwardRequest(Signed, DeclaresInterest):
     """Chuyển đơn: the case is outside the agency's competence; which agency is competent."""
 
     actor: str = Field(min_length=1, max_length=128)
@@ -95,7 +96,7 @@ class ForwardRequest(Signed):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class AnswerRequest(Signed):
+class AnswerRequest(Signed, DeclaresInterest):
     """Trả lời: the answer's text is in the document store."""
 
     actor: str = Field(min_length=1, max_length=128)
@@ -103,7 +104,7 @@ class AnswerRequest(Signed):
     summary: str | None = Field(default=None, max_length=2000)
 
 
-class AmendmentProposal(Signed):
+class AmendmentProposal(Signed, DeclaresInterest):
     """Đề xuất sửa đổi: the recommendation is well founded; the document should change."""
 
     actor: str = Field(min_length=1, max_length=128)
@@ -137,6 +138,8 @@ class FeedbackStatus(BaseModel):
     amendment: CaseLink | None = None
     links: list[CaseLink] = Field(default_factory=list)
     trail: list[TrailStep] = Field(default_factory=list)
+    #: Declarations of interest (kê khai xung đột lợi ích), in the order made.
+    declarations: list[Declaration] = Field(default_factory=list)
 
 
 class FeedbackNotice(BaseModel):

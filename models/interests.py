@@ -11,7 +11,7 @@ Pure: the case keeps the declarations and the rules (``models/rules.py``) consul
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -21,6 +21,16 @@ from models.authorship import Signed
 
 #: The duty to report a conflict of interest and stand aside from the task.
 BASIS = "Luật Phòng, chống tham nhũng 2018 Điều 23 (kiểm soát xung đột lợi ích)"
+#: The ``workflow.patched`` id under which a workflow asks for declarations: one started
+#: before it never asked, and replays as it ran.
+DECLARE_INTEREST_PATCH = "declare-interest-before-deciding"
+
+
+class DeclaresInterest(BaseModel):
+    """A decision that may carry its author's declaration (their first on the case)."""
+
+    #: With this decision, the author declares they have no conflict of interest in the case.
+    declare_no_interest: bool = False
 
 
 class InterestDeclaration(Signed):
@@ -98,13 +108,11 @@ def involved(assignments: Mapping[str, Sequence[ActorRef]], person: str) -> list
 
 
 def check_declaration(
-    declarations: Sequence[Declaration],
-    assignments: Mapping[str, Sequence[ActorRef]],
-    deputies: Sequence[str],
-    req: InterestDeclaration,
+    declarations: Sequence[Declaration], deciders: Collection[str], req: InterestDeclaration
 ) -> None:
-    """InterestRefused unless ``req`` is one the case should record."""
-    if not involved(assignments, req.actor) and req.actor not in deputies:
+    """InterestRefused unless ``req`` is one the case should record (``deciders``: who may
+    take a decision on the case: role holders and their deputies)."""
+    if req.actor not in deciders:
         raise InterestRefused(
             "not_involved",
             f"'{req.actor}' không giữ vai trò nào trong hồ sơ này / {req.actor!r} holds no "

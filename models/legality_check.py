@@ -18,6 +18,7 @@ from models.authorship import KeysPinned, Signed
 from models.case import DeadlineView
 from models.choices import Handling, Outcome
 from models.documents import DocumentRef
+from models.interests import Declaration, DeclaresInterest
 from models.links import CaseLink
 from models.post_issuance import CaseTime, CheckRules, DocumentInfo
 from models.steps import TrailStep
@@ -37,7 +38,7 @@ class CheckInput(KeysPinned):
     note: str | None = None
 
 
-class Conclusion(Signed):
+class Conclusion(Signed, DeclaresInterest):
     """Kết luận kiểm tra."""
 
     model_config = ConfigDict(frozen=True)
@@ -73,7 +74,7 @@ class Conclusion(Signed):
         return self
 
 
-class HandlingRequest(Signed):
+class HandlingRequest(Signed, DeclaresInterest):
     """Xử lý văn bản: what the issuer (or, once escalated, the higher authority) did."""
 
     model_config = ConfigDict(frozen=True)
@@ -113,6 +114,8 @@ class CheckStatus(BaseModel):
     higher_authority: list[str] = Field(default_factory=list)
     links: list[CaseLink] = Field(default_factory=list)
     trail: list[TrailStep] = Field(default_factory=list)
+    #: Declarations of interest (kê khai xung đột lợi ích), in the order made.
+    declarations: list[Declaration] = Field(default_factory=list)
 
 
 class CheckNotice(BaseModel):

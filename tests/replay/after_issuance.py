@@ -69,16 +69,29 @@ async def record_after_issuance(
     await monitored(client, doc)
     first = await submit_feedback(client, store, doc, author="Replay", text="Thuộc Sở NN&MT")
     await forward_feedback(
-        client, first.feedback_id, ForwardRequest(actor=HANDLER, agency="so-nn-daklak")
+        client,
+        first.feedback_id,
+        ForwardRequest(declare_no_interest=True, actor=HANDLER, agency="so-nn-daklak"),
     )
     forwarded = f"{first.feedback_id}/so-nn-daklak"
     await until("the forwarded case", lambda: _running_or_done(client, forwarded))
-    await answer_feedback(client, store, forwarded, actor=OTHER_HANDLER, text="Đã trả lời.")
+    await answer_feedback(
+        client, store, forwarded, actor=OTHER_HANDLER, text="Đã trả lời.", declare_no_interest=True
+    )
     second = await submit_feedback(client, store, doc, author="Replay", text="Điều 3 chưa rõ")
     await propose_amendment(
-        client, second.feedback_id, AmendmentProposal(actor=HEAD, reason="Kiến nghị có cơ sở")
+        client,
+        second.feedback_id,
+        AmendmentProposal(declare_no_interest=True, actor=HEAD, reason="Kiến nghị có cơ sở"),
     )
-    await answer_feedback(client, store, second.feedback_id, actor=HANDLER, text="Sẽ sửa đổi.")
+    await answer_feedback(
+        client,
+        store,
+        second.feedback_id,
+        actor=HANDLER,
+        text="Sẽ sửa đổi.",
+        declare_no_interest=True,
+    )
     await record_event(
         client, doc, EventRequest(actor=OFFICER, kind=EventKind.INSPECTION, note="Kiểm tra")
     )
@@ -87,6 +100,7 @@ async def record_after_issuance(
         client,
         check,
         Conclusion(
+            declare_no_interest=True,
             actor=CHECKER,
             outcome=Outcome.UNLAWFUL,
             findings="Điều 4 trái luật",
@@ -94,7 +108,11 @@ async def record_after_issuance(
             handling=(Handling.AMEND,),
         ),
     )
-    await handle_check(client, check, HandlingRequest(actor=ISSUER, action=Handling.AMEND))
+    await handle_check(
+        client,
+        check,
+        HandlingRequest(declare_no_interest=True, actor=ISSUER, action=Handling.AMEND),
+    )
 
     async def settled() -> bool:
         st = await monitoring_status(client, doc)

@@ -100,6 +100,7 @@ async def busy_ledger(
         lock: asyncio.Lock, cid: str, disposition: Disposition, i: int
     ) -> None:
         req = DispositionRequest(
+            declare_no_interest=True,
             comment_id=cid,
             disposition=disposition,
             actor=DRAFTER,

@@ -16,12 +16,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from models.interests import DECLARE_INTEREST_PATCH
 from models.registry import load_registry
 from tests.replay.interests import HISTORY as INTERESTS_HISTORY
 from tests.replay.record import HISTORIES, history_file
 from worker import WORKFLOWS
 from worker_runtime.runner import CaseRunner
-from workflows.drafting.legislative_process import COUNT_COMMENTS_PATCH, DECLARE_INTEREST_PATCH
+from workflows.drafting.legislative_process import COUNT_COMMENTS_PATCH
 
 HISTORY_FILES = sorted(HISTORIES.glob("*.json"))
 

@@ -172,11 +172,18 @@ async def test_feedback_answered_and_forwarded_with_links_both_ways(
     assert [d.due_legal_date for d in fb.deadlines] == [d.due for d in first.due]
 
     st = await classify_feedback(
-        h, first.feedback_id, ClassifyRequest(actor=HANDLER, category=Category.REPORT)
+        h,
+        first.feedback_id,
+        ClassifyRequest(declare_no_interest=True, actor=HANDLER, category=Category.REPORT),
     )
     assert (st.stage, st.category) == (IN_HANDLING, Category.REPORT)
     st = await answer_feedback(
-        h, store, first.feedback_id, actor=HANDLER, text="Thời hạn là 10 ngày làm việc."
+        h,
+        store,
+        first.feedback_id,
+        actor=HANDLER,
+        text="Thời hạn là 10 ngày làm việc.",
+        declare_no_interest=True,
     )
     assert (st.stage, st.answered_by, st.late) == (ANSWERED, HANDLER, False)
     assert st.answer is not None
@@ -189,7 +196,12 @@ async def test_feedback_answered_and_forwarded_with_links_both_ways(
     st = await forward_feedback(
         h,
         second.feedback_id,
-        ForwardRequest(actor=HANDLER, agency="so-nn-daklak", note="Thuộc lĩnh vực nông nghiệp"),
+        ForwardRequest(
+            declare_no_interest=True,
+            actor=HANDLER,
+            agency="so-nn-daklak",
+            note="Thuộc lĩnh vực nông nghiệp",
+        ),
     )
     target = f"{second.feedback_id}/so-nn-daklak"
     assert (st.stage, st.forwarded_to) == (FORWARDED, target)
@@ -205,7 +217,9 @@ async def test_feedback_answered_and_forwarded_with_links_both_ways(
     # Its own 15 days count from its own receipt: the forwarding decision.
     assert theirs.received_at == st.links[0].at
     assert theirs.received_at > (await feedback_status(h, second.feedback_id)).received_at
-    st = await answer_feedback(h, store, target, actor=OTHER_HANDLER, text="Sở NN&MT trả lời.")
+    st = await answer_feedback(
+        h, store, target, actor=OTHER_HANDLER, text="Sở NN&MT trả lời.", declare_no_interest=True
+    )
     assert st.stage == ANSWERED
 
     # The third stays open. The monitoring counted each, once.
@@ -249,26 +263,36 @@ async def test_bad_feedback_input_is_refused_and_nothing_is_lost(
     before = await quiet_length(h, fid)
     # An answer by someone outside the competent agency.
     with pytest.raises(CaseActionRefused) as outsider:
-        await answer_feedback(h, store, fid, actor=OTHER_HANDLER, text="Không phải của tôi")
+        await answer_feedback(
+            h, store, fid, actor=OTHER_HANDLER, text="Không phải của tôi", declare_no_interest=True
+        )
     assert outsider.value.code == "not_competent"
     assert "Sở Xây dựng tỉnh Đắk Lắk" in str(outsider.value)
     # Forwarding to an agency the directory does not know.
     with pytest.raises(CaseActionRefused) as unknown:
-        await forward_feedback(h, fid, ForwardRequest(actor=HANDLER, agency="so-khong-co"))
+        await forward_feedback(
+            h, fid, ForwardRequest(declare_no_interest=True, actor=HANDLER, agency="so-khong-co")
+        )
     assert unknown.value.code == "unknown_agency"
     assert "so-khong-co" in str(unknown.value)
     with pytest.raises(CaseActionRefused) as same:
-        await forward_feedback(h, fid, ForwardRequest(actor=HANDLER, agency="so-xd-daklak"))
+        await forward_feedback(
+            h, fid, ForwardRequest(declare_no_interest=True, actor=HANDLER, agency="so-xd-daklak")
+        )
     assert same.value.code == "same_agency"
     # Refusals wrote nothing; the case is still open, as it was.
     assert len((await h.get_workflow_handle(fid).fetch_history()).events) == before
     assert (await feedback_status(h, fid)).stage == "feedback_received"
 
-    await answer_feedback(h, store, fid, actor=HEAD, text="Trả lời lần một")
+    await answer_feedback(
+        h, store, fid, actor=HEAD, text="Trả lời lần một", declare_no_interest=True
+    )
     await until("case closed", lambda: _closed(harness, fid))
     # A second answer to a closed case: refused, with who answered; the first one stands.
     with pytest.raises(CaseActionRefused) as again:
-        await answer_feedback(h, store, fid, actor=HANDLER, text="Trả lời lần hai")
+        await answer_feedback(
+            h, store, fid, actor=HANDLER, text="Trả lời lần hai", declare_no_interest=True
+        )
     assert again.value.code == "case_closed"
     assert f"answered by {HEAD}" in str(again.value)
     final = await feedback_status(h, fid)
@@ -287,7 +311,9 @@ async def test_amendment_proposal_starts_a_linked_drafting_case(
     )
     reason = "Kiến nghị có cơ sở: Điều 7 trái Luật Đường bộ 2024"
     link = await propose_amendment(
-        h, receipt.feedback_id, AmendmentProposal(actor=HEAD, reason=reason)
+        h,
+        receipt.feedback_id,
+        AmendmentProposal(declare_no_interest=True, actor=HEAD, reason=reason),
     )
     assert link.kind is LinkKind.AMENDED_BY
     assert link.target == "so-xd-daklak:sua-doi-pa1-de-xuat-sua-doi"
@@ -320,7 +346,9 @@ async def test_amendment_proposal_starts_a_linked_drafting_case(
     # Once is enough.
     with pytest.raises(CaseActionRefused) as again:
         await propose_amendment(
-            h, receipt.feedback_id, AmendmentProposal(actor=HEAD, reason=reason)
+            h,
+            receipt.feedback_id,
+            AmendmentProposal(declare_no_interest=True, actor=HEAD, reason=reason),
         )
     assert again.value.code == "already_proposed"
 
@@ -341,19 +369,26 @@ async def test_check_outcomes_clean_form_errors_and_unlawful_annulled(
     # 1. Clean: the check ends.
     first = await open_check(h, directory, case_id, checker=CHECKER, task_queue=task_queue)
     assert first == f"{case_id}/check/1"
-    st = await conclude_check(h, first, Conclusion(actor=CHECKER, outcome=Outcome.CLEAN))
+    st = await conclude_check(
+        h, first, Conclusion(declare_no_interest=True, actor=CHECKER, outcome=Outcome.CLEAN)
+    )
     assert (st.stage, st.final) == (CLEAN, True)
 
     # 2. Errors of form: the issuer corrects them.
     second = await open_check(h, directory, case_id, checker=CHECKER, task_queue=task_queue)
     assert second == f"{case_id}/check/2"
     with pytest.raises(CaseActionRefused) as early:
-        await handle_check(h, second, HandlingRequest(actor=ISSUER, action=Handling.CORRECT))
+        await handle_check(
+            h,
+            second,
+            HandlingRequest(declare_no_interest=True, actor=ISSUER, action=Handling.CORRECT),
+        )
     assert early.value.code == "not_concluded"
     st = await conclude_check(
         h,
         second,
         Conclusion(
+            declare_no_interest=True,
             actor=CHECKER,
             outcome=Outcome.FORM_ERRORS,
             findings="Sai số ký hiệu văn bản",
@@ -365,13 +400,25 @@ async def test_check_outcomes_clean_form_errors_and_unlawful_annulled(
     [due] = st.deadlines
     assert (due.days, due.confirmed) == (30, False)
     with pytest.raises(CaseActionRefused) as not_issuer:
-        await handle_check(h, second, HandlingRequest(actor=CHECKER, action=Handling.CORRECT))
+        await handle_check(
+            h,
+            second,
+            HandlingRequest(declare_no_interest=True, actor=CHECKER, action=Handling.CORRECT),
+        )
     assert not_issuer.value.code == "wrong_role"
     with pytest.raises(CaseActionRefused) as not_required:
-        await handle_check(h, second, HandlingRequest(actor=ISSUER, action=Handling.ANNUL))
+        await handle_check(
+            h,
+            second,
+            HandlingRequest(declare_no_interest=True, actor=ISSUER, action=Handling.ANNUL),
+        )
     assert not_required.value.code == "invalid_handling"
     st = await handle_check(
-        h, second, HandlingRequest(actor=ISSUER, action=Handling.CORRECT, note="Đính chính")
+        h,
+        second,
+        HandlingRequest(
+            declare_no_interest=True, actor=ISSUER, action=Handling.CORRECT, note="Đính chính"
+        ),
     )
     assert (st.stage, st.handling.action if st.handling else None) == (HANDLED, Handling.CORRECT)
     assert st.handling is not None
@@ -382,12 +429,15 @@ async def test_check_outcomes_clean_form_errors_and_unlawful_annulled(
     pending = await submit_feedback(h, harness.store, case_id, author="D", text="Đang chờ")
     third = await open_check(h, directory, case_id, checker=CHECKER, task_queue=task_queue)
     with pytest.raises(CaseActionRefused) as by_higher:
-        await conclude_check(h, third, Conclusion(actor=HIGHER, outcome=Outcome.CLEAN))
+        await conclude_check(
+            h, third, Conclusion(declare_no_interest=True, actor=HIGHER, outcome=Outcome.CLEAN)
+        )
     assert by_higher.value.code == "wrong_role"
     st = await conclude_check(
         h,
         third,
         Conclusion(
+            declare_no_interest=True,
             actor=CHECKER,
             outcome=Outcome.UNLAWFUL,
             findings="Khoản 2 Điều 4 quy định thủ tục hành chính trái thẩm quyền",
@@ -401,7 +451,11 @@ async def test_check_outcomes_clean_form_errors_and_unlawful_annulled(
     assert ISSUER in {r.actor_id for r in told[0].recipients}
     assert "Luật 64/2025/QH15 Điều 14" in told[0].body
     st = await handle_check(
-        h, third, HandlingRequest(actor=ISSUER, action=Handling.ANNUL, note="Bãi bỏ toàn bộ")
+        h,
+        third,
+        HandlingRequest(
+            declare_no_interest=True, actor=ISSUER, action=Handling.ANNUL, note="Bãi bỏ toàn bộ"
+        ),
     )
     assert st.stage == HANDLED
     mon = await until(
@@ -425,7 +479,14 @@ async def test_check_outcomes_clean_form_errors_and_unlawful_annulled(
             h, case_id, EventRequest(actor=OFFICER, kind=EventKind.INSPECTION, note="Kiểm tra")
         )
     assert (await check_status(h, first)).final
-    await answer_feedback(h, harness.store, pending.feedback_id, actor=HANDLER, text="Đã bãi bỏ.")
+    await answer_feedback(
+        h,
+        harness.store,
+        pending.feedback_id,
+        actor=HANDLER,
+        text="Đã bãi bỏ.",
+        declare_no_interest=True,
+    )
     answered = await h.get_workflow_handle(pending.feedback_id).result()
     assert answered["stage"] == ANSWERED
     assert "effect_failed" not in [step["action"] for step in answered["trail"]]

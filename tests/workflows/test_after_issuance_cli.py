@@ -93,6 +93,7 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
         fid,
         "--reason",
         "Cần quy định rõ vị trí biển báo",
+        "--no-interest",
     )
     assert run.code == 0, run.stderr
     amendment = run.stdout.strip()
@@ -123,6 +124,7 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
         "Luật 64/2025/QH15",
         "--handling",
         "annul",
+        "--no-interest",
     )
     assert run.code == 0, run.stderr
     assert "Handling required: annul" in run.stdout
@@ -144,7 +146,7 @@ async def test_feedback_check_links_and_overdue_list_from_the_command_line(
     assert fid not in run.stdout
 
     run = await legisflow(
-        as_person(cli_env, HANDLER), "feedback", "answer", fid, "--text", "Đã sửa."
+        as_person(cli_env, HANDLER), "feedback", "answer", fid, "--text", "Đã sửa.", "--no-interest"
     )
     assert run.code == 0, run.stderr
     assert "late" in run.stdout

@@ -81,11 +81,17 @@ async def test_ten_years_and_2000_feedback_cases_across_continue_as_new(
         keep_open = receipts[per_year // 20 : per_year // 10]
         answer = receipts[per_year // 10 :]
         await _gather(
-            answer_feedback(h, store, r.feedback_id, actor=HANDLER, text="Đã trả lời.")
+            answer_feedback(
+                h, store, r.feedback_id, actor=HANDLER, text="Đã trả lời.", declare_no_interest=True
+            )
             for r in answer
         )
         await _gather(
-            forward_feedback(h, r.feedback_id, ForwardRequest(actor=HANDLER, agency="so-nn-daklak"))
+            forward_feedback(
+                h,
+                r.feedback_id,
+                ForwardRequest(declare_no_interest=True, actor=HANDLER, agency="so-nn-daklak"),
+            )
             for r in forward
         )
         await _gather(_answer_when_started(ts, f"{r.feedback_id}/so-nn-daklak") for r in forward)
@@ -155,7 +161,14 @@ async def run_lengths(h: Skipping, workflow_id: str) -> list[int]:
 
 async def _answer_when_started(h: Skipping, feedback_id: str) -> None:
     await eventually(feedback_id, lambda: feedback_exists(h, feedback_id))
-    await answer_feedback(h.client, h.store, feedback_id, actor=OTHER_HANDLER, text="Trả lời.")
+    await answer_feedback(
+        h.client,
+        h.store,
+        feedback_id,
+        actor=OTHER_HANDLER,
+        text="Trả lời.",
+        declare_no_interest=True,
+    )
 
 
 async def _gather(aws: Any, size: int = 25) -> None:

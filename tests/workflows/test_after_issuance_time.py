@@ -122,7 +122,9 @@ async def test_feedback_breaches_two_working_days_then_fifteen_days(ts: Skipping
     assert (await search_attributes(ts, fid))["Overdue"] is True
     # Classified late as within competence: the 15 days still run from receipt.
     st = await classify_feedback(
-        ts.client, fid, ClassifyRequest(actor=HANDLER, category=Category.RECOMMENDATION)
+        ts.client,
+        fid,
+        ClassifyRequest(declare_no_interest=True, actor=HANDLER, category=Category.RECOMMENDATION),
     )
     assert (st.stage, st.overdue) == (IN_HANDLING, False)
     # Three days before: a reminder to the handler; then the breach, escalated.
@@ -145,7 +147,9 @@ async def test_feedback_breaches_two_working_days_then_fifteen_days(ts: Skipping
     attrs = await search_attributes(ts, fid)
     assert (attrs["LegalStage"], attrs["Overdue"]) == ("feedback_in_handling", True)
     # Answered late: closed, marked late, counted once by the monitoring.
-    st = await answer_feedback(ts.client, ts.store, fid, actor=HANDLER, text="Xin lỗi vì chậm.")
+    st = await answer_feedback(
+        ts.client, ts.store, fid, actor=HANDLER, text="Xin lỗi vì chậm.", declare_no_interest=True
+    )
     assert (st.stage, st.late, st.overdue) == (ANSWERED, True, False)
     mon = await when_monitoring(ts, case_id, "counted", lambda m: m.totals.feedback_answered == 1)
     t = mon.totals
@@ -163,6 +167,7 @@ async def test_check_escalates_when_the_issuer_does_not_handle_it(ts: Skipping) 
         ts.client,
         cid,
         Conclusion(
+            declare_no_interest=True,
             actor=CHECKER,
             outcome=Outcome.UNLAWFUL,
             findings="Điều 3 đặt thêm điều kiện kinh doanh",
@@ -174,7 +179,11 @@ async def test_check_escalates_when_the_issuer_does_not_handle_it(ts: Skipping) 
     assert (due.days, due.unit, due.confirmed) == (30, "calendar", False)
     # The higher authority may not act before the deadline passes.
     with pytest.raises(CaseActionRefused) as early:
-        await handle_check(ts.client, cid, HandlingRequest(actor=HIGHER, action=Handling.SUSPEND))
+        await handle_check(
+            ts.client,
+            cid,
+            HandlingRequest(declare_no_interest=True, actor=HIGHER, action=Handling.SUSPEND),
+        )
     assert early.value.code == "wrong_role"
     await skip_to(ts, due.due - timedelta(days=5, hours=-1))
     [reminder] = await eventually("reminder", lambda: now(messages(ts.outbox, cid, "reminder")))
@@ -191,10 +200,18 @@ async def test_check_escalates_when_the_issuer_does_not_handle_it(ts: Skipping) 
     assert (attrs["LegalStage"], attrs["Overdue"]) == ("check_escalated", True)
     # The higher authority suspends it: the document stops receiving feedback.
     with pytest.raises(CaseActionRefused) as not_theirs:
-        await handle_check(ts.client, cid, HandlingRequest(actor=HIGHER, action=Handling.AMEND))
+        await handle_check(
+            ts.client,
+            cid,
+            HandlingRequest(declare_no_interest=True, actor=HIGHER, action=Handling.AMEND),
+        )
     assert not_theirs.value.code == "invalid_handling"
     st = await handle_check(
-        ts.client, cid, HandlingRequest(actor=HIGHER, action=Handling.SUSPEND, note="Đình chỉ")
+        ts.client,
+        cid,
+        HandlingRequest(
+            declare_no_interest=True, actor=HIGHER, action=Handling.SUSPEND, note="Đình chỉ"
+        ),
     )
     assert st.stage == HANDLED
     assert st.handling is not None
@@ -221,13 +238,19 @@ async def test_yearly_report_on_the_legal_cycle_with_the_right_counts(ts: Skippi
         for i in range(4)
     ]
     for r in receipts[:2]:
-        await answer_feedback(h, store, r.feedback_id, actor=HANDLER, text="Đã tiếp thu.")
+        await answer_feedback(
+            h, store, r.feedback_id, actor=HANDLER, text="Đã tiếp thu.", declare_no_interest=True
+        )
     await forward_feedback(
-        h, receipts[2].feedback_id, ForwardRequest(actor=HANDLER, agency="so-nn-daklak")
+        h,
+        receipts[2].feedback_id,
+        ForwardRequest(declare_no_interest=True, actor=HANDLER, agency="so-nn-daklak"),
     )
     forwarded = f"{receipts[2].feedback_id}/so-nn-daklak"
     await eventually("forwarded case", lambda: feedback_exists(ts, forwarded))
-    await answer_feedback(h, store, forwarded, actor=OTHER_HANDLER, text="Sở NN&MT trả lời.")
+    await answer_feedback(
+        h, store, forwarded, actor=OTHER_HANDLER, text="Sở NN&MT trả lời.", declare_no_interest=True
+    )
     # The monitoring officer records an inspection and the implementation plan.
     await record_event(
         h,
@@ -260,7 +283,9 @@ async def test_yearly_report_on_the_legal_cycle_with_the_right_counts(ts: Skippi
     cid = await open_check(
         h, ts.directory, case_id, checker=CHECKER, task_queue=ts.settings.task_queue
     )
-    await conclude_check(h, cid, Conclusion(actor=CHECKER, outcome=Outcome.CLEAN))
+    await conclude_check(
+        h, cid, Conclusion(declare_no_interest=True, actor=CHECKER, outcome=Outcome.CLEAN)
+    )
     await when_monitoring(
         ts, case_id, "all reported", lambda m: m.totals.feedback_answered == 3 and bool(m.checks)
     )

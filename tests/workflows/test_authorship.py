@@ -313,7 +313,9 @@ async def test_a_documents_monitoring_follows_the_new_key_across_its_runs(
         harness.client, harness.store, case_id, author="Người dân", text="Chưa rõ Điều 2."
     )
     fb = await feedback_status(harness.client, receipt.feedback_id)
-    classify = ClassifyRequest(actor=fb.answerers[0], category=Category.REPORT)
+    classify = ClassifyRequest(
+        declare_no_interest=True, actor=fb.answerers[0], category=Category.REPORT
+    )
     with pytest.raises(CaseActionRefused) as old_key:
         await classify_feedback(harness.client, receipt.feedback_id, classify)
     assert old_key.value.code == "unknown_key"

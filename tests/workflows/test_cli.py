@@ -185,6 +185,7 @@ async def test_comment_dispose_and_list_comments(
         "explained",
         "--reason",
         "Đã rõ",
+        "--no-interest",
     )
     assert run.code == 0, run.stderr
     assert run.stdout.startswith("C00001: Giải trình"), run.stdout

@@ -207,15 +207,20 @@ async def test_guard_blocks_then_lets_appraisal_through_and_report_lists_everyth
     assert f"{ids[0]}, {ids[1]}, {ids[2]}" in str(refused.value)
     answers = [
         DispositionRequest(
-            comment_id=ids[0], disposition=Disposition.ACCEPTED, actor="le.thi.binh"
+            declare_no_interest=True,
+            comment_id=ids[0],
+            disposition=Disposition.ACCEPTED,
+            actor="le.thi.binh",
         ),
         DispositionRequest(
+            declare_no_interest=True,
             comment_id=ids[1],
             disposition=Disposition.PARTLY,
             actor="le.thi.binh",
             reason="Giảm xuống 7 ngày",
         ),
         DispositionRequest(
+            declare_no_interest=True,
             comment_id=ids[2],
             disposition=Disposition.EXPLAINED,
             actor="nguyen.van.an",
@@ -277,7 +282,10 @@ async def test_bad_input_is_refused_and_nothing_is_counted_twice(
             h,
             case_id,
             DispositionRequest(
-                comment_id="C99999", disposition=Disposition.ACCEPTED, actor="nguyen.van.an"
+                declare_no_interest=True,
+                comment_id="C99999",
+                disposition=Disposition.ACCEPTED,
+                actor="nguyen.van.an",
             ),
         )
     assert unknown.value.code == "unknown_comment"
@@ -288,6 +296,7 @@ async def test_bad_input_is_refused_and_nothing_is_counted_twice(
             h,
             case_id,
             DispositionRequest(
+                declare_no_interest=True,
                 comment_id=receipt.comment_id,
                 disposition=Disposition.ACCEPTED,
                 actor="pham.thi.dung",
@@ -296,7 +305,10 @@ async def test_bad_input_is_refused_and_nothing_is_counted_twice(
     assert wrong.value.code == "wrong_role"
     with pytest.raises(ValueError, match="needs a reason"):
         DispositionRequest(
-            comment_id=receipt.comment_id, disposition=Disposition.EXPLAINED, actor="nguyen.van.an"
+            declare_no_interest=True,
+            comment_id=receipt.comment_id,
+            disposition=Disposition.EXPLAINED,
+            actor="nguyen.van.an",
         )
     # A client retrying the same submission (same id) after an ambiguous failure, even in a
     # later run of the ledger, is recognised: counted once.
@@ -337,7 +349,10 @@ async def test_thousands_of_comments_across_continue_as_new(
                     h,
                     case_id,
                     DispositionRequest(
-                        comment_id=cid, disposition=Disposition.ACCEPTED, actor="nguyen.van.an"
+                        declare_no_interest=True,
+                        comment_id=cid,
+                        disposition=Disposition.ACCEPTED,
+                        actor="nguyen.van.an",
                     ),
                 )
     summary = await comments_summary(h, case_id)

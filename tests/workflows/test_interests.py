@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import pytest
 
+from client.after_issuance import answer_feedback, conclude_check, open_check, submit_feedback
 from client.cases import act, declare_interest, reassign, status
+from client.comments import comment, dispose
 from client.errors import CaseActionRefused
 from client.ops import audit_lines
 from localdev.walkthrough import wait_for_status
 from models.actors import Directory
 from models.case import ActionRequest
+from models.choices import Disposition, Outcome
+from models.comments import DispositionRequest
+from models.legality_check import Conclusion
 from models.registry import Registry
 from tests.conftest import Harness
+from tests.workflows.after_issuance import CHECKER, HANDLER, HEAD, in_force, quiet_length
 from tests.workflows.after_issuance_skipping import eventually
 from tests.workflows.test_refusals import assert_refused, draft, history_length, start
 
@@ -139,3 +145,80 @@ async def test_a_superior_reassigns_an_absent_persons_tasks_and_nobody_else_may(
     [line] = [x for x in await audit_lines(harness.client, case_id) if '"reassign"' in x]
     assert OFFICE_HEAD in line
     assert "Nghỉ phép dài ngày" in line
+
+
+async def test_feedback_and_checks_ask_for_declarations_too(
+    harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """After issuance the same rule holds: an answer without a declaration is refused and
+    nothing is written; a handler who declares an interest stands aside and another
+    answerer of the agency answers; a checker declares on a check before concluding it."""
+    h = harness.client
+    case_id = await in_force(
+        h, directory, registry.get("qd_ubnd_tinh"), harness.store, slug="interests-after",
+        task_queue=harness.settings.task_queue, legal_day_seconds=86400.0,
+    )  # fmt: skip
+    receipt = await submit_feedback(h, harness.store, case_id, author="Người dân", text="Điều 2?")
+    fid = receipt.feedback_id
+    before = await quiet_length(h, fid)
+    with pytest.raises(CaseActionRefused) as undeclared:
+        await answer_feedback(h, harness.store, fid, actor=HANDLER, text="Đã rõ.")
+    assert undeclared.value.code == "interest_not_declared"
+    assert await history_length(h, fid) == before
+
+    await declare_interest(h, fid, actor=HANDLER, interest="Người phản ánh là người thân")
+    with pytest.raises(CaseActionRefused) as stands:
+        await answer_feedback(
+            h, harness.store, fid, actor=HANDLER, text="Đã rõ.", declare_no_interest=True
+        )
+    assert stands.value.code == "recused"
+    st = await answer_feedback(
+        h, harness.store, fid, actor=HEAD, text="Đã rõ.", declare_no_interest=True
+    )
+    assert st.stage == "feedback_answered"
+    assert [(d.person, d.has_interest) for d in st.declarations] == [
+        (HANDLER, True),
+        (HEAD, False),
+    ]
+    assert [s.actor for s in st.trail if s.action == "declare_interest"] == [HANDLER, HEAD]
+
+    cid = await open_check(
+        h, directory, case_id, checker=CHECKER, task_queue=harness.settings.task_queue
+    )
+    await declare_interest(h, cid, actor=CHECKER, interest=None)
+    checked = await conclude_check(h, cid, Conclusion(actor=CHECKER, outcome=Outcome.CLEAN))
+    assert [d.person for d in checked.declarations] == [CHECKER]
+
+
+async def test_dispositions_ask_for_declarations_and_a_recusal_reaches_the_ledger(
+    harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """A comment's disposition is a decision too: without a declaration it is refused; a
+    drafter who then declares an interest on the case stands aside on its comments as well
+    (the client API makes the declaration on the running ledger), and another drafter gives
+    the disposition."""
+    h = harness.client
+    case_id = await start(harness, registry, directory, "interests-comments")
+    await act(
+        h, case_id,
+        ActionRequest(action="open_consultation", actor=DRAFTER, document=draft(harness),
+                      declare_no_interest=True),
+    )  # fmt: skip
+    await wait_for_status(h, case_id, lambda s: s.pending_effects == 0, timeout=120)
+    receipt = await comment(h, harness.store, case_id, author="VCCI", text="Sửa Điều 3.")
+    accepted = DispositionRequest(
+        comment_id=receipt.comment_id, disposition=Disposition.ACCEPTED, actor=DRAFTER
+    )
+    with pytest.raises(CaseActionRefused) as undeclared:
+        await dispose(h, case_id, accepted)
+    assert undeclared.value.code == "interest_not_declared"
+
+    await declare_interest(h, case_id, actor=DRAFTER, interest="Doanh nghiệp của người nhà")
+    with pytest.raises(CaseActionRefused) as stands:
+        await dispose(h, case_id, accepted.model_copy(update={"declare_no_interest": True}))
+    assert stands.value.code == "recused"
+    done = await dispose(
+        h, case_id,
+        accepted.model_copy(update={"actor": OTHER_DRAFTER, "declare_no_interest": True}),
+    )  # fmt: skip
+    assert done.by == OTHER_DRAFTER

@@ -134,6 +134,7 @@ class FeedbackCase(StepCase):
         """Phân loại: within the agency's competence, of this kind."""
         record_proof(self._proofs, req)
         t = self._check_classify(req)
+        self._declared_with(req.actor, req)
         self._category = req.category
         self._step(req.actor, t.action, f"{req.category.value}" + _tail(req.note))
         before = self._stage
@@ -149,7 +150,9 @@ class FeedbackCase(StepCase):
         self._check_classify(req)
 
     def _check_classify(self, req: ClassifyRequest) -> StepTransition:
-        return self._check_answerer("classify", req.actor)
+        t = self._check_answerer("classify", req.actor)
+        self._check_decider(req.actor, req)
+        return t
 
     @workflow.update
     async def forward(self, req: ForwardRequest) -> FeedbackStatus:
@@ -158,6 +161,7 @@ class FeedbackCase(StepCase):
         told why)."""
         record_proof(self._proofs, req)
         t = self._check_forward(req)
+        self._declared_with(req.actor, req)
         decided = workflow.now()
         target = f"{self._inp.feedback_id}/{req.agency}"
         name = self._inp.agencies[req.agency]
@@ -220,6 +224,7 @@ class FeedbackCase(StepCase):
                 f"answers feedback (directory roles {', '.join(self._inp.rules.handler_roles)} or "
                 f"{', '.join(self._inp.rules.head_roles)}); the feedback was not forwarded",
             )
+        self._check_decider(req.actor, req)
         return t
 
     async def _start_forwarded(self, req: ForwardRequest, target: str, at: datetime) -> None:
@@ -257,6 +262,7 @@ class FeedbackCase(StepCase):
         """Trả lời: the answer (its text in the document store) closes the case."""
         record_proof(self._proofs, req)
         t = self._check_answer(req)
+        self._declared_with(req.actor, req)
         late = self._take(t, workflow.now())
         self._answered_by, self._answer = req.actor, req.answer
         mark = " — QUÁ HẠN / after the deadline" if late else ""
@@ -271,13 +277,16 @@ class FeedbackCase(StepCase):
         self._check_answer(req)
 
     def _check_answer(self, req: AnswerRequest) -> StepTransition:
-        return self._check_answerer("answer", req.actor)
+        t = self._check_answerer("answer", req.actor)
+        self._check_decider(req.actor, req)
+        return t
 
     @workflow.update
     async def propose_amendment(self, req: AmendmentProposal) -> CaseLink:
         """Đề xuất sửa đổi: start the amendment's drafting case, linked both ways."""
         self._check_proposal(req)
         record_proof(self._proofs, req)
+        self._declared_with(req.actor, req)
         self._proposing = True
         self._category = Category.RECOMMENDATION
         self._step(req.actor, "propose_amendment", req.reason)
@@ -333,6 +342,7 @@ class FeedbackCase(StepCase):
                 "already_proposed",
                 f"đã đề xuất sửa đổi / an amendment was already proposed: {target}",
             )
+        self._check_decider(req.actor, req)
 
     def _check_answerer(self, action: str, actor: str) -> StepTransition:
         """The transition ``actor`` takes with ``action``, or a refusal saying why not."""
@@ -370,6 +380,9 @@ class FeedbackCase(StepCase):
                 f"who may: {', '.join(self._inp.agency.answerers) or 'nobody'}",
             )
 
+    def _deciders(self) -> list[str]:
+        return list(self._inp.agency.answerers)
+
     # ---- queries ---------------------------------------------------------------------------
 
     @workflow.query
@@ -399,6 +412,7 @@ class FeedbackCase(StepCase):
             amendment=self._amendment,
             links=list(self._links),
             trail=list(self._trail),
+            declarations=list(self._declarations),
         )
 
     # ---- helpers ---------------------------------------------------------------------------

@@ -130,6 +130,9 @@ class LegalityCheck(StepCase):
             HIGHER_AUTHORITY: [a.id for a in inp.higher_authority],
         }
 
+    def _deciders(self) -> list[str]:
+        return [person for people in self._holders().values() for person in people]
+
     # ---- decisions -------------------------------------------------------------------------
 
     @workflow.update
@@ -137,6 +140,7 @@ class LegalityCheck(StepCase):
         """Kết luận kiểm tra."""
         record_proof(self._proofs, c)
         t = self._check_conclude(c)
+        self._declared_with(c.actor, c)
         self._conclusion = c
         summary = c.outcome.label + (f": {c.findings}" if c.findings else "")
         self._step(c.actor, "conclude", summary + (f" — {c.basis}" if c.basis else ""))
@@ -189,6 +193,7 @@ class LegalityCheck(StepCase):
                 f"{', '.join(wrong)} is not a handling for {c.outcome.value}; "
                 f"possible: {', '.join(h.value for h in allowed)}",
             )
+        self._check_decider(c.actor, c)
         return t
 
     @workflow.update
@@ -198,6 +203,7 @@ class LegalityCheck(StepCase):
         and the caller is told why."""
         record_proof(self._proofs, req)
         t = self._check_handle(req)
+        self._declared_with(req.actor, req)
         now = workflow.now()
         amendment = None
         if req.action is Handling.AMEND:
@@ -319,6 +325,7 @@ class LegalityCheck(StepCase):
                 "invalid_handling",
                 f"{who}: {', '.join(h.value for h in allowed)} (not {req.action.value})",
             )
+        self._check_decider(req.actor, req)
         return t
 
     # ---- queries ---------------------------------------------------------------------------
@@ -348,6 +355,7 @@ class LegalityCheck(StepCase):
             higher_authority=[a.id for a in inp.higher_authority],
             links=list(self._links),
             trail=list(self._trail),
+            declarations=list(self._declarations),
         )
 
     # ---- helpers ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ Workflow code (deterministic).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -30,6 +30,10 @@ with workflow.unsafe.imports_passed_through():
     from models.case import DeadlineView, deadline_view
     from models.definition import SYSTEM_ACTOR
     from models.deliveries import Notification
+    from models.interests import (
+        DECLARE_INTEREST_PATCH,
+        Declaration,
+    )
     from models.legal_time import LegalClock, StageDeadline
     from models.post_issuance import CaseTime, DocumentInfo
     from models.steps import StepProcedure, StepTransition, TrailStep
@@ -37,13 +41,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_calls import send_notification
     from workflows.after_issuance.notices import Notices
     from workflows.after_issuance.time_limits import deadline_timers, wait_for_timer
+    from workflows.declarations import KeepsDeclarations
     from workflows.legal_days import legal_deadline
     from workflows.proofs import RotatesKeys, check_operator, check_proof, record_proof
     from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
 
 
-class StepCase(RotatesKeys):
+class StepCase(RotatesKeys, KeepsDeclarations):
     """The state and bookkeeping of one case after issuance (set by :meth:`_open`)."""
 
     _proc: StepProcedure
@@ -65,6 +70,10 @@ class StepCase(RotatesKeys):
     _proofs: ProofLedger
     #: Who may rotate its keys or apply a new calendar (pinned in its input).
     _operators: list[str]
+    #: Declarations of interest (kê khai xung đột lợi ích), in the order accepted.
+    _declarations: list[Declaration]
+    #: Whether a person must declare before their first decision (cases since the patch).
+    _declaration_required: bool
 
     def _keys_rotated(self, req: KeyRotation, before: str) -> None:
         self._step(req.operator, "keys_rotated", f"{before} → {', '.join(self._proofs.keys)}: "
@@ -93,6 +102,8 @@ class StepCase(RotatesKeys):
         self._trail = []
         self._effects = []
         self._notices = notices
+        self._declarations = []
+        self._declaration_required = workflow.patched(DECLARE_INTEREST_PATCH)
         self._enter(proc.initial, at)
         workflow.upsert_search_attributes(
             [
@@ -183,6 +194,14 @@ class StepCase(RotatesKeys):
         self._breached(name, dl)
 
     # ---- a new official calendar (áp dụng lịch nghỉ mới) ---------------------------------------
+
+    # ---- conflicts of interest (xung đột lợi ích) -------------------------------------------
+
+    def _legal_today(self) -> date:
+        return self._clock.legal_date(workflow.now())
+
+    def _declaration_recorded(self, d: Declaration) -> None:
+        self._step(d.person, "declare_interest", d.summary())
 
     @workflow.query
     def calendar_preview(self, change: CalendarChange) -> CalendarApplied:

@@ -15,6 +15,7 @@ references plus what the current run holds) and read the pages from the store.
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 from pydantic import Field
 from temporalio import workflow
@@ -39,7 +40,10 @@ with workflow.unsafe.imports_passed_through():
         comment_id,
         comment_index,
     )
+    from models.interests import DECLARE_INTEREST_PATCH
+    from models.legal_time import VIETNAM_TZ
     from workflows.activity_calls import call_activity, case_ledger_state
+    from workflows.declarations import KeepsDeclarations
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL
     from workflows.proofs import RotatesKeys, check_proof, record_proof
     from workflows.refusals import refuse
@@ -108,7 +112,7 @@ def _batches(items: list[Entry | EntryChange]) -> list[list[Entry | EntryChange]
 
 
 @workflow.defn
-class CommentLedger(RotatesKeys):
+class CommentLedger(RotatesKeys, KeepsDeclarations):
     """Tiếp nhận, tổng hợp ý kiến góp ý."""
 
     @workflow.init
@@ -117,6 +121,8 @@ class CommentLedger(RotatesKeys):
         self._state = state = inp.state
         self._proofs = ProofLedger(inp.trusted_keys, used=state.used_proofs)
         self._operators = list(inp.operators)
+        self._declarations = list(state.declarations)
+        self._declaration_required = workflow.patched(DECLARE_INTEREST_PATCH)
         # Text digest -> comment index, for every comment (paged or not).
         self._index: dict[str, int] = {}
         for i in range(state.paged):
@@ -205,6 +211,7 @@ class CommentLedger(RotatesKeys):
                 "changes": changes,
                 "finished": self._finished,
                 "used_proofs": self._proofs.used,
+                "declarations": self._declarations,
             }
         )
 
@@ -371,6 +378,7 @@ class CommentLedger(RotatesKeys):
         """Record (or correct) the disposition of one distinct comment."""
         record_proof(self._proofs, req)
         index = self._check_dispose(req)
+        self._declared_with(req.actor, req)
         entry = self._live(index)
         if entry is not None:
             was_open = entry.disposition is None
@@ -416,7 +424,15 @@ class CommentLedger(RotatesKeys):
             raise refuse(
                 "unknown_comment", f"no comment {req.comment_id!r} in this consultation ({known})"
             )
+        self._check_decider(req.actor, req)
         return index
+
+    def _deciders(self) -> list[str]:
+        return list(self._inp.drafters)
+
+    def _legal_today(self) -> date:
+        # The ledger counts no legal time: the day of the declaration in Vietnam.
+        return workflow.now().astimezone(VIETNAM_TZ).date()
 
     # ---- the case's signals --------------------------------------------------------------
 

@@ -15,7 +15,7 @@ out in ``carrying_out``; queries and visibility (search attributes, current deta
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -57,14 +57,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.interests import BASIS as INTEREST_BASIS
     from models.interests import (
+        DECLARE_INTEREST_PATCH,
         Declaration,
-        InterestDeclaration,
         InterestRefused,
         ReassignRequest,
-        check_decider,
-        check_declaration,
         check_reassignment,
-        declaration_of,
         handed_over,
         involved,
         recused,
@@ -74,6 +71,7 @@ with workflow.unsafe.imports_passed_through():
     from models.machine import ProcessMachine
     from models.migration import definition_digest, plan_migration, shipped_digests
     from models.rules import ActionRefused, check_action
+    from workflows.declarations import KeepsDeclarations
     from workflows.drafting.carrying_out import CaseEffects
     from workflows.drafting.consultations import Consultations, ReplyRefused
     from workflows.drafting.effects import CountComments
@@ -86,15 +84,12 @@ with workflow.unsafe.imports_passed_through():
 
 #: Since this patch a ``comments_open`` signal makes the case ask the ledger (issue #17).
 COUNT_COMMENTS_PATCH = "count-comments-from-the-ledger"
-#: Since this patch a person declares their interest before their first decision (issue #17);
-#: cases started before it never asked, and replay as they ran.
-DECLARE_INTEREST_PATCH = "declare-interest-before-deciding"
 #: How a consulted body's reply deadline is named in a calendar change's report.
 CONSULT_PREFIX = "consult:"
 
 
 @workflow.defn
-class LegislativeProcess(CaseEffects, StageEntry):
+class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
     """Thủ tục xây dựng, ban hành văn bản quy phạm pháp luật — one case."""
 
     @workflow.init
@@ -262,8 +257,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         """Take an action (thực hiện thao tác); see the validator for what is refused."""
         record_proof(self._proofs, req)
         t = self._check(req)
-        if req.declare_no_interest and declaration_of(self._declarations, req.actor) is None:
-            self._declare(InterestDeclaration(actor=req.actor, has_interest=False))
+        self._declared_with(req.actor, req)
         return self._apply(t, req)
 
     @act.validator
@@ -316,45 +310,23 @@ class LegislativeProcess(CaseEffects, StageEntry):
 
     # ---- conflicts of interest and reassignment (xung đột lợi ích, phân công lại) ----------
 
-    @workflow.update
-    def declare_interest(self, req: InterestDeclaration) -> Declaration:
-        """A person says whether they have an interest in the case. One who has stands aside:
-        a role nobody else can take passes to their superior (``models/interests.py``)."""
-        record_proof(self._proofs, req)
-        self._check_declaration(req)
-        d = self._declare(req)
-        if d.has_interest:
-            self._stand_aside(req.actor)
-        self._set_details()
-        return d
+    def _deciders(self) -> set[str]:
+        """Role holders and the deputies named in the case."""
+        deciders = {a.id for people in self._assignments.values() for a in people}
+        return deciders | {d.deputy.id for d in self._delegations}
 
-    @declare_interest.validator
-    def _validate_declaration(self, req: InterestDeclaration) -> None:
-        check_proof(self._proofs, req, "declare_interest")
-        self._check_declaration(req)
+    def _legal_today(self) -> date:
+        return self._clock.legal_date(workflow.now())
 
-    def _check_declaration(self, req: InterestDeclaration) -> None:
-        deputies = [d.deputy.id for d in self._delegations]
-        try:
-            check_declaration(self._declarations, self._assignments, deputies, req)
-        except InterestRefused as refusal:
-            raise self._refused(refusal.code, refusal.message) from None
-
-    def _declare(self, req: InterestDeclaration) -> Declaration:
-        now = workflow.now()
-        d = Declaration(
-            person=req.actor,
-            has_interest=req.has_interest,
-            detail=req.detail,
-            at=now,
-            legal_date=self._clock.legal_date(now),
-        )
-        self._declarations.append(d)
-        roles = ",".join(involved(self._assignments, req.actor)) or "deputy"
+    def _declaration_recorded(self, d: Declaration) -> None:
+        """In the trail; one who declares an interest stands aside (``_stand_aside``)."""
+        roles = ",".join(involved(self._assignments, d.person)) or "deputy"
         self._append_audit(
-            req.actor, roles, "declare_interest", self._stage, self._stage, note=d.summary()
+            d.person, roles, "declare_interest", self._stage, self._stage, note=d.summary()
         )
-        return d
+        if d.has_interest:
+            self._stand_aside(d.person)
+        self._set_details()
 
     def _stand_aside(self, person: str) -> None:
         """Give each role only ``person`` could take to their superior, or tell the
@@ -434,8 +406,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
         """A consulted body's written opinion (ý kiến góp ý); recorded once per body."""
         record_proof(self._proofs, req)
         view = self._check_reply(req)
-        if req.declare_no_interest and declaration_of(self._declarations, req.actor) is None:
-            self._declare(InterestDeclaration(actor=req.actor, has_interest=False))
+        self._declared_with(req.actor, req)
         version = self._add_document(req.document, req.actor, f"Ý kiến / Reply: {view.label}")
         self._append_audit(
             req.actor,
@@ -461,12 +432,7 @@ class LegislativeProcess(CaseEffects, StageEntry):
             view = self._consults.check_reply(req)
         except ReplyRefused as refusal:
             raise self._refused(refusal.code, refusal.message) from None
-        try:
-            check_decider(
-                self._declarations, req.actor, self._declaration_required, req.declare_no_interest
-            )
-        except InterestRefused as refusal:
-            raise self._refused(refusal.code, refusal.message) from None
+        self._check_decider(req.actor, req)
         return view
 
     @workflow.update(name="migrate")
