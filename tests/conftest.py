@@ -3,7 +3,10 @@ worker with the embedded-default adapters writing into a temporary directory."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +29,35 @@ from worker import build_worker
 
 # transitions logs every trigger at INFO, which a workflow repeats on every replay.
 logging.getLogger("transitions").setLevel(logging.WARNING)
+
+#: A test still running after this long prints what each of its asyncio tasks awaits (a
+#: diagnosis, not a verdict: pytest-timeout ends the session later, pyproject.toml).
+STALL_REPORT_SECONDS = 480.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every coroutine test (they are the ones that wait on servers) reports a stall."""
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.fixturenames.append("report_a_stall")
+
+
+@pytest.fixture
+async def report_a_stall() -> AsyncIterator[None]:
+    """If the test has not ended after ``STALL_REPORT_SECONDS``, print the stack of every
+    pending asyncio task to stderr: a hang then says where it waits."""
+    loop = asyncio.get_running_loop()
+
+    def report() -> None:
+        print(f"\n--- still running after {STALL_REPORT_SECONDS:.0f} s ---", file=sys.stderr)
+        for task in asyncio.all_tasks(loop):
+            task.print_stack(file=sys.stderr)
+
+    handle = loop.call_later(STALL_REPORT_SECONDS, report)
+    try:
+        yield
+    finally:
+        handle.cancel()
 
 
 @pytest.fixture(scope="session")
