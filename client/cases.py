@@ -157,6 +157,13 @@ async def migrate(
     return key
 
 
+def _person(directory: Directory, person: str) -> ActorRef:
+    try:
+        return directory.person(person).ref()
+    except KeyError as exc:
+        raise CaseError(str(exc.args[0])) from None
+
+
 async def delegate(
     client: Client,
     directory: Directory,
@@ -171,14 +178,10 @@ async def delegate(
 ) -> Delegation:
     """``actor`` names ``deputy`` (a person of the directory) to act for them in ``role``
     until the end of the legal day ``until`` (ký thay, KT.; or by order, TL.)."""
-    try:
-        person = directory.person(deputy)
-    except KeyError as exc:
-        raise CaseError(str(exc.args[0])) from None
     request = DelegationRequest(
         actor=actor,
         role=role,
-        deputy=ActorRef(id=person.id, name=person.name, agency=person.agency, email=person.email),
+        deputy=_person(directory, deputy),
         until=until,
         reason=reason,
         form=form,
@@ -221,14 +224,10 @@ async def reassign(
 ) -> dict[str, list[str]]:
     """``actor`` (``person``'s direct superior, or an operator) gives ``person``'s tasks in
     the case (only ``role``'s, when given) to ``to``; returns who holds each role moved."""
-    try:
-        new = directory.person(to)
-    except KeyError as exc:
-        raise CaseError(str(exc.args[0])) from None
     request = ReassignRequest(
         actor=actor,
         person=person,
-        to=ActorRef(id=new.id, name=new.name, agency=new.agency, email=new.email),
+        to=_person(directory, to),
         role=role,
         reason=reason,
     )

@@ -52,6 +52,10 @@ class Person(BaseModel):
     #: stands aside from, and may reassign their tasks when they are absent.
     superior: str | None = None
 
+    def ref(self) -> ActorRef:
+        """What a case records of them."""
+        return ActorRef(id=self.id, name=self.name, agency=self.agency, email=self.email)
+
 
 class ActorRef(BaseModel):
     """What a case records of a role holder."""
@@ -130,9 +134,7 @@ class Directory(BaseModel):
                 )
                 agencies = {a.id for a in self.agencies if a.jurisdiction in (where, None)}
             out[role_id] = [
-                ActorRef(id=p.id, name=p.name, agency=p.agency, email=p.email)
-                for p in self.people
-                if p.agency in agencies and role_id in p.roles
+                p.ref() for p in self.people if p.agency in agencies and role_id in p.roles
             ]
         return out
 
@@ -146,8 +148,7 @@ def superiors_of(
     for person_id in dict.fromkeys(a.id for people in assignments.values() for a in people):
         superior = directory.person(person_id).superior
         if superior is not None:
-            p = directory.person(superior)
-            out[person_id] = ActorRef(id=p.id, name=p.name, agency=p.agency, email=p.email)
+            out[person_id] = directory.person(superior).ref()
     return out
 
 

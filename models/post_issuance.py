@@ -256,7 +256,7 @@ class PostIssuancePeople(_Frozen):
 
 def _refs(directory: Directory, agencies: set[str], roles: tuple[str, ...]) -> tuple[ActorRef, ...]:
     return tuple(
-        ActorRef(id=p.id, name=p.name, agency=p.agency, email=p.email)
+        p.ref()
         for p in directory.people
         if p.agency in agencies and any(r in p.roles for r in roles)
     )

@@ -36,8 +36,7 @@ def directory() -> Directory:
 
 
 def ref(directory: Directory, person: str) -> ActorRef:
-    p = directory.person(person)
-    return ActorRef(id=p.id, name=p.name, agency=p.agency, email=p.email)
+    return directory.person(person).ref()
 
 
 def declared(person: str, interest: str | None = None) -> Declaration:
