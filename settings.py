@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     #: Where `legisflow web` listens.
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
+    #: Behind TLS: the workspace's sign-in cookie goes over HTTPS only.
+    web_secure_cookie: bool = False
     #: OpenID Connect: the agency's identity provider (unset: legisflow's own accounts).
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -124,3 +125,27 @@ class DeskSigner:
             raise NotSignedIn(f"{person!r} has not signed in; {SIGN_IN_FIRST}")
         check_session(self.key, session)
         return issue(self.key, session, case_id, update, request, now)
+
+
+class RequestSigner:
+    """Proofs for the person signed in on the request being served (the web app): one
+    client for the whole process, each request's session set in :data:`CURRENT_SESSION`
+    for the time it acts."""
+
+    def __init__(self, key: SigningKey) -> None:
+        self.key = key
+
+    def trusted_keys(self) -> list[TrustedKey]:
+        return [self.key.trusted()]
+
+    def prove(
+        self, case_id: str, update: str, request: Signed, now: datetime | None = None
+    ) -> Proof:
+        session = CURRENT_SESSION.get()
+        if session is None:
+            raise NotSignedIn(SIGN_IN_FIRST)
+        return SessionSigner(self.key, session).prove(case_id, update, request, now)
+
+
+#: The session of the request a web handler serves (None outside one).
+CURRENT_SESSION: ContextVar[Session | None] = ContextVar("legisflow_session", default=None)

@@ -1,19 +1,69 @@
-"""The web application: one FastAPI app served by uvicorn (``legisflow web``)."""
+"""The web application: one FastAPI app served by uvicorn (``legisflow web``): the officials'
+workspace (``web/workspace.py``) and the sign-in service's API (``web/sign_in_api.py``).
+It is the one process that holds the sign-in key."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from activities import adapters
+from activities.post_issuance import cached_directory
+from client.connection import connect
 from identity.local import LocalSignIn
+from identity.signers import RequestSigner
 from settings import Settings
 from web.sign_in_api import sign_in_api
+from web.workspace import TEMPLATES, Workspace, workspace_pages
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="legisflow", docs_url=None, redoc_url=None, openapi_url=None)
+    local = LocalSignIn(settings)
     store = adapters.document_store(settings)
-    app.include_router(sign_in_api(LocalSignIn(settings), store.has_blob))
+    ws = Workspace(
+        local=local,
+        store=store,
+        directory=cached_directory(settings.directory_file),
+        secure_cookie=settings.web_secure_cookie,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One client for the process: each decision is proven for the request's person.
+        ws.client = await connect(settings, RequestSigner(local.key), store.has_blob)
+        yield
+
+    app = FastAPI(
+        title="legisflow", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(sign_in_api(local, store.has_blob))
+    app.include_router(workspace_pages(ws))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> HTMLResponse:
+        # A person sees what happened and what to do; the trace goes to the log, not the page.
+        log.exception("web request failed: %s %s", request.method, request.url.path)
+        return TEMPLATES.TemplateResponse(
+            request,
+            "missing.html",
+            {
+                "error": "Đã có lỗi ở máy chủ; thao tác có thể chưa được thực hiện. Hãy tải lại "
+                "trang để xem trạng thái hồ sơ. / Something went wrong on the server; reload "
+                "the page to see where the case is.",
+                "name": None,
+            },
+            status_code=500,
+        )
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -1,0 +1,77 @@
+"""A person's inbox (hộp việc): the drafting cases in which they can act now, overdue first,
+then by due date. The web workspace's home page (``web/workspace.py``).
+
+This first version lists the running drafting cases from Temporal visibility and asks each
+for its status (one query per case, at most ``PARALLEL`` at a time). Issue #18 asks for a
+visibility attribute of who must act next, measured against this; until then an agency's
+inbox costs one query per open case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from client.cases import status
+from models.case import AllowedAction, CaseStatus, DeadlineView
+
+PARALLEL = 16
+RUNNING_CASES = "WorkflowType = 'LegislativeProcess' AND ExecutionStatus = 'Running'"
+
+
+class InboxItem(BaseModel):
+    """One case that waits for the person: what it is, what is asked, and by when."""
+
+    case_id: str
+    title: str
+    doc_type: str
+    stage_label: str
+    actions: list[AllowedAction]
+    deadline: DeadlineView | None
+    overdue: bool
+
+    @property
+    def due(self) -> datetime | None:
+        return self.deadline.due if self.deadline else None
+
+
+def _item(st: CaseStatus, person: str) -> InboxItem | None:
+    mine = [a for a in st.allowed if person in a.actors]
+    if not mine:
+        return None
+    current = [d for d in st.deadlines if d.stage == st.stage]
+    return InboxItem(
+        case_id=st.id,
+        title=st.title,
+        doc_type=st.type,
+        stage_label=st.stage_label,
+        actions=mine,
+        deadline=current[0] if current else None,
+        overdue=st.overdue,
+    )
+
+
+async def inbox(client: Client, person: str, limit: int = 500) -> list[InboxItem]:
+    """The cases where ``person`` can act now, overdue first, then the nearest due date."""
+    ids = []
+    async for wf in client.list_workflows(RUNNING_CASES, limit=limit):
+        ids.append(wf.id)
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def one(case_id: str) -> InboxItem | None:
+        async with gate:
+            try:
+                return _item(await status(client, case_id), person)
+            except (RPCError, WorkflowQueryFailedError):
+                return None  # ended or gone since it was listed: nothing to do in it now
+
+    found = [i for i in await asyncio.gather(*(one(c) for c in ids)) if i is not None]
+    far = datetime.max.replace(tzinfo=None)
+    return sorted(
+        found,
+        key=lambda i: (not i.overdue, (i.due.replace(tzinfo=None) if i.due else far), i.title),
+    )

@@ -1,0 +1,89 @@
+"""An official uses the workspace in a real browser: signs in (a wrong password is refused
+in place), finds the case waiting for them in their inbox, opens it, and takes the next
+action with its document; without a declaration of interest the action is refused in place
+and nothing changes; with it the case moves on and the page says so at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import expect
+
+from client.cases import start_case, status
+from identity.accounts import AccountStore
+from models.actors import Directory
+from models.registry import Registry
+from models.starting import StartRequest
+from tests.conftest import Harness, Temporal
+from tests.web.browser import chromium, web_app
+
+PASSWORD = "mat-khau-cua-binh-2026"
+DRAFTER = "le.thi.binh"
+
+
+async def test_an_official_signs_in_finds_the_case_and_acts(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    title = "Quy định về quản lý cây xanh (không gian làm việc)"
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(
+            definition=registry.get("qd_ubnd_tinh"),
+            title=title,
+            starter="nguyen.van.an",
+            slug="workspace",
+        ),
+        task_queue=harness.settings.task_queue,
+    )
+    accounts = tmp_path / "accounts.json"
+    AccountStore(accounts).create(DRAFTER, PASSWORD, by="test")
+    settings = harness.settings.model_copy(
+        update={
+            "temporal_address": env.address,
+            "signing_key_file": env.key_file,
+            "accounts_file": accounts,
+        }
+    )
+    draft = tmp_path / "du-thao-1.md"
+    draft.write_text("# Dự thảo 1\n\nĐiều 1. Phạm vi điều chỉnh\n", encoding="utf-8")
+
+    async with web_app(settings) as url, chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(url)
+        await expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+        await page.get_by_label("Tài khoản").fill(DRAFTER)
+        await page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await expect(page.get_by_role("alert")).to_contain_text("wrong account or password")
+
+        await page.get_by_label("Mật khẩu").fill(PASSWORD)
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await expect(page.get_by_role("heading", name="Việc cần xử lý")).to_be_visible()
+        await expect(page.get_by_text("Lê Thị Bình")).to_be_visible()
+        await page.get_by_role("link", name=title).click()
+
+        await expect(page.get_by_role("heading", name=title)).to_be_visible()
+        stage_before = await page.locator("#stage").inner_text()
+        form = page.locator("form", has=page.locator("input[name=action][value=open_consultation]"))
+        await form.locator("input[type=file]").set_input_files(str(draft))
+        await form.locator("button[type=submit]").click()
+        await expect(page.get_by_role("alert")).to_contain_text("xung đột lợi ích")
+        await expect(page.locator("#stage")).to_have_text(stage_before)
+        assert (await status(harness.client, handle.id)).stage == "drafting"
+
+        form = page.locator("form", has=page.locator("input[name=action][value=open_consultation]"))
+        await form.locator("input[type=file]").set_input_files(str(draft))
+        await form.get_by_label("không có xung đột lợi ích").check()
+        await form.locator("button[type=submit]").click()
+        await expect(page.get_by_role("status")).to_contain_text("Đã chuyển sang bước")
+        st = await status(harness.client, handle.id)
+        assert st.stage == "consultation"
+        await expect(page.locator("#stage")).to_have_text(st.stage_label)
+        await expect(page.get_by_text("du-thao-1.md")).to_be_visible()
+        await page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
+
+        # A case that does not exist: said in place, no trace of the server's insides.
+        await page.goto(f"{url}/ho-so/so-xd-daklak:khong-co")
+        await expect(page.get_by_role("alert")).to_contain_text("Không tìm thấy hồ sơ")
+        assert "Traceback" not in await page.content()
