@@ -21,6 +21,9 @@ from models.case import AllowedAction, CaseStatus, DeadlineView
 
 PARALLEL = 16
 RUNNING_CASES = "WorkflowType = 'LegislativeProcess' AND ExecutionStatus = 'Running'"
+#: A case that does not answer its status query in this long is left out of this listing
+#: (its worker is down); the page must not hang on it.
+QUERY_SECONDS = 30.0
 
 
 class InboxItem(BaseModel):
@@ -55,19 +58,22 @@ def _item(st: CaseStatus, person: str) -> InboxItem | None:
     )
 
 
-async def inbox(client: Client, person: str, limit: int = 500) -> list[InboxItem]:
-    """The cases where ``person`` can act now, overdue first, then the nearest due date."""
+async def inbox(client: Client, person: str, task_queue: str, limit: int = 500) -> list[InboxItem]:
+    """The cases on ``task_queue`` (the deployment's) where ``person`` can act now, overdue
+    first, then the nearest due date."""
     ids = []
-    async for wf in client.list_workflows(RUNNING_CASES, limit=limit):
+    query = f"{RUNNING_CASES} AND TaskQueue = '{task_queue}'"
+    async for wf in client.list_workflows(query, limit=limit):
         ids.append(wf.id)
     gate = asyncio.Semaphore(PARALLEL)
 
     async def one(case_id: str) -> InboxItem | None:
         async with gate:
             try:
-                return _item(await status(client, case_id), person)
-            except (RPCError, WorkflowQueryFailedError):
-                return None  # ended or gone since it was listed: nothing to do in it now
+                st = await asyncio.wait_for(status(client, case_id), QUERY_SECONDS)
+            except (RPCError, WorkflowQueryFailedError, TimeoutError):
+                return None  # ended, gone or not served since it was listed
+            return _item(st, person)
 
     found = [i for i in await asyncio.gather(*(one(c) for c in ids)) if i is not None]
     far = datetime.max.replace(tzinfo=None)

@@ -33,6 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
         local=local,
         store=store,
         directory=cached_directory(settings.directory_file),
+        task_queue=settings.task_queue,
         secure_cookie=settings.web_secure_cookie,
     )
 

@@ -45,6 +45,8 @@ class Workspace:
     local: LocalSignIn
     store: DocumentStore
     directory: Directory
+    #: The deployment's task queue: the cases the inbox lists.
+    task_queue: str = "legisflow"
     #: Behind TLS: the cookie is sent over HTTPS only.
     secure_cookie: bool = False
     client: Client | None = None
@@ -96,7 +98,7 @@ def workspace_pages(ws: Workspace) -> APIRouter:
         session = signed_in(request)
         if session is None:
             return RedirectResponse(SIGN_IN, status_code=303)
-        items = await inbox(ws.temporal(), session.person)
+        items = await inbox(ws.temporal(), session.person, ws.task_queue)
         return page(
             request, "inbox.html", me=session.person, name=person_name(session.person), items=items
         )

@@ -28,6 +28,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+async def serve_or_say_why(server: uvicorn.Server) -> None:
+    """``server.serve()``; uvicorn exits the process (SystemExit) when the app cannot start,
+    which would stop the tests' event loop: it becomes an error of this task instead."""
+    try:
+        await server.serve()
+    except SystemExit as exc:
+        raise RuntimeError(f"the web app did not start (uvicorn exit {exc.code})") from None
+
+
 @asynccontextmanager
 async def web_app(settings: Settings) -> AsyncIterator[str]:
     """``legisflow web`` with ``settings`` on a free loopback port; yields its address."""
@@ -35,7 +44,7 @@ async def web_app(settings: Settings) -> AsyncIterator[str]:
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(serve_or_say_why(server))
     try:
         while not server.started:
             if task.done():

@@ -18,6 +18,8 @@ from tests.conftest import Harness, Temporal
 from tests.web.browser import chromium, web_app
 
 PASSWORD = "mat-khau-cua-binh-2026"
+# Waits on what the page shows, bounded far above any machine's speed (not Playwright's 5 s).
+expect.set_options(timeout=60_000)
 DRAFTER = "le.thi.binh"
 
 

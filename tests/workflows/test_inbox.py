@@ -24,8 +24,14 @@ async def test_the_inbox_holds_what_the_person_can_do_now(
         ),
         task_queue=harness.settings.task_queue,
     )
-    mine = [i for i in await inbox(harness.client, "le.thi.binh") if i.case_id == handle.id]
+    mine = [
+        i
+        for i in await inbox(harness.client, "le.thi.binh", harness.settings.task_queue)
+        if i.case_id == handle.id
+    ]
     assert [i.title for i in mine] == ["Quy định về hộp việc"]
     assert "open_consultation" in [a.action for a in mine[0].actions]
     # The Chủ tịch signs later: nothing of this case is theirs to do now.
-    assert handle.id not in [i.case_id for i in await inbox(harness.client, "bui.van.khoa")]
+    assert handle.id not in [
+        i.case_id for i in await inbox(harness.client, "bui.van.khoa", harness.settings.task_queue)
+    ]

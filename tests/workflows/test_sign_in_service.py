@@ -18,7 +18,8 @@ from client.ops import audit_lines
 from identity.accounts import AccountStore
 from localdev.devserver import free_port
 from settings import Settings
-from tests.conftest import Harness
+from tests.conftest import Harness, Temporal
+from tests.web.browser import serve_or_say_why
 from tests.workflows.cli_harness import legisflow
 from tests.workflows.test_cli_sign_in import with_stdin
 from web.app import create_app
@@ -27,10 +28,12 @@ PASSWORD = "mat-khau-cua-binh-2026"
 
 
 @asynccontextmanager
-async def sign_in_service(data_dir: Path, identity: Path) -> AsyncIterator[str]:
-    """The web app on a loopback port, with its key and accounts under ``identity`` and the
-    document store of ``data_dir`` (the one the CLI uploads to); yields its address."""
+async def sign_in_service(data_dir: Path, identity: Path, temporal: str) -> AsyncIterator[str]:
+    """The web app on a loopback port, with its key and accounts under ``identity``, the
+    document store of ``data_dir`` (the one the CLI uploads to) and the Temporal server at
+    ``temporal``; yields its address."""
     settings = Settings(
+        temporal_address=temporal,
         data_dir=data_dir,
         signing_key_file=identity / "signing-key.pem",
         accounts_file=identity / "accounts.json",
@@ -39,7 +42,7 @@ async def sign_in_service(data_dir: Path, identity: Path) -> AsyncIterator[str]:
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(serve_or_say_why(server))
     try:
         while not server.started:
             if task.done():
@@ -52,40 +55,40 @@ async def sign_in_service(data_dir: Path, identity: Path) -> AsyncIterator[str]:
 
 
 async def test_the_cli_signs_in_and_proves_through_the_service_without_a_key(
-    cli_env: dict[str, str], harness: Harness, tmp_path: Path
+    env: Temporal, cli_env: dict[str, str], harness: Harness, tmp_path: Path
 ) -> None:
     service = tmp_path / "service"
     accounts = AccountStore(service / "accounts.json")
     accounts.create("le.thi.binh", PASSWORD, by="test")
     mine = tmp_path / "cli"
-    async with sign_in_service(harness.settings.data_dir, service) as url:
-        env = {
+    async with sign_in_service(harness.settings.data_dir, service, env.address) as url:
+        shell = {
             **cli_env,
             "LEGISFLOW_SIGN_IN_URL": url,
             "LEGISFLOW_SIGNING_KEY_FILE": str(mine / "no-key-here.pem"),
             "LEGISFLOW_SESSION_FILE": str(mine / "config" / "session.json"),
         }
-        wrong = await with_stdin(env, "not-it\n", "login", "--user", "le.thi.binh")
-        unknown = await with_stdin(env, f"{PASSWORD}\n", "login", "--user", "khong.co.ai")
+        wrong = await with_stdin(shell, "not-it\n", "login", "--user", "le.thi.binh")
+        unknown = await with_stdin(shell, f"{PASSWORD}\n", "login", "--user", "khong.co.ai")
         assert wrong.code == unknown.code == 1
         assert wrong.stderr == unknown.stderr
         assert "wrong account or password" in wrong.stderr
 
-        run = await with_stdin(env, f"{PASSWORD}\n", "login", "--user", "le.thi.binh")
+        run = await with_stdin(shell, f"{PASSWORD}\n", "login", "--user", "le.thi.binh")
         assert run.code == 0, run.stderr
-        run = await legisflow(env, "whoami")
+        run = await legisflow(shell, "whoami")
         assert run.code == 0, run.stderr
         assert "le.thi.binh" in run.stdout
 
         run = await legisflow(
-            env, "start", "--type", "qd_ubnd_tinh", "--title", "Quy định ký qua dịch vụ"
+            shell, "start", "--type", "qd_ubnd_tinh", "--title", "Quy định ký qua dịch vụ"
         )
         assert run.code == 0, run.stderr
         case_id = run.stdout.strip()
         draft = tmp_path / "du-thao.md"
         draft.write_text("# Dự thảo\n", encoding="utf-8")
         run = await legisflow(
-            env, "act", "--no-interest", case_id, "open_consultation", "--file", str(draft)
+            shell, "act", "--no-interest", case_id, "open_consultation", "--file", str(draft)
         )
         assert run.code == 0, run.stderr
         assert "consultation" in run.stdout
@@ -108,7 +111,7 @@ async def test_the_cli_signs_in_and_proves_through_the_service_without_a_key(
 
         # Disabled at the service, the session no longer gets proofs.
         accounts.set_disabled("le.thi.binh", True, by="test")
-        run = await legisflow(env, "act", case_id, "close_consultation")
+        run = await legisflow(shell, "act", case_id, "close_consultation")
         assert run.code == 1, run
         assert "disabled" in run.stderr
 
