@@ -16,17 +16,16 @@ raw DescribeWorkflowExecution response instead.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from temporalio.api.common.v1 import WorkflowExecution
@@ -62,6 +61,7 @@ from models.registry import Registry
 from models.starting import StartRequest
 from settings import Settings
 from tests.sign_in import signing, skipping_proofs, unsigned
+from tests.workflows.after_issuance_skipping import eventually
 from tests.workflows.calendar_changes import fired_timers, with_day_off
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -69,9 +69,7 @@ from workflows.drafting.legislative_process import LegislativeProcess
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 DAY = 86400.0  # a real legal day
-WAIT = 10.0  # wall-clock seconds to wait for a condition after a time skip
 
-T = TypeVar("T")
 
 #: The calendar a case started now counts on (the official one, as shipped).
 CALENDAR = CalendarSettings.current().legal_calendar()
@@ -149,19 +147,6 @@ async def ts(
 
 
 # ---- helpers -------------------------------------------------------------------------------
-
-
-async def eventually(what: str, probe: Callable[[], Awaitable[T | None]]) -> T:
-    """``probe()`` until it returns a value (not None/False), for at most WAIT wall seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT
-    while True:
-        value = await probe()
-        if value is not None and value is not False:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {WAIT}s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def open_case(h: Skipping, slug: str) -> WorkflowHandle[LegislativeProcess, CaseResult]:
