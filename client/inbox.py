@@ -10,7 +10,7 @@ inbox costs one query per open case.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowQueryFailedError
@@ -24,6 +24,8 @@ RUNNING_CASES = "WorkflowType = 'LegislativeProcess' AND ExecutionStatus = 'Runn
 #: A case that does not answer its status query in this long is left out of this listing
 #: (its worker is down); the page must not hang on it.
 QUERY_SECONDS = 30.0
+#: Stands in for a missing due date when sorting (those sort last anyway).
+NO_DUE = datetime.min.replace(tzinfo=UTC)
 
 
 class InboxItem(BaseModel):
@@ -76,8 +78,5 @@ async def inbox(client: Client, person: str, task_queue: str, limit: int = 500) 
             return _item(st, person)
 
     found = [i for i in await asyncio.gather(*(one(c) for c in ids)) if i is not None]
-    far = datetime.max.replace(tzinfo=None)
-    return sorted(
-        found,
-        key=lambda i: (not i.overdue, (i.due.replace(tzinfo=None) if i.due else far), i.title),
-    )
+    # Overdue first; then the nearest due date; cases with no running deadline last.
+    return sorted(found, key=lambda i: (not i.overdue, i.due is None, i.due or NO_DUE, i.title))

@@ -5,24 +5,20 @@ for real (uvicorn on loopback) with its own data dir, key and accounts; the CLI 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from client.cases import status
 from client.ops import audit_lines
 from identity.accounts import AccountStore
-from localdev.devserver import free_port
 from settings import Settings
 from tests.conftest import Harness, Temporal
-from tests.web.browser import serve_or_say_why
+from tests.web.browser import web_app
 from tests.workflows.cli_harness import legisflow
 from tests.workflows.test_cli_sign_in import with_stdin
-from web.app import create_app
 
 PASSWORD = "mat-khau-cua-binh-2026"
 
@@ -38,20 +34,8 @@ async def sign_in_service(data_dir: Path, identity: Path, temporal: str) -> Asyn
         signing_key_file=identity / "signing-key.pem",
         accounts_file=identity / "accounts.json",
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    task = asyncio.create_task(serve_or_say_why(server))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with web_app(settings) as url:
+        yield url
 
 
 async def test_the_cli_signs_in_and_proves_through_the_service_without_a_key(
