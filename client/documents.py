@@ -64,8 +64,13 @@ def checked_text(text: str, what: str, limit: int) -> int:
 
 def read_text(path: Path) -> str:
     """The text of a plain-text, Word (.docx) or PDF file, for a comment or a feedback."""
-    content = checked(path).read_bytes()
-    suffix = path.suffix.lower()
+    return text_of(path.name, checked(path).read_bytes(), str(path))
+
+
+def text_of(name: str, content: bytes, where: str | None = None) -> str:
+    """The text of a file's ``content`` by its ``name``'s suffix (.docx, .pdf, else UTF-8)."""
+    where = where or name
+    suffix = Path(name).suffix.lower()
     try:
         if suffix == ".docx":
             return _docx_text(content)
@@ -74,10 +79,37 @@ def read_text(path: Path) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         raise CaseError(
-            f"{path}: not UTF-8 text; give a .txt/.md in UTF-8, a .docx or a .pdf"
+            f"{where}: not UTF-8 text; give a .txt/.md in UTF-8, a .docx or a .pdf"
         ) from None
     except Exception as exc:  # a damaged .docx or .pdf: the library's own error types vary
-        raise CaseError(f"{path}: cannot read its text: {exc}") from None
+        raise CaseError(f"{where}: cannot read its text: {exc}") from None
+
+
+#: What an uploaded file of each kind starts with: a Word file is a ZIP archive.
+_MAGIC = {".docx": b"PK\x03\x04", ".pdf": b"%PDF-"}
+
+
+def upload_bytes(store: DocumentStore, name: str, content: bytes) -> DocumentRef:
+    """Put a file received over the web in the document store, if it is within the size
+    limit and is what its name says (.docx, .pdf, .md or .txt); CaseError saying what is
+    wrong otherwise (nothing is stored)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in MEDIA_TYPES:
+        raise CaseError(
+            f"{name}: chỉ nhận tệp .docx, .pdf, .md, .txt / only .docx, .pdf, .md and .txt "
+            "files are accepted"
+        )
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise CaseError(
+            f"{name} vượt giới hạn {_mib(MAX_DOCUMENT_BYTES)} / {name} is larger than "
+            f"{_mib(MAX_DOCUMENT_BYTES)}"
+        )
+    magic = _MAGIC.get(suffix)
+    if magic is not None and not content.startswith(magic):
+        raise CaseError(f"{name}: nội dung không phải tệp {suffix} / the file is not a {suffix}")
+    if magic is None:
+        text_of(name, content)  # a .md or .txt must be UTF-8 text
+    return store.put_blob(content, name, MEDIA_TYPES[suffix])
 
 
 def _docx_text(content: bytes) -> str:

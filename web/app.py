@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from activities import adapters
@@ -18,9 +18,11 @@ from activities.post_issuance import cached_directory
 from client.connection import connect
 from identity.local import LocalSignIn
 from identity.signers import RequestSigner
+from models.registry import load_registry
 from settings import Settings
+from web.case_pages import case_pages
 from web.sign_in_api import sign_in_api
-from web.workspace import TEMPLATES, Workspace, workspace_pages
+from web.workspace import SIGN_IN, TEMPLATES, SignInFirst, Workspace, workspace_pages
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
         local=local,
         store=store,
         directory=cached_directory(settings.directory_file),
+        registry=load_registry(),
         task_queue=settings.task_queue,
         secure_cookie=settings.web_secure_cookie,
     )
@@ -49,6 +52,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(sign_in_api(local, store.has_blob))
     app.include_router(workspace_pages(ws))
+    app.include_router(case_pages(ws))
+
+    @app.exception_handler(SignInFirst)
+    async def sign_in_first(request: Request, exc: SignInFirst) -> RedirectResponse:
+        return RedirectResponse(SIGN_IN, status_code=303)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> HTMLResponse:

@@ -1,0 +1,192 @@
+"""The case page (trang hồ sơ) and what is done from it: take an action with its note and
+document, download any version of the case's documents, compare two versions of a text.
+
+Every page checks the signed-in person against the case (``web/access.py``): a person who may
+not see it is told it does not exist (404), as for a case that does not.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from client.cases import act, status
+from client.documents import text_of, upload_bytes
+from client.errors import CaseError
+from identity.sessions import NotSignedIn, Session
+from identity.signers import CURRENT_SESSION
+from models.case import ActionRequest, AuditEntry, CaseStatus
+from models.documents import MAX_DOCUMENT_BYTES, DocumentVersion
+from web import csrf
+from web.access import may_see
+from web.case_view import Labels, stuck_actions
+from web.workspace import Workspace
+from workflows.drafting.legislative_process import LegislativeProcess
+
+
+class NoSuchCase(Exception):
+    """The case does not exist, or the person may not see it (the page says the same)."""
+
+
+def case_pages(ws: Workspace) -> APIRouter:
+    pages = APIRouter(default_response_class=HTMLResponse)
+
+    async def visible(session: Session, case_id: str) -> CaseStatus:
+        try:
+            st = await status(ws.temporal(), case_id)
+        except (CaseError, RPCError, WorkflowQueryFailedError):
+            raise NoSuchCase(case_id) from None
+        if not may_see(st, session.person, ws.directory):
+            raise NoSuchCase(case_id)
+        return st
+
+    def missing(request: Request, session: Session, case_id: str) -> HTMLResponse:
+        return ws.refusal(
+            request, session, f"Không tìm thấy hồ sơ {case_id} / no case {case_id!r}", 404
+        )
+
+    async def case_page(
+        request: Request,
+        session: Session,
+        st: CaseStatus,
+        *,
+        error: str | None = None,
+        done: str | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        trail: list[AuditEntry] = (
+            await ws.temporal().get_workflow_handle(st.id).query(LegislativeProcess.audit)
+        )
+        me = session.person
+        labels = Labels.of(ws.registry, st)
+        people = {p for holders in st.roles.values() for p in holders} | {e.actor for e in trail}
+        names = {p: ws.name(p) for p in people}
+        return ws.page(
+            request,
+            "case.html",
+            session,
+            status_code,
+            st=st,
+            labels=labels,
+            mine=[a for a in st.allowed if me in a.actors],
+            others=[a for a in st.allowed if me not in a.actors],
+            stuck=stuck_actions(st, trail, labels, names),
+            trail=trail,
+            declared=any(d.person == me for d in st.declarations),
+            names=ws.name,
+            error=error,
+            done=done,
+        )
+
+    @pages.get("/ho-so/{case_id:path}", response_model=None)
+    async def show_case(request: Request, case_id: str) -> Response:
+        session = ws.session(request)
+        try:
+            return await case_page(request, session, await visible(session, case_id))
+        except NoSuchCase:
+            return missing(request, session, case_id)
+
+    @pages.post("/thao-tac/{case_id:path}", response_model=None)
+    async def take_action(
+        request: Request,
+        case_id: str,
+        action: Annotated[str, Form()],
+        note: Annotated[str, Form()] = "",
+        no_interest: Annotated[bool, Form()] = False,
+        token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+        file: UploadFile | None = None,
+    ) -> Response:
+        session = ws.session(request)
+        try:
+            st = await visible(session, case_id)
+        except NoSuchCase:
+            return missing(request, session, case_id)
+        bound = CURRENT_SESSION.set(session)
+        try:
+            ws.check_form(session, token)
+            req = ActionRequest(
+                action=action,
+                actor=session.person,
+                note=note.strip() or None,
+                declare_no_interest=no_interest,
+            )
+            if file is not None and file.filename:
+                data = await file.read(MAX_DOCUMENT_BYTES + 1)
+                req = req.model_copy(
+                    update={"document": upload_bytes(ws.store, file.filename, data)}
+                )
+            result = await act(ws.temporal(), case_id, req)
+        except csrf.CsrfRefused as exc:
+            return await case_page(request, session, st, error=str(exc), status_code=403)
+        except (CaseError, NotSignedIn) as exc:
+            return await case_page(request, session, st, error=str(exc), status_code=409)
+        except ValidationError as exc:
+            reasons = "; ".join(str(e["msg"]) for e in exc.errors())
+            return await case_page(request, session, st, error=reasons, status_code=422)
+        finally:
+            CURRENT_SESSION.reset(bound)
+        # The Update's result, at once: the status query below already sees the new stage.
+        return await case_page(
+            request,
+            session,
+            await visible(session, case_id),
+            done=f"Đã chuyển sang bước / now in: {result.stage_label}",
+        )
+
+    def version_of(st: CaseStatus, n: int) -> DocumentVersion:
+        for v in st.documents:
+            if v.version == n:
+                return v
+        raise NoSuchCase(st.id)
+
+    @pages.get("/van-ban/{version}/{case_id:path}", response_model=None)
+    async def download(request: Request, version: int, case_id: str) -> Response:
+        session = ws.session(request)
+        try:
+            v = version_of(await visible(session, case_id), version)
+        except NoSuchCase:
+            return missing(request, session, case_id)
+        ref = v.document
+        return Response(
+            ws.store.get_blob(ref.sha256),
+            media_type=ref.media_type,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(ref.name, safe='')}",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    @pages.get("/so-sanh/{case_id:path}", response_model=None)
+    async def compare(request: Request, case_id: str, a: int, b: int) -> Response:
+        session = ws.session(request)
+        try:
+            st = await visible(session, case_id)
+            old, new = version_of(st, a), version_of(st, b)
+        except NoSuchCase:
+            return missing(request, session, case_id)
+        try:
+            lines = [
+                text_of(v.document.name, ws.store.get_blob(v.document.sha256)).splitlines()
+                for v in (old, new)
+            ]
+        except CaseError as exc:
+            return ws.refusal(request, session, f"Không so sánh được: {exc}", 422)
+        diff = list(difflib.ndiff(lines[0], lines[1]))
+        return ws.page(
+            request,
+            "compare.html",
+            session,
+            st=st,
+            old=old,
+            new=new,
+            rows=[(line[:1], line[2:]) for line in diff if not line.startswith("?")],
+        )
+
+    return pages

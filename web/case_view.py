@@ -1,0 +1,108 @@
+"""What the case page shows, computed from the case's status, its audit trail and its
+procedure: labels instead of codes, and why an action nobody can take is stuck (bốn mắt,
+xung đột lợi ích, no holder). Pure: no I/O, so each explanation is tested on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.case import AuditEntry, CaseStatus
+from models.definition import ProcessDefinition, Transition
+from models.interests import recused
+from models.registry import Registry
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Vietnamese labels of a procedure's stages, actions and roles; codes where unknown."""
+
+    definition: ProcessDefinition | None
+
+    @classmethod
+    def of(cls, registry: Registry, st: CaseStatus) -> Labels:
+        try:
+            return cls(registry.get(st.type, st.regime))
+        except KeyError:
+            return cls(None)
+
+    def stage(self, name: str | None) -> str:
+        if name is None or self.definition is None or name not in self.definition.stages:
+            return name or ""
+        return self.definition.stages[name].label
+
+    def action(self, action: str) -> str:
+        if self.definition is not None:
+            for t in self.definition.transitions:
+                if t.action == action:
+                    return t.label
+        return {
+            "declare_interest": "Kê khai xung đột lợi ích",
+            "reassign": "Chuyển người xử lý",
+            "delegate": "Giao ký thay",
+        }.get(action, action)
+
+    def role(self, role: str) -> str:
+        if self.definition is not None and role in self.definition.roles:
+            return self.definition.roles[role].label
+        return role
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """An action of this stage that nobody may take now, why, and what would unblock it."""
+
+    label: str
+    reason: str
+    remedy: str
+
+
+def entered_by(st: CaseStatus, trail: list[AuditEntry]) -> str | None:
+    """Who took the action that entered the current stage (the four-eyes rule's subject)."""
+    for e in reversed(trail):
+        if e.to_stage == st.stage and e.from_stage != st.stage:
+            return e.actor
+    return None
+
+
+def stuck_actions(
+    st: CaseStatus, trail: list[AuditEntry], labels: Labels, names: dict[str, str]
+) -> list[Stuck]:
+    d = labels.definition
+    if d is None or st.final:
+        return []
+    taken = {a.action for a in st.allowed} | {b.action for b in st.blocked}
+    out = []
+    for t in d.transitions_from(st.stage, st.simplified):
+        if t.automatic or t.action in taken:
+            continue
+        out.append(_explain(st, t, entered_by(st, trail), labels, names))
+    return out
+
+
+def _explain(
+    st: CaseStatus, t: Transition, submitter: str | None, labels: Labels, names: dict[str, str]
+) -> Stuck:
+    role = labels.role(t.role)
+    holders = st.roles.get(t.role, [])
+    who = ", ".join(names.get(p, p) for p in holders)
+    if not holders:
+        return Stuck(
+            t.label,
+            f"Chưa ai giữ vai trò {role} trong hồ sơ này.",
+            "Bổ sung người giữ vai trò này trong danh bạ của cơ quan.",
+        )
+    if t.four_eyes and submitter is not None and set(holders) <= {submitter}:
+        return Stuck(
+            t.label,
+            f"Chỉ {who} giữ vai trò {role} và chính người này đã trình bước hiện tại; "
+            "nguyên tắc bốn mắt không cho một người vừa trình vừa duyệt.",
+            "Để gỡ: giao cho cấp phó ký thay (KT.) — lệnh `legisflow delegate` — hoặc chuyển "
+            "việc cho cấp trên (`legisflow reassign`), hoặc bổ sung người giữ vai trò này.",
+        )
+    if all(recused(st.declarations, p) for p in holders):
+        return Stuck(
+            t.label,
+            f"{who} đã kê khai xung đột lợi ích và đứng ngoài việc quyết định.",
+            "Để gỡ: chuyển việc cho cấp trên (`legisflow reassign`).",
+        )
+    return Stuck(t.label, f"Đang chờ {who} ({role}).", "")
