@@ -5,6 +5,7 @@ gives an attacker a new window, never a way in."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -35,7 +36,7 @@ class SignInLimits:
         for key in (f"account:{account}", f"address:{address}"):
             seen = self._recent(key)
             if len(seen) >= self.failures:
-                wait = int(seen[0] + self.window - self.clock()) // 60 + 1
+                wait = math.ceil((seen[0] + self.window - self.clock()) / 60)
                 raise TooManyAttempts(
                     f"Đăng nhập sai quá {self.failures} lần; hãy thử lại sau {wait} phút. / "
                     f"Too many failed sign-ins; try again in {wait} minutes."
