@@ -21,6 +21,8 @@ PASSWORD = "mat-khau-cua-binh-2026"
 # Waits on what the page shows, bounded far above any machine's speed (not Playwright's 5 s).
 expect.set_options(timeout=60_000)
 DRAFTER = "le.thi.binh"
+#: A drafter of another department (Sở Nông nghiệp), named nowhere in the case.
+OUTSIDER = "dinh.thi.hoa"
 
 
 async def test_an_official_signs_in_finds_the_case_and_acts(
@@ -40,6 +42,7 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
     )
     accounts = tmp_path / "accounts.json"
     AccountStore(accounts).create(DRAFTER, PASSWORD, by="test")
+    AccountStore(accounts).create(OUTSIDER, PASSWORD, by="test")
     settings = harness.settings.model_copy(
         update={
             "temporal_address": env.address,
@@ -85,7 +88,37 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         await expect(page.get_by_text("du-thao-1.md")).to_be_visible()
         await page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
 
+        # The draft as uploaded, downloaded from the case page.
+        async with page.expect_download() as downloading:
+            await page.get_by_role("link", name="du-thao-1.md").click()
+        saved = tmp_path / "downloaded.md"
+        await (await downloading.value).save_as(saved)
+        assert saved.read_bytes() == draft.read_bytes()
+
+        # A form posted from elsewhere (no CSRF token) is refused and changes nothing.
+        forged = await page.request.post(
+            f"{url}/thao-tac/{handle.id}",
+            multipart={"action": "withdraw", "no_interest": "true"},
+        )
+        assert forged.status == 403
+        assert "Biểu mẫu đã hết hiệu lực" in await forged.text()
+        assert (await status(harness.client, handle.id)).stage == "consultation"
+
         # A case that does not exist: said in place, no trace of the server's insides.
         await page.goto(f"{url}/ho-so/so-xd-daklak:khong-co")
         await expect(page.get_by_role("alert")).to_contain_text("Không tìm thấy hồ sơ")
         assert "Traceback" not in await page.content()
+
+        # Someone of another department is told the case does not exist, as for a missing one.
+        other = await (await browser.new_context()).new_page()
+        await other.goto(url)
+        await other.get_by_label("Tài khoản").fill(OUTSIDER)
+        await other.get_by_label("Mật khẩu").fill(PASSWORD)
+        await other.get_by_role("button", name="Đăng nhập").click()
+        await expect(other.get_by_role("heading", name="Việc cần xử lý")).to_be_visible()
+        await expect(other.locator(f"[data-case-id='{handle.id}']")).to_have_count(0)
+        shown = await other.goto(f"{url}/ho-so/{handle.id}")
+        assert shown is not None
+        assert shown.status == 404
+        await expect(other.get_by_role("alert")).to_contain_text("Không tìm thấy hồ sơ")
+        await expect(other.get_by_text(title)).to_have_count(0)
