@@ -3,7 +3,6 @@ worker) and ``demo`` (one provincial decision's whole life on it, printed as it 
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,19 +24,25 @@ if TYPE_CHECKING:
     from settings import Settings
 
 
+#: The drafting department whose people the demo plays (Sở Xây dựng tỉnh Đắk Lắk).
+DEMO_AGENCY = "so-xd-daklak"
+
+
 @app.command()
 def dev() -> None:
-    """Start the local Temporal server (SQLite under the data dir, UI) and a worker.
+    """Start the local Temporal server (SQLite under the data dir, UI), a worker and the
+    officials' workspace (LEGISFLOW_WEB_PORT, 8080), and print the demo accounts.
 
-    Runs in the foreground; Ctrl-C stops both.
+    Runs in the foreground; Ctrl-C stops them all.
     """
     from localdev.devserver import DevServer, port_open
     from logging_config import configure_logging
-    from worker import build_worker, check_configuration, serve_until_signalled
+    from worker import check_configuration
 
     s = settings()
     configure_logging(s)
     check_configuration(s)
+    _check_web_port(s)
     if port_open(s.temporal_address):
         raise CliError(
             f"something already listens on {s.temporal_address}; run "
@@ -49,19 +54,51 @@ def dev() -> None:
         f"Temporal dev server: {s.temporal_address}  UI: {s.ui_url}  "
         f"data: {s.data_dir / 'temporal.sqlite'}"
     )
-    _demo_accounts(s)
+    password = _demo_accounts(s)
 
-    async def go() -> None:
-        client = await _connect_when_ready(s, server)
-        with ThreadPoolExecutor(max_workers=16) as ex:
+    try:
+        run(_serve(s, server, password))
+    finally:
+        server.stop()
+        say("Stopped the worker, the workspace and the dev server.")
+
+
+def _check_web_port(s: Settings) -> None:
+    from localdev.devserver import port_open
+
+    if port_open(f"{s.web_host}:{s.web_port}"):
+        raise CliError(
+            f"something already listens on {s.web_host}:{s.web_port} (the workspace's port); "
+            "stop it or set LEGISFLOW_WEB_PORT"
+        )
+
+
+async def _serve(s: Settings, server: DevServer, password: str) -> None:
+    """A worker and the officials' workspace on the dev server, until SIGINT or SIGTERM."""
+    from web.serving import serving
+    from worker import build_worker, serve_until_signalled
+
+    client = await _connect_when_ready(s, server)
+    with ThreadPoolExecutor(max_workers=16) as ex:
+        async with serving(s, s.web_host, s.web_port) as url:
+            say(("Không gian làm việc / workspace: ", "bold"), (url, "bold"))
+            for line in _who_to_sign_in_as(s, password):
+                say(line)
             say("Worker running. Ctrl-C to stop.")
             await serve_until_signalled(build_worker(client, s, ex))
 
-    try:
-        run(go())
-    finally:
-        server.stop()
-        say("Stopped the worker and the dev server.")
+
+def _who_to_sign_in_as(s: Settings, password: str) -> list[str]:
+    """The demo's people by the part they play in a provincial decision, to sign in as."""
+    from models.registry import DEFAULT_REGIME, load_registry
+
+    definition = load_registry().get("qd_ubnd_tinh", DEFAULT_REGIME)
+    holders = directory(s).assign_roles(definition, DEMO_AGENCY)
+    lines = [f"  Đăng nhập / sign in (mật khẩu / password: {password}) as:"]
+    for role_id, people in holders.items():
+        if people and role_id != definition.operator_role:
+            lines.append(f"    {people[0].id:<18} {definition.roles[role_id].label}")
+    return lines
 
 
 def _demo_accounts(s: Settings) -> str:
@@ -83,13 +120,6 @@ def _demo_accounts(s: Settings) -> str:
         f"{where}; sign in with `legisflow login --user nguyen.van.an`"
     )
     return password
-
-
-def _wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM (also when started in the background)."""
-    signals = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
-    signal.sigwait(signals)
 
 
 async def _connect_when_ready(
@@ -134,6 +164,9 @@ def demo(
         raise CliError(f"--day: give {MIN_LEGAL_DAY_SECONDS} to 86400 seconds per legal day")
     s = settings().model_copy(update={"legal_day_seconds": day})
     logging.basicConfig(level=logging.WARNING)
+    keep = keep if keep is not None else sys.stdin.isatty()
+    if keep:
+        _check_web_port(s)
     server = None
     if not port_open(s.temporal_address):
         say(
@@ -152,12 +185,12 @@ def demo(
             f"{case_id.replace(':', '%3A')}/{run_id}/history"
         )
         say(f"Outbox: {s.outbox_dir}   Documents: {s.documents_dir}")
-        if server is not None and (keep if keep is not None else sys.stdin.isatty()):
+        if server is not None and keep:
             say(
-                "The server keeps running so you can look around; Ctrl-C to stop. "
-                "(`legisflow dev` reopens the same data later.)"
+                "The server keeps running, with a worker and the workspace, so you can look "
+                "around; Ctrl-C to stop. (`legisflow dev` reopens the same data later.)"
             )
-            _wait_for_signal()
+            run(_serve(s, server, _demo_accounts(s)))
         elif server is not None:
             say("Server stopped; `legisflow dev` reopens the same data with the UI.")
     finally:
