@@ -1,5 +1,6 @@
-"""A person's inbox (hộp việc): the drafting cases in which they can act now, overdue first,
-then by due date. The web workspace's home page (``web/workspace.py``).
+"""A person's inbox (hộp việc): the drafting cases in which they can act now or whose
+request for their written opinion awaits it, overdue first, then by due date. The web
+workspace's home page (``web/workspace.py``).
 
 This first version lists the running drafting cases from Temporal visibility and asks each
 for its status (one query per case, at most ``PARALLEL`` at a time). Issue #18 asks for a
@@ -17,7 +18,7 @@ from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from client.cases import status
-from models.case import AllowedAction, CaseStatus, DeadlineView
+from models.case import AllowedAction, CaseStatus, ConsultView, DeadlineView
 
 PARALLEL = 16
 RUNNING_CASES = "WorkflowType = 'LegislativeProcess' AND ExecutionStatus = 'Running'"
@@ -36,6 +37,8 @@ class InboxItem(BaseModel):
     doc_type: str
     stage_label: str
     actions: list[AllowedAction]
+    #: Requests for the person's written opinion (lấy ý kiến) still awaiting it.
+    requests: list[ConsultView] = []
     deadline: DeadlineView | None
     overdue: bool
 
@@ -46,7 +49,8 @@ class InboxItem(BaseModel):
 
 def _item(st: CaseStatus, person: str) -> InboxItem | None:
     mine = [a for a in st.allowed if person in a.actors]
-    if not mine:
+    asked = [c for c in st.consultations if person in c.holders and c.replied_by is None]
+    if not mine and not asked:
         return None
     current = [d for d in st.deadlines if d.stage == st.stage]
     return InboxItem(
@@ -55,8 +59,9 @@ def _item(st: CaseStatus, person: str) -> InboxItem | None:
         doc_type=st.type,
         stage_label=st.stage_label,
         actions=mine,
+        requests=asked,
         deadline=current[0] if current else None,
-        overdue=st.overdue,
+        overdue=st.overdue or any(c.overdue for c in asked),
     )
 
 

@@ -22,6 +22,7 @@ from models.registry import load_registry
 from settings import Settings
 from web.case_pages import case_pages
 from web.sign_in_api import sign_in_api
+from web.start_pages import start_pages
 from web.workspace import SIGN_IN, TEMPLATES, SignInFirst, Workspace, workspace_pages
 
 STATIC = Path(__file__).parent / "static"
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
         registry=load_registry(),
         task_queue=settings.task_queue,
         secure_cookie=settings.web_secure_cookie,
+        legal_day_seconds=settings.legal_day_seconds,
     )
 
     @asynccontextmanager
@@ -53,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sign_in_api(local, store.has_blob))
     app.include_router(workspace_pages(ws))
     app.include_router(case_pages(ws))
+    app.include_router(start_pages(ws))
 
     @app.exception_handler(SignInFirst)
     async def sign_in_first(request: Request, exc: SignInFirst) -> RedirectResponse:

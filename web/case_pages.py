@@ -8,22 +8,23 @@ not see it is told it does not exist (404), as for a case that does not.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from temporalio.client import WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from client.cases import act, status
+from client.cases import act, reply, status
 from client.documents import text_of, upload_bytes
 from client.errors import CaseError
 from identity.sessions import NotSignedIn, Session
 from identity.signers import CURRENT_SESSION
-from models.case import ActionRequest, AuditEntry, CaseStatus
-from models.documents import MAX_DOCUMENT_BYTES, DocumentVersion
+from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
+from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
 from web import csrf
 from web.access import may_see
 from web.case_view import Labels, stuck_actions
@@ -79,6 +80,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             others=[a for a in st.allowed if me not in a.actors],
             stuck=stuck_actions(st, trail, labels, names),
             trail=trail,
+            asked=[c for c in st.consultations if me in c.holders and c.replied_by is None],
             declared=any(d.person == me for d in st.declarations),
             names=ws.name,
             error=error,
@@ -93,6 +95,39 @@ def case_pages(ws: Workspace) -> APIRouter:
         except NoSuchCase:
             return missing(request, session, case_id)
 
+    async def decide(
+        request: Request,
+        session: Session,
+        case_id: str,
+        token: str,
+        send: Callable[[Client], Awaitable[str]],
+    ) -> Response:
+        """Send one decision for the session's person and show the case with its result at
+        once (the Update's answer; visibility may lag), or with the refusal in place."""
+        try:
+            st = await visible(session, case_id)
+        except NoSuchCase:
+            return missing(request, session, case_id)
+        bound = CURRENT_SESSION.set(session)
+        try:
+            ws.check_form(session, token)
+            done = await send(ws.temporal())
+        except csrf.CsrfRefused as exc:
+            return await case_page(request, session, st, error=str(exc), status_code=403)
+        except (CaseError, NotSignedIn) as exc:
+            return await case_page(request, session, st, error=str(exc), status_code=409)
+        except ValidationError as exc:
+            reasons = "; ".join(str(e["msg"]) for e in exc.errors())
+            return await case_page(request, session, st, error=reasons, status_code=422)
+        finally:
+            CURRENT_SESSION.reset(bound)
+        return await case_page(request, session, await visible(session, case_id), done=done)
+
+    async def attached(file: UploadFile | None) -> DocumentRef | None:
+        if file is None or not file.filename:
+            return None
+        return upload_bytes(ws.store, file.filename, await file.read(MAX_DOCUMENT_BYTES + 1))
+
     @pages.post("/thao-tac/{case_id:path}", response_model=None)
     async def take_action(
         request: Request,
@@ -104,41 +139,45 @@ def case_pages(ws: Workspace) -> APIRouter:
         file: UploadFile | None = None,
     ) -> Response:
         session = ws.session(request)
-        try:
-            st = await visible(session, case_id)
-        except NoSuchCase:
-            return missing(request, session, case_id)
-        bound = CURRENT_SESSION.set(session)
-        try:
-            ws.check_form(session, token)
+
+        async def send(client: Client) -> str:
             req = ActionRequest(
                 action=action,
                 actor=session.person,
                 note=note.strip() or None,
                 declare_no_interest=no_interest,
+                document=await attached(file),
             )
-            if file is not None and file.filename:
-                data = await file.read(MAX_DOCUMENT_BYTES + 1)
-                req = req.model_copy(
-                    update={"document": upload_bytes(ws.store, file.filename, data)}
-                )
-            result = await act(ws.temporal(), case_id, req)
-        except csrf.CsrfRefused as exc:
-            return await case_page(request, session, st, error=str(exc), status_code=403)
-        except (CaseError, NotSignedIn) as exc:
-            return await case_page(request, session, st, error=str(exc), status_code=409)
-        except ValidationError as exc:
-            reasons = "; ".join(str(e["msg"]) for e in exc.errors())
-            return await case_page(request, session, st, error=reasons, status_code=422)
-        finally:
-            CURRENT_SESSION.reset(bound)
-        # The Update's result, at once: the status query below already sees the new stage.
-        return await case_page(
-            request,
-            session,
-            await visible(session, case_id),
-            done=f"Đã chuyển sang bước / now in: {result.stage_label}",
-        )
+            result = await act(client, case_id, req)
+            return f"Đã chuyển sang bước / now in: {result.stage_label}"
+
+        return await decide(request, session, case_id, token, send)
+
+    @pages.post("/tra-loi/{case_id:path}", response_model=None)
+    async def answer_request(
+        request: Request,
+        case_id: str,
+        role: Annotated[str, Form()],
+        note: Annotated[str, Form()] = "",
+        no_interest: Annotated[bool, Form()] = False,
+        token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+        file: UploadFile | None = None,
+    ) -> Response:
+        """A consulted body's written opinion (ý kiến bằng văn bản), from its inbox."""
+        session = ws.session(request)
+
+        async def send(client: Client) -> str:
+            req = ReplyRequest(
+                actor=session.person,
+                role=role,
+                note=note.strip() or None,
+                declare_no_interest=no_interest,
+                document=await attached(file),
+            )
+            view = await reply(client, case_id, req)
+            return f"Đã gửi ý kiến / opinion sent: {view.label}"
+
+        return await decide(request, session, case_id, token, send)
 
     def version_of(st: CaseStatus, n: int) -> DocumentVersion:
         for v in st.documents:

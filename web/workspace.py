@@ -48,6 +48,8 @@ class Workspace:
     task_queue: str = "legisflow"
     #: Behind TLS: the cookie is sent over HTTPS only.
     secure_cookie: bool = False
+    #: The length of a legal day for the cases started here (86400 but in a demo).
+    legal_day_seconds: float = 86400.0
     client: Client | None = None
     limits: SignInLimits = field(default_factory=SignInLimits)
 

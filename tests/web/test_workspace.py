@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from client.cases import start_case, status
 from identity.accounts import AccountStore
@@ -21,6 +21,8 @@ PASSWORD = "mat-khau-cua-binh-2026"
 # Waits on what the page shows, bounded far above any machine's speed (not Playwright's 5 s).
 expect.set_options(timeout=60_000)
 DRAFTER = "le.thi.binh"
+#: The provincial Fatherland Front committee, asked for its opinion during consultation.
+FRONT = "y.bham.nie"
 #: A drafter of another department (Sở Nông nghiệp), named nowhere in the case.
 OUTSIDER = "dinh.thi.hoa"
 
@@ -43,6 +45,7 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
     accounts = tmp_path / "accounts.json"
     AccountStore(accounts).create(DRAFTER, PASSWORD, by="test")
     AccountStore(accounts).create(OUTSIDER, PASSWORD, by="test")
+    AccountStore(accounts).create(FRONT, PASSWORD, by="test")
     settings = harness.settings.model_copy(
         update={
             "temporal_address": env.address,
@@ -88,6 +91,12 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         await expect(page.get_by_text("du-thao-1.md")).to_be_visible()
         await page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
 
+        # Closing early is not offered; the page says why (the legal minimum period).
+        await expect(page.locator("[data-blocked=close_consultation]")).to_contain_text(
+            "Kết thúc lấy ý kiến"
+        )
+        await expect(page.locator("button[data-action=close_consultation]")).to_have_count(0)
+
         # The draft as uploaded, downloaded from the case page.
         async with page.expect_download() as downloading:
             await page.get_by_role("link", name="du-thao-1.md").click()
@@ -109,16 +118,35 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         await expect(page.get_by_role("alert")).to_contain_text("Không tìm thấy hồ sơ")
         assert "Traceback" not in await page.content()
 
+        # The Fatherland Front finds the request for its opinion in its inbox and answers it.
+        front = await (await browser.new_context()).new_page()
+        await sign_in(front, url, FRONT)
+        row = front.locator(f"[data-case-id='{handle.id}']")
+        await expect(row).to_contain_text("Gửi ý kiến")
+        await row.get_by_role("link").click()
+        await front.get_by_role("textbox", name="Ý kiến").fill("Đề nghị bổ sung quy định về cây xanh đô thị.")
+        await front.get_by_label("không có xung đột lợi ích").check()
+        await front.locator("button[data-action=reply]").click()
+        await expect(front.get_by_role("status")).to_contain_text("Đã gửi ý kiến")
+        replied = (await status(harness.client, handle.id)).consultations
+        assert [c.replied_by for c in replied if c.role == "front_committee"] == [FRONT]
+        await front.goto(url)
+        await expect(front.locator(f"[data-case-id='{handle.id}']")).to_have_count(0)
+
         # Someone of another department is told the case does not exist, as for a missing one.
         other = await (await browser.new_context()).new_page()
-        await other.goto(url)
-        await other.get_by_label("Tài khoản").fill(OUTSIDER)
-        await other.get_by_label("Mật khẩu").fill(PASSWORD)
-        await other.get_by_role("button", name="Đăng nhập").click()
-        await expect(other.get_by_role("heading", name="Việc cần xử lý")).to_be_visible()
+        await sign_in(other, url, OUTSIDER)
         await expect(other.locator(f"[data-case-id='{handle.id}']")).to_have_count(0)
         shown = await other.goto(f"{url}/ho-so/{handle.id}")
         assert shown is not None
         assert shown.status == 404
         await expect(other.get_by_role("alert")).to_contain_text("Không tìm thấy hồ sơ")
         await expect(other.get_by_text(title)).to_have_count(0)
+
+
+async def sign_in(page: Page, url: str, person: str, password: str = PASSWORD) -> None:
+    await page.goto(url)
+    await page.get_by_label("Tài khoản").fill(person)
+    await page.get_by_label("Mật khẩu").fill(password)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await expect(page.get_by_role("heading", name="Việc cần xử lý")).to_be_visible()
