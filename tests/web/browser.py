@@ -4,10 +4,16 @@ against the test session's Temporal server."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from localdev.devserver import free_port
 from settings import Settings
@@ -33,11 +39,37 @@ async def web_app(settings: Settings) -> AsyncIterator[str]:
         yield url
 
 
+#: Where a failing browser test leaves a screenshot of each page it had open.
+ARTIFACTS = Path(os.environ.get("LEGISFLOW_TEST_ARTIFACTS", "test-artifacts"))
+
+
+async def save_screenshots(browser: Browser) -> list[Path]:
+    """A full-page screenshot of every open page, named after the running test."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "test").split(" ")[0]
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", test)
+    await asyncio.to_thread(ARTIFACTS.mkdir, parents=True, exist_ok=True)
+    saved = []
+    pages = [page for context in browser.contexts for page in context.pages]
+    for i, page in enumerate(pages):
+        path = ARTIFACTS / f"{stem}-{i}.png"
+        try:
+            await page.screenshot(path=str(path), full_page=True)
+            saved.append(path.resolve())
+        except PlaywrightError:
+            continue  # a page that closed or crashed: the others still tell the story
+    return saved
+
+
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
+    """Debian's Chromium; when the block fails, screenshots of its pages are saved first."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield browser
+        except BaseException:
+            for path in await save_screenshots(browser):
+                print(f"screenshot: {path}", file=sys.stderr)
+            raise
         finally:
             await browser.close()

@@ -124,7 +124,9 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         row = front.locator(f"[data-case-id='{handle.id}']")
         await expect(row).to_contain_text("Gửi ý kiến")
         await row.get_by_role("link").click()
-        await front.get_by_role("textbox", name="Ý kiến").fill("Đề nghị bổ sung quy định về cây xanh đô thị.")
+        await front.get_by_role("textbox", name="Ý kiến").fill(
+            "Đề nghị bổ sung quy định về cây xanh đô thị."
+        )
         await front.get_by_label("không có xung đột lợi ích").check()
         await front.locator("button[data-action=reply]").click()
         await expect(front.get_by_role("status")).to_contain_text("Đã gửi ý kiến")
