@@ -15,10 +15,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from temporalio.client import Client, WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio.client import Client
 
-from client.cases import act, reply, status
+from client.cases import act, reply
 from client.documents import text_of, upload_bytes
 from client.errors import CaseError
 from identity.sessions import NotSignedIn, Session
@@ -26,32 +25,13 @@ from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
 from web import csrf
-from web.access import may_see
 from web.case_view import Labels, stuck_actions
-from web.workspace import Workspace
+from web.workspace import NoSuchCase, Workspace
 from workflows.drafting.legislative_process import LegislativeProcess
-
-
-class NoSuchCase(Exception):
-    """The case does not exist, or the person may not see it (the page says the same)."""
 
 
 def case_pages(ws: Workspace) -> APIRouter:
     pages = APIRouter(default_response_class=HTMLResponse)
-
-    async def visible(session: Session, case_id: str) -> CaseStatus:
-        try:
-            st = await status(ws.temporal(), case_id)
-        except (CaseError, RPCError, WorkflowQueryFailedError):
-            raise NoSuchCase(case_id) from None
-        if not may_see(st, session.person, ws.directory):
-            raise NoSuchCase(case_id)
-        return st
-
-    def missing(request: Request, session: Session, case_id: str) -> HTMLResponse:
-        return ws.refusal(
-            request, session, f"Không tìm thấy hồ sơ {case_id} / no case {case_id!r}", 404
-        )
 
     async def case_page(
         request: Request,
@@ -91,9 +71,9 @@ def case_pages(ws: Workspace) -> APIRouter:
     async def show_case(request: Request, case_id: str) -> Response:
         session = ws.session(request)
         try:
-            return await case_page(request, session, await visible(session, case_id))
+            return await case_page(request, session, await ws.case(session, case_id))
         except NoSuchCase:
-            return missing(request, session, case_id)
+            return ws.missing(request, session, case_id)
 
     async def decide(
         request: Request,
@@ -105,9 +85,9 @@ def case_pages(ws: Workspace) -> APIRouter:
         """Send one decision for the session's person and show the case with its result at
         once (the Update's answer; visibility may lag), or with the refusal in place."""
         try:
-            st = await visible(session, case_id)
+            st = await ws.case(session, case_id)
         except NoSuchCase:
-            return missing(request, session, case_id)
+            return ws.missing(request, session, case_id)
         bound = CURRENT_SESSION.set(session)
         try:
             ws.check_form(session, token)
@@ -121,7 +101,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             return await case_page(request, session, st, error=reasons, status_code=422)
         finally:
             CURRENT_SESSION.reset(bound)
-        return await case_page(request, session, await visible(session, case_id), done=done)
+        return await case_page(request, session, await ws.case(session, case_id), done=done)
 
     async def attached(file: UploadFile | None) -> DocumentRef | None:
         if file is None or not file.filename:
@@ -189,9 +169,9 @@ def case_pages(ws: Workspace) -> APIRouter:
     async def download(request: Request, version: int, case_id: str) -> Response:
         session = ws.session(request)
         try:
-            v = version_of(await visible(session, case_id), version)
+            v = version_of(await ws.case(session, case_id), version)
         except NoSuchCase:
-            return missing(request, session, case_id)
+            return ws.missing(request, session, case_id)
         ref = v.document
         return Response(
             ws.store.get_blob(ref.sha256),
@@ -206,10 +186,10 @@ def case_pages(ws: Workspace) -> APIRouter:
     async def compare(request: Request, case_id: str, a: int, b: int) -> Response:
         session = ws.session(request)
         try:
-            st = await visible(session, case_id)
+            st = await ws.case(session, case_id)
             old, new = version_of(st, a), version_of(st, b)
         except NoSuchCase:
-            return missing(request, session, case_id)
+            return ws.missing(request, session, case_id)
         try:
             lines = [
                 text_of(v.document.name, ws.store.get_blob(v.document.sha256)).splitlines()

@@ -17,16 +17,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from activities.ports import DocumentStore
+from client.cases import status
+from client.errors import CaseError
 from client.inbox import inbox
 from identity.accounts import SignInRefused
 from identity.local import LocalSignIn
 from identity.sessions import Session
 from models.actors import Directory
+from models.case import CaseStatus
 from models.registry import Registry
 from web import csrf
+from web.access import may_see
 from web.cookies import clear_session, session_of, set_session
 from web.sign_in_limits import SignInLimits, TooManyAttempts
 
@@ -36,6 +41,10 @@ SIGN_IN = "/dang-nhap"
 
 class SignInFirst(Exception):
     """The request has no usable session: the browser is sent to the sign-in page."""
+
+
+class NoSuchCase(Exception):
+    """The case does not exist, or the person may not see it (the page says the same)."""
 
 
 @dataclass
@@ -63,6 +72,22 @@ class Workspace:
         if session is None:
             raise SignInFirst
         return session
+
+    async def case(self, session: Session, case_id: str) -> CaseStatus:
+        """The case's status if the person may see it (``web/access.py``); NoSuchCase if it
+        does not exist or they may not: a case's existence is not disclosed to outsiders."""
+        try:
+            st = await status(self.temporal(), case_id)
+        except (CaseError, RPCError, WorkflowQueryFailedError):
+            raise NoSuchCase(case_id) from None
+        if not may_see(st, session.person, self.directory):
+            raise NoSuchCase(case_id)
+        return st
+
+    def missing(self, request: Request, session: Session, case_id: str) -> HTMLResponse:
+        return self.refusal(
+            request, session, f"Không tìm thấy hồ sơ {case_id} / no case {case_id!r}", 404
+        )
 
     def check_form(self, session: Session, token: str) -> None:
         csrf.check_session_token(self.local.key, session, token)

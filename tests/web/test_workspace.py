@@ -9,7 +9,9 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
+from activities import adapters
 from client.cases import start_case, status
+from client.comments import comment, open_comment_ids
 from identity.accounts import AccountStore
 from models.actors import Directory
 from models.registry import Registry
@@ -21,6 +23,15 @@ PASSWORD = "mat-khau-cua-binh-2026"
 # Waits on what the page shows, bounded far above any machine's speed (not Playwright's 5 s).
 expect.set_options(timeout=60_000)
 DRAFTER = "le.thi.binh"
+COMMENTS = [
+    ("Nguyễn Thị Mai", "public", "Đề nghị quy định rõ việc chặt hạ cây xanh nguy hiểm."),
+    (
+        "Trần Văn Nam",
+        "Hiệp hội Doanh nghiệp",
+        "Đề nghị quy định rõ việc chặt hạ cây xanh nguy hiểm.",
+    ),
+    ("Lê Văn Tú", "public", "Cần bổ sung danh mục cây cấm trồng trên vỉa hè."),
+]
 #: The provincial Fatherland Front committee, asked for its opinion during consultation.
 FRONT = "y.bham.nie"
 #: A drafter of another department (Sở Nông nghiệp), named nowhere in the case.
@@ -90,6 +101,35 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         await expect(page.locator("#stage")).to_have_text(st.stage_label)
         await expect(page.get_by_text("du-thao-1.md")).to_be_visible()
         await page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
+
+        # Comments arrive (two people send the same text); the drafter reads each text with
+        # its sources, answers two at once, and a refusal (no reason given) changes nothing.
+        store = adapters.document_store(settings)
+        for author, source, text in COMMENTS:
+            await comment(harness.client, store, handle.id, author=author, text=text, source=source)
+        await page.get_by_role("link", name="Góp ý của cơ quan").click()
+        await expect(page.locator("#comment-counts")).to_contain_text("3 lượt góp ý, 2 nội dung")
+        await expect(page.get_by_text(COMMENTS[0][2])).to_be_visible()
+        await page.get_by_label("Nguồn").select_option("Hiệp hội Doanh nghiệp")
+        await page.get_by_role("button", name="Lọc").click()
+        await expect(page.locator("tr[data-comment-id]")).to_have_count(1)
+        await page.goto(f"{url}/gop-y/{handle.id}")
+        for box in await page.locator("input[name=comment_ids]").all():
+            await box.check()
+        await page.get_by_label("Kết quả", exact=True).select_option("explained")
+        await page.locator("button[data-action=dispose]").click()
+        await expect(page.get_by_role("alert")).to_contain_text("needs a reason")
+        assert len(await open_comment_ids(harness.client, handle.id)) == 2
+        for box in await page.locator("input[name=comment_ids]").all():
+            await box.check()
+        await page.get_by_label("Kết quả", exact=True).select_option("explained")
+        await page.get_by_label("Lý do").fill("Đã có quy định tại Luật Quy hoạch đô thị.")
+        await page.get_by_label("không có xung đột lợi ích khi xử lý góp ý").check()
+        await page.locator("button[data-action=dispose]").click()
+        await expect(page.get_by_role("status")).to_contain_text("cho 2 góp ý")
+        assert await open_comment_ids(harness.client, handle.id) == []
+        await expect(page.get_by_text("Đã có quy định tại Luật Quy hoạch đô thị.")).to_have_count(2)
+        await page.goto(f"{url}/ho-so/{handle.id}")
 
         # Closing early is not offered; the page says why (the legal minimum period).
         await expect(page.locator("[data-blocked=close_consultation]")).to_contain_text(
