@@ -1,87 +1,130 @@
-"""A person's inbox (hộp việc): the drafting cases in which they can act now or whose
-request for their written opinion awaits it, overdue first, then by due date. The web
-workspace's home page (``web/workspace.py``).
+"""A person's inbox (hộp việc): what waits for them now, overdue first, then by due date —
+the drafting cases in which they can act or whose request for their written opinion awaits
+it, and the citizens' feedback cases they answer. The web workspace's home page.
 
-This first version lists the running drafting cases from Temporal visibility and asks each
-for its status (one query per case, at most ``PARALLEL`` at a time). Issue #18 asks for a
-visibility attribute of who must act next, measured against this; until then an agency's
-inbox costs one query per open case.
+It lists the running cases of the deployment's task queue from Temporal visibility and asks
+each for its status (one query per case, at most ``PARALLEL`` at a time). Issue #18 asks for
+a visibility attribute of who must act next, measured against this; until then an inbox
+costs one query per open case.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from client.after_issuance import feedback_status
 from client.cases import status
-from models.case import AllowedAction, CaseStatus, ConsultView, DeadlineView
+from models.case import AllowedAction, CaseStatus, ConsultView
+from models.feedback import FeedbackStatus
 
 PARALLEL = 16
-RUNNING_CASES = "WorkflowType = 'LegislativeProcess' AND ExecutionStatus = 'Running'"
 #: A case that does not answer its status query in this long is left out of this listing
 #: (its worker is down); the page must not hang on it.
 QUERY_SECONDS = 30.0
-#: Stands in for a missing due date when sorting (those sort last anyway).
-NO_DUE = datetime.min.replace(tzinfo=UTC)
+T = TypeVar("T")
 
 
 class InboxItem(BaseModel):
     """One case that waits for the person: what it is, what is asked, and by when."""
 
     case_id: str
+    #: Where the workspace shows it.
+    href: str
     title: str
     doc_type: str
     stage_label: str
-    actions: list[AllowedAction]
+    #: What is asked of the person, in words.
+    tasks: list[str]
+    actions: list[AllowedAction] = []
     #: Requests for the person's written opinion (lấy ý kiến) still awaiting it.
     requests: list[ConsultView] = []
-    deadline: DeadlineView | None
+    due: date | None = None
+    due_explanation: str = ""
     overdue: bool
 
-    @property
-    def due(self) -> datetime | None:
-        return self.deadline.due if self.deadline else None
 
-
-def _item(st: CaseStatus, person: str) -> InboxItem | None:
+def _case_item(st: CaseStatus, person: str) -> InboxItem | None:
     mine = [a for a in st.allowed if person in a.actors]
     asked = [c for c in st.consultations if person in c.holders and c.replied_by is None]
     if not mine and not asked:
         return None
     current = [d for d in st.deadlines if d.stage == st.stage]
+    due, why = (current[0].due_legal_date, current[0].explanation_vi) if current else (None, "")
+    if not mine and asked:
+        due, why = asked[0].due_legal_date, f"Hạn trả lời ý kiến — {asked[0].basis}"
     return InboxItem(
         case_id=st.id,
+        href=f"/ho-so/{st.id}",
         title=st.title,
         doc_type=st.type,
         stage_label=st.stage_label,
+        tasks=[a.label for a in mine] + [f"Gửi ý kiến: {c.label}" for c in asked],
         actions=mine,
         requests=asked,
-        deadline=current[0] if current else None,
+        due=due,
+        due_explanation=why,
         overdue=st.overdue or any(c.overdue for c in asked),
     )
 
 
-async def inbox(client: Client, person: str, task_queue: str, limit: int = 500) -> list[InboxItem]:
-    """The cases on ``task_queue`` (the deployment's) where ``person`` can act now, overdue
-    first, then the nearest due date."""
-    ids = []
-    query = f"{RUNNING_CASES} AND TaskQueue = '{task_queue}'"
-    async for wf in client.list_workflows(query, limit=limit):
-        ids.append(wf.id)
-    gate = asyncio.Semaphore(PARALLEL)
+def _feedback_item(st: FeedbackStatus, person: str) -> InboxItem | None:
+    if st.final or person not in st.answerers:
+        return None
+    running = sorted(st.deadlines, key=lambda d: d.due)
+    return InboxItem(
+        case_id=st.id,
+        href=f"/phan-anh/{st.id}",
+        title=f"Phản ánh số {st.number} về: {st.document_title}",
+        doc_type="Kiến nghị, phản ánh",
+        stage_label=st.stage_label,
+        tasks=["Xử lý, trả lời kiến nghị, phản ánh"],
+        due=running[0].due_legal_date if running else None,
+        due_explanation=running[0].explanation_vi if running else "",
+        overdue=st.overdue,
+    )
 
-    async def one(case_id: str) -> InboxItem | None:
+
+async def _gather(
+    client: Client,
+    workflow_type: str,
+    task_queue: str,
+    limit: int,
+    ask: Callable[[str], Awaitable[T]],
+    gate: asyncio.Semaphore,
+) -> list[T]:
+    query = (
+        f"WorkflowType = '{workflow_type}' AND ExecutionStatus = 'Running' "
+        f"AND TaskQueue = '{task_queue}'"
+    )
+    ids = [wf.id async for wf in client.list_workflows(query, limit=limit)]
+
+    async def one(case_id: str) -> T | None:
         async with gate:
             try:
-                st = await asyncio.wait_for(status(client, case_id), QUERY_SECONDS)
+                return await asyncio.wait_for(ask(case_id), QUERY_SECONDS)
             except (RPCError, WorkflowQueryFailedError, TimeoutError):
                 return None  # ended, gone or not served since it was listed
-            return _item(st, person)
 
-    found = [i for i in await asyncio.gather(*(one(c) for c in ids)) if i is not None]
-    # Overdue first; then the nearest due date; cases with no running deadline last.
-    return sorted(found, key=lambda i: (not i.overdue, i.due is None, i.due or NO_DUE, i.title))
+    return [s for s in await asyncio.gather(*(one(c) for c in ids)) if s is not None]
+
+
+async def inbox(client: Client, person: str, task_queue: str, limit: int = 500) -> list[InboxItem]:
+    """What waits for ``person`` on ``task_queue`` (the deployment's), overdue first, then
+    the nearest due date, then what has none."""
+    gate = asyncio.Semaphore(PARALLEL)
+    cases, feedback = await asyncio.gather(
+        _gather(client, "LegislativeProcess", task_queue, limit, lambda c: status(client, c), gate),
+        _gather(
+            client, "FeedbackCase", task_queue, limit, lambda c: feedback_status(client, c), gate
+        ),
+    )
+    found = [i for st in cases if (i := _case_item(st, person)) is not None]
+    found += [i for fb in feedback if (i := _feedback_item(fb, person)) is not None]
+    return sorted(found, key=lambda i: (not i.overdue, i.due is None, i.due or date.min, i.title))

@@ -132,6 +132,9 @@ class FeedbackStatus(BaseModel):
     received_legal_date: date
     deadlines: list[DeadlineView]
     answerers: list[str]
+    #: The feedback's stored text (its author's name and contact stay in the store, never
+    #: in Temporal); None in answers from workers older than this field.
+    body: DocumentRef | None = None
     answered_by: str | None = None
     answer: DocumentRef | None = None
     forwarded_to: str | None = None

@@ -22,6 +22,7 @@ from models.registry import load_registry
 from settings import Settings
 from web.case_pages import case_pages
 from web.comment_pages import comment_pages
+from web.feedback_pages import feedback_pages
 from web.sign_in_api import sign_in_api
 from web.start_pages import start_pages
 from web.workspace import SIGN_IN, TEMPLATES, SignInFirst, Workspace, workspace_pages
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(case_pages(ws))
     app.include_router(start_pages(ws))
     app.include_router(comment_pages(ws))
+    app.include_router(feedback_pages(ws))
 
     @app.exception_handler(SignInFirst)
     async def sign_in_first(request: Request, exc: SignInFirst) -> RedirectResponse:

@@ -406,6 +406,7 @@ class FeedbackCase(StepCase):
             received_legal_date=self._clock.legal_date(inp.received_at),
             deadlines=self._deadline_views(),
             answerers=inp.agency.answerers,
+            body=inp.body,
             answered_by=self._answered_by,
             answer=self._answer,
             forwarded_to=self._forwarded_to,
