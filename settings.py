@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8080, ge=1, le=65535)
     #: Behind TLS: the workspace's sign-in cookie goes over HTTPS only.
     web_secure_cookie: bool = False
+    #: The workspace's address as officials reach it (https://… behind the agency's proxy),
+    #: for the links in e-mails; unset: http://WEB_HOST:WEB_PORT.
+    web_public_url: str | None = None
     #: OpenID Connect: the agency's identity provider (unset: legisflow's own accounts).
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
@@ -152,6 +155,10 @@ class Settings(BaseSettings):
             return self.session_file
         config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
         return Path(config) / "legisflow" / "session.json"
+
+    @property
+    def workspace_url(self) -> str:
+        return self.web_public_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
     def ui_url(self) -> str:

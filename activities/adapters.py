@@ -71,6 +71,7 @@ def notifier(settings: Settings) -> Notifier:
             use_tls=settings.smtp_tls,
             validate_certs=settings.smtp_validate_certs,
             timeout=settings.smtp_timeout,
+            workspace_url=settings.workspace_url,
         )
     from activities.webhook_notifier import WebhookNotifier
 

@@ -75,11 +75,23 @@ def usable_address(address: str | None) -> bool:
     return address is not None and _ADDRESS.fullmatch(address) is not None
 
 
-def _plain(notification: Notification, names: str) -> str:
-    return f"{GREETING.format(names=names)}\n\n{notification.body}\n\n-- \n{FOOTER}\n"
+OPEN = "Mở hồ sơ trên không gian làm việc / Open it in the workspace: "
 
 
-def _html(notification: Notification, names: str) -> str:
+def _link(notification: Notification, workspace_url: str | None) -> str | None:
+    if notification.link is None or not workspace_url:
+        return None
+    return workspace_url.rstrip("/") + notification.link
+
+
+def _plain(notification: Notification, names: str, link: str | None = None) -> str:
+    opening = f"\n\n{OPEN}{link}" if link else ""
+    return (
+        f"{GREETING.format(names=names)}\n\n{notification.body}{opening}\n\n-- \n{FOOTER}\n"
+    )
+
+
+def _html(notification: Notification, names: str, link: str | None = None) -> str:
     """A simple HTML rendering: paragraphs, ``- `` lines as a list, `commands` as code."""
 
     def inline(text: str) -> str:
@@ -98,6 +110,9 @@ def _html(notification: Notification, names: str) -> str:
             parts.append(f"<p>{inline(line)}</p>")
     if items:
         parts.append("<ul>" + "".join(items) + "</ul>")
+    if link:
+        href = html.escape(link, quote=True)
+        parts.append(f'<p>{html.escape(OPEN)}<a href="{href}">{href}</a></p>')
     footer = "<br>".join(html.escape(line) for line in FOOTER.splitlines())
     return (
         '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
@@ -107,8 +122,12 @@ def _html(notification: Notification, names: str) -> str:
     )
 
 
-def render_email(notification: Notification, sender: str) -> EmailMessage:
-    """The e-mail for a notification: identical bytes for identical input."""
+def render_email(
+    notification: Notification, sender: str, workspace_url: str | None = None
+) -> EmailMessage:
+    """The e-mail for a notification: identical bytes for identical input. With the
+    deployment's ``workspace_url``, it links the case's page."""
+    link = _link(notification, workspace_url)
     to = [r for r in notification.recipients if usable_address(r.email)]
     names = ", ".join(r.name or r.actor_id for r in notification.recipients)
     msg = EmailMessage()
@@ -121,8 +140,8 @@ def render_email(notification: Notification, sender: str) -> EmailMessage:
     msg["X-Legisflow-Key"] = notification.key
     msg["X-Legisflow-Case"] = notification.case_id
     msg["X-Legisflow-Kind"] = notification.kind
-    msg.set_content(_plain(notification, names), charset="utf-8")
-    msg.add_alternative(_html(notification, names), subtype="html", charset="utf-8")
+    msg.set_content(_plain(notification, names, link), charset="utf-8")
+    msg.add_alternative(_html(notification, names, link), subtype="html", charset="utf-8")
     # A fixed boundary (instead of a random one) keeps every attempt byte-identical.
     msg.set_boundary(f"legisflow-{hashlib.sha256(notification.key.encode()).hexdigest()[:32]}")
     return msg
@@ -168,6 +187,7 @@ class SmtpNotifier:
         use_tls: bool = False,
         validate_certs: bool = True,
         timeout: float = DEFAULT_TIMEOUT,
+        workspace_url: str | None = None,
     ) -> None:
         if starttls and use_tls:
             raise ValueError("choose STARTTLS (port 587) or implicit TLS (port 465), not both")
@@ -177,6 +197,7 @@ class SmtpNotifier:
         self.host = host
         self.port = port
         self.sender = sender
+        self.workspace_url = workspace_url
         self.envelope_sender = envelope
         self.ledger = SentLedger(ledger_dir)
         self._username = username
@@ -196,7 +217,7 @@ class SmtpNotifier:
         pending = [a for a in addresses if not self.ledger.has(notification.key, a)]
         outcome = _Outcome()
         if pending:
-            msg = render_email(notification, self.sender)
+            msg = render_email(notification, self.sender, self.workspace_url)
             with heartbeating():  # a session may take several 20 s time-outs
                 outcome = asyncio.run(self._deliver(notification.key, msg, pending))
         location = f"smtp://{self.host}:{self.port}"

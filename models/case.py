@@ -183,6 +183,8 @@ class AllowedAction(BaseModel):
     role: str
     actors: list[str]
     requires_document: bool
+    #: A note saying why is required (a return, a rejection).
+    requires_note: bool = False
 
 
 class BlockedAction(BaseModel):

@@ -166,6 +166,9 @@ class Transition(_Frozen):
     four_eyes: bool = False
     #: The action must carry a document (a new version: draft, report, signed text).
     requires_document: bool = False
+    #: The action must carry a note saying why (a return, a rejection, a withdrawal): the
+    #: people the case goes back to read it on the case page and in their notification.
+    requires_note: bool = False
     #: Guards that must hold (``GuardName``; ``models.rules.GUARDS`` checks each).
     guards: tuple[GuardName, ...] = ()
     #: Normal procedure only, simplified only, or both.

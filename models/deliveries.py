@@ -39,6 +39,9 @@ class Notification(BaseModel):
     recipients: list[Recipient] = Field(min_length=1)
     subject: str
     body: str
+    #: Where the workspace shows what the message is about (``/ho-so/<case id>``): the
+    #: e-mail links it under the deployment's workspace address.
+    link: str | None = None
     # Aware so that messages from different sources sort without naive/aware TypeErrors.
     created_at: AwareDatetime
 

@@ -61,6 +61,7 @@ class CaseHeader:
             created_at=self.at,
             subject=f"[legisflow] {subject} — {self.title}",
             body=f"{self.text()}\n{body}" if body else self.text(),
+            link=f"/ho-so/{self.case_id}",
         )
 
 
@@ -71,16 +72,17 @@ def assignment(
     actions: list[AllowedAction],
     to: list[Recipient],
     deadline: StageDeadline | None,
+    came_back: str | None = None,
 ) -> Notification:
-    todo = "\n".join(
-        f"- {a.label} / {a.label_en} (`legisflow act {h.case_id} {a.action}`)" for a in actions
-    )
+    """``came_back``: the return or rejection that sent the case here, with its note."""
+    todo = "\n".join(f"- {a.label} / {a.label_en}" for a in actions)
+    why = f"Hồ sơ được trả lại / The case came back: {came_back}\n" if came_back else ""
     return h.notice(
         kind="assignment",
         key=key,
         to=to,
         subject=f"Việc cần xử lý / Action needed: {h.stage_label}",
-        body=f"Việc cần làm / What to do:\n{todo}{_due(deadline)}",
+        body=f"{why}Việc cần làm / What to do:\n{todo}{_due(deadline)}",
     )
 
 

@@ -35,6 +35,11 @@ class ActionRefused(Exception):
         self.message = message
 
 
+#: Cases started since returns and rejections must say why record this marker; the rule
+#: applies to them only (a case started before never asked for the note).
+NOTE_REQUIRED_PATCH = "note-required-on-return"
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """What the rules need to know of a case at one instant."""
@@ -59,6 +64,9 @@ class RuleContext:
     #: A person must declare before their first decision (cases started since the
     #: declarations came; older cases never asked).
     declaration_required: bool = False
+    #: A return or a rejection must say why (``Transition.requires_note``; cases started
+    #: since the rule came, ``NOTE_REQUIRED_PATCH``; older cases never asked).
+    notes_required: bool = False
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -188,6 +196,13 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
                 f"thao tác '{t.label}' cần kèm văn bản / {req.action!r} requires a document "
                 "(use --file)",
             )
+        if t.requires_note and ctx.notes_required and not (req.note or "").strip():
+            raise ActionRefused(
+                "note_required",
+                f"thao tác '{t.label}' cần ghi rõ lý do để người nhận lại hồ sơ biết phải sửa gì "
+                f"/ {req.action!r} needs a note saying why (use --note): it is shown to the "
+                "people the case goes back to",
+            )
     reasons = failed_guards(ctx, t)
     if reasons:
         raise ActionRefused(
@@ -277,6 +292,7 @@ def allowed_actions(ctx: RuleContext, actor: str | None = None) -> list[AllowedA
                     role=t.role,
                     actors=people,
                     requires_document=t.requires_document,
+                    requires_note=t.requires_note and ctx.notes_required,
                 )
             )
     return out

@@ -56,6 +56,17 @@ class Stuck:
     remedy: str
 
 
+def came_back(st: CaseStatus, trail: list[AuditEntry], labels: Labels) -> AuditEntry | None:
+    """The return or rejection that brought the case to its current stage, with its note
+    (trả lại hồ sơ): what the drafter must read first."""
+    d = labels.definition
+    last = trail[-1] if trail else None
+    if d is None or last is None or last.to_stage != st.stage or last.from_stage is None:
+        return None
+    t = d.transition(last.from_stage, last.action, st.simplified)
+    return last if t is not None and t.requires_note else None
+
+
 def entered_by(st: CaseStatus, trail: list[AuditEntry]) -> str | None:
     """Who took the action that entered the current stage (the four-eyes rule's subject)."""
     for e in reversed(trail):

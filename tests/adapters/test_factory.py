@@ -89,3 +89,18 @@ def test_an_email_renders_byte_identically_on_every_attempt() -> None:
     again = render_email(notice, "legisflow@so.example").as_bytes()
     assert first == again  # same Message-ID, Date and MIME boundary: the same message
     assert b"multipart/alternative" in first
+
+
+def test_an_email_links_the_case_page_in_the_workspace() -> None:
+    notice = make_notification().model_copy(update={"link": "/ho-so/so-xd-daklak:q"})
+    msg = render_email(notice, "legisflow@so.example", "https://vanban.daklak.gov.vn/")
+    plain = msg.get_body(("plain",))
+    html_part = msg.get_body(("html",))
+    assert plain is not None
+    assert html_part is not None
+    url = "https://vanban.daklak.gov.vn/ho-so/so-xd-daklak:q"
+    assert f"Open it in the workspace: {url}" in plain.get_content()
+    assert f'<a href="{url}">' in html_part.get_content()
+    unlinked = render_email(notice, "legisflow@so.example").get_body(("plain",))
+    assert unlinked is not None
+    assert "workspace" not in unlinked.get_content()

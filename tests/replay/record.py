@@ -4,6 +4,7 @@
     .venv/bin/python -m tests.replay.record after-issuance   # monitoring, feedback, checks
     .venv/bin/python -m tests.replay.record ledger-pages     # a comment ledger writing pages
     .venv/bin/python -m tests.replay.record interests        # declarations and reassignment
+    .venv/bin/python -m tests.replay.record returns          # a return with its reason
 
 Run it only when a change is *meant* to alter workflow commands; such a change must also be
 guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
@@ -38,6 +39,8 @@ from tests.replay.interests import KEY as INTERESTS
 from tests.replay.interests import record_interests
 from tests.replay.ledger_pages import KEY as LEDGER_PAGES
 from tests.replay.ledger_pages import record_ledger_pages
+from tests.replay.returns import KEY as RETURNS
+from tests.replay.returns import record_returns
 from tests.sign_in import signing, unsigned
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -121,6 +124,11 @@ async def record(only: set[str] | None = None) -> list[Path]:
                     )
                 if not only or INTERESTS in only:
                     written += await record_interests(
+                        env.client, directory, registry, store, task_queue=settings.task_queue,
+                        histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
+                    )  # fmt: skip
+                if not only or RETURNS in only:
+                    written += await record_returns(
                         env.client, directory, registry, store, task_queue=settings.task_queue,
                         histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
                     )  # fmt: skip

@@ -18,8 +18,11 @@ from temporalio.worker import Replayer
 
 from models.interests import DECLARE_INTEREST_PATCH
 from models.registry import load_registry
+from models.rules import NOTE_REQUIRED_PATCH
 from tests.replay.interests import HISTORY as INTERESTS_HISTORY
 from tests.replay.record import HISTORIES, history_file
+from tests.replay.returns import HISTORY as RETURNS_HISTORY
+from tests.replay.returns import NOTE as RETURN_NOTE
 from worker import WORKFLOWS
 from worker_runtime.runner import CaseRunner
 from workflows.drafting.legislative_process import COUNT_COMMENTS_PATCH
@@ -56,7 +59,7 @@ async def test_history_replays(path: Path) -> None:
 
 
 #: The ``workflow.patched`` ids of changes made since the collapse (issue #17).
-CURRENT_PATCHES = {COUNT_COMMENTS_PATCH, DECLARE_INTEREST_PATCH}
+CURRENT_PATCHES = {COUNT_COMMENTS_PATCH, DECLARE_INTEREST_PATCH, NOTE_REQUIRED_PATCH}
 
 
 def _current_case_histories() -> list[Path]:
@@ -113,3 +116,25 @@ def test_the_interests_history_holds_declarations_and_a_reassignment() -> None:
     assert "act" in updates
     markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
     assert DECLARE_INTEREST_PATCH in str(markers)
+
+
+def test_the_returns_history_keeps_the_reason_and_tells_the_drafter() -> None:
+    """A return under ``NOTE_REQUIRED_PATCH``: its marker is recorded, and the drafter's new
+    assignment (a carried-out effect) says why the case came back."""
+    path = HISTORIES / RETURNS_HISTORY
+    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+    markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert NOTE_REQUIRED_PATCH in str(markers)
+    told = [
+        item
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "carry_out_effects"
+        for item in json.loads(e.activity_task_scheduled_event_attributes.input.payloads[0].data)[
+            "items"
+        ]
+        if "The case came back" in json.dumps(item, ensure_ascii=False)
+    ]
+    assert len(told) == 1
+    assert RETURN_NOTE in json.dumps(told[0], ensure_ascii=False)
+    assert "/ho-so/" in json.dumps(told[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
@@ -289,3 +290,24 @@ def test_a_closed_case_refuses_everything(stage: str) -> None:
         assert stage in err.message
     assert allowed_actions(ctx) == []
     assert blocked_actions(ctx) == []
+
+
+# --- a return must say why -----------------------------------------------------------------
+
+
+def test_a_return_without_a_reason_is_refused_in_cases_that_ask_for_it() -> None:
+    ctx = _ctx("dossier_review", now=ORIGIN + timedelta(days=1), entered_by="le.thi.binh")
+    asks = dataclasses.replace(ctx, notes_required=True)
+    for note in (None, "", "   "):
+        req = ActionRequest(action="return_for_revision", actor=HEAD, note=note)
+        err = _refusal(asks, req)
+        assert err.code == "note_required"
+        assert "cần ghi rõ lý do" in err.message
+    said = ActionRequest(action="return_for_revision", actor=HEAD, note="Thiếu đánh giá tác động")
+    assert check_action(asks, said).action == "return_for_revision"
+    # A case started before the rule (no patch marker) never asked for it.
+    assert check_action(ctx, ActionRequest(action="return_for_revision", actor=HEAD)).dest
+    # The case page and the status say which actions need a note.
+    offered = {a.action: a.requires_note for a in allowed_actions(asks)}
+    assert offered["return_for_revision"] is True
+    assert offered["request_appraisal"] is False

@@ -5,7 +5,8 @@ appraisers, the People's Committee's office, its chair who signs, and the Công 
 the case and act; the case reaches "in force" on its own once its minimum period has passed.
 
 Legal days are short here (``DAY``) so that the minimum periods pass; the refused early close
-is shown with a full-length legal day in ``test_workspace.py``."""
+is shown with a full-length legal day in ``test_workspace.py``. On the way the drafting head
+returns the dossier with a reason, which the drafter reads on the case page."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ APPRAISAL_HEAD = "hoang.van.em"
 OFFICE = "vu.thi.giang"
 SIGNER = "bui.van.khoa"
 GAZETTE = "ngo.thi.lan"
+WHY = "Bổ sung đánh giá tác động đối với tiểu thương"
 
 
 async def take(
@@ -43,6 +45,7 @@ async def take(
     document: Path | None = None,
     *,
     from_inbox: bool = False,
+    note: str | None = None,
 ) -> None:
     """Open the case (from the inbox, or by its address), wait until ``action`` is offered,
     and take it (declaring no conflict of interest where the form asks)."""
@@ -63,6 +66,8 @@ async def take(
         assert loop.time() < until, f"{action} not offered within {OFFERED_WITHIN}s"
         await asyncio.sleep(0.5)
     form = page.locator("form", has=button)
+    if note is not None:
+        await form.locator("textarea[name=note]").fill(note)
     if document is not None:
         await form.locator("input[type=file]").set_input_files(str(document))
     declare = form.get_by_label("không có xung đột lợi ích")
@@ -117,6 +122,12 @@ async def test_a_decision_from_first_draft_to_in_force_in_the_browser(
         await take(drafter, url, case_id, "close_consultation")
         await take(drafter, url, case_id, "submit_synthesis")
         head = await person(browser, url, HEAD)
+        # The head sends it back with the reason; the drafter reads it on the case page.
+        await take(head, url, case_id, "return_for_revision", from_inbox=True, note=WHY)
+        await drafter.goto(f"{url}/ho-so/{case_id}")
+        await expect(drafter.locator("#returned")).to_contain_text(WHY)
+        await expect(drafter.locator("#returned")).to_contain_text("Trần Văn Cường")
+        await take(drafter, url, case_id, "submit_synthesis")
         await take(head, url, case_id, "request_appraisal", from_inbox=True)
         appraiser = await person(browser, url, APPRAISER)
         await take(appraiser, url, case_id, "accept_dossier", from_inbox=True)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import pytest
 from temporalio.client import Client
 
+from activities.outbox import OutboxNotifier
 from client.cases import act, start_case, status
 from client.errors import CaseActionRefused, CaseError
-from localdev.walkthrough import allows, wait_for_status
+from localdev.walkthrough import allows, wait_for_status, walk
 from models.actors import Directory
 from models.case import ActionRequest
+from models.deliveries import Notification
 from models.documents import DocumentRef
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness
+from tests.workflows.after_issuance import messages, until
 
 
 async def history_length(client: Client, case_id: str) -> int:
@@ -231,3 +234,50 @@ async def test_start_by_someone_without_the_drafter_role(
             ),
             task_queue=harness.settings.task_queue,
         )
+
+
+def returning(note: str) -> ActionRequest:
+    return ActionRequest(
+        declare_no_interest=True, action="return_for_revision", actor="tran.van.cuong", note=note
+    )
+
+
+async def test_a_return_must_say_why_and_the_drafters_are_told_it(
+    harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """Withdrawing or returning a draft without a reason is refused and writes nothing; the
+    reason given is in the drafters' new assignment, with the link to the case page."""
+    case_id = await start(harness, registry, directory, "tra-lai", legal_day_seconds=0.05)
+    await assert_refused(
+        harness,
+        case_id,
+        ActionRequest(declare_no_interest=True, action="withdraw", actor="tran.van.cuong"),
+        "note_required",
+        "cần ghi rõ lý do",
+    )
+    definition = registry.get("qd_ubnd_tinh")
+    await walk(harness.client, case_id, definition, harness.store, target="dossier_review")
+    await assert_refused(
+        harness,
+        case_id,
+        returning(note="  "),
+        "note_required",
+    )
+    why = "Chưa đánh giá tác động đối với hộ kinh doanh"
+    await act(
+        harness.client,
+        case_id,
+        returning(note=why),
+    )
+    outbox = OutboxNotifier(harness.settings.outbox_dir)
+
+    async def told() -> list[Notification]:
+        await wait_for_status(
+            harness.client, case_id, lambda s: s.pending_effects == 0, timeout=120
+        )
+        return [m for m in messages(outbox, case_id, "assignment") if why in m.body]
+
+    notices = await until("the drafters' assignment with the reason", told, 120)
+    assert "Hồ sơ được trả lại / The case came back: Trả lại để hoàn thiện" in notices[0].body
+    assert notices[0].link == f"/ho-so/{case_id}"
+    assert {r.actor_id for r in notices[0].recipients} >= {"nguyen.van.an", "le.thi.binh"}

@@ -46,6 +46,8 @@ class CaseState:
     _superiors: dict[str, ActorRef]
     #: Whether a person must declare before their first decision (cases since the patch).
     _declaration_required: bool
+    #: Whether a return or a rejection must say why (cases since ``NOTE_REQUIRED_PATCH``).
+    _notes_required: bool
     _def: ProcessDefinition
     _machine: ProcessMachine
     _assignments: dict[str, list[ActorRef]]
@@ -135,6 +137,7 @@ class CaseState:
             delegations=tuple(self._delegations),
             declarations=tuple(self._declarations),
             declaration_required=self._declaration_required,
+            notes_required=self._notes_required,
         )
 
     def _holders(self, *roles: str | None) -> list[Recipient]:

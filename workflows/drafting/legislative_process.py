@@ -70,7 +70,7 @@ with workflow.unsafe.imports_passed_through():
     from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
     from models.migration import definition_digest, plan_migration, shipped_digests
-    from models.rules import ActionRefused, check_action
+    from models.rules import NOTE_REQUIRED_PATCH, ActionRefused, check_action
     from workflows.declarations import KeepsDeclarations
     from workflows.drafting.carrying_out import CaseEffects
     from workflows.drafting.consultations import Consultations, ReplyRefused
@@ -103,6 +103,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
         self._declarations = []
         self._superiors = dict(inp.superiors)
         self._declaration_required = workflow.patched(DECLARE_INTEREST_PATCH)
+        self._notes_required = workflow.patched(NOTE_REQUIRED_PATCH)
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)

@@ -80,8 +80,19 @@ class StageEntry(CaseViews):
                     actions=actions,
                     to=notifications.recipients(people),
                     deadline=self._deadline,
+                    came_back=self._came_back(),
                 )
             )
+
+    def _came_back(self) -> str | None:
+        """The return or rejection (with its note) that just brought the case here."""
+        last = self._audit[-1] if self._audit else None
+        if last is None or last.to_stage != self._stage or not last.note:
+            return None
+        for t in self._def.transitions:
+            if t.action == last.action and t.source == last.from_stage and t.requires_note:
+                return f"{t.label} — {last.note}"
+        return None
 
     def _consultation_on_entry(self) -> None:
         stage = self._def.stages[self._stage]

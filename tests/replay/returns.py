@@ -1,0 +1,65 @@
+"""The return-with-a-reason scenario the replay test keeps a history of
+(``LegislativeProcess@returns.json``): the drafting head sends the dossier back to the drafter
+with a note saying why (required since ``NOTE_REQUIRED_PATCH``; the drafter's new assignment
+carries it), and the case then walks to its end. Recorded by
+``python -m tests.replay.record returns``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from temporalio.client import Client
+
+from activities.ports import DocumentStore
+from client.cases import act, start_case
+from localdev.walkthrough import walk
+from models.actors import Directory
+from models.case import ActionRequest
+from models.registry import Registry
+from models.starting import StartRequest
+
+KEY = "returns"
+HISTORY = f"LegislativeProcess@{KEY}.json"
+NOTE = "Bổ sung đánh giá tác động đối với hộ kinh doanh"
+
+
+async def record_returns(
+    client: Client,
+    directory: Directory,
+    registry: Registry,
+    store: DocumentStore,
+    *,
+    task_queue: str,
+    histories: Path,
+    legal_day_seconds: float,
+) -> list[Path]:
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        client,
+        directory,
+        StartRequest(
+            definition=definition,
+            title="Replay: trả lại hồ sơ kèm lý do",
+            starter="le.thi.binh",
+            legal_day_seconds=legal_day_seconds,
+        ),
+        task_queue=task_queue,
+    )
+    await walk(client, handle.id, definition, store, target="dossier_review", timeout=60)
+    await act(
+        client,
+        handle.id,
+        ActionRequest(
+            action="return_for_revision",
+            actor="tran.van.cuong",
+            note=NOTE,
+            declare_no_interest=True,
+        ),
+    )
+    await walk(client, handle.id, definition, store, timeout=60)
+    await handle.result()
+    history = await handle.fetch_history()
+    path = histories / HISTORY
+    path.write_text(history.to_json() + "\n", encoding="utf-8")
+    print(f"recorded {path.name}: {len(history.events)} events")
+    return [path]
