@@ -115,16 +115,79 @@ async def _gather(
     return [s for s in await asyncio.gather(*(one(c) for c in ids)) if s is not None]
 
 
-async def inbox(client: Client, person: str, task_queue: str, limit: int = 500) -> list[InboxItem]:
-    """What waits for ``person`` on ``task_queue`` (the deployment's), overdue first, then
-    the nearest due date, then what has none."""
+async def _running(
+    client: Client, task_queue: str, limit: int
+) -> tuple[list[CaseStatus], list[FeedbackStatus]]:
     gate = asyncio.Semaphore(PARALLEL)
-    cases, feedback = await asyncio.gather(
+    return await asyncio.gather(
         _gather(client, "LegislativeProcess", task_queue, limit, lambda c: status(client, c), gate),
         _gather(
             client, "FeedbackCase", task_queue, limit, lambda c: feedback_status(client, c), gate
         ),
     )
-    found = [i for st in cases if (i := _case_item(st, person)) is not None]
-    found += [i for fb in feedback if (i := _feedback_item(fb, person)) is not None]
-    return sorted(found, key=lambda i: (not i.overdue, i.due is None, i.due or date.min, i.title))
+
+
+def _urgent_first(items: list[InboxItem]) -> list[InboxItem]:
+    return sorted(items, key=lambda i: (not i.overdue, i.due is None, i.due or date.min, i.title))
+
+
+async def inbox(client: Client, person: str, task_queue: str, limit: int = 500) -> list[InboxItem]:
+    """What waits for ``person`` on ``task_queue`` (the deployment's), overdue first, then
+    the nearest due date, then what has none."""
+    return (await overview(client, person, None, task_queue, limit)).mine
+
+
+class Overview(BaseModel):
+    """The inbox's two tabs: what the person can do now, and what their agency has in
+    progress that waits on someone else (with whom)."""
+
+    mine: list[InboxItem]
+    waiting: list[InboxItem]
+
+
+def _waiting_item(st: CaseStatus, names: Callable[[str], str]) -> InboxItem:
+    who = [
+        f"{a.label}: {', '.join(names(p) for p in a.actors)}" for a in st.allowed if a.actors
+    ] + [
+        f"Ý kiến {c.label}: {', '.join(names(p) for p in c.holders)}"
+        for c in st.consultations
+        if c.replied_by is None and not c.overdue
+    ]
+    current = [d for d in st.deadlines if d.stage == st.stage]
+    return InboxItem(
+        case_id=st.id,
+        href=f"/ho-so/{st.id}",
+        title=st.title,
+        doc_type=st.type,
+        stage_label=st.stage_label,
+        tasks=who or ["Chờ đến hạn hoặc hệ thống tự chuyển bước"],
+        due=current[0].due_legal_date if current else None,
+        due_explanation=current[0].explanation_vi if current else "",
+        overdue=st.overdue,
+    )
+
+
+async def overview(
+    client: Client,
+    person: str,
+    agency: str | None,
+    task_queue: str,
+    limit: int = 500,
+    names: Callable[[str], str] = str,
+) -> Overview:
+    """Both tabs from one pass over the running cases: ``mine`` as ``inbox``; ``waiting``,
+    the drafting cases of ``agency`` (the person's) or naming the person, where they cannot
+    act now."""
+    cases, feedback = await _running(client, task_queue, limit)
+    mine = [i for st in cases if (i := _case_item(st, person)) is not None]
+    mine += [i for fb in feedback if (i := _feedback_item(fb, person)) is not None]
+    taken = {i.case_id for i in mine}
+    waiting = [
+        _waiting_item(st, names)
+        for st in cases
+        if st.id not in taken
+        and (
+            st.drafting_agency == agency or any(person in holders for holders in st.roles.values())
+        )
+    ]
+    return Overview(mine=_urgent_first(mine), waiting=_urgent_first(waiting))

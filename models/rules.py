@@ -199,9 +199,9 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
         if t.requires_note and ctx.notes_required and not (req.note or "").strip():
             raise ActionRefused(
                 "note_required",
-                f"thao tác '{t.label}' cần ghi rõ lý do để người nhận lại hồ sơ biết phải sửa gì "
-                f"/ {req.action!r} needs a note saying why (use --note): it is shown to the "
-                "people the case goes back to",
+                f"thao tác '{t.label}' cần ghi rõ lý do; những người liên quan sẽ đọc lý do này "
+                f"/ {req.action!r} needs a note saying why (use --note): the people it affects "
+                "read it on the case page and in their notification",
             )
     reasons = failed_guards(ctx, t)
     if reasons:

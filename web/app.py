@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from activities import adapters
@@ -20,6 +20,7 @@ from identity.local import LocalSignIn
 from identity.signers import RequestSigner
 from models.registry import load_registry
 from settings import Settings
+from web.api import ApiRefused, api_router
 from web.case_pages import case_pages
 from web.comment_pages import comment_pages
 from web.feedback_pages import feedback_pages
@@ -50,9 +51,17 @@ def create_app(settings: Settings) -> FastAPI:
         ws.client = await connect(settings, RequestSigner(local.key), store.has_blob)
         yield
 
+    # The OpenAPI document describes the JSON API (web/api.py) and the sign-in service; no
+    # interactive docs page, which would load its scripts from a CDN.
     app = FastAPI(
-        title="legisflow", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+        title="legisflow",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
     )
+    app.state.workspace = ws  # the JSON API's dependencies find it here
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(sign_in_api(local, store.has_blob))
     app.include_router(workspace_pages(ws))
@@ -60,15 +69,25 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(start_pages(ws))
     app.include_router(comment_pages(ws))
     app.include_router(feedback_pages(ws))
+    app.include_router(api_router(ws))
+
+    @app.exception_handler(ApiRefused)
+    async def api_refused(request: Request, exc: ApiRefused) -> JSONResponse:
+        return JSONResponse(exc.refusal.model_dump(), status_code=exc.status)
 
     @app.exception_handler(SignInFirst)
     async def sign_in_first(request: Request, exc: SignInFirst) -> RedirectResponse:
         return RedirectResponse(SIGN_IN, status_code=303)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> HTMLResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         # A person sees what happened and what to do; the trace goes to the log, not the page.
         log.exception("web request failed: %s %s", request.method, request.url.path)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(
+                {"detail": "server error; the operation may not have been carried out"},
+                status_code=500,
+            )
         return TEMPLATES.TemplateResponse(
             request,
             "missing.html",

@@ -25,13 +25,13 @@ from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
 from web import csrf
-from web.case_view import Labels, came_back, stuck_actions
+from web.case_view import Labels, came_back, stage_path, stuck_actions
 from web.workspace import NoSuchCase, Workspace
 from workflows.drafting.legislative_process import LegislativeProcess
 
 
 def case_pages(ws: Workspace) -> APIRouter:
-    pages = APIRouter(default_response_class=HTMLResponse)
+    pages = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
     async def case_page(
         request: Request,
@@ -60,6 +60,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             others=[a for a in st.allowed if me not in a.actors],
             stuck=stuck_actions(st, trail, labels, names),
             returned=came_back(st, trail, labels),
+            path=stage_path(st, trail, labels),
             trail=trail,
             asked=[c for c in st.consultations if me in c.holders and c.replied_by is None],
             declared=any(d.person == me for d in st.declarations),

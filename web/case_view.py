@@ -5,10 +5,12 @@ xung đột lợi ích, no holder). Pure: no I/O, so each explanation is tested 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from models.case import AuditEntry, CaseStatus
 from models.definition import ProcessDefinition, Transition
 from models.interests import recused
+from models.machine import IllegalTransition, shortest_path
 from models.registry import Registry
 
 
@@ -117,3 +119,35 @@ def _explain(
             "Để gỡ: chuyển việc cho cấp trên (`legisflow reassign`).",
         )
     return Stuck(t.label, f"Đang chờ {who} ({role}).", "")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage on the case's way: passed (with when and by whom it was entered), the
+    current one, or still ahead on the procedure's usual path."""
+
+    label: str
+    state: str  # "done", "current" or "ahead"
+    entered: date | None = None
+    by: str | None = None
+
+
+def stage_path(st: CaseStatus, trail: list[AuditEntry], labels: Labels) -> list[Step]:
+    """The stages the case went through (returns included), then the usual path ahead to
+    its first final stage: the procedure's diagram as a reader follows it, no JavaScript."""
+    d = labels.definition
+    steps = [Step(labels.stage(d.initial if d else st.stage), "done", None, None)]
+    if trail:
+        steps[0] = Step(steps[0].label, "done", trail[0].legal_date, trail[0].actor)
+    for e in trail:
+        if e.from_stage is not None and e.to_stage != e.from_stage:
+            steps.append(Step(labels.stage(e.to_stage), "done", e.legal_date, e.actor))
+    last = steps[-1]
+    steps[-1] = Step(last.label, "done" if st.final else "current", last.entered, last.by)
+    if d is None or st.final:
+        return steps
+    try:
+        ahead = shortest_path(d, st.stage, d.final[0], st.simplified)
+    except IllegalTransition:
+        return steps
+    return steps + [Step(labels.stage(t.dest), "ahead") for t in ahead]

@@ -37,7 +37,7 @@ class Row:
 
 
 def comment_pages(ws: Workspace) -> APIRouter:
-    pages = APIRouter(default_response_class=HTMLResponse)
+    pages = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
     def text_of(entry: Entry) -> str:
         try:

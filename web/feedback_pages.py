@@ -40,7 +40,7 @@ CATEGORY_LABELS = {Category.RECOMMENDATION: "Kiến nghị", Category.REPORT: "P
 
 
 def feedback_pages(ws: Workspace) -> APIRouter:
-    pages = APIRouter(default_response_class=HTMLResponse)
+    pages = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
     async def visible(session: Session, feedback_id: str) -> FeedbackStatus:
         try:

@@ -36,7 +36,7 @@ def startable(ws: Workspace, person: str) -> list[ProcessDefinition]:
 
 
 def start_pages(ws: Workspace) -> APIRouter:
-    pages = APIRouter(default_response_class=HTMLResponse)
+    pages = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
     def form(
         request: Request,

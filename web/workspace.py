@@ -23,7 +23,7 @@ from temporalio.service import RPCError
 from activities.ports import DocumentStore
 from client.cases import status
 from client.errors import CaseError
-from client.inbox import inbox
+from client.inbox import overview
 from identity.accounts import SignInRefused
 from identity.local import LocalSignIn
 from identity.sessions import Session
@@ -37,6 +37,8 @@ from web.sign_in_limits import SignInLimits, TooManyAttempts
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 SIGN_IN = "/dang-nhap"
+#: The inbox's second tab: the agency's cases in progress, waiting on someone else.
+WAITING_TAB = "cho-nguoi-khac"
 
 
 class SignInFirst(Exception):
@@ -123,7 +125,7 @@ class Workspace:
 
 
 def workspace_pages(ws: Workspace) -> APIRouter:
-    pages = APIRouter(default_response_class=HTMLResponse)
+    pages = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
     def sign_in_page(
         request: Request, error: str | None = None, username: str = "", status_code: int = 200
@@ -180,9 +182,22 @@ def workspace_pages(ws: Workspace) -> APIRouter:
         return response
 
     @pages.get("/", response_model=None)
-    async def home(request: Request) -> Response:
+    async def home(request: Request, tab: str = "") -> Response:
         session = ws.session(request)
-        items = await inbox(ws.temporal(), session.person, ws.task_queue)
-        return ws.page(request, "inbox.html", session, items=items)
+        try:
+            agency: str | None = ws.directory.person(session.person).agency
+        except KeyError:
+            agency = None
+        seen = await overview(ws.temporal(), session.person, agency, ws.task_queue, names=ws.name)
+        waiting = tab == WAITING_TAB
+        return ws.page(
+            request,
+            "inbox.html",
+            session,
+            tab=WAITING_TAB if waiting else "",
+            waiting_tab=WAITING_TAB,
+            items=seen.waiting if waiting else seen.mine,
+            counts=(len(seen.mine), len(seen.waiting)),
+        )
 
     return pages

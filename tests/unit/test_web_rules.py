@@ -22,7 +22,7 @@ from models.interests import Declaration
 from models.registry import load_registry
 from web import csrf
 from web.access import may_see
-from web.case_view import Labels, stuck_actions
+from web.case_view import Labels, stage_path, stuck_actions
 from web.sign_in_limits import SignInLimits, TooManyAttempts
 
 AT = datetime(2026, 12, 1, 2, tzinfo=UTC)
@@ -163,3 +163,19 @@ def test_an_upload_must_be_what_its_name_says(tmp_path: Path) -> None:
     ):
         with pytest.raises(CaseError, match=said):
             upload_bytes(store, name, content)
+
+
+def test_the_stage_path_shows_what_was_passed_the_current_stage_and_the_way_ahead() -> None:
+    st = _status(stage="synthesis", stage_label="Tổng hợp")
+    labels = Labels.of(load_registry(), st)
+    trail = [
+        _entry("le.thi.binh", "open_consultation", "consultation", "drafting"),
+        _entry("le.thi.binh", "close_consultation", "synthesis", "consultation"),
+    ]
+    path = stage_path(st, trail, labels)
+    states = [s.state for s in path]
+    assert states[:3] == ["done", "done", "current"]
+    assert set(states[3:]) == {"ahead"}
+    assert path[1].by == "le.thi.binh"
+    assert path[2].label == labels.stage("synthesis")
+    assert path[-1].label == labels.stage("in_force")

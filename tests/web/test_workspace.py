@@ -175,6 +175,14 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         await front.goto(url)
         await expect(front.locator(f"[data-case-id='{handle.id}']")).to_have_count(0)
 
+        # The drafter cannot act during consultation: the case is on her second tab, with
+        # whom it waits for.
+        await page.goto(url)
+        await expect(page.locator(f"[data-case-id='{handle.id}']")).to_have_count(0)
+        await page.get_by_role("link", name="Đang chờ người khác").click()
+        waiting = page.locator(f"[data-case-id='{handle.id}']")
+        await expect(waiting).to_contain_text("Tổ chức đại diện đối tượng chịu tác động")
+
         # Someone of another department is told the case does not exist, as for a missing one.
         other = await (await browser.new_context()).new_page()
         await sign_in(other, url, OUTSIDER)

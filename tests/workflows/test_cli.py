@@ -244,8 +244,12 @@ async def test_an_action_on_a_case_that_has_ended_is_refused_as_closed(
 ) -> None:
     """It used to say `no case '…'` (exit 1) although `status` showed the case."""
     case_id = await _start(cli_env, "Quy định bị rút")
+    head = as_person(cli_env, "tran.van.cuong")
+    run = await legisflow(head, "act", "--no-interest", case_id, "withdraw")
+    assert run.code == 2  # a withdrawal must say why
+    assert "needs a note saying why" in run.stderr
     run = await legisflow(
-        as_person(cli_env, "tran.van.cuong"), "act", "--no-interest", case_id, "withdraw"
+        head, "act", "--no-interest", case_id, "withdraw", "--note", "Không còn cần thiết"
     )
     assert run.code == 0, run.stderr
     handle = harness.client.get_workflow_handle(case_id)
