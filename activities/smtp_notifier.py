@@ -86,9 +86,7 @@ def _link(notification: Notification, workspace_url: str | None) -> str | None:
 
 def _plain(notification: Notification, names: str, link: str | None = None) -> str:
     opening = f"\n\n{OPEN}{link}" if link else ""
-    return (
-        f"{GREETING.format(names=names)}\n\n{notification.body}{opening}\n\n-- \n{FOOTER}\n"
-    )
+    return f"{GREETING.format(names=names)}\n\n{notification.body}{opening}\n\n-- \n{FOOTER}\n"
 
 
 def _html(notification: Notification, names: str, link: str | None = None) -> str:
