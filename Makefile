@@ -46,8 +46,14 @@ $(OIDC_MODULES): tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+## The accessibility audit the browser tests inject into the pages (npm's axe-core).
+AXE_MODULES := tests/web/axe/node_modules/.installed
+$(AXE_MODULES): tests/web/axe/package-lock.json
+	cd tests/web/axe && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## Lint, type-check and the whole test suite against real Temporal servers.
-test: $(DEV_STAMP) $(BYTECODE) $(OIDC_MODULES) lint typecheck
+test: $(DEV_STAMP) $(BYTECODE) $(OIDC_MODULES) $(AXE_MODULES) lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: $(DEV_STAMP)
@@ -61,4 +67,4 @@ unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
 clean:
-	rm -rf $(VENV) tests/oidc/node_modules .legisflow .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) tests/oidc/node_modules tests/web/axe/node_modules .legisflow .mypy_cache .ruff_cache .pytest_cache *.egg-info

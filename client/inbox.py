@@ -127,6 +127,11 @@ async def _running(
     )
 
 
+async def running_cases(client: Client, task_queue: str, limit: int = 5000) -> list[CaseStatus]:
+    """The status of every running drafting case on ``task_queue``."""
+    return (await _running(client, task_queue, limit))[0]
+
+
 def _urgent_first(items: list[InboxItem]) -> list[InboxItem]:
     return sorted(items, key=lambda i: (not i.overdue, i.due is None, i.due or date.min, i.title))
 

@@ -20,9 +20,11 @@ from identity.local import LocalSignIn
 from identity.signers import RequestSigner
 from models.registry import load_registry
 from settings import Settings
+from web.after_issuance_pages import after_issuance_pages
 from web.api import ApiRefused, api_router
 from web.case_pages import case_pages
 from web.comment_pages import comment_pages
+from web.dashboard_pages import dashboard_pages
 from web.feedback_pages import feedback_pages
 from web.sign_in_api import sign_in_api
 from web.start_pages import start_pages
@@ -63,12 +65,14 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.workspace = ws  # the JSON API's dependencies find it here
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(sign_in_api(local, store.has_blob))
+    app.include_router(sign_in_api(local, store.has_blob, ws.limits))
     app.include_router(workspace_pages(ws))
     app.include_router(case_pages(ws))
     app.include_router(start_pages(ws))
     app.include_router(comment_pages(ws))
     app.include_router(feedback_pages(ws))
+    app.include_router(dashboard_pages(ws))
+    app.include_router(after_issuance_pages(ws))
     app.include_router(api_router(ws))
 
     @app.exception_handler(ApiRefused)

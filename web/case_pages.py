@@ -26,7 +26,7 @@ from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
 from web import csrf
 from web.case_view import Labels, came_back, stage_path, stuck_actions
-from web.workspace import NoSuchCase, Workspace
+from web.workspace import NoSuchCase, Workspace, said
 from workflows.drafting.legislative_process import LegislativeProcess
 
 
@@ -61,6 +61,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             stuck=stuck_actions(st, trail, labels, names),
             returned=came_back(st, trail, labels),
             path=stage_path(st, trail, labels),
+            monitored=st.final and labels.monitored(st.stage),
             trail=trail,
             asked=[c for c in st.consultations if me in c.holders and c.replied_by is None],
             declared=any(d.person == me for d in st.declarations),
@@ -99,7 +100,7 @@ def case_pages(ws: Workspace) -> APIRouter:
         except (CaseError, NotSignedIn) as exc:
             return await case_page(request, session, st, error=str(exc), status_code=409)
         except ValidationError as exc:
-            reasons = "; ".join(str(e["msg"]) for e in exc.errors())
+            reasons = said(exc)
             return await case_page(request, session, st, error=reasons, status_code=422)
         finally:
             CURRENT_SESSION.reset(bound)

@@ -43,6 +43,11 @@ class Labels:
             "delegate": "Giao ký thay",
         }.get(action, action)
 
+    def monitored(self, stage: str) -> bool:
+        """The stage starts the document's monitoring (it is in force)."""
+        d = self.definition
+        return d is not None and stage in d.stages and d.stages[stage].monitor
+
     def role(self, role: str) -> str:
         if self.definition is not None and role in self.definition.roles:
             return self.definition.roles[role].label

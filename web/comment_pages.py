@@ -24,7 +24,7 @@ from models.case import CaseStatus
 from models.choices import Disposition
 from models.comments import CommentSummary, DispositionRequest, Entry
 from web import csrf
-from web.workspace import NoSuchCase, Workspace
+from web.workspace import NoSuchCase, Workspace, said
 
 #: The most comments one page lists (the rest by narrowing the filter).
 PAGE_LIMIT = 500
@@ -146,11 +146,7 @@ def comment_pages(ws: Workspace) -> APIRouter:
                 await dispose(ws.temporal(), case_id, req)
                 disposed.append(cid)
         except (CaseError, NotSignedIn, ValueError, ValidationError) as exc:
-            reasons = (
-                "; ".join(str(e["msg"]) for e in exc.errors())
-                if isinstance(exc, ValidationError)
-                else str(exc)
-            )
+            reasons = said(exc) if isinstance(exc, ValidationError) else str(exc)
             kept = f" Đã xử lý trước đó: {', '.join(disposed)}." if disposed else ""
             return await again(f"{reasons}{kept}", code=409)
         finally:

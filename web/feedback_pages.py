@@ -34,7 +34,7 @@ from models.definition import SYSTEM_ACTOR
 from models.documents import MAX_DOCUMENT_BYTES
 from models.feedback import AmendmentProposal, ClassifyRequest, FeedbackStatus, ForwardRequest
 from web import csrf
-from web.workspace import NoSuchCase, Workspace
+from web.workspace import NoSuchCase, Workspace, said
 
 CATEGORY_LABELS = {Category.RECOMMENDATION: "Kiến nghị", Category.REPORT: "Phản ánh"}
 
@@ -177,7 +177,7 @@ def feedback_pages(ws: Workspace) -> APIRouter:
         except (CaseError, NotSignedIn) as exc:
             return show(request, session, st, error=str(exc), status_code=409)
         except ValidationError as exc:
-            reasons = "; ".join(str(e["msg"]) for e in exc.errors())
+            reasons = said(exc)
             return show(request, session, st, error=reasons, status_code=422)
         finally:
             CURRENT_SESSION.reset(bound)

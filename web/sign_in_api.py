@@ -8,7 +8,7 @@ and every document it references is in the store (a proof vouches only for an up
 arrived).
 
 - ``POST /api/sign-in/sessions`` {person, password} → a session (401 with one message for a
-  wrong account or password);
+  wrong account or password; 429 after too many failures, counted with the workspace's);
 - ``POST /api/sign-in/whoami`` a session → the session, if still good (401 otherwise);
 - ``GET /api/sign-in/keys`` → the public keys a case pins;
 - ``POST /api/sign-in/proofs`` {session, case_id, update, request} → a proof.
@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from client.proofs import MAX_REQUEST_BYTES
@@ -29,6 +29,7 @@ from identity.local import LocalSignIn
 from identity.sessions import NotSignedIn, Session, check_session
 from identity.signers import issue
 from models.authorship import Proof, TrustedKey, content_author
+from web.sign_in_limits import SignInLimits, TooManyAttempts
 
 
 class Credentials(BaseModel):
@@ -44,9 +45,12 @@ class ProofOrder(BaseModel):
     request: dict[str, Any]
 
 
-def sign_in_api(local: LocalSignIn, holds: Callable[[str], bool]) -> APIRouter:
+def sign_in_api(
+    local: LocalSignIn, holds: Callable[[str], bool], limits: SignInLimits | None = None
+) -> APIRouter:
     """The API over ``local`` (the accounts and the key), with ``holds`` saying whether the
-    document store has a blob."""
+    document store has a blob; ``limits``: failed sign-ins counted with the workspace's."""
+    limits = limits or SignInLimits()
     api = APIRouter(prefix="/api/sign-in", tags=["sign-in"])
 
     def good_session(session: Session) -> Session:
@@ -62,11 +66,18 @@ def sign_in_api(local: LocalSignIn, holds: Callable[[str], bool]) -> APIRouter:
         return session
 
     @api.post("/sessions")
-    def sign_in(credentials: Credentials) -> Session:
+    def sign_in(credentials: Credentials, request: Request) -> Session:
+        address = request.client.host if request.client else "?"
         try:
-            return local.sign_in(credentials.person, credentials.password)
+            limits.check(credentials.person, address)
+            session = local.sign_in(credentials.person, credentials.password)
+        except TooManyAttempts as exc:
+            raise HTTPException(429, str(exc)) from None
         except SignInRefused as exc:
+            limits.failed(credentials.person, address)
             raise HTTPException(401, str(exc)) from None
+        limits.succeeded(credentials.person)
+        return session
 
     @api.post("/whoami")
     def whoami(session: Session) -> Session:

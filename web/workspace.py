@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
@@ -39,6 +40,11 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 SIGN_IN = "/dang-nhap"
 #: The inbox's second tab: the agency's cases in progress, waiting on someone else.
 WAITING_TAB = "cho-nguoi-khac"
+
+
+def said(exc: ValidationError) -> str:
+    """A request the models refused, as a person reads it (no "Value error," prefixes)."""
+    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
 
 
 class SignInFirst(Exception):
@@ -94,6 +100,19 @@ class Workspace:
     def check_form(self, session: Session, token: str) -> None:
         csrf.check_session_token(self.local.key, session, token)
 
+    def type_name(self, doc_type: str) -> str:
+        """A document type's name (Quyết định của Ủy ban nhân dân cấp tỉnh), not its code."""
+        for d in self.registry:
+            if d.doc_type == doc_type:
+                return d.name
+        return doc_type
+
+    def agency_name(self, agency: str) -> str:
+        try:
+            return self.directory.agency(agency).name
+        except KeyError:
+            return agency
+
     def name(self, person: str) -> str:
         try:
             return self.directory.person(person).name
@@ -115,6 +134,8 @@ class Workspace:
                 csrf=csrf.session_token(self.local.key, session),
             )
         context.setdefault("name", None)
+        context.setdefault("type_name", self.type_name)
+        context.setdefault("agency_name", self.agency_name)
         return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
     def refusal(

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from localdev.devserver import free_port
@@ -37,6 +37,37 @@ async def web_app(settings: Settings) -> AsyncIterator[str]:
     """``legisflow web`` with ``settings`` on a free loopback port; yields its address."""
     async with serving(settings, "127.0.0.1", free_port()) as url:
         yield url
+
+
+#: axe-core, installed from npm by ``make test`` (``tests/web/axe``).
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+#: The impacts an audit refuses: what blocks or seriously hinders a person using a screen
+#: reader, the keyboard only, or poor eyesight.
+REFUSED_IMPACTS = ("serious", "critical")
+
+
+async def accessibility_problems(page: Page) -> list[str]:
+    """The serious and critical WCAG problems axe-core finds on ``page`` as it is now."""
+    if not AXE.exists():
+        raise AssertionError(f"{AXE} is missing: run `make test` (npm ci in tests/web/axe)")
+    await page.add_script_tag(path=str(AXE))
+    violations = await page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            resultTypes: ["violations"],
+        })).violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                  nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 3)}))"""
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}"
+        for v in violations
+        if v["impact"] in REFUSED_IMPACTS
+    ]
+
+
+async def assert_accessible(page: Page) -> None:
+    problems = await accessibility_problems(page)
+    assert not problems, f"{page.url}:\n" + "\n".join(problems)
 
 
 #: Where a failing browser test leaves a screenshot of each page it had open.

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, expect
 from client.cases import status
 from identity.accounts import AccountStore
 from tests.conftest import Harness, Temporal
-from tests.web.browser import chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app
 from tests.web.test_workspace import PASSWORD, sign_in
 
 expect.set_options(timeout=60_000)
@@ -27,8 +27,9 @@ DAY = 0.2
 #: How long a step may take to be offered (a minimum period running): a bound, not a verdict.
 OFFERED_WITHIN = 120.0
 
-DRAFTER = "le.thi.binh"
-HEAD = "tran.van.cuong"
+# Sở Nông nghiệp và Môi trường: few other tests draft there, so its dashboard stays small.
+DRAFTER = "dinh.thi.hoa"
+HEAD = "pham.van.hung"
 APPRAISER = "pham.thi.dung"
 APPRAISAL_HEAD = "hoang.van.em"
 OFFICE = "vu.thi.giang"
@@ -102,7 +103,7 @@ async def test_a_decision_from_first_draft_to_in_force_in_the_browser(
     for name in ("du-thao.md", "bao-cao-tham-dinh.md", "to-trinh.md", "quyet-dinh-da-ky.md"):
         texts[name] = tmp_path / name
         texts[name].write_text(f"# {name}\n\nĐiều 1. Phạm vi điều chỉnh\n", encoding="utf-8")
-    title = "Quy định quản lý chợ truyền thống (trọn đời trong trình duyệt)"
+    title = "Quy định quản lý chợ nông sản (trọn đời trong trình duyệt)"
 
     async with web_app(settings) as url, chromium() as browser:
         drafter = await person(browser, url, DRAFTER)
@@ -113,6 +114,7 @@ async def test_a_decision_from_first_draft_to_in_force_in_the_browser(
         await drafter.get_by_role("button", name="Khởi tạo").click()  # no title given
         await expect(drafter.locator("#err-title")).to_contain_text("Trích yếu cần từ 3")
         await expect(drafter.get_by_label("Trích yếu")).to_have_attribute("aria-invalid", "true")
+        await assert_accessible(drafter)
         await drafter.get_by_label("Trích yếu").fill(title)
         await drafter.get_by_role("button", name="Khởi tạo").click()
         await expect(drafter.get_by_role("heading", name=title)).to_be_visible()
@@ -126,7 +128,7 @@ async def test_a_decision_from_first_draft_to_in_force_in_the_browser(
         await take(head, url, case_id, "return_for_revision", from_inbox=True, note=WHY)
         await drafter.goto(f"{url}/ho-so/{case_id}")
         await expect(drafter.locator("#returned")).to_contain_text(WHY)
-        await expect(drafter.locator("#returned")).to_contain_text("Trần Văn Cường")
+        await expect(drafter.locator("#returned")).to_contain_text("Phạm Văn Hùng")
         await take(drafter, url, case_id, "submit_synthesis")
         await take(head, url, case_id, "request_appraisal", from_inbox=True)
         appraiser = await person(browser, url, APPRAISER)
@@ -160,3 +162,18 @@ async def test_a_decision_from_first_draft_to_in_force_in_the_browser(
             await expect(trail).to_contain_text(label)
         await expect(trail).to_contain_text("Bùi Văn Khoa")
         await expect(drafter.get_by_role("link", name="quyet-dinh-da-ky.md")).to_be_visible()
+        path = drafter.locator("section[aria-labelledby=path-h]")
+        await expect(path.locator("[aria-current=step]")).to_have_count(0)  # final: all passed
+        await expect(path).to_contain_text("Phạm Văn Hùng")
+
+        # The head's dashboard: the stages the department completed, with on-time rates.
+        await head.get_by_role("link", name="Bảng điều khiển").click()
+        kpi = head.locator("#kpi")
+        await expect(kpi).to_contain_text("Lấy ý kiến, đăng tải dự thảo")
+        await expect(head.locator("figure svg[role=img]")).to_be_visible()
+        await expect(head.locator("#open-counts")).to_be_visible()
+        await assert_accessible(head)
+        await drafter.set_viewport_size({"width": 390, "height": 844})  # a phone
+        await drafter.goto(f"{url}/ho-so/{case_id}")
+        await assert_accessible(drafter)
+        await drafter.screenshot(path=str(tmp_path / "case-on-a-phone.png"), full_page=True)

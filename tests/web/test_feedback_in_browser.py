@@ -14,7 +14,7 @@ from identity.accounts import AccountStore
 from models.actors import Directory
 from models.registry import Registry
 from tests.conftest import Harness, Temporal
-from tests.web.browser import chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app
 from tests.web.test_workspace import PASSWORD, sign_in
 from tests.workflows.after_issuance import HANDLER, in_force, monitored, until
 
@@ -63,6 +63,7 @@ async def test_a_handler_answers_feedback_in_the_browser(
         await row.get_by_role("link").click()
         await expect(page.locator("#feedback-text")).to_have_text(TEXT)
         assert AUTHOR not in await page.content()
+        await assert_accessible(page)
 
         form = page.locator("form", has=page.locator("button[data-action=answer]"))
         await form.get_by_label("Nội dung trả lời").fill("Hồ sơ gồm đơn và bản vẽ (Điều 5).")

@@ -94,3 +94,12 @@ async def test_an_agency_system_reads_and_acts_through_the_json_api(
         assert (await http.get(f"/api/v1/cases/{handle.id}", headers=outsider)).status_code == 404
         forged = {"Authorization": "Bearer " + base64.urlsafe_b64encode(b'{"person":"x"}').decode()}
         assert (await http.get("/api/v1/inbox", headers=forged)).status_code == 401
+
+        # Guessing passwords: after five failures the account is refused, even the right one.
+        for _ in range(5):
+            wrong = {"person": OUTSIDER, "password": "doan-mo-1234"}
+            assert (await http.post("/api/sign-in/sessions", json=wrong)).status_code == 401
+        right = {"person": OUTSIDER, "password": PASSWORD}
+        locked = await http.post("/api/sign-in/sessions", json=right)
+        assert locked.status_code == 429
+        assert "thử lại sau" in locked.json()["detail"]

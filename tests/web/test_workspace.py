@@ -17,7 +17,7 @@ from models.actors import Directory
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
-from tests.web.browser import chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app
 
 PASSWORD = "mat-khau-cua-binh-2026"
 # Waits on what the page shows, bounded far above any machine's speed (not Playwright's 5 s).
@@ -75,11 +75,13 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         await page.get_by_label("Mật khẩu").fill("sai-mat-khau")
         await page.get_by_role("button", name="Đăng nhập").click()
         await expect(page.get_by_role("alert")).to_contain_text("wrong account or password")
+        await assert_accessible(page)
 
         await page.get_by_label("Mật khẩu").fill(PASSWORD)
         await page.get_by_role("button", name="Đăng nhập").click()
         await expect(page.get_by_role("heading", name="Việc cần xử lý")).to_be_visible()
         await expect(page.get_by_text("Lê Thị Bình")).to_be_visible()
+        await assert_accessible(page)
         await page.get_by_role("link", name=title).click()
 
         await expect(page.get_by_role("heading", name=title)).to_be_visible()
@@ -100,6 +102,7 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         assert st.stage == "consultation"
         await expect(page.locator("#stage")).to_have_text(st.stage_label)
         await expect(page.get_by_text("du-thao-1.md")).to_be_visible()
+        await assert_accessible(page)
         await page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
 
         # Comments arrive (two people send the same text); the drafter reads each text with
@@ -110,6 +113,7 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         await page.get_by_role("link", name="Góp ý của cơ quan").click()
         await expect(page.locator("#comment-counts")).to_contain_text("3 lượt góp ý, 2 nội dung")
         await expect(page.get_by_text(COMMENTS[0][2])).to_be_visible()
+        await assert_accessible(page)
         await page.get_by_label("Nguồn").select_option("Hiệp hội Doanh nghiệp")
         await page.get_by_role("button", name="Lọc").click()
         await expect(page.locator("tr[data-comment-id]")).to_have_count(1)
@@ -181,7 +185,8 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         await expect(page.locator(f"[data-case-id='{handle.id}']")).to_have_count(0)
         await page.get_by_role("link", name="Đang chờ người khác").click()
         waiting = page.locator(f"[data-case-id='{handle.id}']")
-        await expect(waiting).to_contain_text("Tổ chức đại diện đối tượng chịu tác động")
+        await expect(waiting).to_contain_text("Cao Văn Tiến")  # the affected group asked
+        await assert_accessible(page)
 
         # Someone of another department is told the case does not exist, as for a missing one.
         other = await (await browser.new_context()).new_page()
