@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
@@ -21,6 +22,8 @@ from temporalio.service import RPCError
 
 from client.after_issuance import feedback_status
 from client.cases import status
+from models.actors import Directory
+from models.awaiting import role_at
 from models.case import AllowedAction, CaseStatus, ConsultView
 from models.feedback import FeedbackStatus
 
@@ -93,16 +96,11 @@ def _feedback_item(st: FeedbackStatus, person: str) -> InboxItem | None:
 
 async def _gather(
     client: Client,
-    workflow_type: str,
-    task_queue: str,
+    query: str,
     limit: int,
     ask: Callable[[str], Awaitable[T]],
     gate: asyncio.Semaphore,
 ) -> list[T]:
-    query = (
-        f"WorkflowType = '{workflow_type}' AND ExecutionStatus = 'Running' "
-        f"AND TaskQueue = '{task_queue}'"
-    )
     ids = [wf.id async for wf in client.list_workflows(query, limit=limit)]
 
     async def one(case_id: str) -> T | None:
@@ -115,31 +113,69 @@ async def _gather(
     return [s for s in await asyncio.gather(*(one(c) for c in ids)) if s is not None]
 
 
-async def _running(
-    client: Client, task_queue: str, limit: int
-) -> tuple[list[CaseStatus], list[FeedbackStatus]]:
-    gate = asyncio.Semaphore(PARALLEL)
-    return await asyncio.gather(
-        _gather(client, "LegislativeProcess", task_queue, limit, lambda c: status(client, c), gate),
-        _gather(
-            client, "FeedbackCase", task_queue, limit, lambda c: feedback_status(client, c), gate
-        ),
+def _running_of(workflow_type: str, task_queue: str) -> str:
+    return (
+        f"WorkflowType = '{workflow_type}' AND ExecutionStatus = 'Running' "
+        f"AND TaskQueue = '{_quoted(task_queue)}'"
     )
 
 
-async def running_cases(client: Client, task_queue: str, limit: int = 5000) -> list[CaseStatus]:
-    """The status of every running drafting case on ``task_queue``."""
-    return (await _running(client, task_queue, limit))[0]
+def _quoted(value: str) -> str:
+    if "'" in value or "\\" in value:
+        raise ValueError(f"not a name a query can carry: {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Seeker:
+    """Whose inbox: the person, their agency and the roles they answer for there — their
+    own, and those of the people whose direct superior they are (a task handed up to them)."""
+
+    person: str
+    agency: str | None
+    roles: tuple[str, ...]
+
+    @classmethod
+    def of(cls, directory: Directory, person: str) -> Seeker:
+        try:
+            me = directory.person(person)
+        except KeyError:
+            return cls(person, None, ())
+        roles = set(me.roles)
+        roles.update(r for p in directory.people if p.superior == person for r in p.roles)
+        return cls(person, me.agency, tuple(sorted(roles)))
+
+    def awaited(self) -> str:
+        """The visibility filter for drafting cases that may await this person: those whose
+        AwaitingRoles names one of their roles in their agency, and those started before the
+        attribute existed (asked one by one)."""
+        if self.agency is None or not self.roles:
+            return "AwaitingRoles IS NULL"
+        values = ", ".join(f"'{_quoted(role_at(r, self.agency))}'" for r in self.roles)
+        return f"(AwaitingRoles IN ({values}) OR AwaitingRoles IS NULL)"
+
+
+async def running_cases(
+    client: Client, task_queue: str, agency: str, limit: int = 5000
+) -> list[CaseStatus]:
+    """The status of every running drafting case of ``agency`` on ``task_queue``."""
+    gate = asyncio.Semaphore(PARALLEL)
+    query = (
+        f"{_running_of('LegislativeProcess', task_queue)} AND DraftingAgency = '{_quoted(agency)}'"
+    )
+    return await _gather(client, query, limit, lambda c: status(client, c), gate)
 
 
 def _urgent_first(items: list[InboxItem]) -> list[InboxItem]:
     return sorted(items, key=lambda i: (not i.overdue, i.due is None, i.due or date.min, i.title))
 
 
-async def inbox(client: Client, person: str, task_queue: str, limit: int = 500) -> list[InboxItem]:
-    """What waits for ``person`` on ``task_queue`` (the deployment's), overdue first, then
+async def inbox(
+    client: Client, seeker: Seeker, task_queue: str, limit: int = 500
+) -> list[InboxItem]:
+    """What waits for the person on ``task_queue`` (the deployment's), overdue first, then
     the nearest due date, then what has none."""
-    return (await overview(client, person, None, task_queue, limit)).mine
+    return (await overview(client, seeker, task_queue, limit)).mine
 
 
 class Overview(BaseModel):
@@ -174,25 +210,44 @@ def _waiting_item(st: CaseStatus, names: Callable[[str], str]) -> InboxItem:
 
 async def overview(
     client: Client,
-    person: str,
-    agency: str | None,
+    seeker: Seeker,
     task_queue: str,
     limit: int = 500,
     names: Callable[[str], str] = str,
 ) -> Overview:
-    """Both tabs from one pass over the running cases: ``mine`` as ``inbox``; ``waiting``,
-    the drafting cases of ``agency`` (the person's) or naming the person, where they cannot
-    act now."""
-    cases, feedback = await _running(client, task_queue, limit)
-    mine = [i for st in cases if (i := _case_item(st, person)) is not None]
-    mine += [i for fb in feedback if (i := _feedback_item(fb, person)) is not None]
+    """Both tabs. Visibility narrows the cases first — drafting cases awaiting the person's
+    roles in their agency (``AwaitingRoles``), their agency's drafting cases, the feedback
+    cases their agency answers — and only those are asked for their status."""
+    gate = asyncio.Semaphore(PARALLEL)
+    drafting = _running_of("LegislativeProcess", task_queue)
+    asks = [_gather(client, f"{drafting} AND {seeker.awaited()}", limit, _status(client), gate)]
+    if seeker.agency is not None:
+        agency = f"DraftingAgency = '{_quoted(seeker.agency)}'"
+        asks.append(_gather(client, f"{drafting} AND {agency}", limit, _status(client), gate))
+        feedback = f"{_running_of('FeedbackCase', task_queue)} AND {agency}"
+        asks.append(_gather(client, feedback, limit, _feedback(client), gate))
+    found = await asyncio.gather(*asks)
+    cases = {st.id: st for group in found[:2] for st in group if isinstance(st, CaseStatus)}
+    person = seeker.person
+    mine = [i for st in cases.values() if (i := _case_item(st, person)) is not None]
+    if len(found) > 2:
+        mine += [
+            i
+            for fb in found[2]
+            if isinstance(fb, FeedbackStatus) and (i := _feedback_item(fb, person)) is not None
+        ]
     taken = {i.case_id for i in mine}
     waiting = [
         _waiting_item(st, names)
-        for st in cases
-        if st.id not in taken
-        and (
-            st.drafting_agency == agency or any(person in holders for holders in st.roles.values())
-        )
+        for st in cases.values()
+        if st.id not in taken and st.drafting_agency == seeker.agency
     ]
     return Overview(mine=_urgent_first(mine), waiting=_urgent_first(waiting))
+
+
+def _status(client: Client) -> Callable[[str], Awaitable[CaseStatus | FeedbackStatus]]:
+    return lambda case_id: status(client, case_id)
+
+
+def _feedback(client: Client) -> Callable[[str], Awaitable[CaseStatus | FeedbackStatus]]:
+    return lambda feedback_id: feedback_status(client, feedback_id)

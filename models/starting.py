@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from models.actors import ActorRef, Directory, missing_roles, superiors_of
+from models.awaiting import awaiting_roles
 from models.case import CalendarSettings, CaseInput, SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.links import CaseLink, memo_links
@@ -73,7 +74,7 @@ class CaseOpening:
     (search attribute values by name, memo, summary and details in the Temporal UI)."""
 
     inp: CaseInput
-    search_attributes: dict[str, str | bool]
+    search_attributes: dict[str, str | bool | list[str]]
     memo: dict[str, object]
     summary: str
     details: str
@@ -146,6 +147,7 @@ def plan_case(directory: Directory, req: StartRequest) -> CaseOpening:
             "DraftingAgency": agency.id,
             "LegalRegime": d.regime,
             "Overdue": False,
+            "AwaitingRoles": awaiting_roles(d, d.initial, req.simplified is not None, assignments),
         },
         memo={
             "title": title,

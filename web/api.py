@@ -20,7 +20,7 @@ from client.cases import act
 from client.comments import comment_entries
 from client.documents import upload_bytes
 from client.errors import CaseActionRefused, CaseError
-from client.inbox import Overview, overview
+from client.inbox import Overview, Seeker, overview
 from identity.sessions import NotSignedIn, Session, check_session
 from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, ActionResult, CaseStatus
@@ -92,11 +92,8 @@ def api_router(ws: Workspace) -> APIRouter:
     @api.get("/inbox")
     async def get_inbox(session: Caller) -> Overview:
         """What waits for the caller, and what their agency waits on others for."""
-        try:
-            agency: str | None = ws.directory.person(session.person).agency
-        except KeyError:
-            agency = None
-        return await overview(ws.temporal(), session.person, agency, ws.task_queue)
+        seeker = Seeker.of(ws.directory, session.person)
+        return await overview(ws.temporal(), seeker, ws.task_queue, names=ws.name)
 
     @api.get("/cases/{case_id:path}")
     async def get_case(case_id: str, session: Caller) -> CaseStatus:

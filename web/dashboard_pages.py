@@ -65,9 +65,7 @@ def dashboard_pages(ws: Workspace) -> APIRouter:
         since = datetime(start.year, start.month, start.day, tzinfo=UTC)
         until = datetime(end.year, end.month, end.day, tzinfo=UTC)
         client = ws.temporal()
-        running: list[CaseStatus] = [
-            st for st in await running_cases(client, ws.task_queue) if st.drafting_agency == agency
-        ]
+        running: list[CaseStatus] = await running_cases(client, ws.task_queue, agency)
         overdue = sorted(
             (st for st in running if st.overdue),
             key=lambda st: min((d.due for d in st.deadlines if d.overdue), default=st.started_at),

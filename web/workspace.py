@@ -24,7 +24,7 @@ from temporalio.service import RPCError
 from activities.ports import DocumentStore
 from client.cases import status
 from client.errors import CaseError
-from client.inbox import overview
+from client.inbox import Seeker, overview
 from identity.accounts import SignInRefused
 from identity.local import LocalSignIn
 from identity.sessions import Session
@@ -205,11 +205,8 @@ def workspace_pages(ws: Workspace) -> APIRouter:
     @pages.get("/", response_model=None)
     async def home(request: Request, tab: str = "") -> Response:
         session = ws.session(request)
-        try:
-            agency: str | None = ws.directory.person(session.person).agency
-        except KeyError:
-            agency = None
-        seen = await overview(ws.temporal(), session.person, agency, ws.task_queue, names=ws.name)
+        seeker = Seeker.of(ws.directory, session.person)
+        seen = await overview(ws.temporal(), seeker, ws.task_queue, names=ws.name)
         waiting = tab == WAITING_TAB
         return ws.page(
             request,

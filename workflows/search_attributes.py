@@ -27,12 +27,23 @@ DRAFTING_AGENCY = SearchAttributeKey.for_keyword("DraftingAgency")
 LEGAL_REGIME = SearchAttributeKey.for_keyword("LegalRegime")
 STAGE_DUE_AT = SearchAttributeKey.for_datetime("StageDueAt")
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
+#: ``role@agency`` of who may act now (``models/awaiting.py``): roles and agencies, never
+#: people; the inbox's query.
+AWAITING_ROLES = SearchAttributeKey.for_keyword_list("AwaitingRoles")
 
-ALL = (LEGAL_STAGE, DOCUMENT_TYPE, DRAFTING_AGENCY, LEGAL_REGIME, STAGE_DUE_AT, OVERDUE)
+ALL = (
+    LEGAL_STAGE,
+    DOCUMENT_TYPE,
+    DRAFTING_AGENCY,
+    LEGAL_REGIME,
+    STAGE_DUE_AT,
+    OVERDUE,
+    AWAITING_ROLES,
+)
 BY_NAME: dict[str, SearchAttributeKey[Any]] = {key.name: key for key in ALL}
 
 
-def typed(values: Mapping[str, str | bool | datetime]) -> TypedSearchAttributes:
+def typed(values: Mapping[str, str | bool | datetime | list[str]]) -> TypedSearchAttributes:
     """Search attributes given by name (as ``models`` gives them, without Temporal's types),
     for starting a workflow; an unknown name is a KeyError."""
     return TypedSearchAttributes([SearchAttributePair(BY_NAME[k], v) for k, v in values.items()])
@@ -40,7 +51,12 @@ def typed(values: Mapping[str, str | bool | datetime]) -> TypedSearchAttributes:
 
 def dev_server_flags() -> list[str]:
     """``--search-attribute Name=Type`` flags for ``temporal server start-dev``."""
-    kinds = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+    kinds = {
+        "KEYWORD": "Keyword",
+        "DATETIME": "Datetime",
+        "BOOL": "Bool",
+        "KEYWORD_LIST": "KeywordList",
+    }
     flags: list[str] = []
     for key in ALL:
         flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]

@@ -1,7 +1,8 @@
 """The return-with-a-reason scenario the replay test keeps a history of
 (``LegislativeProcess@returns.json``): the drafting head sends the dossier back to the drafter
 with a note saying why (required since ``NOTE_REQUIRED_PATCH``; the drafter's new assignment
-carries it), and the case then walks to its end. Recorded by
+carries it), and the case then walks to its end, showing who it awaits at each stage
+(``AWAITING_ROLES_PATCH``). Recorded by
 ``python -m tests.replay.record returns``."""
 
 from __future__ import annotations

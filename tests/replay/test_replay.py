@@ -16,6 +16,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from models.awaiting import AWAITING_ROLES_PATCH
 from models.interests import DECLARE_INTEREST_PATCH
 from models.registry import load_registry
 from models.rules import NOTE_REQUIRED_PATCH
@@ -59,7 +60,12 @@ async def test_history_replays(path: Path) -> None:
 
 
 #: The ``workflow.patched`` ids of changes made since the collapse (issue #17).
-CURRENT_PATCHES = {COUNT_COMMENTS_PATCH, DECLARE_INTEREST_PATCH, NOTE_REQUIRED_PATCH}
+CURRENT_PATCHES = {
+    COUNT_COMMENTS_PATCH,
+    DECLARE_INTEREST_PATCH,
+    NOTE_REQUIRED_PATCH,
+    AWAITING_ROLES_PATCH,
+}
 
 
 def _current_case_histories() -> list[Path]:
@@ -125,6 +131,13 @@ def test_the_returns_history_keeps_the_reason_and_tells_the_drafter() -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
     assert NOTE_REQUIRED_PATCH in str(markers)
+    assert AWAITING_ROLES_PATCH in str(markers)
+    upserts = [
+        e.upsert_workflow_search_attributes_event_attributes.search_attributes
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
+    assert sum("AwaitingRoles" in u.indexed_fields for u in upserts) >= 5
     told = [
         item
         for e in history.events

@@ -1,13 +1,27 @@
-"""The inbox lists the cases in which a person can act now, and only those."""
+"""The inbox lists the cases in which a person can act now, and only those; Temporal's
+visibility narrows them first by who the case awaits (``AwaitingRoles``: roles and agencies,
+never people), kept current as the case moves and its holders change."""
 
 from __future__ import annotations
 
-from client.cases import start_case
-from client.inbox import inbox
+from temporalio.client import Client
+
+from client.cases import act, start_case
+from client.inbox import Seeker, inbox
+from localdev.walkthrough import wait_for_status
 from models.actors import Directory
+from models.case import ActionRequest
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness
+from workflows import search_attributes as sa
+
+WAIT = 120.0
+
+
+async def awaiting(client: Client, case_id: str) -> list[str]:
+    desc = await client.get_workflow_handle(case_id).describe()
+    return list(desc.typed_search_attributes.get(sa.AWAITING_ROLES) or [])
 
 
 async def test_the_inbox_holds_what_the_person_can_do_now(
@@ -24,14 +38,35 @@ async def test_the_inbox_holds_what_the_person_can_do_now(
         ),
         task_queue=harness.settings.task_queue,
     )
-    mine = [
-        i
-        for i in await inbox(harness.client, "le.thi.binh", harness.settings.task_queue)
-        if i.case_id == handle.id
-    ]
+    tq = harness.settings.task_queue
+    binh = Seeker.of(directory, "le.thi.binh")
+    mine = [i for i in await inbox(harness.client, binh, tq) if i.case_id == handle.id]
     assert [i.title for i in mine] == ["Quy định về hộp việc"]
     assert "open_consultation" in [a.action for a in mine[0].actions]
     # The Chủ tịch signs later: nothing of this case is theirs to do now.
-    assert handle.id not in [
-        i.case_id for i in await inbox(harness.client, "bui.van.khoa", harness.settings.task_queue)
-    ]
+    chair = Seeker.of(directory, "bui.van.khoa")
+    assert handle.id not in [i.case_id for i in await inbox(harness.client, chair, tq)]
+
+    # What visibility holds: roles at agencies, no person; it follows the case.
+    at_start = await awaiting(harness.client, handle.id)
+    assert at_start == ["drafter@so-xd-daklak", "drafting_head@so-xd-daklak"]
+    assert not any(p.id in " ".join(at_start) for p in directory.people)
+    draft = harness.store.put_blob("Dự thảo".encode(), "du-thao.md", "text/markdown")
+    await act(
+        harness.client,
+        handle.id,
+        ActionRequest(
+            action="open_consultation", actor="le.thi.binh", document=draft,
+            declare_no_interest=True,
+        ),
+    )  # fmt: skip
+    await wait_for_status(harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=WAIT)
+    in_consultation = await awaiting(harness.client, handle.id)
+    assert any(v.startswith("affected_group@") for v in in_consultation)
+    front = next(v for v in in_consultation if v.startswith("front_committee@"))
+    person = next(
+        p.id for p in directory.people if "front_committee" in p.roles
+        and f"front_committee@{p.agency}" == front
+    )  # fmt: skip
+    asked = await inbox(harness.client, Seeker.of(directory, person), tq)
+    assert handle.id in [i.case_id for i in asked]

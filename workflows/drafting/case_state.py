@@ -48,6 +48,8 @@ class CaseState:
     _declaration_required: bool
     #: Whether a return or a rejection must say why (cases since ``NOTE_REQUIRED_PATCH``).
     _notes_required: bool
+    #: Whether AwaitingRoles is kept current (cases since ``AWAITING_ROLES_PATCH``).
+    _awaiting_shown: bool
     _def: ProcessDefinition
     _machine: ProcessMachine
     _assignments: dict[str, list[ActorRef]]

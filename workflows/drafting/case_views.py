@@ -14,6 +14,7 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
+    from models.awaiting import awaiting_roles
     from models.case import (
         AllowedAction,
         AuditEntry,
@@ -130,9 +131,23 @@ class CaseViews(CaseState):
     def _show_stage(self) -> None:
         """LegalStage, Overdue (not yet) and StageDueAt (a maximum deadline's due time) of the
         stage just entered, in one upsert."""
-        self._upsert_changed(
-            [sa.LEGAL_STAGE.value_set(self._stage), sa.OVERDUE.value_set(False), self._due_value()]
-        )
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.LEGAL_STAGE.value_set(self._stage),
+            sa.OVERDUE.value_set(False),
+            self._due_value(),
+        ]
+        if self._awaiting_shown:
+            updates.append(self._awaiting_value())
+        self._upsert_changed(updates)
+
+    def _show_awaiting(self) -> None:
+        """AwaitingRoles again, after the role holders changed (a reassignment)."""
+        if self._awaiting_shown:
+            self._upsert_changed([self._awaiting_value()])
+
+    def _awaiting_value(self) -> SearchAttributeUpdate[Any]:
+        roles = awaiting_roles(self._def, self._stage, self._simplified, self._assignments)
+        return sa.AWAITING_ROLES.value_set(roles)
 
     def _show_due(self) -> None:
         """StageDueAt again, after the deadline moved (a new calendar)."""

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from models import notifications
     from models.actors import ActorRef
     from models.authorship import KeyRotation, ProofLedger
+    from models.awaiting import AWAITING_ROLES_PATCH
     from models.calendar_change import (
         CalendarApplied,
         CalendarChange,
@@ -104,6 +105,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
         self._superiors = dict(inp.superiors)
         self._declaration_required = workflow.patched(DECLARE_INTEREST_PATCH)
         self._notes_required = workflow.patched(NOTE_REQUIRED_PATCH)
+        self._awaiting_shown = workflow.patched(AWAITING_ROLES_PATCH)
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
@@ -347,6 +349,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
                 person_name = "(chưa có / nobody yet)"
             else:
                 self._assignments = handed_over(self._assignments, [role], to)
+                self._show_awaiting()
                 self._append_audit(
                     SYSTEM_ACTOR, role, "reassigned", self._stage, self._stage,
                     note=f"{label} → {to.name} (thủ trưởng trực tiếp / direct superior): {why}",
@@ -368,6 +371,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
         record_proof(self._proofs, req)
         roles = self._check_reassignment(req)
         self._assignments = handed_over(self._assignments, roles, req.to, replacing=req.person)
+        self._show_awaiting()
         labels = ", ".join(self._def.roles[r].label for r in roles if r in self._def.roles)
         self._append_audit(
             req.actor, "superior", "reassign", self._stage, self._stage,
@@ -447,6 +451,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
         self._def = req.definition
         self._machine = ProcessMachine(req.definition)
         self._assignments = req.assignments
+        self._show_awaiting()
         self._append_audit(
             req.operator,
             self._def.operator_role,
