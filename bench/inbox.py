@@ -1,0 +1,277 @@
+"""The workspace's inbox and case page under load, measured from outside (HTTP).
+
+    .venv/bin/python -m bench.inbox --cases 10000 --users 20 --requests 400 [--json PATH]
+
+Starts its own dev server and worker, starts ``--cases`` drafting cases (a few of them drafted
+by Sở Xây dựng, whose drafter is the measured user; the rest by another department), starts
+``legisflow web`` as a separate process against them, and has ``--users`` concurrent users
+load the inbox and a case page over HTTP. Reports p50/p95 latency, the Temporal calls per
+page view (visibility lists and status queries), and the CPU the dev server spent per page
+view. The baseline, measured in the same run: the first version's inbox, which asked every
+running case for its status (``--baseline-requests`` page views by one user).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from bench import cancel_on_sigterm, report, run_benchmark
+from client.cases import start_case, status
+from client.inbox import Seeker, overview
+from client.proofs import AttachProofs
+from identity.accounts import AccountKind
+from identity.sessions import open_session
+from identity.signing_key import load_or_create
+from localdev.devserver import find_binary, free_port, tuning_flags
+from localdev.stand_in import stand_in_signer
+from models.actors import load_directory
+from models.registry import load_registry
+from models.starting import StartRequest
+from settings import Settings
+from web.cookies import COOKIE
+from worker import build_worker
+from workflows import search_attributes as sa
+
+USER = "le.thi.binh"  # a drafter of Sở Xây dựng
+MINE_EVERY = 500  # one case in this many is drafted by the user's department
+
+
+def _cpu_seconds(name: str = "temporal") -> float:
+    """CPU seconds (user + system) of the processes named ``name`` (the dev server)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if comm == name:
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _pct(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _summary(ms: list[float]) -> dict[str, float]:
+    return {"p50": round(statistics.median(ms), 1), "p95": round(_pct(ms, 95), 1)}
+
+
+async def _start_cases(client: Client, n: int, task_queue: str, day: float) -> list[str]:
+    directory, registry = load_directory(), load_registry()
+    definition = registry.get("qd_ubnd_tinh")
+    ids: list[str] = []
+    gate = asyncio.Semaphore(32)
+    tag = uuid.uuid4().hex[:6]
+
+    async def one(i: int) -> None:
+        starter = "nguyen.van.an" if i % MINE_EVERY == 0 else "dinh.thi.hoa"
+        async with gate:
+            handle = await start_case(
+                client,
+                directory,
+                StartRequest(
+                    definition=definition,
+                    title=f"Quy định thử tải hộp việc số {i}",
+                    starter=starter,
+                    slug=f"hop-viec-{tag}-{i}",
+                    legal_day_seconds=day,
+                ),
+                task_queue=task_queue,
+            )
+        ids.append(handle.id)
+        if len(ids) % 1000 == 0:
+            print(f"  {len(ids)} cases started", flush=True)
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return ids
+
+
+async def _load(
+    url: str, cookie: str, paths: list[str], users: int, requests: int
+) -> tuple[list[float], int]:
+    """``requests`` GETs spread over ``users`` concurrent clients; latencies in ms."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for i in range(requests):
+        queue.put_nowait(paths[i % len(paths)])
+    latencies: list[float] = []
+    failures = 0
+
+    async def user() -> None:
+        nonlocal failures
+        async with httpx.AsyncClient(base_url=url, cookies={COOKIE: cookie}, timeout=120) as http:
+            while not queue.empty():
+                path = queue.get_nowait()
+                t = time.perf_counter()
+                r = await http.get(path)
+                latencies.append((time.perf_counter() - t) * 1000)
+                failures += r.status_code != 200
+
+    await asyncio.gather(*(user() for _ in range(users)))
+    return latencies, failures
+
+
+async def run(args: argparse.Namespace) -> dict[str, object]:
+    cancel_on_sigterm()
+    with tempfile.TemporaryDirectory() as tmp:
+        key_file = Path(tmp) / "signing-key.pem"
+        key = load_or_create(key_file)
+        server = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(find_binary("temporal")),
+            search_attributes=sa.ALL,
+            dev_server_extra_args=tuning_flags(persisted=False),
+            data_converter=pydantic_data_converter,
+            interceptors=[AttachProofs(stand_in_signer(key))],
+            dev_server_log_level="error",
+        )
+        with ThreadPoolExecutor(16) as ex:
+            async with server as env:
+                client = env.client
+                settings = Settings(
+                    task_queue=f"bench-{uuid.uuid4().hex[:6]}",
+                    data_dir=Path(tmp),
+                    signing_key_file=key_file,
+                )
+                async with build_worker(client, settings, ex):
+                    t = time.perf_counter()
+                    ids = await _start_cases(client, args.cases, settings.task_queue, args.day)
+                    print(
+                        f"{len(ids)} cases started in {time.perf_counter() - t:.0f} s", flush=True
+                    )
+                    mine = [c for c in ids if c.startswith("so-xd-daklak:")]
+                    address = env.client.service_client.config.target_host
+                    port = free_port()
+                    web = await asyncio.create_subprocess_exec(
+                        str(Path(sys.executable).parent / "legisflow"),
+                        "web",
+                        env=os.environ
+                        | {
+                            "LEGISFLOW_TEMPORAL_ADDRESS": address,
+                            "LEGISFLOW_TASK_QUEUE": settings.task_queue,
+                            "LEGISFLOW_DATA_DIR": tmp,
+                            "LEGISFLOW_SIGNING_KEY_FILE": str(key_file),
+                            "LEGISFLOW_WEB_PORT": str(port),
+                            "LEGISFLOW_LOG_LEVEL": "WARNING",
+                        },
+                        stdout=asyncio.subprocess.DEVNULL,
+                        stderr=asyncio.subprocess.DEVNULL,
+                    )
+                    url = f"http://127.0.0.1:{port}"
+                    try:
+                        async with httpx.AsyncClient(base_url=url) as http:
+                            for _ in range(600):
+                                try:
+                                    if (await http.get("/healthz")).status_code == 200:
+                                        break
+                                except httpx.TransportError:
+                                    pass
+                                await asyncio.sleep(0.1)
+                        session = open_session(key, USER, AccountKind.PERSON)
+                        cookie = base64.urlsafe_b64encode(
+                            session.model_dump_json().encode()
+                        ).decode()
+                        seeker = Seeker.of(load_directory(), USER)
+                        listed = await overview(client, seeker, settings.task_queue)
+                        queries = len({i.case_id for i in listed.mine + listed.waiting})
+                        print(f"inbox: {len(listed.mine)} items; {queries} status queries per view")
+                        await _load(url, cookie, ["/"], 2, 10)  # warm the worker's cache
+
+                        cpu = _cpu_seconds()
+                        t = time.perf_counter()
+                        inbox_ms, inbox_failed = await _load(
+                            url, cookie, ["/"], args.users, args.requests
+                        )
+                        inbox_wall = time.perf_counter() - t
+                        inbox_cpu = (_cpu_seconds() - cpu) / args.requests
+                        case_paths = [f"/ho-so/{c}" for c in mine]
+                        case_ms, case_failed = await _load(
+                            url, cookie, case_paths, args.users, args.requests
+                        )
+
+                        # The baseline: the first version's inbox asked every running case.
+                        base_ms: list[float] = []
+                        for _ in range(args.baseline_requests):
+                            t = time.perf_counter()
+                            statuses = await _all_statuses(client, settings.task_queue)
+                            base_ms.append((time.perf_counter() - t) * 1000)
+                        assert len(statuses) >= len(ids) * 0.99, len(statuses)
+                    finally:
+                        web.terminate()
+                        await web.wait()
+    result: dict[str, object] = {
+        "command": " ".join(["python -m bench.inbox", *sys.argv[1:]]),
+        "cases": args.cases,
+        "users": args.users,
+        "inbox_items": len(listed.mine),
+        "status_queries_per_inbox_view": queries,
+        "visibility_lists_per_inbox_view": 3,
+        "inbox_ms": {
+            "p50": round(statistics.median(inbox_ms), 1),
+            "p95": round(_pct(inbox_ms, 95), 1),
+        },
+        "inbox_views_per_s": round(args.requests / inbox_wall, 1),
+        "inbox_failed": inbox_failed,
+        "server_cpu_ms_per_inbox_view": round(inbox_cpu * 1000, 2),
+        "case_page_ms": {
+            "p50": round(statistics.median(case_ms), 1),
+            "p95": round(_pct(case_ms, 95), 1),
+        },
+        "case_failed": case_failed,
+        "baseline_every_case_queried_ms_p50": round(statistics.median(base_ms), 1),
+        "ratio_baseline_over_inbox_p50": round(
+            statistics.median(base_ms) / statistics.median(inbox_ms), 1
+        ),
+    }
+    return result
+
+
+async def _all_statuses(client: Client, task_queue: str) -> list[object]:
+    query = (
+        "WorkflowType = 'LegislativeProcess' AND ExecutionStatus = 'Running' "
+        f"AND TaskQueue = '{task_queue}'"
+    )
+    ids = [wf.id async for wf in client.list_workflows(query)]
+    gate = asyncio.Semaphore(16)
+
+    async def one(case_id: str) -> object:
+        async with gate:
+            return await status(client, case_id)
+
+    return list(await asyncio.gather(*(one(c) for c in ids)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--baseline-requests", type=int, default=1)
+    parser.add_argument("--day", type=float, default=86400.0)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    report(run_benchmark(run(args)), args.json)
+    sys.stdout.flush()
+    os._exit(0)  # sdk-python#300
+
+
+if __name__ == "__main__":
+    main()
