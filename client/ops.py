@@ -10,7 +10,8 @@ from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from models.audit import export_lines
 from models.kpi import CaseTrail
@@ -42,20 +43,30 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
 
 
 async def case_trails(
-    client: Client, *, agency: str | None, until: datetime, limit: int = 5000
+    client: Client,
+    *,
+    agency: str | None,
+    until: datetime,
+    limit: int = 5000,
+    task_queue: str | None = None,
 ) -> list[CaseTrail]:
     """The audit trail of every case started before ``until`` (a worker answers queries on
-    closed cases by replaying them)."""
+    closed cases by replaying them); on ``task_queue`` only, if given. A case no worker
+    answers for (its task queue has none any more) is left out, not a failure of the rest."""
     query = f"WorkflowType = 'LegislativeProcess' AND StartTime < '{until.isoformat()}'"
-    if agency is not None:
-        if "'" in agency:
-            raise ValueError(f"invalid agency {agency!r}")
-        query += f" AND {sa.DRAFTING_AGENCY.name} = '{agency}'"
+    for name, value in (("DraftingAgency", agency), ("TaskQueue", task_queue)):
+        if value is not None:
+            if "'" in value:
+                raise ValueError(f"invalid {name} {value!r}")
+            query += f" AND {name} = '{value}'"
     trails = []
     async for wf in client.list_workflows(query, limit=limit):
         handle = client.get_workflow_handle(wf.id, run_id=wf.run_id)
-        status = await handle.query(LegislativeProcess.status)
-        audit = await handle.query(LegislativeProcess.audit)
+        try:
+            status = await handle.query(LegislativeProcess.status)
+            audit = await handle.query(LegislativeProcess.audit)
+        except (RPCError, WorkflowQueryFailedError):
+            continue
         trails.append(CaseTrail(wf.id, status.drafting_agency, status.legal_day_seconds, audit))
     return trails
 

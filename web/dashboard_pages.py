@@ -71,7 +71,9 @@ def dashboard_pages(ws: Workspace) -> APIRouter:
             key=lambda st: min((d.due for d in st.deadlines if d.overdue), default=st.started_at),
         )
         rows: list[KpiRow] = kpis(
-            await case_trails(client, agency=agency, until=until), since, until
+            await case_trails(client, agency=agency, until=until, task_queue=ws.task_queue),
+            since,
+            until,
         )
         labels = {r.stage: stage_label(ws.registry, r.stage) for r in rows}
         return ws.page(
