@@ -32,6 +32,7 @@ from models.case import (
     ReplyRequest,
     StageView,
 )
+from models.contested_issues import ContestedIssue, DirectionRequest, RaiseIssueRequest
 from models.definition import ProcessDefinition
 from models.delegation import Delegation, DelegationForm, DelegationRequest
 from models.interests import Declaration, InterestDeclaration, ReassignRequest
@@ -115,6 +116,21 @@ async def reply(client: Client, case_id: str, request: ReplyRequest) -> ConsultV
     """A consulted body's written opinion on the case's open consultation."""
     view: ConsultView = await _decide(client, case_id, LegislativeProcess.reply, request)
     return view
+
+
+async def raise_issue(client: Client, case_id: str, request: RaiseIssueRequest) -> ContestedIssue:
+    """Send an issue up for direction (xin ý kiến chỉ đạo); the case answers with it numbered
+    and its deadline."""
+    issue: ContestedIssue = await _decide(client, case_id, LegislativeProcess.raise_issue, request)
+    return issue
+
+
+async def give_direction(client: Client, case_id: str, request: DirectionRequest) -> ContestedIssue:
+    """The competent authority's direction on an open issue (ý kiến chỉ đạo)."""
+    issue: ContestedIssue = await _decide(
+        client, case_id, LegislativeProcess.give_direction, request
+    )
+    return issue
 
 
 async def current_definition(client: Client, case_id: str) -> ProcessDefinition:

@@ -25,6 +25,7 @@ from client.cases import status
 from models.actors import Directory
 from models.awaiting import role_at
 from models.case import AllowedAction, CaseStatus, ConsultView
+from models.contested_issues import ContestedIssue
 from models.feedback import FeedbackStatus
 
 PARALLEL = 16
@@ -48,6 +49,8 @@ class InboxItem(BaseModel):
     actions: list[AllowedAction] = []
     #: Requests for the person's written opinion (lấy ý kiến) still awaiting it.
     requests: list[ConsultView] = []
+    #: Issues sent up for the person's direction (xin ý kiến chỉ đạo) still awaiting it.
+    issues: list[ContestedIssue] = []
     due: date | None = None
     due_explanation: str = ""
     overdue: bool
@@ -56,24 +59,31 @@ class InboxItem(BaseModel):
 def _case_item(st: CaseStatus, person: str) -> InboxItem | None:
     mine = [a for a in st.allowed if person in a.actors]
     asked = [c for c in st.consultations if person in c.holders and c.replied_by is None]
-    if not mine and not asked:
+    directing = [i for i in st.issues if person in i.holders and not i.settled]
+    if not mine and not asked and not directing:
         return None
     current = [d for d in st.deadlines if d.stage == st.stage]
     due, why = (current[0].due_legal_date, current[0].explanation_vi) if current else (None, "")
     if not mine and asked:
         due, why = asked[0].due_legal_date, f"Hạn trả lời ý kiến — {asked[0].basis}"
+    if directing and (due is None or directing[0].due_legal_date < due):
+        first = min(directing, key=lambda i: i.due)
+        due, why = first.due_legal_date, f"Hạn cho ý kiến chỉ đạo ({first.due_explanation})"
     return InboxItem(
         case_id=st.id,
         href=f"/ho-so/{st.id}",
         title=st.title,
         doc_type=st.type,
         stage_label=st.stage_label,
-        tasks=[a.label for a in mine] + [f"Gửi ý kiến: {c.label}" for c in asked],
+        tasks=[a.label for a in mine]
+        + [f"Gửi ý kiến: {c.label}" for c in asked]
+        + [f"Cho ý kiến chỉ đạo: vấn đề {i.number} — {i.question}" for i in directing],
         actions=mine,
         requests=asked,
+        issues=directing,
         due=due,
         due_explanation=why,
-        overdue=st.overdue or any(c.overdue for c in asked),
+        overdue=st.overdue or any(c.overdue for c in asked) or any(i.overdue for i in directing),
     )
 
 
@@ -187,13 +197,19 @@ class Overview(BaseModel):
 
 
 def _waiting_item(st: CaseStatus, names: Callable[[str], str]) -> InboxItem:
-    who = [
-        f"{a.label}: {', '.join(names(p) for p in a.actors)}" for a in st.allowed if a.actors
-    ] + [
-        f"Ý kiến {c.label}: {', '.join(names(p) for p in c.holders)}"
-        for c in st.consultations
-        if c.replied_by is None and not c.overdue
-    ]
+    who = (
+        [f"{a.label}: {', '.join(names(p) for p in a.actors)}" for a in st.allowed if a.actors]
+        + [
+            f"Ý kiến {c.label}: {', '.join(names(p) for p in c.holders)}"
+            for c in st.consultations
+            if c.replied_by is None and not c.overdue
+        ]
+        + [
+            f"Chỉ đạo vấn đề {i.number}: {', '.join(names(p) for p in i.holders)}"
+            for i in st.issues
+            if not i.settled
+        ]
+    )
     current = [d for d in st.deadlines if d.stage == st.stage]
     return InboxItem(
         case_id=st.id,

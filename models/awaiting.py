@@ -26,10 +26,13 @@ def awaiting_roles(
     stage: str,
     simplified: bool,
     assignments: Mapping[str, Sequence[ActorRef]],
+    also: Sequence[str] = (),
 ) -> list[str]:
-    """``role@agency`` for every role that may act (or give an opinion) in ``stage``."""
+    """``role@agency`` for every role that may act (or give an opinion) in ``stage``, and
+    for the roles in ``also`` (an authority whose direction an open issue awaits)."""
     if stage in definition.final:
         return []
     roles = {t.role for t in definition.transitions_from(stage, simplified) if not t.automatic}
+    roles.update(also)
     roles.update(c.role for c in definition.stages[stage].consults)
     return sorted({role_at(r, a.agency) for r in roles for a in assignments.get(r, [])})

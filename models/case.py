@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.actors import ActorRef
 from models.authorship import KeysPinned, Signed
 from models.calendar import LegalCalendar
+from models.contested_issues import ContestedIssue
 from models.definition import ProcessDefinition
 from models.delegation import Delegation
 from models.documents import DocumentRef, DocumentVersion
@@ -277,6 +278,10 @@ class CaseStatus(BaseModel):
     delegations: list[Delegation] = Field(default_factory=list)
     #: Declarations of interest (kê khai xung đột lợi ích), in the order made.
     declarations: list[Declaration] = Field(default_factory=list)
+    #: Issues sent up for direction (xin ý kiến chỉ đạo), settled or not, in order raised.
+    issues: list[ContestedIssue] = Field(default_factory=list)
+    #: Who may send an issue up now (empty where the procedure or the case does not allow it).
+    issue_raisers: list[str] = Field(default_factory=list)
 
 
 class CaseResult(BaseModel):

@@ -140,6 +140,7 @@ class GuardName(str, Enum):
     MINIMUM_PERIOD_ELAPSED = "minimum_period_elapsed"
     CONSULTATION_REPLIES_COMPLETE = "consultation_replies_complete"
     COMMENTS_DISPOSED = "comments_disposed"
+    CONTESTED_ISSUES_SETTLED = "contested_issues_settled"
 
 
 class GeneratedDocument(str, Enum):
@@ -190,6 +191,22 @@ class ConsultedBody(_Frozen):
     reply: Deadline
 
 
+class DirectionRule(_Frozen):
+    """Contested issues sent up for direction (vấn đề lớn, phức tạp, còn ý kiến khác nhau —
+    xin ý kiến chỉ đạo của cấp có thẩm quyền): who may raise one, who gives the direction, and
+    by when (``reply``: its basis, reminder and escalation, as for a consulted body). A
+    transition that names the ``contested_issues_settled`` guard waits until every issue
+    raised in the case has its direction."""
+
+    #: Roles that may raise an issue (the drafting unit).
+    raised_by: tuple[Identifier, ...] = Field(min_length=1)
+    #: The competent authority's role (the one whose inbox the issue lands in).
+    decided_by: Identifier
+    reply: Deadline
+    basis: str = Field(min_length=3)
+    confirmed: bool
+
+
 class SimplifiedRule(_Frozen):
     """Who may decide to use the simplified procedure for this type, on which basis."""
 
@@ -220,6 +237,8 @@ class ProcessDefinition(_Frozen):
     transitions: tuple[Transition, ...]
     #: None: this type has no simplified procedure.
     simplified: SimplifiedRule | None = None
+    #: None: issues cannot be sent up for direction in this type.
+    direction: DirectionRule | None = None
     #: The role allowed to repair and migrate cases (an authorised operator).
     operator_role: Identifier = "ops"
 
@@ -298,6 +317,13 @@ def _graph_problems(d: ProcessDefinition) -> list[str]:
             problems.append(f"{where}.automatic: role {SYSTEM_ACTOR!r} needs automatic: true")
         if t.action in _RESERVED_ACTIONS or t.action.startswith(_RESERVED_PREFIXES):
             problems.append(f"{where}.action: {t.action!r} is reserved by the state machine")
+    if d.direction is not None:
+        for named in (*d.direction.raised_by, d.direction.decided_by):
+            if named not in d.roles:
+                problems.append(f"direction: unknown role {named!r}")
+        esc = d.direction.reply.escalate_to
+        if esc is not None and esc not in d.roles:
+            problems.append(f"direction.reply.escalate_to: unknown role {esc!r}")
     for name, stage in d.stages.items():
         if stage.monitor and name not in d.final:
             problems.append(f"stages.{name}.monitor: only a final stage can start monitoring")

@@ -231,3 +231,48 @@ def consultation(
         f"Trả lời / Reply with: `legisflow reply {h.case_id} --as <id> --note …`\n"
         f"Hạn / Due: {due_text}\nCăn cứ / Basis: {basis}",
     )
+
+
+_DIRECTION_SUBJECTS = {
+    "consultation_request": "Xin ý kiến chỉ đạo / Direction requested",
+    "reminder": "Sắp đến hạn cho ý kiến chỉ đạo / Direction due soon",
+    "overdue": "QUÁ HẠN cho ý kiến chỉ đạo / Direction OVERDUE",
+}
+
+
+def direction_request(
+    h: CaseHeader,
+    *,
+    kind: str,
+    key: str,
+    to: list[Recipient],
+    question: str,
+    authority_label: str,
+    due_text: str,
+    basis: str,
+) -> Notification:
+    """An issue sent up for direction (xin ý kiến chỉ đạo): the request, its reminder and its
+    overdue notice to the competent authority (and, overdue, to whom it escalates).
+    ``kind`` is the reply-deadline request's kind (as for a consultation)."""
+    return h.notice(
+        kind=f"direction_{kind}".replace("direction_consultation_request", "direction_request"),
+        key=key,
+        to=to,
+        subject=f"{_DIRECTION_SUBJECTS.get(kind, kind)}: {question}"[:300],
+        body=f"Vấn đề xin ý kiến chỉ đạo / Issue sent up for direction: {question}\n"
+        f"Người cho ý kiến chỉ đạo / To be directed by: {authority_label}\n"
+        f"Hạn / Due: {due_text}\nCăn cứ / Basis: {basis}",
+    )
+
+
+def directed(
+    h: CaseHeader, *, key: str, to: list[Recipient], question: str, direction: str, by: str
+) -> Notification:
+    """The authority's direction, to the drafting unit that asked for it."""
+    return h.notice(
+        kind="direction_given",
+        key=key,
+        to=to,
+        subject=f"Đã có ý kiến chỉ đạo / Direction given: {question}"[:300],
+        body=f"Vấn đề / Issue: {question}\nÝ kiến chỉ đạo / Direction ({by}): {direction}",
+    )

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from models.actors import ActorRef
 from models.case import ActionRequest, AllowedAction, BlockedAction, ConsultView
+from models.contested_issues import ContestedIssue
 from models.definition import (
     SYSTEM_ACTOR,
     DeadlineKind,
@@ -67,6 +68,8 @@ class RuleContext:
     #: A return or a rejection must say why (``Transition.requires_note``; cases started
     #: since the rule came, ``NOTE_REQUIRED_PATCH``; older cases never asked).
     notes_required: bool = False
+    #: Issues sent up for direction that have none yet (``models/contested_issues.py``).
+    open_issues: Sequence[ContestedIssue] = ()
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -109,12 +112,26 @@ def _comments_disposed(ctx: RuleContext) -> str | None:
     )
 
 
+def _contested_issues_settled(ctx: RuleContext) -> str | None:
+    if not ctx.open_issues:
+        return None
+    names = "; ".join(
+        f"vấn đề {i.number} «{i.question}» (hạn / due {i.due_legal_date:%d/%m/%Y})"
+        for i in ctx.open_issues
+    )
+    return (
+        f"còn vấn đề chờ ý kiến chỉ đạo của {ctx.open_issues[0].authority_label} / still "
+        f"waiting for the competent authority's direction on: {names}"
+    )
+
+
 #: What each guard of the vocabulary checks. New guards are added here and in ``GuardName``,
 #: never in workflow code.
 GUARDS: dict[GuardName, Guard] = {
     GuardName.MINIMUM_PERIOD_ELAPSED: _minimum_period_elapsed,
     GuardName.CONSULTATION_REPLIES_COMPLETE: _consultation_replies_complete,
     GuardName.COMMENTS_DISPOSED: _comments_disposed,
+    GuardName.CONTESTED_ISSUES_SETTLED: _contested_issues_settled,
 }
 
 

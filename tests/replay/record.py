@@ -5,6 +5,7 @@
     .venv/bin/python -m tests.replay.record ledger-pages     # a comment ledger writing pages
     .venv/bin/python -m tests.replay.record interests        # declarations and reassignment
     .venv/bin/python -m tests.replay.record returns          # a return with its reason
+    .venv/bin/python -m tests.replay.record directions       # issues sent up for direction
 
 Run it only when a change is *meant* to alter workflow commands; such a change must also be
 guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
@@ -35,6 +36,8 @@ from models.starting import StartRequest
 from settings import Settings
 from tests.replay.after_issuance import KEY as AFTER_ISSUANCE
 from tests.replay.after_issuance import record_after_issuance
+from tests.replay.directions import KEY as DIRECTIONS
+from tests.replay.directions import record_directions
 from tests.replay.interests import KEY as INTERESTS
 from tests.replay.interests import record_interests
 from tests.replay.ledger_pages import KEY as LEDGER_PAGES
@@ -129,6 +132,11 @@ async def record(only: set[str] | None = None) -> list[Path]:
                     )  # fmt: skip
                 if not only or RETURNS in only:
                     written += await record_returns(
+                        env.client, directory, registry, store, task_queue=settings.task_queue,
+                        histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
+                    )  # fmt: skip
+                if not only or DIRECTIONS in only:
+                    written += await record_directions(
                         env.client, directory, registry, store, task_queue=settings.task_queue,
                         histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
                     )  # fmt: skip

@@ -17,9 +17,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from models.awaiting import AWAITING_ROLES_PATCH
+from models.contested_issues import DIRECTIONS_PATCH
 from models.interests import DECLARE_INTEREST_PATCH
 from models.registry import load_registry
 from models.rules import NOTE_REQUIRED_PATCH
+from tests.replay.directions import HISTORY as DIRECTIONS_HISTORY
 from tests.replay.interests import HISTORY as INTERESTS_HISTORY
 from tests.replay.record import HISTORIES, history_file
 from tests.replay.returns import HISTORY as RETURNS_HISTORY
@@ -65,6 +67,7 @@ CURRENT_PATCHES = {
     DECLARE_INTEREST_PATCH,
     NOTE_REQUIRED_PATCH,
     AWAITING_ROLES_PATCH,
+    DIRECTIONS_PATCH,
 }
 
 
@@ -151,3 +154,31 @@ def test_the_returns_history_keeps_the_reason_and_tells_the_drafter() -> None:
     assert len(told) == 1
     assert RETURN_NOTE in json.dumps(told[0], ensure_ascii=False)
     assert "/ho-so/" in json.dumps(told[0])
+
+
+def test_the_directions_history_holds_issues_directed_in_time_and_late() -> None:
+    """The history kept for ``DIRECTIONS_PATCH``: its marker, two issues raised, two
+    directions given, one issue's deadline breached, and the deadline requests it started."""
+    path = HISTORIES / DIRECTIONS_HISTORY
+    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+    updates = [
+        e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]
+    assert updates.count("raise_issue") == 2
+    assert updates.count("give_direction") == 2
+    markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert DIRECTIONS_PATCH in str(markers)
+    children = [
+        e.start_child_workflow_execution_initiated_event_attributes.workflow_id
+        for e in history.events
+        if e.HasField("start_child_workflow_execution_initiated_event_attributes")
+    ]
+    assert sum("/direction/" in c for c in children) == 2
+    signals = [
+        e.workflow_execution_signaled_event_attributes.input
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+    ]
+    assert any("issue:2" in str(s) for s in signals)

@@ -351,7 +351,7 @@ INVALID: list[tuple[str, Mutation, str]] = [
         "misspelt_guard",
         _misspelt_guard,
         r"transitions\.\d+\.guards\.0: Input should be 'minimum_period_elapsed', "
-        r"'consultation_replies_complete' or 'comments_disposed'",
+        r"'consultation_replies_complete', 'comments_disposed' or 'contested_issues_settled'",
     ),
     (
         "cycle_without_a_way_out",

@@ -168,7 +168,11 @@ class CaseEffects(CaseState):
                 ConsultationRequest.run,
                 self._with_keys(effect.inp),
                 id=effect.inp.request_id,
-                static_summary=f"Lấy ý kiến / Consultation: {effect.inp.body_label}",
+                static_summary=(
+                    f"Xin ý kiến chỉ đạo / Direction: {effect.inp.question}"[:400]
+                    if effect.inp.question
+                    else f"Lấy ý kiến / Consultation: {effect.inp.body_label}"
+                ),
             )
         elif isinstance(effect, ForwardReply):
             handle = self._consult_handles.pop(effect.request_id, None)

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from models.authorship import ProofLedger
     from models.calendar import LegalCalendar
     from models.case import AuditEntry, CalendarSettings, CaseInput
+    from models.contested_issues import ContestedIssue, open_issues
     from models.definition import Body, ProcessDefinition
     from models.delegation import Delegation
     from models.deliveries import Recipient
@@ -75,6 +76,10 @@ class CaseState:
     _consults: Consultations
     _publish_seq: int
     _consult_handles: dict[str, workflow.ChildWorkflowHandle[ConsultationRequest, bool]]
+    #: Issues sent up for direction, in order raised (number n at index n-1).
+    _issues: list[ContestedIssue]
+    #: Whether issues can be sent up (cases since ``DIRECTIONS_PATCH``).
+    _issues_enabled: bool
 
     def _append_audit(
         self,
@@ -140,6 +145,7 @@ class CaseState:
             declarations=tuple(self._declarations),
             declaration_required=self._declaration_required,
             notes_required=self._notes_required,
+            open_issues=open_issues(self._issues),
         )
 
     def _holders(self, *roles: str | None) -> list[Recipient]:

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         StageView,
         deadline_view,
     )
+    from models.contested_issues import current, open_issues, raisers
     from models.definition import DeadlineKind, ProcessDefinition
     from models.rules import allowed_actions, blocked_actions
     from workflows import search_attributes as sa
@@ -66,7 +67,12 @@ class CaseViews(CaseState):
             links=list(self._inp.links),
             delegations=list(self._delegations),
             declarations=list(self._declarations),
-        )
+            issues=current(self._issues, self._assignments),
+            issue_raisers=raisers(
+                self._def, self._assignments, enabled=self._issues_enabled,
+                final=self._machine.is_final(self._stage),
+            ),
+        )  # fmt: skip
 
     @workflow.query
     def ledger_state(self) -> str:
@@ -146,7 +152,10 @@ class CaseViews(CaseState):
             self._upsert_changed([self._awaiting_value()])
 
     def _awaiting_value(self) -> SearchAttributeUpdate[Any]:
-        roles = awaiting_roles(self._def, self._stage, self._simplified, self._assignments)
+        directing = [i.authority_role for i in open_issues(self._issues)]
+        roles = awaiting_roles(
+            self._def, self._stage, self._simplified, self._assignments, also=directing
+        )
         return sa.AWAITING_ROLES.value_set(roles)
 
     def _show_due(self) -> None:

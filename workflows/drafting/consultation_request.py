@@ -1,6 +1,9 @@
-"""``ConsultationRequest``: one consulted body's reply deadline (yêu cầu góp ý bằng văn bản).
+"""``ConsultationRequest``: one consulted body's reply deadline (yêu cầu góp ý bằng văn bản),
+or the competent authority's deadline to direct a contested issue (xin ý kiến chỉ đạo).
 
-A child of ``LegislativeProcess``, one per body a stage consults. It tells the body's people
+A child of ``LegislativeProcess``, one per body a stage consults (and one per issue sent up
+for direction: the same deadline, reminder and escalation, told in the words of a direction
+request; its role is ``issue:<number>``). It tells the body's people
 what is asked and by when, reminds them, and on breach escalates and tells the parent case,
 whose guard then stops waiting for that body. The reply itself is sent to the case (the
 ``reply`` Update), which records it and signals this workflow to finish. The parent cancels
@@ -67,6 +70,8 @@ class ConsultInput(KeysPinned):
     basis: str
     #: None in requests started before deadlines could follow a calendar change.
     counting: ReplyCounting | None = None
+    #: Set for an issue sent up for direction: the question the authority is asked.
+    question: str | None = None
 
 
 @workflow.defn
@@ -196,10 +201,19 @@ class ConsultationRequest(RotatesKeys):
             stage_en=inp.stage_en,
             at=workflow.now(),
         )
+        key = f"{inp.request_id}/{self._notices:03d}-{kind}"
+        if inp.question is not None:
+            await send_notification(
+                notifications.direction_request(
+                    header, kind=kind, key=key, to=to, question=inp.question,
+                    authority_label=inp.body_label, due_text=self._due_text, basis=inp.basis,
+                )
+            )  # fmt: skip
+            return
         notice = notifications.consultation(
             header,
             kind=kind,
-            key=f"{inp.request_id}/{self._notices:03d}-{kind}",
+            key=key,
             to=to,
             body_label=inp.body_label,
             due_text=self._due_text,

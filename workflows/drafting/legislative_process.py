@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         MigrationRequest,
         ReplyRequest,
     )
+    from models.contested_issues import DIRECTIONS_PATCH, ISSUE_PREFIX
     from models.definition import (
         SYSTEM_ACTOR,
         DeadlineKind,
@@ -75,6 +76,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.declarations import KeepsDeclarations
     from workflows.drafting.carrying_out import CaseEffects
     from workflows.drafting.consultations import Consultations, ReplyRefused
+    from workflows.drafting.contested_issues import SendsIssuesUp
     from workflows.drafting.effects import CountComments
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
     from workflows.drafting.stage_entry import StageEntry
@@ -90,7 +92,7 @@ CONSULT_PREFIX = "consult:"
 
 
 @workflow.defn
-class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
+class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssuesUp):
     """Thủ tục xây dựng, ban hành văn bản quy phạm pháp luật — one case."""
 
     @workflow.init
@@ -106,6 +108,8 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
         self._declaration_required = workflow.patched(DECLARE_INTEREST_PATCH)
         self._notes_required = workflow.patched(NOTE_REQUIRED_PATCH)
         self._awaiting_shown = workflow.patched(AWAITING_ROLES_PATCH)
+        self._issues_enabled = workflow.patched(DIRECTIONS_PATCH)
+        self._issues = []
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
@@ -627,7 +631,11 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations):
     def consult_overdue(self, role: str) -> None:
         """From a ConsultationRequest child: its body let the reply deadline pass. The case
         checks that fact itself (the deadline is its own): a signal sent before the reply
-        is due is a forgery, ignored and written to the audit trail."""
+        is due is a forgery, ignored and written to the audit trail. An issue's deadline
+        request reports as ``issue:<number>`` (``SendsIssuesUp``)."""
+        if role.startswith(ISSUE_PREFIX):
+            self._issue_overdue(role)
+            return
         view = self._consults.views.get(role)
         if view is not None and view.due is not None and workflow.now() < view.due:
             self._append_audit(
