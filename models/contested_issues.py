@@ -57,6 +57,8 @@ class ContestedIssue(BaseModel):
     proposal: str | None = None
     raised_by: str
     raised_at: datetime
+    #: The legal day it was raised on (Vietnam's; the case's legal clock).
+    raised_on: date
     #: The stage the case was in when it was raised.
     stage: str
     #: The competent authority's role, its label and who holds it in this case.
@@ -70,6 +72,7 @@ class ContestedIssue(BaseModel):
     overdue: bool = False
     directed_by: str | None = None
     directed_at: datetime | None = None
+    directed_on: date | None = None
     #: The option chosen (from 1), if the direction chose one.
     chosen: int | None = None
     direction: str | None = None

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, ValidationError
 
-from client.cases import act
+from client.cases import act, give_direction, raise_issue
 from client.comments import comment_entries
 from client.documents import upload_bytes
 from client.errors import CaseActionRefused, CaseError
@@ -25,6 +27,7 @@ from identity.sessions import NotSignedIn, Session, check_session
 from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, ActionResult, CaseStatus
 from models.comments import Entry
+from models.contested_issues import ContestedIssue, DirectionRequest, RaiseIssueRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef
 from web.workspace import NoSuchCase, Workspace
 
@@ -37,6 +40,25 @@ class ActionOrder(BaseModel):
     #: A document uploaded first (``POST /api/v1/documents``).
     document: DocumentRef | None = None
     declare_no_interest: bool = False
+
+
+class IssueOrder(BaseModel):
+    """An issue the caller's drafting unit sends up for direction (xin ý kiến chỉ đạo)."""
+
+    question: str = Field(min_length=3, max_length=2000)
+    options: list[str] = Field(min_length=2, max_length=6)
+    proposal: str | None = Field(default=None, max_length=2000)
+
+
+class DirectionOrder(BaseModel):
+    """The caller's direction on an issue (ý kiến chỉ đạo): an option (from 1) or none."""
+
+    direction: str = Field(min_length=3, max_length=2000)
+    option: int | None = Field(default=None, ge=1)
+    declare_no_interest: bool = False
+
+
+T = TypeVar("T")
 
 
 class Refusal(BaseModel):
@@ -109,24 +131,42 @@ def api_router(ws: Workspace) -> APIRouter:
         except CaseError as exc:
             raise _refused(422, str(exc)) from None
 
-    @api.post("/actions/{case_id:path}")
-    async def post_action(case_id: str, order: ActionOrder, session: Caller) -> ActionResult:
-        """Take an action on a case; refused with the rules' reason (409) and nothing
+    async def decided(session: Session, case_id: str, send: Callable[[], Awaitable[T]]) -> T:
+        """One decision sent for the caller: refused with the rules' reason (409) and nothing
         changed when it is not allowed."""
         await visible(session, case_id)
         bound = CURRENT_SESSION.set(session)
         try:
-            return await act(
-                ws.temporal(),
-                case_id,
-                ActionRequest(actor=session.person, **order.model_dump()),
-            )
+            return await send()
         except CaseActionRefused as exc:
             raise _refused(409, str(exc), exc.code) from None
         except (CaseError, NotSignedIn) as exc:
             raise _refused(409, str(exc)) from None
         finally:
             CURRENT_SESSION.reset(bound)
+
+    @api.post("/actions/{case_id:path}")
+    async def post_action(case_id: str, order: ActionOrder, session: Caller) -> ActionResult:
+        """Take an action on a case."""
+        req = ActionRequest(actor=session.person, **order.model_dump())
+        return await decided(session, case_id, lambda: act(ws.temporal(), case_id, req))
+
+    @api.post("/issues/{case_id:path}")
+    async def post_issue(case_id: str, order: IssueOrder, session: Caller) -> ContestedIssue:
+        """Send an issue up for direction; it is numbered, with the authority's deadline."""
+        req = RaiseIssueRequest(actor=session.person, **order.model_dump())
+        return await decided(session, case_id, lambda: raise_issue(ws.temporal(), case_id, req))
+
+    @api.post("/directions/{number}/{case_id:path}")
+    async def post_direction(
+        number: Annotated[int, PathParam(ge=1)],
+        case_id: str,
+        order: DirectionOrder,
+        session: Caller,
+    ) -> ContestedIssue:
+        """The caller's direction on issue ``number`` of a case."""
+        req = DirectionRequest(actor=session.person, issue=number, **order.model_dump())
+        return await decided(session, case_id, lambda: give_direction(ws.temporal(), case_id, req))
 
     @api.get("/comments/{case_id:path}")
     async def get_comments(case_id: str, session: Caller) -> list[Entry]:

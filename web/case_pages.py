@@ -17,12 +17,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from temporalio.client import Client
 
-from client.cases import act, reply
+from client.cases import act, give_direction, raise_issue, reply
 from client.documents import text_of, upload_bytes
 from client.errors import CaseError
 from identity.sessions import NotSignedIn, Session
 from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
+from models.contested_issues import DirectionRequest, RaiseIssueRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
 from web import csrf
 from web.case_view import Labels, came_back, stage_path, stuck_actions
@@ -41,7 +42,9 @@ def case_pages(ws: Workspace) -> APIRouter:
         error: str | None = None,
         done: str | None = None,
         status_code: int = 200,
+        kept: dict[str, str] | None = None,
     ) -> HTMLResponse:
+        """``kept``: what a refused form held, shown again in it (nothing typed is lost)."""
         trail: list[AuditEntry] = (
             await ws.temporal().get_workflow_handle(st.id).query(LegislativeProcess.audit)
         )
@@ -64,10 +67,13 @@ def case_pages(ws: Workspace) -> APIRouter:
             monitored=st.final and labels.monitored(st.stage),
             trail=trail,
             asked=[c for c in st.consultations if me in c.holders and c.replied_by is None],
+            directing=[i for i in st.issues if me in i.holders and not i.settled],
+            may_raise=me in st.issue_raisers,
             declared=any(d.person == me for d in st.declarations),
             names=ws.name,
             error=error,
             done=done,
+            kept=kept or {},
         )
 
     @pages.get("/ho-so/{case_id:path}", response_model=None)
@@ -84,6 +90,7 @@ def case_pages(ws: Workspace) -> APIRouter:
         case_id: str,
         token: str,
         send: Callable[[Client], Awaitable[str]],
+        kept: dict[str, str] | None = None,
     ) -> Response:
         """Send one decision for the session's person and show the case with its result at
         once (the Update's answer; visibility may lag), or with the refusal in place."""
@@ -96,12 +103,12 @@ def case_pages(ws: Workspace) -> APIRouter:
             ws.check_form(session, token)
             done = await send(ws.temporal())
         except csrf.CsrfRefused as exc:
-            return await case_page(request, session, st, error=str(exc), status_code=403)
+            return await case_page(request, session, st, error=str(exc), status_code=403, kept=kept)
         except (CaseError, NotSignedIn) as exc:
-            return await case_page(request, session, st, error=str(exc), status_code=409)
+            return await case_page(request, session, st, error=str(exc), status_code=409, kept=kept)
         except ValidationError as exc:
             reasons = said(exc)
-            return await case_page(request, session, st, error=reasons, status_code=422)
+            return await case_page(request, session, st, error=reasons, status_code=422, kept=kept)
         finally:
             CURRENT_SESSION.reset(bound)
         return await case_page(request, session, await ws.case(session, case_id), done=done)
@@ -159,6 +166,67 @@ def case_pages(ws: Workspace) -> APIRouter:
             )
             view = await reply(client, case_id, req)
             return f"Đã gửi ý kiến / opinion sent: {view.label}"
+
+        return await decide(request, session, case_id, token, send)
+
+    @pages.post("/xin-chi-dao/{case_id:path}", response_model=None)
+    async def send_issue_up(
+        request: Request,
+        case_id: str,
+        question: Annotated[str, Form()] = "",
+        options: Annotated[str, Form()] = "",
+        proposal: Annotated[str, Form()] = "",
+        token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+    ) -> Response:
+        """The drafting unit sends an issue up for direction (xin ý kiến chỉ đạo), with its
+        options one per line."""
+        session = ws.session(request)
+
+        async def send(client: Client) -> str:
+            choices = [line.strip() for line in options.splitlines() if line.strip()]
+            if len(choices) < 2:
+                raise CaseError(
+                    "Cần ít nhất 2 phương án, mỗi phương án một dòng / give at least 2 "
+                    "options, one per line"
+                )
+            req = RaiseIssueRequest(
+                actor=session.person,
+                question=question.strip(),
+                options=choices,
+                proposal=proposal.strip() or None,
+            )
+            issue = await raise_issue(client, case_id, req)
+            return (
+                f"Đã xin ý kiến chỉ đạo (vấn đề {issue.number}); hạn cho ý kiến: "
+                f"{issue.due_legal_date:%d/%m/%Y}"
+            )
+
+        kept = {"question": question, "options": options, "proposal": proposal}
+        return await decide(request, session, case_id, token, send, kept)
+
+    @pages.post("/chi-dao/{case_id:path}", response_model=None)
+    async def direct_issue(
+        request: Request,
+        case_id: str,
+        issue: Annotated[int, Form()],
+        direction: Annotated[str, Form()] = "",
+        option: Annotated[str, Form()] = "",
+        no_interest: Annotated[bool, Form()] = False,
+        token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+    ) -> Response:
+        """The competent authority's direction on an issue (ý kiến chỉ đạo), from its inbox."""
+        session = ws.session(request)
+
+        async def send(client: Client) -> str:
+            req = DirectionRequest(
+                actor=session.person,
+                issue=issue,
+                option=int(option) if option.isdigit() else None,
+                direction=direction.strip(),
+                declare_no_interest=no_interest,
+            )
+            done = await give_direction(client, case_id, req)
+            return f"Đã cho ý kiến chỉ đạo về vấn đề {done.number}"
 
         return await decide(request, session, case_id, token, send)
 

@@ -41,6 +41,9 @@ class Labels:
             "declare_interest": "Kê khai xung đột lợi ích",
             "reassign": "Chuyển người xử lý",
             "delegate": "Giao ký thay",
+            "raise_issue": "Xin ý kiến chỉ đạo",
+            "give_direction": "Cho ý kiến chỉ đạo",
+            "direction_overdue": "Quá hạn cho ý kiến chỉ đạo",
         }.get(action, action)
 
     def monitored(self, stage: str) -> bool:

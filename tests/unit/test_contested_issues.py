@@ -35,6 +35,7 @@ def _issue(number: int = 1, **changes: object) -> ContestedIssue:
         options=OPTIONS,
         raised_by="nguyen.van.an",
         raised_at=ORIGIN,
+        raised_on=ORIGIN.date(),
         stage="drafting",
         authority_role="signer",
         authority_label="Chủ tịch Ủy ban nhân dân tỉnh",

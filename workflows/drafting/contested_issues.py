@@ -84,6 +84,7 @@ class SendsIssuesUp(CaseState):
             update={
                 "directed_by": req.actor,
                 "directed_at": workflow.now(),
+                "directed_on": self._clock.legal_date(workflow.now()),
                 "chosen": req.option,
                 "direction": req.direction,
             }
@@ -150,6 +151,7 @@ class SendsIssuesUp(CaseState):
             proposal=(req.proposal or "").strip() or None,
             raised_by=req.actor,
             raised_at=now,
+            raised_on=self._clock.legal_date(now),
             stage=self._stage,
             authority_role=rule.decided_by,
             authority_label=self._def.roles[rule.decided_by].label,
