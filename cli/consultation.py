@@ -48,6 +48,65 @@ def reply_cmd(
     run(go())
 
 
+@app.command("issue")
+def issue_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    question: Annotated[str, typer.Option(help="The issue on which bodies still disagree")],
+    option: Annotated[
+        list[str], typer.Option(help="An option on the table (give two to six, one each)")
+    ],
+    proposal: Annotated[str | None, typer.Option(help="The drafting unit's proposal")] = None,
+    as_given: AsGone = None,
+) -> None:
+    """Send an issue up for direction (xin ý kiến chỉ đạo) to the competent authority; it
+    lands in their inbox with its deadline. Exits 2 when refused."""
+    from client.cases import raise_issue
+    from models.contested_issues import RaiseIssueRequest
+
+    s = settings()
+    me = signed_in(s, as_given)
+    request = RaiseIssueRequest(
+        actor=me.session.person, question=question, options=option, proposal=proposal
+    )
+
+    async def go() -> None:
+        issue = await raise_issue(await connect(s, me), case, request)
+        say(
+            f"Đã xin ý kiến chỉ đạo / sent up: vấn đề {issue.number} → {issue.authority_label}, "
+            f"hạn / due {issue.due_legal_date:%d/%m/%Y} ({issue.due_explanation})"
+        )
+
+    run(go())
+
+
+@app.command("direct")
+def direct_cmd(
+    case: Annotated[str, typer.Argument(help="Case id")],
+    issue: Annotated[int, typer.Argument(help="The issue's number (legisflow status)")],
+    direction: Annotated[str, typer.Option(help="The direction, in words")],
+    option: Annotated[int | None, typer.Option(help="The option chosen, from 1")] = None,
+    no_interest: NoInterest = False,
+    as_given: AsGone = None,
+) -> None:
+    """Give the competent authority's direction on an issue (ý kiến chỉ đạo); recorded on the
+    case and in its trail. Exits 2 when refused."""
+    from client.cases import give_direction
+    from models.contested_issues import DirectionRequest
+
+    s = settings()
+    me = signed_in(s, as_given)
+    request = DirectionRequest(
+        actor=me.session.person, issue=issue, option=option, direction=direction,
+        declare_no_interest=no_interest,
+    )  # fmt: skip
+
+    async def go() -> None:
+        done = await give_direction(await connect(s, me), case, request)
+        say(f"Đã cho ý kiến chỉ đạo / direction recorded: vấn đề {done.number}")
+
+    run(go())
+
+
 def given_text(text: str | None, file: Path | None, what: str) -> str:
     """A text given with exactly one of ``--text`` or ``--file`` (plain text, .docx, .pdf)."""
     from client.documents import read_text

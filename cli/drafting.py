@@ -304,6 +304,15 @@ def print_status(st: CaseStatus) -> None:
         )
         must = "mandatory" if c.mandatory else "optional"
         say(f"Lấy ý kiến / consulted: {c.label} ({must}): ", state)
+    for i in st.issues:
+        where: tuple[str, str] | str = (
+            f"chỉ đạo / directed by {i.directed_by}: {i.direction}"
+            if i.settled
+            else ("overdue", "red")
+            if i.overdue
+            else f"chờ / awaiting {', '.join(i.holders)}, due {i.due_legal_date:%d/%m/%Y}"
+        )
+        say(f"Vấn đề {i.number} / issue {i.number}: {i.question} — ", where)
     for dl in st.deadlines:
         say(
             f"Hạn / {dl.kind}: {dl.due_legal_date} — {dl.name}",

@@ -21,6 +21,7 @@ from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness
 from tests.workflows.after_issuance import until
+from tests.workflows.cli_harness import as_person, legisflow
 from workflows import search_attributes as sa
 
 WAIT = 120.0
@@ -200,3 +201,29 @@ async def test_the_submission_waits_for_every_direction(
     )  # fmt: skip
     st = await status(h, case_id)
     assert "submit_for_adoption" in [a.action for a in st.allowed]
+
+
+async def test_the_cli_sends_an_issue_up_and_records_the_direction(
+    cli_env: dict[str, str], harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    case_id = await new_case(harness, registry, directory, "issue-cli")
+    drafter, chair = as_person(cli_env, "nguyen.van.an"), as_person(cli_env, "bui.van.khoa")
+    one = await legisflow(drafter, "issue", case_id, "--question", QUESTION, "--option", "A")
+    assert one.code == 1
+    assert "options" in one.stderr
+    run = await legisflow(
+        drafter, "issue", case_id, "--question", QUESTION,
+        "--option", OPTIONS[0], "--option", OPTIONS[1],
+    )  # fmt: skip
+    assert run.code == 0, run.stderr
+    assert "vấn đề 1 → Chủ tịch Ủy ban nhân dân tỉnh" in run.stdout
+    refused = await legisflow(drafter, "direct", case_id, "1", "--direction", "Làm A")
+    assert refused.code == 2
+    assert "wrong_role" in refused.stderr
+    run = await legisflow(
+        chair, "direct", case_id, "1", "--option", "1", "--direction", "Giữ mức thu",
+        "--no-interest",
+    )  # fmt: skip
+    assert run.code == 0, run.stderr
+    shown = await legisflow(drafter, "status", case_id)
+    assert "directed by bui.van.khoa: Giữ mức thu" in shown.stdout
