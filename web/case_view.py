@@ -14,6 +14,31 @@ from models.machine import IllegalTransition, shortest_path
 from models.registry import Registry
 
 
+#: What the trail records besides the procedure's actions, in words (never a code).
+TRAIL_ACTIONS = {
+    "start": "Khởi tạo hồ sơ",
+    "simplified_procedure": "Áp dụng trình tự, thủ tục rút gọn",
+    "declare_interest": "Kê khai xung đột lợi ích",
+    "reassign": "Chuyển người xử lý",
+    "reassigned": "Chuyển người xử lý (tự động)",
+    "role_unstaffed": "Chưa có người xử lý",
+    "delegate": "Giao ký thay",
+    "reply": "Gửi ý kiến",
+    "reply_overdue": "Quá hạn gửi ý kiến",
+    "deadline_breached": "Quá hạn",
+    "raise_issue": "Xin ý kiến chỉ đạo",
+    "give_direction": "Cho ý kiến chỉ đạo",
+    "direction_overdue": "Quá hạn cho ý kiến chỉ đạo",
+    "report_generated": "Lập báo cáo",
+    "migrate_regime": "Chuyển chế độ pháp lý",
+    "calendar_applied": "Áp dụng lịch nghỉ mới",
+    "keys_rotated": "Đổi khóa đăng nhập",
+    "effect_failed": "Lỗi xử lý tự động (đã báo vận hành)",
+    "forged_signal_ignored": "Bỏ qua tín hiệu giả",
+    "signal_not_confirmed": "Tín hiệu không khớp (đã đối chiếu)",
+}
+
+
 @dataclass(frozen=True)
 class Labels:
     """Vietnamese labels of a procedure's stages, actions and roles; codes where unknown."""
@@ -37,14 +62,7 @@ class Labels:
             for t in self.definition.transitions:
                 if t.action == action:
                     return t.label
-        return {
-            "declare_interest": "Kê khai xung đột lợi ích",
-            "reassign": "Chuyển người xử lý",
-            "delegate": "Giao ký thay",
-            "raise_issue": "Xin ý kiến chỉ đạo",
-            "give_direction": "Cho ý kiến chỉ đạo",
-            "direction_overdue": "Quá hạn cho ý kiến chỉ đạo",
-        }.get(action, action)
+        return TRAIL_ACTIONS.get(action, action)
 
     def monitored(self, stage: str) -> bool:
         """The stage starts the document's monitoring (it is in force)."""
