@@ -13,7 +13,6 @@ from models.interests import recused
 from models.machine import IllegalTransition, shortest_path
 from models.registry import Registry
 
-
 #: What the trail records besides the procedure's actions, in words (never a code).
 TRAIL_ACTIONS = {
     "start": "Khởi tạo hồ sơ",
