@@ -179,3 +179,26 @@ def test_the_stage_path_shows_what_was_passed_the_current_stage_and_the_way_ahea
     assert path[1].by == "le.thi.binh"
     assert path[2].label == labels.stage("synthesis")
     assert path[-1].label == labels.stage("in_force")
+
+
+def test_every_action_the_trail_records_has_words() -> None:
+    """The case page shows the trail in words: every action the drafting workflow writes by
+    name (besides the procedure's own) has a label, so a new one cannot appear as a code."""
+    import ast
+    from pathlib import Path
+
+    from web.case_view import TRAIL_ACTIONS
+
+    written = set()
+    for path in Path("workflows/drafting").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "_append_audit"
+                and len(node.args) > 2
+                and isinstance(node.args[2], ast.Constant)
+            ):
+                written.add(node.args[2].value)
+    assert "raise_issue" in written  # the scan sees the calls
+    assert written - set(TRAIL_ACTIONS) == set()
