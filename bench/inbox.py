@@ -6,9 +6,10 @@ Starts its own dev server and worker, starts ``--cases`` drafting cases (a few o
 by Sở Xây dựng, whose drafter is the measured user; the rest by another department), starts
 ``legisflow web`` as a separate process against them, and has ``--users`` concurrent users
 load the inbox and a case page over HTTP. Reports p50/p95 latency, the Temporal calls per
-page view (visibility lists and status queries), and the CPU the dev server spent per page
-view. The baseline, measured in the same run: the first version's inbox, which asked every
-running case for its status (``--baseline-requests`` page views by one user).
+page view (visibility lists, cases read), the CPU the dev server spent per page view, and
+what each kind of call costs on its own. The baseline, measured in the same run: the first
+version's inbox, which asked every running case for its status (``--baseline-requests``
+page views by one user).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -33,7 +36,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench import cancel_on_sigterm, report, run_benchmark
 from client.cases import start_case, status
-from client.inbox import Seeker, overview
+from client.inbox import Seeker, _running_of, overview
 from client.proofs import AttachProofs
 from identity.accounts import AccountKind
 from identity.sessions import open_session
@@ -210,7 +213,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                         seeker = Seeker.of(load_directory(), USER)
                         listed = await overview(client, seeker, settings.task_queue)
                         queries = len({i.case_id for i in listed.mine + listed.waiting})
-                        print(f"inbox: {len(listed.mine)} items; {queries} status queries per view")
+                        print(f"inbox: {len(listed.mine)} items; {queries} cases read per view")
+                        costs = await _call_costs(client, seeker, settings.task_queue, mine[0])
                         await _load(url, cookie, ["/"], 2, 10)  # warm the worker's cache
 
                         cpu = _cpu_seconds()
@@ -240,8 +244,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "cases": args.cases,
         "users": args.users,
         "inbox_items": len(listed.mine),
-        "status_queries_per_inbox_view": queries,
-        "visibility_lists_per_inbox_view": 3,
+        # Each read case costs a describe, and a status query only if it changed since the
+        # workspace last read it (``client/status_cache.py``); the lists are one for the
+        # drafting cases, one for the feedback cases.
+        "cases_read_per_inbox_view": queries,
+        "visibility_lists_per_inbox_view": 2,
         "inbox_ms": {
             "p50": round(statistics.median(inbox_ms), 1),
             "p95": round(_pct(inbox_ms, 95), 1),
@@ -254,12 +261,58 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "p95": round(_pct(case_ms, 95), 1),
         },
         "case_failed": case_failed,
+        "temporal_call_costs": costs,
         "baseline_every_case_queried_ms_p50": round(statistics.median(base_ms), 1),
         "ratio_baseline_over_inbox_p50": round(
             statistics.median(base_ms) / statistics.median(inbox_ms), 1
         ),
     }
     return result
+
+
+async def _call_costs(
+    client: Client, seeker: Seeker, task_queue: str, case_id: str, reps: int = 20
+) -> dict[str, dict[str, float]]:
+    """What each Temporal call an inbox view makes costs, one at a time: wall ms and the dev
+    server's CPU ms per call (the worker's share of a query shows in the wall time)."""
+    drafting = _running_of("LegislativeProcess", task_queue)
+    agency = f"DraftingAgency = '{seeker.agency}'"
+    lists = {
+        "list: drafting cases awaiting the person or of their agency": (
+            f"{drafting} AND (({seeker.awaited(False)}) OR ({agency}))"
+        ),
+        "the same, were cases without AwaitingRoles still running": (
+            f"{drafting} AND (({seeker.awaited(True)}) OR ({agency}))"
+        ),
+        "list: the agency's feedback": f"{_running_of('FeedbackCase', task_queue)} AND {agency}",
+    }
+
+    async def listing(query: str) -> None:
+        [wf.id async for wf in client.list_workflows(query)]
+
+    async def query_status() -> None:
+        await status(client, case_id)
+
+    async def describe() -> None:
+        await client.get_workflow_handle(case_id).describe()
+
+    calls: dict[str, Callable[[], Awaitable[None]]] = {
+        name: partial(listing, q) for name, q in lists.items()
+    }
+    calls["query: status"] = query_status
+    calls["describe"] = describe
+    costs = {}
+    for name, call in calls.items():
+        await call()
+        cpu, t = _cpu_seconds(), time.perf_counter()
+        for _ in range(reps):
+            await call()
+        costs[name] = {
+            "wall_ms": round((time.perf_counter() - t) * 1000 / reps, 2),
+            "server_cpu_ms": round((_cpu_seconds() - cpu) * 1000 / reps, 2),
+        }
+        print(f"  {name}: {costs[name]}", flush=True)
+    return costs
 
 
 async def _all_statuses(client: Client, task_queue: str) -> list[object]:

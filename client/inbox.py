@@ -2,18 +2,21 @@
 the drafting cases in which they can act or whose request for their written opinion awaits
 it, and the citizens' feedback cases they answer. The web workspace's home page.
 
-It lists the running cases of the deployment's task queue from Temporal visibility and asks
-each for its status (one query per case, at most ``PARALLEL`` at a time). Issue #18 asks for
-a visibility attribute of who must act next, measured against this; until then an inbox
-costs one query per open case.
+Temporal visibility narrows the running cases of the deployment's task queue to those that
+may concern the person (``AwaitingRoles``: roles at agencies, never people), and only those
+are asked for their status (at most ``PARALLEL`` at a time; a workspace keeps a
+``StatusCache``, so a case unchanged since it was last read costs a describe, not a query).
+What each call costs the server at 10,000 open cases is in BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -22,6 +25,7 @@ from temporalio.service import RPCError
 
 from client.after_issuance import feedback_status
 from client.cases import status
+from client.status_cache import StatusCache
 from models.actors import Directory
 from models.awaiting import role_at
 from models.case import AllowedAction, CaseStatus, ConsultView
@@ -155,14 +159,39 @@ class Seeker:
         roles.update(r for p in directory.people if p.superior == person for r in p.roles)
         return cls(person, me.agency, tuple(sorted(roles)))
 
-    def awaited(self) -> str:
+    def awaited(self, older: bool = True) -> str | None:
         """The visibility filter for drafting cases that may await this person: those whose
-        AwaitingRoles names one of their roles in their agency, and those started before the
-        attribute existed (asked one by one)."""
+        AwaitingRoles names one of their roles in their agency, and, if ``older`` cases may
+        run, those started before the attribute existed (asked one by one). None: no case
+        can await them."""
         if self.agency is None or not self.roles:
-            return "AwaitingRoles IS NULL"
+            return "AwaitingRoles IS NULL" if older else None
         values = ", ".join(f"'{_quoted(role_at(r, self.agency))}'" for r in self.roles)
+        if not older:
+            return f"AwaitingRoles IN ({values})"
         return f"(AwaitingRoles IN ({values}) OR AwaitingRoles IS NULL)"
+
+
+@dataclass
+class OlderCases:
+    """Whether drafting cases started before ``AwaitingRoles`` existed still run on a task
+    queue, asked at most every ``every`` seconds: the inbox's filter leaves out the costly
+    ``IS NULL`` clause once none do (a new case always has the attribute, so their number
+    only falls)."""
+
+    every: float = 300.0
+    _known: dict[str, tuple[float, bool]] = field(default_factory=dict)
+
+    async def run(self, client: Client, task_queue: str) -> bool:
+        now = time.monotonic()
+        known = self._known.get(task_queue)
+        if known is not None and (not known[1] or now - known[0] < self.every):
+            # None ran when last asked: none can have started since.
+            return known[1]
+        query = f"{_running_of('LegislativeProcess', task_queue)} AND AwaitingRoles IS NULL"
+        found = (await client.count_workflows(query)).count > 0
+        self._known[task_queue] = (now, found)
+        return found
 
 
 async def running_cases(
@@ -230,28 +259,34 @@ async def overview(
     task_queue: str,
     limit: int = 500,
     names: Callable[[str], str] = str,
+    statuses: StatusCache | None = None,
+    older: OlderCases | None = None,
 ) -> Overview:
-    """Both tabs. Visibility narrows the cases first — drafting cases awaiting the person's
-    roles in their agency (``AwaitingRoles``), their agency's drafting cases, the feedback
-    cases their agency answers — and only those are asked for their status."""
+    """Both tabs. Visibility narrows the cases first — in one list, drafting cases awaiting
+    the person's roles in their agency (``AwaitingRoles``) or of their agency; in another,
+    the feedback cases their agency answers — and only those are asked for their status
+    (through ``statuses``, a long-running caller's cache, if given; ``older`` says whether
+    cases without ``AwaitingRoles`` still run, else it is assumed they may)."""
     gate = asyncio.Semaphore(PARALLEL)
     drafting = _running_of("LegislativeProcess", task_queue)
-    asks = [_gather(client, f"{drafting} AND {seeker.awaited()}", limit, _status(client), gate)]
-    if seeker.agency is not None:
-        agency = f"DraftingAgency = '{_quoted(seeker.agency)}'"
-        asks.append(_gather(client, f"{drafting} AND {agency}", limit, _status(client), gate))
+    may_be_older = True if older is None else await older.run(client, task_queue)
+    ask = _status(client) if statuses is None else partial(statuses.status, client)
+    agency = f"DraftingAgency = '{_quoted(seeker.agency)}'" if seeker.agency else None
+    awaited = seeker.awaited(may_be_older)
+    where = " OR ".join(f"({w})" for w in (awaited, agency) if w is not None)
+    asks = [_gather(client, f"{drafting} AND ({where})", limit, ask, gate)] if where else []
+    if agency is not None:
         feedback = f"{_running_of('FeedbackCase', task_queue)} AND {agency}"
         asks.append(_gather(client, feedback, limit, _feedback(client), gate))
-    found = await asyncio.gather(*asks)
-    cases = {st.id: st for group in found[:2] for st in group if isinstance(st, CaseStatus)}
+    found = [s for group in await asyncio.gather(*asks) for s in group]
+    cases = {st.id: st for st in found if isinstance(st, CaseStatus)}
     person = seeker.person
     mine = [i for st in cases.values() if (i := _case_item(st, person)) is not None]
-    if len(found) > 2:
-        mine += [
-            i
-            for fb in found[2]
-            if isinstance(fb, FeedbackStatus) and (i := _feedback_item(fb, person)) is not None
-        ]
+    mine += [
+        i
+        for fb in found
+        if isinstance(fb, FeedbackStatus) and (i := _feedback_item(fb, person)) is not None
+    ]
     taken = {i.case_id for i in mine}
     waiting = [
         _waiting_item(st, names)

@@ -22,7 +22,7 @@ from client.cases import act, give_direction, raise_issue
 from client.comments import comment_entries
 from client.documents import upload_bytes
 from client.errors import CaseActionRefused, CaseError
-from client.inbox import Overview, Seeker, overview
+from client.inbox import Overview, Seeker
 from identity.sessions import NotSignedIn, Session, check_session
 from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, ActionResult, CaseStatus
@@ -115,7 +115,7 @@ def api_router(ws: Workspace) -> APIRouter:
     async def get_inbox(session: Caller) -> Overview:
         """What waits for the caller, and what their agency waits on others for."""
         seeker = Seeker.of(ws.directory, session.person)
-        return await overview(ws.temporal(), seeker, ws.task_queue, names=ws.name)
+        return await ws.overview(seeker)
 
     @api.get("/cases/{case_id:path}")
     async def get_case(case_id: str, session: Caller) -> CaseStatus:

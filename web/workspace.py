@@ -22,9 +22,9 @@ from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from activities.ports import DocumentStore
-from client.cases import status
 from client.errors import CaseError
-from client.inbox import Seeker, overview
+from client.inbox import OlderCases, Overview, Seeker, overview
+from client.status_cache import StatusCache
 from identity.accounts import SignInRefused
 from identity.local import LocalSignIn
 from identity.sessions import Session
@@ -69,6 +69,9 @@ class Workspace:
     legal_day_seconds: float = 86400.0
     client: Client | None = None
     limits: SignInLimits = field(default_factory=SignInLimits)
+    #: Statuses already read: a case unchanged since costs a describe, not a query.
+    statuses: StatusCache = field(default_factory=StatusCache)
+    older: OlderCases = field(default_factory=OlderCases)
 
     def temporal(self) -> Client:
         assert self.client is not None, "the web app connects to Temporal at startup"
@@ -85,12 +88,19 @@ class Workspace:
         """The case's status if the person may see it (``web/access.py``); NoSuchCase if it
         does not exist or they may not: a case's existence is not disclosed to outsiders."""
         try:
-            st = await status(self.temporal(), case_id)
+            st = await self.statuses.status(self.temporal(), case_id)
         except (CaseError, RPCError, WorkflowQueryFailedError):
             raise NoSuchCase(case_id) from None
         if not may_see(st, session.person, self.directory):
             raise NoSuchCase(case_id)
         return st
+
+    async def overview(self, seeker: Seeker) -> Overview:
+        """The person's inbox, both tabs (``client.inbox.overview``)."""
+        return await overview(
+            self.temporal(), seeker, self.task_queue, names=self.name,
+            statuses=self.statuses, older=self.older,
+        )  # fmt: skip
 
     def missing(self, request: Request, session: Session, case_id: str) -> HTMLResponse:
         return self.refusal(
@@ -206,7 +216,7 @@ def workspace_pages(ws: Workspace) -> APIRouter:
     async def home(request: Request, tab: str = "") -> Response:
         session = ws.session(request)
         seeker = Seeker.of(ws.directory, session.person)
-        seen = await overview(ws.temporal(), seeker, ws.task_queue, names=ws.name)
+        seen = await ws.overview(seeker)
         waiting = tab == WAITING_TAB
         return ws.page(
             request,

@@ -7,7 +7,8 @@ from __future__ import annotations
 from temporalio.client import Client
 
 from client.cases import act, start_case
-from client.inbox import Seeker, inbox
+from client.inbox import OlderCases, Seeker, inbox, overview
+from client.status_cache import StatusCache
 from localdev.walkthrough import wait_for_status
 from models.actors import Directory
 from models.case import ActionRequest
@@ -38,6 +39,8 @@ async def test_the_inbox_holds_what_the_person_can_do_now(
         ),
         task_queue=harness.settings.task_queue,
     )
+    # A case answers queries once its worker has run its first task: wait for that.
+    await wait_for_status(harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=WAIT)
     tq = harness.settings.task_queue
     binh = Seeker.of(directory, "le.thi.binh")
     mine = [i for i in await inbox(harness.client, binh, tq) if i.case_id == handle.id]
@@ -70,3 +73,46 @@ async def test_the_inbox_holds_what_the_person_can_do_now(
     )  # fmt: skip
     asked = await inbox(harness.client, Seeker.of(directory, person), tq)
     assert handle.id in [i.case_id for i in asked]
+
+
+async def test_a_workspace_asks_a_case_again_only_once_it_changed(
+    harness: Harness, registry: Registry, directory: Directory
+) -> None:
+    """The workspace's status cache: an unchanged case costs a describe, a changed one a
+    query whose answer shows the change; the inbox leaves out the costly filter for cases
+    without AwaitingRoles once none run."""
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(
+            definition=registry.get("qd_ubnd_tinh"),
+            title="Quy định về bộ nhớ đệm",
+            starter="nguyen.van.an",
+            slug="status-cache",
+        ),
+        task_queue=harness.settings.task_queue,
+    )
+    await wait_for_status(harness.client, handle.id, lambda s: s.pending_effects == 0, timeout=WAIT)
+    cache = StatusCache()
+    first = await cache.status(harness.client, handle.id)
+    again = await cache.status(harness.client, handle.id)
+    assert (cache.queries, cache.hits) == (1, 1)
+    assert again.stage == first.stage == "drafting"
+    draft = harness.store.put_blob("Dự thảo".encode(), "du-thao.md", "text/markdown")
+    await act(
+        harness.client,
+        handle.id,
+        ActionRequest(
+            action="open_consultation", actor="nguyen.van.an", document=draft,
+            declare_no_interest=True,
+        ),
+    )  # fmt: skip
+    moved = await cache.status(harness.client, handle.id)
+    assert moved.stage == "consultation"
+    assert cache.queries == 2
+    older = OlderCases()
+    seen = await overview(
+        harness.client, Seeker.of(directory, "nguyen.van.an"), harness.settings.task_queue,
+        statuses=cache, older=older,
+    )  # fmt: skip
+    assert handle.id in [i.case_id for i in seen.mine + seen.waiting]

@@ -1,0 +1,58 @@
+"""Case statuses already read, kept by a long-running client (the workspace) so that a page
+asks a case's worker again only when the case has changed.
+
+A query reaches the case's worker (and replays the case if the worker has let it out of its
+cache); a describe is answered by the Temporal server alone. A case whose history has not
+grown since its status was read is in the same state, so a describe stands in for the query.
+Time alone changes a status in one way without an event — a deputy's delegation ending at
+its legal day — so an entry is also asked again once it is ``max_age`` seconds old.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from client.cases import status
+from models.case import CaseStatus
+from models.legal_time import LegalClock
+
+
+@dataclass
+class StatusCache:
+    """At most ``size`` statuses, the least recently used dropped first."""
+
+    size: int = 20_000
+    max_age: float = 60.0
+    _entries: OrderedDict[str, tuple[int, float, CaseStatus]] = field(default_factory=OrderedDict)
+    #: Statuses answered from the cache, and by a query (for the benchmark and ops).
+    hits: int = 0
+    queries: int = 0
+
+    async def status(self, client: Client, case_id: str) -> CaseStatus:
+        desc = await client.get_workflow_handle(case_id).describe()
+        length, now = desc.history_length, time.monotonic()
+        entry = self._entries.get(case_id)
+        running = desc.status is WorkflowExecutionStatus.RUNNING
+        if entry is not None and running and entry[0] == length and now - entry[1] < self.max_age:
+            self.hits += 1
+            self._entries.move_to_end(case_id)
+            return _today(entry[2])
+        self.queries += 1
+        st = await status(client, case_id)
+        # Read at ``length`` or later: a later change shows as a longer history next time.
+        self._entries[case_id] = (length, now, st)
+        self._entries.move_to_end(case_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return st
+
+
+def _today(st: CaseStatus) -> CaseStatus:
+    """``legal_today`` is the reader's today, not the cached one's (as ``cases.status``)."""
+    clock = LegalClock(origin=st.started_at, legal_day_seconds=st.legal_day_seconds)
+    return st.model_copy(update={"legal_today": clock.legal_date(datetime.now(UTC))})
