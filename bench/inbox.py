@@ -126,9 +126,11 @@ async def _settled(client: Client, ids: list[str], sample: int = 200) -> None:
 
 
 async def _load(
-    url: str, cookie: str, paths: list[str], users: int, requests: int
+    url: str, cookie: str, paths: list[str], users: int, requests: int, think: float = 0.0
 ) -> tuple[list[float], int]:
-    """``requests`` GETs spread over ``users`` concurrent clients; latencies in ms."""
+    """``requests`` GETs spread over ``users`` concurrent clients, each waiting ``think``
+    seconds after each answer (0: a closed loop, as fast as the server answers); latencies
+    in ms."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for i in range(requests):
         queue.put_nowait(paths[i % len(paths)])
@@ -144,6 +146,8 @@ async def _load(
                 r = await http.get(path)
                 latencies.append((time.perf_counter() - t) * 1000)
                 failures += r.status_code != 200
+                if think:
+                    await asyncio.sleep(think)
 
     await asyncio.gather(*(user() for _ in range(users)))
     return latencies, failures
@@ -224,6 +228,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                         )
                         inbox_wall = time.perf_counter() - t
                         inbox_cpu = (_cpu_seconds() - cpu) / args.requests
+                        # People read what they open: each user pauses ``--think`` seconds.
+                        thinking_ms, _ = await _load(
+                            url, cookie, ["/"], args.users, args.requests, args.think
+                        )
                         case_paths = [f"/ho-so/{c}" for c in mine]
                         case_ms, case_failed = await _load(
                             url, cookie, case_paths, args.users, args.requests
@@ -254,6 +262,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "p95": round(_pct(inbox_ms, 95), 1),
         },
         "inbox_views_per_s": round(args.requests / inbox_wall, 1),
+        f"inbox_ms_users_pausing_{args.think:g}s": _summary(thinking_ms),
         "inbox_failed": inbox_failed,
         "server_cpu_ms_per_inbox_view": round(inbox_cpu * 1000, 2),
         "case_page_ms": {
@@ -337,6 +346,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--baseline-requests", type=int, default=1)
     parser.add_argument("--day", type=float, default=86400.0)
+    parser.add_argument("--think", type=float, default=2.0)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     report(run_benchmark(run(args)), args.json)

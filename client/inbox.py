@@ -33,6 +33,9 @@ from models.contested_issues import ContestedIssue
 from models.feedback import FeedbackStatus
 
 PARALLEL = 16
+#: A case's status read this recently is shown in an inbox as it is (a case page asks the
+#: server whether it changed): no later than a visibility listing would be.
+RECENT_SECONDS = 5.0
 #: A case that does not answer its status query in this long is left out of this listing
 #: (its worker is down); the page must not hang on it.
 QUERY_SECONDS = 30.0
@@ -270,7 +273,11 @@ async def overview(
     gate = asyncio.Semaphore(PARALLEL)
     drafting = _running_of("LegislativeProcess", task_queue)
     may_be_older = True if older is None else await older.run(client, task_queue)
-    ask = _status(client) if statuses is None else partial(statuses.status, client)
+    ask = (
+        _status(client)
+        if statuses is None
+        else partial(statuses.status, client, recent=RECENT_SECONDS)
+    )
     agency = f"DraftingAgency = '{_quoted(seeker.agency)}'" if seeker.agency else None
     awaited = seeker.awaited(may_be_older)
     where = " OR ".join(f"({w})" for w in (awaited, agency) if w is not None)

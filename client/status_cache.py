@@ -5,7 +5,8 @@ A query reaches the case's worker (and replays the case if the worker has let it
 cache); a describe is answered by the Temporal server alone. A case whose history has not
 grown since its status was read is in the same state, so a describe stands in for the query.
 Time alone changes a status in one way without an event — a deputy's delegation ending at
-its legal day — so an entry is also asked again once it is ``max_age`` seconds old.
+its legal day — so an entry is also asked again once it is ``max_age`` seconds old. A listing
+may accept a status read within the last few seconds without even a describe (``recent``).
 """
 
 from __future__ import annotations
@@ -33,10 +34,17 @@ class StatusCache:
     hits: int = 0
     queries: int = 0
 
-    async def status(self, client: Client, case_id: str) -> CaseStatus:
-        desc = await client.get_workflow_handle(case_id).describe()
-        length, now = desc.history_length, time.monotonic()
+    async def status(self, client: Client, case_id: str, recent: float = 0.0) -> CaseStatus:
+        """The case's status. ``recent``: a status read less than this many seconds ago is
+        good enough without asking the server even whether the case changed (the inbox, a
+        listing that visibility already makes a moment late; a case page asks)."""
+        now = time.monotonic()
         entry = self._entries.get(case_id)
+        if entry is not None and now - entry[1] < recent:
+            self.hits += 1
+            return _today(entry[2])
+        desc = await client.get_workflow_handle(case_id).describe()
+        length = desc.history_length
         running = desc.status is WorkflowExecutionStatus.RUNNING
         if entry is not None and running and entry[0] == length and now - entry[1] < self.max_age:
             self.hits += 1
@@ -50,6 +58,10 @@ class StatusCache:
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
         return st
+
+    def forget(self, case_id: str) -> None:
+        """Read the case afresh next time (the caller has just sent it a decision)."""
+        self._entries.pop(case_id, None)
 
 
 def _today(st: CaseStatus) -> CaseStatus:

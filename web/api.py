@@ -136,6 +136,7 @@ def api_router(ws: Workspace) -> APIRouter:
         changed when it is not allowed."""
         await visible(session, case_id)
         bound = CURRENT_SESSION.set(session)
+        ws.statuses.forget(case_id)
         try:
             return await send()
         except CaseActionRefused as exc:

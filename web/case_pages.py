@@ -101,6 +101,7 @@ def case_pages(ws: Workspace) -> APIRouter:
         bound = CURRENT_SESSION.set(session)
         try:
             ws.check_form(session, token)
+            ws.statuses.forget(case_id)
             done = await send(ws.temporal())
         except csrf.CsrfRefused as exc:
             return await case_page(request, session, st, error=str(exc), status_code=403, kept=kept)
