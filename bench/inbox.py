@@ -40,7 +40,7 @@ from client.inbox import Seeker, _running_of, overview
 from client.proofs import AttachProofs
 from identity.accounts import AccountKind
 from identity.sessions import open_session
-from identity.signing_key import load_or_create
+from identity.signing_key import SigningKey, load_or_create
 from localdev.devserver import find_binary, free_port, tuning_flags
 from localdev.stand_in import stand_in_signer
 from models.actors import load_directory
@@ -69,6 +69,12 @@ def _cpu_seconds(name: str = "temporal") -> float:
             fields = stat[stat.rindex(")") + 2 :].split()
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def _cookie(key: SigningKey, person: str) -> str:
+    """The workspace's session cookie for ``person``, as signing in would set it."""
+    session = open_session(key, person, AccountKind.PERSON)
+    return base64.urlsafe_b64encode(session.model_dump_json().encode()).decode()
 
 
 def _pct(samples: list[float], p: float) -> float:
@@ -126,10 +132,16 @@ async def _settled(client: Client, ids: list[str], sample: int = 200) -> None:
 
 
 async def _load(
-    url: str, cookie: str, paths: list[str], users: int, requests: int, think: float = 0.0
+    url: str,
+    cookies: list[str],
+    paths: list[str],
+    users: int,
+    requests: int,
+    think: float = 0.0,
 ) -> tuple[list[float], int]:
-    """``requests`` GETs spread over ``users`` concurrent clients, each waiting ``think``
-    seconds after each answer (0: a closed loop, as fast as the server answers); latencies
+    """``requests`` GETs spread over ``users`` concurrent clients (user i signed in with
+    ``cookies[i]``), each waiting ``think`` seconds after each answer, their first requests
+    spread over one such pause (0: a closed loop, as fast as the server answers); latencies
     in ms."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for i in range(requests):
@@ -137,8 +149,10 @@ async def _load(
     latencies: list[float] = []
     failures = 0
 
-    async def user() -> None:
+    async def user(i: int) -> None:
         nonlocal failures
+        cookie = cookies[i % len(cookies)]
+        await asyncio.sleep(think * i / users)
         async with httpx.AsyncClient(base_url=url, cookies={COOKIE: cookie}, timeout=120) as http:
             while not queue.empty():
                 path = queue.get_nowait()
@@ -149,7 +163,7 @@ async def _load(
                 if think:
                     await asyncio.sleep(think)
 
-    await asyncio.gather(*(user() for _ in range(users)))
+    await asyncio.gather(*(user(i) for i in range(users)))
     return latencies, failures
 
 
@@ -210,31 +224,34 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                                 except httpx.TransportError:
                                     pass
                                 await asyncio.sleep(0.1)
-                        session = open_session(key, USER, AccountKind.PERSON)
-                        cookie = base64.urlsafe_b64encode(
-                            session.model_dump_json().encode()
-                        ).decode()
+                        # Distinct people, as in an agency: the measured drafter first,
+                        # then everyone else in the directory with a role.
+                        people = [USER] + [
+                            p.id for p in load_directory().people if p.roles and p.id != USER
+                        ]
+                        cookies = [_cookie(key, p) for p in people[: args.users]]
+                        cookie = cookies[0]
                         seeker = Seeker.of(load_directory(), USER)
                         listed = await overview(client, seeker, settings.task_queue)
                         queries = len({i.case_id for i in listed.mine + listed.waiting})
                         print(f"inbox: {len(listed.mine)} items; {queries} cases read per view")
                         costs = await _call_costs(client, seeker, settings.task_queue, mine[0])
-                        await _load(url, cookie, ["/"], 2, 10)  # warm the worker's cache
+                        await _load(url, cookies, ["/"], len(cookies), len(cookies))  # warm up
 
                         cpu = _cpu_seconds()
                         t = time.perf_counter()
                         inbox_ms, inbox_failed = await _load(
-                            url, cookie, ["/"], args.users, args.requests
+                            url, cookies, ["/"], args.users, args.requests
                         )
                         inbox_wall = time.perf_counter() - t
                         inbox_cpu = (_cpu_seconds() - cpu) / args.requests
                         # People read what they open: each user pauses ``--think`` seconds.
                         thinking_ms, _ = await _load(
-                            url, cookie, ["/"], args.users, args.requests, args.think
+                            url, cookies, ["/"], args.users, args.requests, args.think
                         )
                         case_paths = [f"/ho-so/{c}" for c in mine]
                         case_ms, case_failed = await _load(
-                            url, cookie, case_paths, args.users, args.requests
+                            url, [cookie], case_paths, args.users, args.requests
                         )
 
                         # The baseline: the first version's inbox asked every running case.
@@ -251,6 +268,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "command": " ".join(["python -m bench.inbox", *sys.argv[1:]]),
         "cases": args.cases,
         "users": args.users,
+        "distinct_people": len(cookies),
         "inbox_items": len(listed.mine),
         # Each read case costs a describe, and a status query only if it changed since the
         # workspace last read it (``client/status_cache.py``); the lists are one for the

@@ -51,8 +51,10 @@ class InboxItem(BaseModel):
     title: str
     doc_type: str
     stage_label: str
-    #: What is asked of the person, in words.
+    stage_label_en: str = ""
+    #: What is asked of the person, in words (and in English, for the workspace's switch).
     tasks: list[str]
+    tasks_en: list[str] = []
     actions: list[AllowedAction] = []
     #: Requests for the person's written opinion (lấy ý kiến) still awaiting it.
     requests: list[ConsultView] = []
@@ -82,9 +84,13 @@ def _case_item(st: CaseStatus, person: str) -> InboxItem | None:
         title=st.title,
         doc_type=st.type,
         stage_label=st.stage_label,
+        stage_label_en=st.stage_label_en,
         tasks=[a.label for a in mine]
         + [f"Gửi ý kiến: {c.label}" for c in asked]
         + [f"Cho ý kiến chỉ đạo: vấn đề {i.number} — {i.question}" for i in directing],
+        tasks_en=[a.label_en for a in mine]
+        + [f"Send the written opinion: {c.label}" for c in asked]
+        + [f"Give direction: issue {i.number} — {i.question}" for i in directing],
         actions=mine,
         requests=asked,
         issues=directing,
@@ -105,10 +111,33 @@ def _feedback_item(st: FeedbackStatus, person: str) -> InboxItem | None:
         doc_type="Kiến nghị, phản ánh",
         stage_label=st.stage_label,
         tasks=["Xử lý, trả lời kiến nghị, phản ánh"],
+        tasks_en=["Handle and answer the feedback"],
         due=running[0].due_legal_date if running else None,
         due_explanation=running[0].explanation_vi if running else "",
         overdue=st.overdue,
     )
+
+
+@dataclass
+class RecentLists:
+    """Visibility listings kept for ``RECENT_SECONDS``: a person who comes back to their
+    inbox within seconds gets the same cases listed (each still read through the status
+    cache) — as late as visibility itself may be, and a listing is the costly call (a scan of
+    every running case on the dev server's SQLite; BENCHMARKS.md). At most ``size`` kept."""
+
+    size: int = 2_000
+    _lists: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
+
+    async def ids(self, client: Client, query: str, limit: int) -> list[str]:
+        now = time.monotonic()
+        kept = self._lists.get(query)
+        if kept is not None and now - kept[0] < RECENT_SECONDS:
+            return kept[1]
+        ids = [wf.id async for wf in client.list_workflows(query, limit=limit)]
+        if len(self._lists) >= self.size:
+            self._lists = {q: v for q, v in self._lists.items() if now - v[0] < RECENT_SECONDS}
+        self._lists[query] = (now, ids)
+        return ids
 
 
 async def _gather(
@@ -117,8 +146,12 @@ async def _gather(
     limit: int,
     ask: Callable[[str], Awaitable[T]],
     gate: asyncio.Semaphore,
+    lists: RecentLists | None = None,
 ) -> list[T]:
-    ids = [wf.id async for wf in client.list_workflows(query, limit=limit)]
+    if lists is None:
+        ids = [wf.id async for wf in client.list_workflows(query, limit=limit)]
+    else:
+        ids = await lists.ids(client, query, limit)
 
     async def one(case_id: str) -> T | None:
         async with gate:
@@ -242,6 +275,9 @@ def _waiting_item(st: CaseStatus, names: Callable[[str], str]) -> InboxItem:
             if not i.settled
         ]
     )
+    who_en = [
+        f"{a.label_en}: {', '.join(names(p) for p in a.actors)}" for a in st.allowed if a.actors
+    ]
     current = [d for d in st.deadlines if d.stage == st.stage]
     return InboxItem(
         case_id=st.id,
@@ -249,7 +285,9 @@ def _waiting_item(st: CaseStatus, names: Callable[[str], str]) -> InboxItem:
         title=st.title,
         doc_type=st.type,
         stage_label=st.stage_label,
+        stage_label_en=st.stage_label_en,
         tasks=who or ["Chờ đến hạn hoặc hệ thống tự chuyển bước"],
+        tasks_en=who_en or ["Waiting for a deadline, or for the case to move on by itself"],
         due=current[0].due_legal_date if current else None,
         due_explanation=current[0].explanation_vi if current else "",
         overdue=st.overdue,
@@ -264,6 +302,7 @@ async def overview(
     names: Callable[[str], str] = str,
     statuses: StatusCache | None = None,
     older: OlderCases | None = None,
+    lists: RecentLists | None = None,
 ) -> Overview:
     """Both tabs. Visibility narrows the cases first — in one list, drafting cases awaiting
     the person's roles in their agency (``AwaitingRoles``) or of their agency; in another,
@@ -281,10 +320,10 @@ async def overview(
     agency = f"DraftingAgency = '{_quoted(seeker.agency)}'" if seeker.agency else None
     awaited = seeker.awaited(may_be_older)
     where = " OR ".join(f"({w})" for w in (awaited, agency) if w is not None)
-    asks = [_gather(client, f"{drafting} AND ({where})", limit, ask, gate)] if where else []
+    asks = [_gather(client, f"{drafting} AND ({where})", limit, ask, gate, lists)] if where else []
     if agency is not None:
         feedback = f"{_running_of('FeedbackCase', task_queue)} AND {agency}"
-        asks.append(_gather(client, feedback, limit, _feedback(client), gate))
+        asks.append(_gather(client, feedback, limit, _feedback(client), gate, lists))
     found = [s for group in await asyncio.gather(*asks) for s in group]
     cases = {st.id: st for st in found if isinstance(st, CaseStatus)}
     person = seeker.person

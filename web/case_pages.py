@@ -25,7 +25,7 @@ from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
 from models.contested_issues import DirectionRequest, RaiseIssueRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
-from web import csrf
+from web import csrf, i18n
 from web.case_view import Labels, came_back, stage_path, stuck_actions
 from web.workspace import NoSuchCase, Workspace, said
 from workflows.drafting.legislative_process import LegislativeProcess
@@ -49,7 +49,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             await ws.temporal().get_workflow_handle(st.id).query(LegislativeProcess.audit)
         )
         me = session.person
-        labels = Labels.of(ws.registry, st)
+        labels = Labels.of(ws.registry, st, english=i18n.language(request) == i18n.ENGLISH)
         people = {p for holders in st.roles.values() for p in holders} | {e.actor for e in trail}
         names = {p: ws.name(p) for p in people}
         return ws.page(

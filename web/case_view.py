@@ -38,29 +38,58 @@ TRAIL_ACTIONS = {
 }
 
 
+TRAIL_ACTIONS_EN = {
+    "start": "Case started",
+    "simplified_procedure": "Simplified procedure applied",
+    "declare_interest": "Declaration of interest",
+    "reassign": "Handed to another person",
+    "reassigned": "Handed over (automatically)",
+    "role_unstaffed": "Nobody holds the role",
+    "delegate": "Deputy named (KT.)",
+    "reply": "Written opinion sent",
+    "reply_overdue": "Reply overdue",
+    "deadline_breached": "Overdue",
+    "raise_issue": "Sent up for direction",
+    "give_direction": "Direction given",
+    "direction_overdue": "Direction overdue",
+    "report_generated": "Report generated",
+    "migrate_regime": "Moved to another regime",
+    "calendar_applied": "New official calendar applied",
+    "keys_rotated": "Sign-in keys rotated",
+    "effect_failed": "Automatic step failed (ops told)",
+    "forged_signal_ignored": "Forged signal ignored",
+    "signal_not_confirmed": "Signal not confirmed (checked)",
+}
+
+
 @dataclass(frozen=True)
 class Labels:
     """Vietnamese labels of a procedure's stages, actions and roles; codes where unknown."""
 
     definition: ProcessDefinition | None
+    #: The procedure's English labels (``label_en``) where it has them.
+    english: bool = False
 
     @classmethod
-    def of(cls, registry: Registry, st: CaseStatus) -> Labels:
+    def of(cls, registry: Registry, st: CaseStatus, english: bool = False) -> Labels:
         try:
-            return cls(registry.get(st.type, st.regime))
+            return cls(registry.get(st.type, st.regime), english)
         except KeyError:
-            return cls(None)
+            return cls(None, english)
 
     def stage(self, name: str | None) -> str:
         if name is None or self.definition is None or name not in self.definition.stages:
             return name or ""
-        return self.definition.stages[name].label
+        stage = self.definition.stages[name]
+        return stage.label_en if self.english else stage.label
 
     def action(self, action: str) -> str:
         if self.definition is not None:
             for t in self.definition.transitions:
                 if t.action == action:
-                    return t.label
+                    return t.label_en if self.english else t.label
+        if self.english:
+            return TRAIL_ACTIONS_EN.get(action, action.replace("_", " "))
         return TRAIL_ACTIONS.get(action, action)
 
     def monitored(self, stage: str) -> bool:

@@ -23,7 +23,7 @@ from temporalio.service import RPCError
 
 from activities.ports import DocumentStore
 from client.errors import CaseError
-from client.inbox import OlderCases, Overview, Seeker, overview
+from client.inbox import OlderCases, Overview, RecentLists, Seeker, overview
 from client.status_cache import StatusCache
 from identity.accounts import SignInRefused
 from identity.local import LocalSignIn
@@ -31,7 +31,7 @@ from identity.sessions import Session
 from models.actors import Directory
 from models.case import CaseStatus
 from models.registry import Registry
-from web import csrf
+from web import csrf, i18n
 from web.access import may_see
 from web.cookies import clear_session, session_of, set_session
 from web.sign_in_limits import SignInLimits, TooManyAttempts
@@ -72,6 +72,7 @@ class Workspace:
     #: Statuses already read: a case unchanged since costs a describe, not a query.
     statuses: StatusCache = field(default_factory=StatusCache)
     older: OlderCases = field(default_factory=OlderCases)
+    lists: RecentLists = field(default_factory=RecentLists)
 
     def temporal(self) -> Client:
         assert self.client is not None, "the web app connects to Temporal at startup"
@@ -99,7 +100,7 @@ class Workspace:
         """The person's inbox, both tabs (``client.inbox.overview``)."""
         return await overview(
             self.temporal(), seeker, self.task_queue, names=self.name,
-            statuses=self.statuses, older=self.older,
+            statuses=self.statuses, older=self.older, lists=self.lists,
         )  # fmt: skip
 
     def missing(self, request: Request, session: Session, case_id: str) -> HTMLResponse:
@@ -143,6 +144,8 @@ class Workspace:
                 name=self.name(session.person),
                 csrf=csrf.session_token(self.local.key, session),
             )
+        lang = i18n.language(request)
+        context.update(lang=lang, _=i18n.translator(lang), here=request.url.path)
         context.setdefault("name", None)
         context.setdefault("type_name", self.type_name)
         context.setdefault("agency_name", self.agency_name)
@@ -210,6 +213,18 @@ def workspace_pages(ws: Workspace) -> APIRouter:
                 return ws.refusal(request, session, str(exc), 403)
         response = RedirectResponse(SIGN_IN, status_code=303)
         clear_session(response)
+        return response
+
+    @pages.get("/ngon-ngu", response_model=None)
+    def switch_language(request: Request, lang: str = i18n.VIETNAMESE, next: str = "/") -> Response:
+        """Tiếng Việt / English: remembered in a cookie; back to the page it was asked from
+        (a path on this site only)."""
+        response = RedirectResponse(i18n.local_path(next), status_code=303)
+        chosen = lang if lang in i18n.LANGUAGES else i18n.VIETNAMESE
+        response.set_cookie(
+            i18n.COOKIE, chosen, max_age=i18n.COOKIE_SECONDS, samesite="lax",
+            secure=ws.secure_cookie, httponly=True,
+        )  # fmt: skip
         return response
 
     @pages.get("/", response_model=None)
