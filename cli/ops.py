@@ -134,3 +134,36 @@ def report_kpi(
         cells = (r.agency, r.stage, r.handled)
         row(listed, (*cells, f"{r.on_time_rate:.0%}", f"{r.median_legal_days:.1f}"))
     out.print(listed)
+
+
+@report_app.command("yearly")
+def report_yearly(
+    year: Annotated[int, typer.Option(help="The year (its period ends on the 14/12 cut-off)")],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the Word file")],
+    agency: Annotated[str | None, typer.Option(help="One drafting agency's documents")] = None,
+) -> None:
+    """The yearly report on law enforcement (báo cáo tình hình thi hành pháp luật hằng năm),
+    from every monitored document of the deployment (or of one agency): Word, with charts."""
+    from client.yearly_report import gather_yearly_report, render_docx
+    from models.legal_time import VIETNAM_TZ
+
+    today = datetime.now(VIETNAM_TZ).date()
+    if not 2016 <= year <= today.year:
+        raise CliError(f"--year must be between 2016 and {today.year}")
+    s = settings()
+    scope = "toàn hệ thống"
+    if agency is not None:
+        try:
+            scope = directory(s).agency(agency).name
+        except KeyError:
+            raise CliError(f"no agency {agency!r}; see `legisflow actors`") from None
+
+    async def go() -> bytes:
+        report = await gather_yearly_report(
+            await connect(s), s.task_queue, year, scope=scope, made_on=today, agency=agency
+        )
+        say(f"{len(report.documents)} văn bản được theo dõi / monitored documents")
+        return render_docx(report)
+
+    out_file.write_bytes(run(go()))
+    say(f"Đã ghi / written: {out_file}")

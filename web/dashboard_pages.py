@@ -1,25 +1,31 @@
 """The heads' dashboard (bảng điều khiển): for the signed-in person's agency, the drafting
 cases open and overdue now with the oldest overdue first, and, over a period, each stage's
 stays completed, on-time rate and median legal days (the KPIs of ``legisflow report kpi``),
-as tables and as bar charts drawn on the server (SVG, no JavaScript)."""
+as tables and as bar charts drawn on the server (SVG, no JavaScript); and the province's (or
+ministry's) yearly report on law enforcement as a Word file with charts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from client.inbox import running_cases
 from client.ops import case_trails
+from client.yearly_report import DOCX, gather_yearly_report, render_docx, report_filename, unit_of
 from models.case import CaseStatus
 from models.kpi import KpiRow, kpis
+from models.legal_time import VIETNAM_TZ
 from models.registry import Registry
 from web.workspace import Workspace
 
 #: The period shown when none is asked for: the last 365 days.
 DEFAULT_DAYS = 365
+#: The first year a yearly report can be asked for (the 2015 law's documents onwards).
+MIN_YEAR = 2016
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ def dashboard_pages(ws: Workspace) -> APIRouter:
             request,
             "dashboard.html",
             session,
+            this_year=legal_today().year,
+            min_year=MIN_YEAR,
             agency_name=agency_name,
             start=start,
             end=end,
@@ -91,4 +99,40 @@ def dashboard_pages(ws: Workspace) -> APIRouter:
             error=error,
         )
 
+    @pages.get("/bao-cao-nam", response_model=None)
+    async def yearly(request: Request, nam: str = "") -> Response:
+        """The province's (or ministry's) yearly report on law enforcement, as a Word file:
+        every monitored document of the signed-in person's unit."""
+        session = ws.session(request)
+        try:
+            agency = ws.directory.person(session.person).agency
+            scope, agencies = unit_of(ws.directory, agency)
+        except KeyError:
+            return ws.refusal(request, session, "Anh/chị không thuộc cơ quan nào", 404)
+        today = legal_today()
+        if not nam.isdigit() or not MIN_YEAR <= int(nam) <= today.year:
+            return ws.refusal(
+                request, session,
+                f"Năm báo cáo phải từ {MIN_YEAR} đến {today.year} / the year must be between "
+                f"{MIN_YEAR} and {today.year}",
+                422,
+            )  # fmt: skip
+        report = await gather_yearly_report(
+            ws.temporal(), ws.task_queue, int(nam), scope=scope, made_on=today, agencies=agencies
+        )
+        name = report_filename(report)
+        return Response(
+            render_docx(report),
+            media_type=DOCX,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
     return pages
+
+
+def legal_today() -> date:
+    """Today in Vietnam."""
+    return datetime.now(VIETNAM_TZ).date()
