@@ -2,12 +2,13 @@
 
     .venv/bin/python -m bench.inbox --cases 10000 --users 20 --requests 400 [--json PATH]
 
-Starts its own dev server and worker, starts ``--cases`` drafting cases (a few of them drafted
-by Sở Xây dựng, whose drafter is the measured user; the rest by another department), starts
-``legisflow web`` as a separate process against them, and has ``--users`` concurrent users
-load the inbox and a case page over HTTP. Reports p50/p95 latency, the Temporal calls per
-page view (visibility lists, cases read), the CPU the dev server spent per page view, and
-what each kind of call costs on its own. The baseline, measured in the same run: the first
+Starts its own dev server and worker, starts ``--cases`` drafting cases (one in 500 drafted
+by two departments of Đắk Lắk, the rest by a commune of the province), starts ``legisflow
+web`` as a separate process against them, and has ``--users`` distinct people of the
+province's agencies (none of a commune) load their inbox (the measured drafter of Sở Xây
+dựng first) and a case page over HTTP. Reports p50/p95 latency, the Temporal calls per page
+view (visibility lists, cases read), the CPU the dev server spent per page view, and what
+each kind of call costs on its own. The baseline, measured in the same run: the first
 version's inbox, which asked every running case for its status (``--baseline-requests``
 page views by one user).
 """
@@ -52,7 +53,12 @@ from worker import build_worker
 from workflows import search_attributes as sa
 
 USER = "le.thi.binh"  # a drafter of Sở Xây dựng
-MINE_EVERY = 500  # one case in this many is drafted by the user's department
+MINE_EVERY = 500  # one case in this many is drafted by the measured people's departments
+#: Who starts the measured people's cases (Sở Xây dựng, Sở Nông nghiệp tỉnh Đắk Lắk), and
+#: the bulk of the cases: decisions of the commune of Hòa Phú, none of whose people (nor of
+#: any commune) are measured.
+MEASURED_STARTERS = ("nguyen.van.an", "dinh.thi.hoa")
+BULK, BULK_TYPE = "quach.van.son", "qd_ubnd_xa"
 
 
 def _cpu_seconds(name: str = "temporal") -> float:
@@ -88,19 +94,22 @@ def _summary(ms: list[float]) -> dict[str, float]:
 
 async def _start_cases(client: Client, n: int, task_queue: str, day: float) -> list[str]:
     directory, registry = load_directory(), load_registry()
-    definition = registry.get("qd_ubnd_tinh")
+    provincial, communal = registry.get("qd_ubnd_tinh"), registry.get(BULK_TYPE)
     ids: list[str] = []
     gate = asyncio.Semaphore(32)
     tag = uuid.uuid4().hex[:6]
 
     async def one(i: int) -> None:
-        starter = "nguyen.van.an" if i % MINE_EVERY == 0 else "dinh.thi.hoa"
+        # The bulk at a commune; one in MINE_EVERY drafted by the province's departments,
+        # whose people are the measured users.
+        mine = i % MINE_EVERY == 0
+        starter = MEASURED_STARTERS[(i // MINE_EVERY) % 2] if mine else BULK
         async with gate:
             handle = await start_case(
                 client,
                 directory,
                 StartRequest(
-                    definition=definition,
+                    definition=provincial if mine else communal,
                     title=f"Quy định thử tải hộp việc số {i}",
                     starter=starter,
                     slug=f"hop-viec-{tag}-{i}",
@@ -197,6 +206,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                     await _settled(client, ids)
                     print(f"and settled after {time.perf_counter() - t:.0f} s", flush=True)
                     mine = [c for c in ids if c.startswith("so-xd-daklak:")]
+                    provincial = sum(
+                        c.split(":")[0] in ("so-xd-daklak", "so-nn-daklak") for c in ids
+                    )
                     address = env.client.service_client.config.target_host
                     port = free_port()
                     web = await asyncio.create_subprocess_exec(
@@ -226,8 +238,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                                 await asyncio.sleep(0.1)
                         # Distinct people, as in an agency: the measured drafter first,
                         # then everyone else in the directory with a role.
+                        communes = {
+                            a.id for a in load_directory().agencies if "/" in (a.jurisdiction or "")
+                        }
                         people = [USER] + [
-                            p.id for p in load_directory().people if p.roles and p.id != USER
+                            p.id
+                            for p in load_directory().people
+                            if p.roles and p.id != USER and p.agency not in communes
                         ]
                         cookies = [_cookie(key, p) for p in people[: args.users]]
                         cookie = cookies[0]
@@ -269,6 +286,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "cases": args.cases,
         "users": args.users,
         "distinct_people": len(cookies),
+        "cases_of_the_measured_peoples_departments": provincial,
         "inbox_items": len(listed.mine),
         # Each read case costs a describe, and a status query only if it changed since the
         # workspace last read it (``client/status_cache.py``); the lists are one for the
