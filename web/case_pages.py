@@ -74,6 +74,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             error=error,
             done=done,
             kept=kept or {},
+            here=f"/ho-so/{st.id}",
         )
 
     @pages.get("/ho-so/{case_id:path}", response_model=None)

@@ -145,7 +145,11 @@ class Workspace:
                 csrf=csrf.session_token(self.local.key, session),
             )
         lang = i18n.language(request)
-        context.update(lang=lang, _=i18n.translator(lang), here=request.url.path)
+        # Where the language switch comes back to: this page, or (a page that answered a
+        # form, whose address takes a POST only) the one the caller names, else the inbox.
+        here = request.url.path if request.method == "GET" else "/"
+        context.setdefault("here", here)
+        context.update(lang=lang, _=i18n.translator(lang))
         context.setdefault("name", None)
         context.setdefault("type_name", self.type_name)
         context.setdefault("agency_name", self.agency_name)

@@ -54,7 +54,11 @@ async def test_the_workspace_turns_to_english_and_back(
         await page.get_by_role("link", name="Tiếng Việt").click()
         await sign_in(page, url, DRAFTER)
 
+        # From the page that answered a refused action (its address takes a POST only), the
+        # switch comes back to the case page.
         await page.goto(f"{url}/ho-so/{handle.id}")
+        await page.locator("button[data-action=open_consultation]").click()  # no draft
+        await expect(page.get_by_role("alert")).to_contain_text("cần kèm văn bản")
         await page.get_by_role("link", name="English").click()
         # Back on the same case page, in English, with the procedure's English labels.
         await expect(page).to_have_url(f"{url}/ho-so/{handle.id}")
