@@ -11,6 +11,7 @@ web app, which holds the sign-in key, never acts for anyone but who is signed in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +31,7 @@ from identity.local import LocalSignIn
 from identity.sessions import Session
 from models.actors import Directory
 from models.case import CaseStatus
+from models.legal_time import VIETNAM_TZ
 from models.registry import Registry
 from web import csrf, i18n
 from web.access import may_see
@@ -37,6 +39,17 @@ from web.cookies import clear_session, session_of, set_session
 from web.sign_in_limits import SignInLimits, TooManyAttempts
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def vn_date(value: date | datetime) -> str:
+    """dd/mm/yyyy of a date, or of an instant on Vietnam's calendar (an instant is stored in
+    UTC: its UTC date is the day before for the first seven hours of a Vietnamese day)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(VIETNAM_TZ).date()
+    return f"{value:%d/%m/%Y}"
+
+
+TEMPLATES.env.filters["vn_date"] = vn_date
 SIGN_IN = "/dang-nhap"
 #: The inbox's second tab: the agency's cases in progress, waiting on someone else.
 WAITING_TAB = "cho-nguoi-khac"

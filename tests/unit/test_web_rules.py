@@ -202,3 +202,14 @@ def test_every_action_the_trail_records_has_words() -> None:
                 written.add(node.args[2].value)
     assert "raise_issue" in written  # the scan sees the calls
     assert written - set(TRAIL_ACTIONS) == set()
+
+
+def test_an_instant_is_shown_on_vietnams_calendar() -> None:
+    """A document recorded at 20:00 UTC on 3 December was recorded on 4 December in Vietnam."""
+    from datetime import UTC, date, datetime
+
+    from web.workspace import vn_date
+
+    assert vn_date(datetime(2026, 12, 3, 20, 0, tzinfo=UTC)) == "04/12/2026"
+    assert vn_date(datetime(2026, 12, 3, 16, 0, tzinfo=UTC)) == "03/12/2026"
+    assert vn_date(date(2026, 12, 3)) == "03/12/2026"
