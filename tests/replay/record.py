@@ -6,6 +6,7 @@
     .venv/bin/python -m tests.replay.record interests        # declarations and reassignment
     .venv/bin/python -m tests.replay.record returns          # a return with its reason
     .venv/bin/python -m tests.replay.record directions       # issues sent up for direction
+    .venv/bin/python -m tests.replay.record monitoring-missing  # a refused signal sent again
 
 Run it only when a change is *meant* to alter workflow commands; such a change must also be
 guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
@@ -44,6 +45,8 @@ from tests.replay.ledger_pages import KEY as LEDGER_PAGES
 from tests.replay.ledger_pages import record_ledger_pages
 from tests.replay.returns import KEY as RETURNS
 from tests.replay.returns import record_returns
+from tests.replay.signal_retry import KEY as SIGNAL_RETRY
+from tests.replay.signal_retry import record_signal_retry
 from tests.sign_in import signing, unsigned
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -139,6 +142,11 @@ async def record(only: set[str] | None = None) -> list[Path]:
                     written += await record_directions(
                         env.client, directory, registry, store, task_queue=settings.task_queue,
                         histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
+                    )  # fmt: skip
+                if not only or SIGNAL_RETRY in only:
+                    written += await record_signal_retry(
+                        env.client, directory, registry, store, task_queue=settings.task_queue,
+                        histories=HISTORIES,
                     )  # fmt: skip
                 if not only or LEDGER_PAGES in only:
                     written += await record_ledger_pages(

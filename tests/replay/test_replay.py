@@ -26,8 +26,10 @@ from tests.replay.interests import HISTORY as INTERESTS_HISTORY
 from tests.replay.record import HISTORIES, history_file
 from tests.replay.returns import HISTORY as RETURNS_HISTORY
 from tests.replay.returns import NOTE as RETURN_NOTE
+from tests.replay.signal_retry import HISTORY as SIGNAL_RETRY_HISTORY
 from worker import WORKFLOWS
 from worker_runtime.runner import CaseRunner
+from workflows.after_issuance.signals import RETRY_SIGNAL_PATCH, SIGNAL_ATTEMPTS
 from workflows.drafting.legislative_process import COUNT_COMMENTS_PATCH
 
 HISTORY_FILES = sorted(HISTORIES.glob("*.json"))
@@ -68,6 +70,7 @@ CURRENT_PATCHES = {
     NOTE_REQUIRED_PATCH,
     AWAITING_ROLES_PATCH,
     DIRECTIONS_PATCH,
+    RETRY_SIGNAL_PATCH,
 }
 
 
@@ -182,3 +185,23 @@ def test_the_directions_history_holds_issues_directed_in_time_and_late() -> None
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
     ]
     assert any("issue:2" in str(s) for s in signals)
+
+
+def test_the_refused_signal_history_holds_four_tries_and_its_end() -> None:
+    """The history kept for ``RETRY_SIGNAL_PATCH``: its marker, the signal refused on each
+    of its tries with the growing waits between them, and the case completed after."""
+    path = HISTORIES / SIGNAL_RETRY_HISTORY
+    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+    kinds = [e.event_type for e in history.events]
+    assert kinds.count(EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED) == (
+        SIGNAL_ATTEMPTS
+    )
+    waits = [
+        e.timer_started_event_attributes.start_to_fire_timeout.ToSeconds()
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
+    assert [w for w in waits if w <= 4] == [1, 2, 4]
+    markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert RETRY_SIGNAL_PATCH in str(markers)
+    assert kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from activities.outbox import OutboxNotifier
@@ -21,8 +22,10 @@ from models.actors import Directory
 from models.case import SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.deliveries import Notification, Publication
+from models.feedback import FeedbackInput
 from models.monitoring import MonitoringStatus
 from models.starting import StartRequest
+from workflows.after_issuance.feedback_case import FeedbackCase
 
 T = TypeVar("T")
 
@@ -142,3 +145,25 @@ async def quiet_length(client: Client, workflow_id: str) -> int:
         return seen[-1] if stable else None
 
     return await until(f"{workflow_id} to be idle", probe)
+
+
+async def feedback_case_reporting_to(
+    client: Client, feedback_id: str, monitoring: str, task_queue: str
+) -> str:
+    """Start a copy of a feedback case (its input read from its history) that reports to
+    the workflow ``monitoring``, which need not exist: the id of the copy."""
+    history = await client.get_workflow_handle(feedback_id).fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    inp = FeedbackInput.model_validate_json(started.input.payloads[0].data)
+    copy = inp.model_copy(
+        update={"feedback_id": f"{monitoring}/feedback", "monitoring_id": monitoring}
+    )
+    await client.start_workflow(FeedbackCase.run, copy, id=copy.feedback_id, task_queue=task_queue)
+    return copy.feedback_id
+
+
+async def refused_signals(client: Client, workflow_id: str) -> int:
+    """How many of the workflow's signals to another workflow the server refused."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    failed = EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED
+    return sum(1 for e in history.events if e.event_type == failed)
