@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     oidc_redirect_uri: str = "http://127.0.0.1:8765/callback"
     #: The claim that holds the directory person's id (``sub``, ``preferred_username``…).
     oidc_person_claim: str = "sub"
+    #: Where the provider sends a browser signing in to the workspace back; unset: the
+    #: workspace's address + /dang-nhap/oidc/xong (register it with the provider).
+    oidc_web_redirect_uri: str | None = None
     #: The demo accounts' password (`legisflow demo`, `legisflow dev`); unset: one is made,
     #: kept under the data dir and printed.
     demo_password: SecretStr | None = None

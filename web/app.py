@@ -26,6 +26,7 @@ from web.case_pages import case_pages
 from web.comment_pages import comment_pages
 from web.dashboard_pages import dashboard_pages
 from web.feedback_pages import feedback_pages
+from web.oidc_pages import oidc_client, oidc_pages
 from web.sign_in_api import sign_in_api
 from web.start_pages import start_pages
 from web.workspace import SIGN_IN, TEMPLATES, SignInFirst, Workspace, workspace_pages
@@ -46,6 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
         secure_cookie=settings.web_secure_cookie,
         legal_day_seconds=settings.legal_day_seconds,
     )
+    oidc = oidc_client(settings)
+    ws.oidc_sign_in = oidc is not None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +70,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(sign_in_api(local, store.has_blob, ws.limits))
     app.include_router(workspace_pages(ws))
+    if oidc is not None:
+        app.include_router(oidc_pages(ws, oidc))
     app.include_router(case_pages(ws))
     app.include_router(start_pages(ws))
     app.include_router(comment_pages(ws))

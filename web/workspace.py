@@ -86,6 +86,8 @@ class Workspace:
     statuses: StatusCache = field(default_factory=StatusCache)
     older: OlderCases = field(default_factory=OlderCases)
     lists: RecentLists = field(default_factory=RecentLists)
+    #: The sign-in page offers the agency's identity provider (LEGISFLOW_OIDC_* set).
+    oidc_sign_in: bool = False
 
     def temporal(self) -> Client:
         assert self.client is not None, "the web app connects to Temporal at startup"
@@ -168,6 +170,28 @@ class Workspace:
         context.setdefault("agency_name", self.agency_name)
         return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
+    def sign_in_page(
+        self,
+        request: Request,
+        error: str | None = None,
+        username: str = "",
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        """The sign-in page: legisflow's own accounts, and the agency's identity provider
+        when one is configured (``web/oidc_pages.py``); ``error`` shown as an alert."""
+        token = csrf.pre_session_token(request)
+        response = self.page(
+            request,
+            "sign_in.html",
+            status_code=status_code,
+            error=error,
+            username=username,
+            csrf=token,
+            oidc=self.oidc_sign_in,
+        )
+        csrf.set_pre_session_token(response, token, secure=self.secure_cookie)
+        return response
+
     def refusal(
         self, request: Request, session: Session | None, message: str, status_code: int
     ) -> HTMLResponse:
@@ -177,21 +201,7 @@ class Workspace:
 
 def workspace_pages(ws: Workspace) -> APIRouter:
     pages = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
-
-    def sign_in_page(
-        request: Request, error: str | None = None, username: str = "", status_code: int = 200
-    ) -> HTMLResponse:
-        token = csrf.pre_session_token(request)
-        response = ws.page(
-            request,
-            "sign_in.html",
-            status_code=status_code,
-            error=error,
-            username=username,
-            csrf=token,
-        )
-        csrf.set_pre_session_token(response, token, secure=ws.secure_cookie)
-        return response
+    sign_in_page = ws.sign_in_page
 
     @pages.get(SIGN_IN)
     def sign_in_form(request: Request) -> HTMLResponse:

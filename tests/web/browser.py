@@ -33,9 +33,10 @@ CHROMIUM_ARGS = [
 
 
 @asynccontextmanager
-async def web_app(settings: Settings) -> AsyncIterator[str]:
-    """``legisflow web`` with ``settings`` on a free loopback port; yields its address."""
-    async with serving(settings, "127.0.0.1", free_port()) as url:
+async def web_app(settings: Settings, port: int | None = None) -> AsyncIterator[str]:
+    """``legisflow web`` with ``settings`` on loopback (``port``, or a free one); yields its
+    address."""
+    async with serving(settings, "127.0.0.1", port or free_port()) as url:
         yield url
 
 

@@ -8,60 +8,13 @@ command, with the reason."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-import shutil
-import socket
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
+from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, Idp, identity_provider
 from tests.workflows.cli_harness import LEGISFLOW, legisflow
-
-PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc"
-CLIENT_ID, CLIENT_SECRET = "legisflow-cli", "test-secret-not-for-production"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Idp:
-    issuer: str
-    redirect_uri: str
-
-
-@contextlib.asynccontextmanager
-async def identity_provider() -> AsyncIterator[Idp]:
-    node = shutil.which("node")
-    if node is None or not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-        pytest.fail("the test identity provider needs Node.js and `npm ci` in tests/oidc")
-    redirect = f"http://127.0.0.1:{free_port()}/callback"
-    proc = await asyncio.create_subprocess_exec(
-        node,
-        str(PROVIDER_DIR / "provider.mjs"),
-        str(free_port()),
-        CLIENT_ID,
-        CLIENT_SECRET,
-        redirect,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-        assert line.startswith("ready "), line
-        yield Idp(line.split()[1], redirect)
-    finally:
-        proc.terminate()
-        await proc.wait()
 
 
 async def browser_signs_in(url: str, login: str) -> httpx.Response:
