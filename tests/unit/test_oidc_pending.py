@@ -33,7 +33,8 @@ def test_the_oldest_sign_ins_are_dropped_past_the_limit() -> None:
     for state in "abc":
         sign_ins.add(pending(state))
     assert sign_ins.take("a") is None
-    assert sign_ins.take("b") is not None and sign_ins.take("c") is not None
+    assert sign_ins.take("b") is not None
+    assert sign_ins.take("c") is not None
 
 
 def test_the_workspace_offers_the_provider_only_when_configured() -> None:
