@@ -4,12 +4,10 @@ workflow's compact state), so a retry renders the same bytes and stores nothing 
 
 from __future__ import annotations
 
-import io
-
-from docx import Document
 from temporalio import activity
 
 from activities.ports import DocumentStore
+from activities.word import docx_bytes, word_report
 from models.documents import DocumentRef
 from models.monitoring import MonitoringReport
 from models.monitoring_report import heading, intro, tables, to_markdown
@@ -18,25 +16,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def render_docx(report: MonitoringReport) -> bytes:
-    doc = Document()
-    doc.add_heading(heading(report), level=1)
-    for line in intro(report):
-        doc.add_paragraph(line)
-    for t in tables(report):
-        doc.add_heading(t.title, level=2)
-        if not t.rows:
-            doc.add_paragraph("(không có / none)")
-            continue
-        table = doc.add_table(rows=1, cols=len(t.headers))
-        table.style = "Table Grid"
-        for cell, title in zip(table.rows[0].cells, t.headers, strict=True):
-            cell.text = title
-        for row in t.rows:
-            for cell, text in zip(table.add_row().cells, row, strict=True):
-                cell.text = text
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return docx_bytes(
+        word_report(heading(report), intro(report), tables(report), empty="(không có / none)")
+    )
 
 
 def report_stem(report: MonitoringReport) -> str:

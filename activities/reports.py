@@ -4,17 +4,17 @@ its pages) and the texts from the document store."""
 
 from __future__ import annotations
 
-import io
 import json
 
-from docx import Document
 from temporalio import activity
 
 from activities.ledger_pages import read_entries
 from activities.ports import DocumentStore
+from activities.word import docx_bytes, word_report
 from models.audit import AuditExport
 from models.comments import LedgerView
 from models.documents import DocumentRef
+from models.monitoring_report import Table
 from models.synthesis_report import (
     ReportLine,
     ReportRequest,
@@ -28,28 +28,23 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def render_docx(report: SynthesisReport) -> bytes:
-    doc = Document()
-    doc.add_heading(report.heading(), level=1)
-    for paragraph in report.intro().splitlines():
-        doc.add_paragraph(paragraph)
-    table = doc.add_table(rows=1, cols=5)
-    table.style = "Table Grid"
-    for cell, title in zip(
-        table.rows[0].cells,
+    comments = Table(
+        "",
         ("Số", "Ý kiến góp ý", "Lượt", "Nguồn", "Giải trình, tiếp thu"),
-        strict=True,
-    ):
-        cell.text = title
-    for line in report.lines:
-        row = table.add_row().cells
-        row[0].text = line.entry.id
-        row[1].text = line.text
-        row[2].text = str(line.entry.count)
-        row[3].text = sources_text(line.entry)
-        row[4].text = disposition_text(line.entry)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        [
+            (
+                line.entry.id,
+                line.text,
+                str(line.entry.count),
+                sources_text(line.entry),
+                disposition_text(line.entry),
+            )
+            for line in report.lines
+        ],
+    )
+    return docx_bytes(
+        word_report(report.heading(), report.intro().splitlines(), [comments], empty=None)
+    )
 
 
 class ReportActivities:

@@ -274,8 +274,12 @@ async def running_children(client: Client, case_id: str) -> list[str]:
 
 async def status(client: Client, case_id: str, now: datetime | None = None) -> CaseStatus:
     handle = client.get_workflow_handle(case_id)
-    st = await handle.query(LegislativeProcess.status)
-    # A query sees the time of the case's last event; "today" is the caller's now.
+    return as_of(await handle.query(LegislativeProcess.status), now)
+
+
+def as_of(st: CaseStatus, now: datetime | None = None) -> CaseStatus:
+    """``st`` with ``legal_today`` the caller's legal day: a query (or a status read earlier)
+    sees the time of the case's last event, not the reader's now."""
     clock = LegalClock(origin=st.started_at, legal_day_seconds=st.legal_day_seconds)
     return st.model_copy(update={"legal_today": clock.legal_date(now or datetime.now(UTC))})
 

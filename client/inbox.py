@@ -262,22 +262,19 @@ class Overview(BaseModel):
 
 
 def _waiting_item(st: CaseStatus, names: Callable[[str], str]) -> InboxItem:
+    def people(ids: list[str]) -> str:
+        return ", ".join(names(p) for p in ids)
+
+    # Who the case waits on, each line in both languages.
     who = (
-        [f"{a.label}: {', '.join(names(p) for p in a.actors)}" for a in st.allowed if a.actors]
-        + [
-            f"Ý kiến {c.label}: {', '.join(names(p) for p in c.holders)}"
-            for c in st.consultations
-            if c.replied_by is None and not c.overdue
-        ]
-        + [
-            f"Chỉ đạo vấn đề {i.number}: {', '.join(names(p) for p in i.holders)}"
-            for i in st.issues
-            if not i.settled
-        ]
-    )
-    who_en = [
-        f"{a.label_en}: {', '.join(names(p) for p in a.actors)}" for a in st.allowed if a.actors
-    ]
+        [(f"{a.label}: {people(a.actors)}", f"{a.label_en}: {people(a.actors)}")
+         for a in st.allowed if a.actors]
+        + [(f"Ý kiến {c.label}: {people(c.holders)}", f"Opinion of {c.label}: {people(c.holders)}")
+           for c in st.consultations if c.replied_by is None and not c.overdue]
+        + [(f"Chỉ đạo vấn đề {i.number}: {people(i.holders)}",
+            f"Direction on issue {i.number}: {people(i.holders)}")
+           for i in st.issues if not i.settled]
+    )  # fmt: skip
     current = [d for d in st.deadlines if d.stage == st.stage]
     return InboxItem(
         case_id=st.id,
@@ -286,8 +283,9 @@ def _waiting_item(st: CaseStatus, names: Callable[[str], str]) -> InboxItem:
         doc_type=st.type,
         stage_label=st.stage_label,
         stage_label_en=st.stage_label_en,
-        tasks=who or ["Chờ đến hạn hoặc hệ thống tự chuyển bước"],
-        tasks_en=who_en or ["Waiting for a deadline, or for the case to move on by itself"],
+        tasks=[vi for vi, _ in who] or ["Chờ đến hạn hoặc hệ thống tự chuyển bước"],
+        tasks_en=[en for _, en in who]
+        or ["Waiting for a deadline, or for the case to move on by itself"],
         due=current[0].due_legal_date if current else None,
         due_explanation=current[0].explanation_vi if current else "",
         overdue=st.overdue,

@@ -14,13 +14,11 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from client.cases import status
+from client.cases import as_of, status
 from models.case import CaseStatus
-from models.legal_time import LegalClock
 
 
 @dataclass
@@ -42,14 +40,14 @@ class StatusCache:
         entry = self._entries.get(case_id)
         if entry is not None and now - entry[1] < recent:
             self.hits += 1
-            return _today(entry[2])
+            return as_of(entry[2])
         desc = await client.get_workflow_handle(case_id).describe()
         length = desc.history_length
         running = desc.status is WorkflowExecutionStatus.RUNNING
         if entry is not None and running and entry[0] == length and now - entry[1] < self.max_age:
             self.hits += 1
             self._entries.move_to_end(case_id)
-            return _today(entry[2])
+            return as_of(entry[2])
         self.queries += 1
         st = await status(client, case_id)
         # Read at ``length`` or later: a later change shows as a longer history next time.
@@ -62,9 +60,3 @@ class StatusCache:
     def forget(self, case_id: str) -> None:
         """Read the case afresh next time (the caller has just sent it a decision)."""
         self._entries.pop(case_id, None)
-
-
-def _today(st: CaseStatus) -> CaseStatus:
-    """``legal_today`` is the reader's today, not the cached one's (as ``cases.status``)."""
-    clock = LegalClock(origin=st.started_at, legal_day_seconds=st.legal_day_seconds)
-    return st.model_copy(update={"legal_today": clock.legal_date(datetime.now(UTC))})

@@ -16,6 +16,7 @@ from datetime import date
 
 from temporalio.client import Client
 
+from activities.word import docx_bytes, word_report
 from client.after_issuance import monitoring_status
 from client.errors import CaseError
 from models.actors import Directory
@@ -99,26 +100,10 @@ def report_filename(r: YearlyEnforcementReport) -> str:
 def render_docx(r: YearlyEnforcementReport) -> bytes:
     """The report as a Word document: heading, introduction, tables, and two charts
     (feedback by agency; monitoring events by kind)."""
-    from docx import Document
     from docx.shared import Cm
 
-    doc = Document()
-    doc.add_heading(heading(r), level=1)
-    for line in intro(r):
-        doc.add_paragraph(line)
     series = chart_series(r)
-    for t in tables(r):
-        doc.add_heading(t.title, level=2)
-        if not t.rows:
-            doc.add_paragraph("(không có)")
-            continue
-        table = doc.add_table(rows=1, cols=len(t.headers))
-        table.style = "Table Grid"
-        for cell, title in zip(table.rows[0].cells, t.headers, strict=True):
-            cell.text = title
-        for row in t.rows:
-            for cell, text in zip(table.add_row().cells, row, strict=True):
-                cell.text = text
+    doc = word_report(heading(r), intro(r), tables(r), empty="(không có)")
     doc.add_heading("4. Biểu đồ", level=2)
     agencies = series["agencies"]
     doc.add_picture(
@@ -142,9 +127,7 @@ def render_docx(r: YearlyEnforcementReport) -> bytes:
         ),
         width=Cm(16),
     )
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return docx_bytes(doc)
 
 
 def _bars(title: str, labels: list[str], series: dict[str, list[int]]) -> bytes:

@@ -162,7 +162,9 @@ class Workspace:
         lang = i18n.language(request)
         # Where the language switch comes back to: this page, or (a page that answered a
         # form, whose address takes a POST only) the one the caller names, else the inbox.
-        here = request.url.path if request.method == "GET" else "/"
+        here = "/"
+        if request.method == "GET":
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         context.setdefault("here", here)
         context.update(lang=lang, _=i18n.translator(lang))
         context.setdefault("name", None)

@@ -187,6 +187,15 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
         waiting = page.locator(f"[data-case-id='{handle.id}']")
         await expect(waiting).to_contain_text("Cao Văn Tiến")  # the affected group asked
         await assert_accessible(page)
+        # In English, the same tab says the same (the switch keeps the tab).
+        await page.get_by_role("link", name="English").click()
+        await expect(page.get_by_role("link", name="Waiting on others")).to_have_attribute(
+            "aria-current", "page"
+        )
+        await expect(waiting).to_contain_text("Opinion of")
+        await expect(waiting).to_contain_text("Cao Văn Tiến")
+        await page.get_by_role("link", name="Tiếng Việt").click()
+        await expect(waiting).to_contain_text("Ý kiến")
 
         # Someone of another department is told the case does not exist, as for a missing one.
         other = await (await browser.new_context()).new_page()

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from models.definition import SYSTEM_ACTOR, DirectionRule
     from models.deliveries import Recipient
     from models.interests import DeclaresInterest
+    from models.legal_time import StageDeadline
     from models.post_issuance import CaseTime
     from workflows.drafting.case_state import CaseState
     from workflows.drafting.consultation_request import ConsultInput, ReplyCounting
@@ -58,12 +59,17 @@ class SendsIssuesUp(CaseState):
         lands in the authority's inbox with its deadline, and the trail records it."""
         record_proof(self._proofs, req)
         rule = self._check_raise(req)
-        issue = self._new_issue(rule, req)
+        # One deadline, counted once: the issue shows it, the request that reminds enforces it.
+        dl = legal_deadline(
+            "direction", rule.reply, workflow.now(), self._clock, self._calendar,
+            self._simplified,
+        )  # fmt: skip
+        issue = self._new_issue(rule, req, dl)
         self._issues.append(issue)
         self._append_audit(
             req.actor, "raise_issue", "raise_issue", self._stage, self._stage, note=issue.summary()
         )
-        self._effects.append(self._deadline_request(rule, issue))
+        self._effects.append(self._deadline_request(rule, issue, dl))
         self._show_awaiting()
         self._set_details()
         return issue
@@ -138,11 +144,10 @@ class SendsIssuesUp(CaseState):
     def _issue_request_id(self, number: int) -> str:
         return f"{self._inp.case_id}/direction/{number}"
 
-    def _new_issue(self, rule: DirectionRule, req: RaiseIssueRequest) -> ContestedIssue:
-        now = workflow.now()
-        dl = legal_deadline(
-            "direction", rule.reply, now, self._clock, self._calendar, self._simplified
-        )
+    def _new_issue(
+        self, rule: DirectionRule, req: RaiseIssueRequest, dl: StageDeadline
+    ) -> ContestedIssue:
+        now = dl.anchored_at
         unconfirmed = "" if rule.reply.confirmed else " [chưa xác nhận / unconfirmed]"
         return ContestedIssue(
             number=len(self._issues) + 1,
@@ -162,13 +167,11 @@ class SendsIssuesUp(CaseState):
             basis=f"{rule.basis}; thời hạn / time limit: {rule.reply.basis}{unconfirmed}",
         )
 
-    def _deadline_request(self, rule: DirectionRule, issue: ContestedIssue) -> StartRequest:
+    def _deadline_request(
+        self, rule: DirectionRule, issue: ContestedIssue, dl: StageDeadline
+    ) -> StartRequest:
         """The child that tells the authority, reminds them and escalates on breach."""
         stage = self._def.stages[self._stage]
-        dl = legal_deadline(
-            "direction", rule.reply, issue.raised_at, self._clock, self._calendar,
-            self._simplified,
-        )  # fmt: skip
         holders = self._assignments.get(rule.decided_by, [])
         escalate = self._assignments.get(rule.reply.escalate_to or "", [])
         return StartRequest(
