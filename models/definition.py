@@ -79,6 +79,8 @@ class Role(_Frozen):
     """A role (vai trò) a person holds in a case."""
 
     label: str
+    #: Its English name, for the workspace's English pages (the label where it is missing).
+    label_en: str | None = None
     body: Body
     jurisdiction: Jurisdiction = Jurisdiction.SAME
     #: Its holder may name a deputy to sign for them for a period (ký thay, KT.:
@@ -186,6 +188,8 @@ class ConsultedBody(_Frozen):
 
     role: Identifier
     label: str
+    #: Its English name, for the workspace's English pages (the label where it is missing).
+    label_en: str | None = None
     #: The stage cannot be left until it replied or its reply deadline passed.
     mandatory: bool = False
     reply: Deadline

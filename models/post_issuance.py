@@ -49,6 +49,7 @@ class Where(str, Enum):
 
 class RoleRule(_Frozen):
     label: str
+    label_en: str | None = None
     where: dict[Level, Where]
 
 

@@ -98,9 +98,25 @@ class Labels:
         return d is not None and stage in d.stages and d.stages[stage].monitor
 
     def role(self, role: str) -> str:
-        if self.definition is not None and role in self.definition.roles:
-            return self.definition.roles[role].label
+        d = self.definition
+        if d is not None and role in d.roles:
+            r = d.roles[role]
+            return (r.label_en or r.label) if self.english else r.label
         return role
+
+    def consulted(self, role: str, label: str) -> str:
+        """A consulted body's name as the request shows it (``label``), in English from the
+        procedure's ``label_en`` where it has one."""
+        if self.english and self.definition is not None:
+            for stage in self.definition.stages.values():
+                for c in stage.consults:
+                    if c.role == role and c.label_en:
+                        return c.label_en
+        return label
+
+    def say(self, vi: str, en: str) -> str:
+        """The sentence in the page's language."""
+        return en if self.english else vi
 
 
 @dataclass(frozen=True)
@@ -152,27 +168,37 @@ def _explain(
     role = labels.role(t.role)
     holders = st.roles.get(t.role, [])
     who = ", ".join(names.get(p, p) for p in holders)
+    say, label = labels.say, (t.label_en if labels.english else t.label)
     if not holders:
         return Stuck(
-            t.label,
-            f"Chưa ai giữ vai trò {role} trong hồ sơ này.",
-            "Bổ sung người giữ vai trò này trong danh bạ của cơ quan.",
-        )
+            label,
+            say(f"Chưa ai giữ vai trò {role} trong hồ sơ này.",
+                f"Nobody holds the role {role} in this case."),
+            say("Bổ sung người giữ vai trò này trong danh bạ của cơ quan.",
+                "Add a holder of this role to the agency's directory."),
+        )  # fmt: skip
     if t.four_eyes and submitter is not None and set(holders) <= {submitter}:
         return Stuck(
-            t.label,
-            f"Chỉ {who} giữ vai trò {role} và chính người này đã trình bước hiện tại; "
-            "nguyên tắc bốn mắt không cho một người vừa trình vừa duyệt.",
-            "Để gỡ: giao cho cấp phó ký thay (KT.) — lệnh `legisflow delegate` — hoặc chuyển "
-            "việc cho cấp trên (`legisflow reassign`), hoặc bổ sung người giữ vai trò này.",
-        )
+            label,
+            say(f"Chỉ {who} giữ vai trò {role} và chính người này đã trình bước hiện tại; "
+                "nguyên tắc bốn mắt không cho một người vừa trình vừa duyệt.",
+                f"Only {who} holds the role {role} and submitted the current step; the "
+                "four-eyes rule does not let one person both submit and approve."),
+            say("Để gỡ: giao cho cấp phó ký thay (KT.) — lệnh `legisflow delegate` — hoặc "
+                "chuyển việc cho cấp trên (`legisflow reassign`), hoặc bổ sung người giữ vai "
+                "trò này.",
+                "To unblock: have a deputy sign for them (KT., `legisflow delegate`), hand "
+                "the case to a superior (`legisflow reassign`), or add a holder of this role."),
+        )  # fmt: skip
     if all(recused(st.declarations, p) for p in holders):
         return Stuck(
-            t.label,
-            f"{who} đã kê khai xung đột lợi ích và đứng ngoài việc quyết định.",
-            "Để gỡ: chuyển việc cho cấp trên (`legisflow reassign`).",
-        )
-    return Stuck(t.label, f"Đang chờ {who} ({role}).", "")
+            label,
+            say(f"{who} đã kê khai xung đột lợi ích và đứng ngoài việc quyết định.",
+                f"{who} declared a conflict of interest and stands aside from the decision."),
+            say("Để gỡ: chuyển việc cho cấp trên (`legisflow reassign`).",
+                "To unblock: hand the case to a superior (`legisflow reassign`)."),
+        )  # fmt: skip
+    return Stuck(label, say(f"Đang chờ {who} ({role}).", f"Waiting for {who} ({role})."), "")
 
 
 @dataclass(frozen=True)

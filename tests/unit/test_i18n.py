@@ -27,6 +27,24 @@ def test_every_text_a_template_translates_has_its_english() -> None:
     assert all(en.strip() and en != vi for vi, en in ENGLISH_TEXT.items() if vi.strip())
 
 
+#: A letter only Vietnamese writes (the English page must not show it outside ``_``).
+VIETNAMESE_LETTER = re.compile(
+    "[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùý]", re.IGNORECASE
+)
+#: The switch back to Vietnamese is written in Vietnamese (``lang="vi"``) on purpose.
+SWITCH_BACK = "Tiếng Việt"
+
+
+def test_no_template_writes_vietnamese_outside_the_catalog() -> None:
+    left = [
+        f"{p.name}:{n}: {line.strip()[:100]}"
+        for p in sorted(TEMPLATES.glob("*.html"))
+        for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
+        if VIETNAMESE_LETTER.search(CALL.sub("", line).replace(SWITCH_BACK, ""))
+    ]
+    assert left == []
+
+
 def test_vietnamese_is_the_default_and_english_is_the_catalog() -> None:
     assert translator(VIETNAMESE)("Hộp việc") == "Hộp việc"
     assert translator(ENGLISH)("Hộp việc") == "Inbox"

@@ -74,6 +74,33 @@ def test_four_eyes_names_the_sole_head_who_submitted_and_what_unblocks_it() -> N
     assert "reassign" in sign.remedy
 
 
+def test_in_english_the_stuck_action_and_its_role_are_said_in_english() -> None:
+    st = _status()
+    labels = Labels.of(load_registry(), st, english=True)
+    trail = [_entry("tran.thi.dung", "submit_appraisal_report", "appraisal_signoff", "appraisal")]
+    [sign] = [s for s in stuck_actions(st, trail, labels, NAMES) if "four-eyes" in s.reason]
+    assert sign.label == "Sign and issue the appraisal report"
+    assert "Director of the Department of Justice" in sign.reason
+    assert "Trần Thị Dung" in sign.reason
+    assert "To unblock" in sign.remedy
+    assert labels.role("appraisal_head") == "Director of the Department of Justice"
+    assert Labels.of(load_registry(), st).role("appraisal_head") == "Giám đốc Sở Tư pháp"
+
+
+def test_a_consulted_body_keeps_its_request_label_unless_english_is_asked() -> None:
+    st = _status(type="qd_ct_ubnd_tinh", regime="L2025_A87")
+    vi, en = Labels.of(load_registry(), st), Labels.of(load_registry(), st, english=True)
+    assert vi.consulted("consulted_finance", "Sở Tài chính") == "Sở Tài chính"
+    assert en.consulted("consulted_finance", "Sở Tài chính") == "Department of Finance"
+    assert en.consulted("not_in_the_procedure", "Cơ quan X") == "Cơ quan X"
+
+
+def test_every_role_and_consulted_body_has_an_english_name() -> None:
+    for d in load_registry():
+        assert all(r.label_en for r in d.roles.values()), d.key
+        assert all(c.label_en for s in d.stages.values() for c in s.consults), d.key
+
+
 def test_a_head_who_stood_aside_is_named_with_the_way_out() -> None:
     declared = Declaration(
         person="tran.thi.dung", has_interest=True, at=AT, legal_date=date(2026, 12, 1)
