@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     #: Where the provider sends a browser signing in to the workspace back; unset: the
     #: workspace's address + /dang-nhap/oidc/xong (register it with the provider).
     oidc_web_redirect_uri: str | None = None
+    #: The roots a signed document's certificate must chain to (a PEM bundle: the government
+    #: CA's root in production); unset: the demo CA's root under the data dir, if made.
+    signature_roots_file: Path | None = None
     #: The demo accounts' password (`legisflow demo`, `legisflow dev`); unset: one is made,
     #: kept under the data dir and printed.
     demo_password: SecretStr | None = None
@@ -139,6 +142,15 @@ class Settings(BaseSettings):
     @property
     def smtp_ledger_dir(self) -> Path:
         return self.data_dir / "smtp-sent"
+
+    @property
+    def demo_ca_dir(self) -> Path:
+        """The demo's certification authority (``make demo``, ``legisflow dev``, tests)."""
+        return self.data_dir / "signatures" / "demo-ca"
+
+    @property
+    def signature_roots_path(self) -> Path:
+        return self.signature_roots_file or self.demo_ca_dir / "root.pem"
 
     @property
     def identity_dir(self) -> Path:

@@ -12,7 +12,8 @@ from cli.output import err, line, one_line
 # Registering the commands: each module adds its own to the app, in the order --help lists
 # them (the kinds of user, the most common first).
 # isort: off
-from cli import identity, drafting, consultation, after_issuance, calendar, ops, local, web  # noqa: F401
+from cli import identity, drafting, consultation, after_issuance, calendar  # noqa: F401
+from cli import ops, local, web, signatures  # noqa: F401
 # isort: on
 
 

@@ -19,6 +19,7 @@ PRODUCT = (
     "worker_runtime",
     "client",
     "identity",
+    "signatures",
     "localdev",
     "cli",
     "web",

@@ -1,0 +1,136 @@
+"""PAdES signatures on PDFs (pyHanko): signing with a key at hand (the demo's, a token's in
+the CLI), and verifying a signed file the way legisflow accepts one — intact, covering the
+whole file, made while its certificate was valid, chaining to a pinned root, and (when
+asked) by the person expected. The report is ``models.signatures.SignatureReport``.
+
+Revocation (OCSP, CRL) is not checked here: nothing is fetched while verifying, and an
+activity checks revocation after a signature is accepted.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from models.signatures import (
+    NO_SIGNATURE,
+    SignatureReport,
+    SignerCertificate,
+    expired,
+    not_the_person,
+    not_yet_valid,
+    partly_covered,
+    tampered,
+    unreadable,
+    untrusted,
+)
+
+#: The signature field legisflow adds (Chữ ký người có thẩm quyền).
+FIELD = "ChuKyNguoiCoThamQuyen"
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+async def sign_pdf(
+    pdf: bytes,
+    key: rsa.RSAPrivateKey,
+    certificate: x509.Certificate,
+    chain: Sequence[x509.Certificate] = (),
+    *,
+    reason: str | None = None,
+) -> bytes:
+    """``pdf`` with a PAdES signature by ``key`` (its certificate and chain embedded)."""
+    der_key = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )  # fmt: skip
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1(certificate),
+        signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, reason=reason
+    )
+    out = await signers.async_sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer
+    )
+    return out.getvalue()
+
+
+def _signer(cert: asn1_x509.Certificate) -> SignerCertificate:
+    subject = cert.subject.native
+    return SignerCertificate(
+        name=str(subject.get("common_name", cert.subject.human_friendly)),
+        organisation=subject.get("organization_name"),
+        person=subject.get("user_id"),
+        serial=f"{cert.serial_number:X}",
+        issuer=str(cert.issuer.native.get("common_name", cert.issuer.human_friendly)),
+        valid_from=cert.not_valid_before,
+        valid_to=cert.not_valid_after,
+    )
+
+
+async def verify_pdf(
+    data: bytes,
+    roots: Sequence[x509.Certificate],
+    *,
+    person: str | None = None,
+    at: datetime | None = None,
+) -> SignatureReport:
+    """Verify the last signature of ``data``. The chain is checked at ``at`` (the time the
+    file is submitted) or, when not given, at the time the signature says it was made."""
+    try:
+        signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        return SignatureReport(signed=False, problems=[unreadable(str(exc) or type(exc).__name__)])
+    if not signatures:
+        return SignatureReport(signed=False, problems=[NO_SIGNATURE])
+    sig = signatures[-1]
+    signer = _signer(sig.signer_cert)
+    signed_at = sig.self_reported_timestamp
+    context = ValidationContext(
+        trust_roots=[_asn1(r) for r in roots],
+        allow_fetching=False,
+        moment=at or signed_at or datetime.now(UTC),
+        revocation_mode="soft-fail",
+    )
+    status = await async_validate_pdf_signature(sig, context)
+    problems = []
+    if not status.intact:
+        problems.append(tampered())
+    elif status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        problems.append(partly_covered())
+    when = signed_at or at
+    if when is not None and when > signer.valid_to:
+        problems.append(expired(signer.valid_to, when))
+    elif when is not None and when < signer.valid_from:
+        problems.append(not_yet_valid(signer.valid_from, when))
+    elif not status.trusted:
+        problems.append(untrusted(signer.issuer))
+    if person is not None and signer.person != person:
+        problems.append(not_the_person(signer.person or signer.name, person))
+    return SignatureReport(
+        signed=True,
+        signer=signer,
+        signed_at=signed_at,
+        signatures=len(signatures),
+        problems=problems,
+    )
