@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     #: workspace's address + /dang-nhap/oidc/xong (register it with the provider).
     oidc_web_redirect_uri: str | None = None
     #: The roots a signed document's certificate must chain to (a PEM bundle: the government
-    #: CA's root in production); unset: the demo CA's root under the data dir, if made.
+    #: CA's root in production). Set, cases started from then on require a valid signature
+    #: where the procedure says so; unset, they do not (`legisflow verify` then uses the demo
+    #: CA's root under the data dir).
     signature_roots_file: Path | None = None
     #: The demo accounts' password (`legisflow demo`, `legisflow dev`); unset: one is made,
     #: kept under the data dir and printed.

@@ -232,17 +232,35 @@ async def _demo_comments(client: Client, documents: DocumentStore, case_id: str)
     )
 
 
+async def _show_signature(
+    client: Client, documents: DocumentStore, case_id: str, s: Settings
+) -> None:
+    """Where the signed decision is, and how to check its signature."""
+    from client.cases import status
+
+    for signed in (await status(client, case_id)).signatures:
+        path = s.data_dir / "signatures" / f"{case_id.replace(':', '-')}-{signed.action}.pdf"
+        path.write_bytes(documents.get_blob(signed.document_sha256))
+        say(f"Ký số / signed by {signed.signer.name}, certificate {signed.signer.serial}")
+        say(("  legisflow verify " + str(path), "dim"))
+
+
 async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
     from client.cases import start_case
     from identity.local import LocalSignIn
     from localdev.walkthrough import walk
     from models.registry import DEFAULT_REGIME, load_registry
     from models.starting import StartRequest
+    from signatures.certificates import pem
+    from signatures.demo_signers import DemoSigners
     from worker import build_worker
 
     definition = load_registry().get("qd_ubnd_tinh", DEFAULT_REGIME)
     # Each person the demo plays signs in, with the demo password, when they first act.
     desk = LocalSignIn(s).demo_desk(_demo_accounts(s))
+    # The signer signs for real, with a key and certificate from the demo's own CA, whose
+    # root the case pins.
+    signers = DemoSigners.under(s.demo_ca_dir, directory(s))
     client = await _connect_when_ready(s, server, signer=desk)
     documents = store(s)
     with ThreadPoolExecutor(max_workers=16) as ex:
@@ -256,6 +274,7 @@ async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
                     starter="nguyen.van.an",
                     slug=f"demo-{int(time.time())}",
                     legal_day_seconds=s.legal_day_seconds,
+                    signature_roots=(pem(signers.ca.root).decode(),),
                 ),
                 task_queue=s.task_queue,
             )
@@ -290,9 +309,11 @@ async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
                 documents,
                 on_step=step,
                 timeout=max(120.0, 60 * s.legal_day_seconds),
+                signing=signers,
             )
             result = await handle.result()
             say("\nPhiên bản văn bản / document versions:")
             for v in result.documents:
                 say(f"  {v.version:>2}. {v.document.name:<44} {v.label}")
+            await _show_signature(client, documents, handle.id, s)
             return handle.id, handle.result_run_id or ""

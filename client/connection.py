@@ -77,7 +77,10 @@ async def connect(
             **config,
             data_converter=pydantic_data_converter,
             runtime=runtime_for(settings),
-            interceptors=[RetryRefusedQueries(), AttachProofs(signer, holds=holds)],
+            interceptors=[
+                RetryRefusedQueries(),
+                AttachProofs(signer, holds=holds, roots=pinned_roots(settings)),
+            ],
         )
     except RuntimeError as exc:
         # The SDK's message carries a chain of causes over several lines; people need one.
@@ -86,6 +89,21 @@ async def connect(
             f"cannot reach Temporal at {config.get('target_host')} (namespace "
             f"{config.get('namespace')}, TLS {'on' if config.get('tls') else 'off'}): {cause}"
         ) from None
+
+
+def pinned_roots(settings: Settings) -> list[str]:
+    """The roots signed documents must chain to (PEM), if the deployment pins any: those of
+    the file LEGISFLOW_SIGNATURE_ROOTS_FILE names (an error if unusable). Cases started
+    without them do not check signatures (the demo pins its own CA's root itself)."""
+    from signatures.certificates import pem
+    from signatures.trust import NoTrustedRoots, load_roots
+
+    if settings.signature_roots_file is None:
+        return []
+    try:
+        return [pem(root).decode() for root in load_roots(settings.signature_roots_file)]
+    except NoTrustedRoots as exc:
+        raise ConnectError(f"LEGISFLOW_SIGNATURE_ROOTS_FILE: {exc}") from None
 
 
 class RetryRefusedQueries(client.Interceptor):

@@ -18,7 +18,7 @@ code rather than by each caller remembering.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from client.errors import CaseError
 from identity.sessions import SIGN_IN_FIRST, NotSignedIn
 from identity.signers import Signer
 from models.authorship import KeysPinned, Signed
+from models.case import CaseInput
 from models.documents import DocumentRef
 
 #: The largest decision or case start sent (Temporal refuses payloads over 2 MB, and a
@@ -42,8 +43,12 @@ class AttachProofs(client.Interceptor):
         signer: Signer | None,
         clock: Callable[[], Awaitable[datetime]] | None = None,
         holds: Callable[[str], bool] | None = None,
+        roots: Sequence[str] = (),
     ) -> None:
         self.signer = signer
+        #: The roots pinned for the deployment (PEM): a case started here checks signed
+        #: documents against them (``CaseInput.signature_roots``).
+        self.roots = list(roots)
         #: Whether the document store holds a blob (by SHA-256): ``DocumentStore.has_blob``.
         self.holds = holds
         #: When proofs are issued: now, or the server's clock where time is skipped (a test
@@ -71,6 +76,8 @@ class _Proving(client.OutboundInterceptor):
             _not_too_large(args[0], "case")
             if not args[0].trusted_keys and self.signer is not None:
                 args[0] = args[0].model_copy(update={"trusted_keys": self.signer.trusted_keys()})
+            if isinstance(args[0], CaseInput) and not args[0].signature_roots and self.owner.roots:
+                args[0] = args[0].model_copy(update={"signature_roots": self.owner.roots})
         input.args = args
         return await super().start_workflow(input)
 

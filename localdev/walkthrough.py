@@ -17,11 +17,14 @@ from temporalio.client import Client
 from activities.ports import DocumentStore
 from client.cases import act, allowed, reply, stage, status
 from client.comments import dispose, open_comment_ids
+from client.signing import act_with_signed
 from models.case import ActionRequest, AllowedAction, CaseStatus, ReplyRequest, StageView
 from models.choices import Disposition
 from models.comments import DispositionRequest
 from models.definition import ProcessDefinition, Transition
 from models.machine import shortest_path
+from signatures.demo_signers import DemoSigners
+from signatures.documents import text_pdf
 
 T = TypeVar("T")
 
@@ -176,8 +179,10 @@ async def walk(
     target: str | None = None,
     timeout: float = 120.0,
     on_step: Callable[[Transition, CaseStatus], Awaitable[None] | None] | None = None,
+    signing: DemoSigners | None = None,
 ) -> CaseStatus:
-    """Drive the case to ``target`` (default: the first final stage)."""
+    """Drive the case to ``target`` (default: the first final stage); with ``signing``, a
+    step that requires a signature gets a PDF signed by the person acting (the demo's)."""
     goal = target or definition.final[0]
     st = await status(client, case_id)
     stale = False  # True once ``st`` is from before the last step
@@ -191,22 +196,24 @@ async def walk(
             if "comments_disposed" in t.guards:
                 await _dispose_comments(client, case_id, definition, timeout)
             may = await wait_for_action(client, case_id, t.action, timeout=timeout)
-            doc = None
-            if may.requires_document:
-                doc = store.put_blob(
-                    document_for(t, case_id, n), f"{t.action}-{n}.md", "text/markdown"
-                )
-            result = await act(
-                client,
-                case_id,
-                ActionRequest(
-                    declare_no_interest=True,
-                    action=t.action,
-                    actor=may.actors[0],
-                    document=doc,
-                    note=f"{t.label_en} (walkthrough)",
-                ),
+            request = ActionRequest(
+                declare_no_interest=True,
+                action=t.action,
+                actor=may.actors[0],
+                note=f"{t.label_en} (walkthrough)",
             )
+            if may.requires_document and t.requires_signature and signing is not None:
+                text = document_for(t, case_id, n).decode()
+                pdf = await signing.sign(request.actor, text_pdf(t.label, text), t.label)
+                result = await act_with_signed(
+                    client, store, case_id, request, pdf, f"{t.action}-{n}.pdf", signing.roots
+                )
+            else:
+                if may.requires_document:
+                    request = request.model_copy(update={"document": store.put_blob(
+                        document_for(t, case_id, n), f"{t.action}-{n}.md", "text/markdown"
+                    )})  # fmt: skip
+                result = await act(client, case_id, request)
             # The Update returns once the case is in its new stage: no query needed to know it.
             if result.stage != t.dest:
                 raise RuntimeError(f"{case_id}: {t.action} led to {result.stage}, not {t.dest}")

@@ -22,6 +22,7 @@ from models.interests import Declaration, DeclaresInterest
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.links import CaseLink
 from models.official_calendar import CALENDAR_FILE, OfficialCalendar, load_calendar
+from models.signature_evidence import SignatureEvidence, SignedBy
 
 
 class CalendarSettings(BaseModel):
@@ -88,6 +89,9 @@ class CaseInput(KeysPinned):
     #: Each role holder's direct superior (thủ trưởng trực tiếp) from the directory: who takes
     #: a task when its holder stands aside, and who may reassign an absent holder's tasks.
     superiors: dict[str, ActorRef] = Field(default_factory=dict)
+    #: The roots a signed document must chain to (PEM, pinned for the deployment at start);
+    #: empty: the case does not check signatures.
+    signature_roots: list[str] = Field(default_factory=list)
 
 
 class ActionRequest(Signed, DeclaresInterest):
@@ -99,6 +103,8 @@ class ActionRequest(Signed, DeclaresInterest):
     document: DocumentRef | None = None
     #: Signing or acting for another (KT. / TL. / Q.): whose authority is exercised.
     on_behalf_of: str | None = Field(default=None, max_length=128)
+    #: The signature of ``document`` when the action requires one (``signatures.pdf``).
+    signature: SignatureEvidence | None = None
 
 
 class MigrationRequest(Signed):
@@ -282,6 +288,10 @@ class CaseStatus(BaseModel):
     issues: list[ContestedIssue] = Field(default_factory=list)
     #: Who may send an issue up now (empty where the procedure or the case does not allow it).
     issue_raisers: list[str] = Field(default_factory=list)
+    #: The digital signatures the case accepted (chữ ký số), in order.
+    signatures: list[SignedBy] = Field(default_factory=list)
+    #: Whether the case checks signatures (roots were pinned when it started).
+    checks_signatures: bool = False
 
 
 class CaseResult(BaseModel):

@@ -169,6 +169,10 @@ class Transition(_Frozen):
     four_eyes: bool = False
     #: The action must carry a document (a new version: draft, report, signed text).
     requires_document: bool = False
+    #: The document must be a PDF signed by the person taking the action (chữ ký số; the
+    #: signature is checked against the roots pinned in the case, ``models/signature_evidence``;
+    #: a case started without pinned roots does not check it).
+    requires_signature: bool = False
     #: The action must carry a note saying why (a return, a rejection, a withdrawal): the
     #: people the case goes back to read it on the case page and in their notification.
     requires_note: bool = False

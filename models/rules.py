@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography import x509
+
 from models.actors import ActorRef
 from models.case import ActionRequest, AllowedAction, BlockedAction, ConsultView
 from models.contested_issues import ContestedIssue
@@ -25,6 +27,7 @@ from models.delegation import Delegation, acting_for
 from models.interests import Declaration, InterestRefused, check_decider, recused
 from models.legal_time import StageDeadline
 from models.machine import IllegalTransition, ProcessMachine
+from models.signature_evidence import SignatureRefused, check_evidence
 
 
 class ActionRefused(Exception):
@@ -70,6 +73,8 @@ class RuleContext:
     notes_required: bool = False
     #: Issues sent up for direction that have none yet (``models/contested_issues.py``).
     open_issues: Sequence[ContestedIssue] = ()
+    #: The roots a signed document must chain to (empty: signatures are not checked).
+    signature_roots: Sequence[x509.Certificate] = ()
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -213,6 +218,8 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
                 f"thao tác '{t.label}' cần kèm văn bản / {req.action!r} requires a document "
                 "(use --file)",
             )
+        if t.requires_signature and ctx.signature_roots:
+            _check_signature(ctx, t, req)
         if t.requires_note and ctx.notes_required and not (req.note or "").strip():
             raise ActionRefused(
                 "note_required",
@@ -229,6 +236,21 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
     if not system:
         _check_decider(ctx, req.actor, declares_now=req.declare_no_interest)
     return t
+
+
+def _check_signature(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:
+    """The document is signed by the person acting (the holder, or their deputy for KT.),
+    with a certificate valid now that chains to a pinned root."""
+    if req.signature is None:
+        raise ActionRefused(
+            "signature_required",
+            f"thao tác '{t.label}' cần văn bản PDF có chữ ký số của người ký / {req.action!r} "
+            "requires the PDF signed with the signer's digital signature",
+        )
+    try:
+        check_evidence(req.signature, ctx.signature_roots, req.actor, ctx.now)
+    except SignatureRefused as refused:
+        raise ActionRefused("signature_invalid", refused.message) from None
 
 
 def _check_actor(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:

@@ -66,6 +66,8 @@ class StartRequest:
     comment_ledger_events: int = 4000
     #: Cases this one is linked to (the document an amendment amends).
     links: tuple[CaseLink, ...] = ()
+    #: The roots signed documents must chain to (PEM); empty: the client's pinned roots.
+    signature_roots: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ def plan_case(directory: Directory, req: StartRequest) -> CaseOpening:
         comment_ledger_events=req.comment_ledger_events,
         links=list(req.links),
         superiors=superiors_of(directory, assignments),
+        signature_roots=list(req.signature_roots),
     )
     return CaseOpening(
         inp=inp,

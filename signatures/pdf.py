@@ -9,6 +9,7 @@ activity checks revocation after a signature is accepted.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from models.signature_evidence import SignatureEvidence
 from models.signatures import (
     NO_SIGNATURE,
     SignatureReport,
@@ -133,4 +135,24 @@ async def verify_pdf(
         signed_at=signed_at,
         signatures=len(signatures),
         problems=problems,
+    )
+
+
+class NotSigned(ValueError):
+    """The file carries no signature to take evidence from."""
+
+
+def evidence_of(pdf: bytes) -> SignatureEvidence:
+    """What a decision carries of ``pdf``'s last signature for the case to check: its CMS and
+    the digest of the bytes it covers."""
+    try:
+        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise NotSigned(unreadable(str(exc) or type(exc).__name__)) from None
+    if not signatures:
+        raise NotSigned(NO_SIGNATURE)
+    sig = signatures[-1]
+    return SignatureEvidence(
+        cms=base64.b64encode(sig.pkcs7_content).decode(),
+        signed_digest=sig.compute_digest().hex(),
     )

@@ -41,7 +41,7 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.workflow import Info, _Definition
 
 from worker_runtime.time_guard import TimeGuard
@@ -71,11 +71,24 @@ def contexts_matter(converter: DataConverter) -> bool:
     return any(converter.with_context(c) is not converter for c in _SAMPLE_CONTEXTS)
 
 
+#: Modules the sandbox takes from the worker instead of importing afresh for each workflow.
+#: A validator verifying a signed document (``models/signature_evidence.py``) reaches parts
+#: of ``cryptography`` lazily; imported again inside the sandbox, its Rust bindings fail
+#: (SystemError) and the check with them.
+PASSED_THROUGH = ("cryptography", "_cffi_backend", "asn1crypto")
+
+
+def sandbox() -> SandboxedWorkflowRunner:
+    """The workflow sandbox as legisflow's workers run it."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+    return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
 class CaseRunner(WorkflowRunner):
     """Wraps a runner (by default the sandbox) as the module docstring says."""
 
     def __init__(self, converter: DataConverter, inner: WorkflowRunner | None = None) -> None:
-        self._inner = inner or SandboxedWorkflowRunner()
+        self._inner = inner or sandbox()
         self._contexts_matter = contexts_matter(converter)
 
     def prepare_workflow(self, defn: _Definition) -> None:

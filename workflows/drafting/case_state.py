@@ -13,6 +13,8 @@ from datetime import datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from cryptography import x509
+
     from models import notifications
     from models.actors import ActorRef
     from models.authorship import ProofLedger
@@ -27,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
     from models.rules import RuleContext
+    from models.signature_evidence import SignedBy
     from workflows.drafting.consultation_request import ConsultationRequest
     from workflows.drafting.consultations import Consultations
     from workflows.drafting.effects import Effect
@@ -80,6 +83,10 @@ class CaseState:
     _issues: list[ContestedIssue]
     #: Whether issues can be sent up (cases since ``DIRECTIONS_PATCH``).
     _issues_enabled: bool
+    #: The roots a signed document must chain to (pinned at start; empty: not checked).
+    _signature_roots: list[x509.Certificate]
+    #: The digital signatures accepted, in order.
+    _signatures: list[SignedBy]
 
     def _append_audit(
         self,
@@ -146,6 +153,7 @@ class CaseState:
             declaration_required=self._declaration_required,
             notes_required=self._notes_required,
             open_issues=open_issues(self._issues),
+            signature_roots=self._signature_roots,
         )
 
     def _holders(self, *roles: str | None) -> list[Recipient]:

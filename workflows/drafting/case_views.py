@@ -72,6 +72,8 @@ class CaseViews(CaseState):
                 self._def, self._assignments, enabled=self._issues_enabled,
                 final=self._machine.is_final(self._stage),
             ),
+            signatures=list(self._signatures),
+            checks_signatures=bool(self._signature_roots),
         )  # fmt: skip
 
     @workflow.query

@@ -73,6 +73,7 @@ with workflow.unsafe.imports_passed_through():
     from models.machine import ProcessMachine
     from models.migration import definition_digest, plan_migration, shipped_digests
     from models.rules import NOTE_REQUIRED_PATCH, ActionRefused, check_action
+    from models.signature_evidence import SignedBy, check_evidence, roots_of
     from workflows.declarations import KeepsDeclarations
     from workflows.drafting.carrying_out import CaseEffects
     from workflows.drafting.consultations import Consultations, ReplyRefused
@@ -110,6 +111,9 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         self._awaiting_shown = workflow.patched(AWAITING_ROLES_PATCH)
         self._issues_enabled = workflow.patched(DIRECTIONS_PATCH)
         self._issues = []
+        # Trust roots reach the validators from init: an Update can come before run().
+        self._signature_roots = roots_of(inp.signature_roots)
+        self._signatures = []
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
@@ -265,6 +269,17 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         record_proof(self._proofs, req)
         t = self._check(req)
         self._declared_with(req.actor, req)
+        if t.requires_signature and self._signature_roots and req.signature and req.document:
+            signer = check_evidence(req.signature, self._signature_roots, req.actor, workflow.now())
+            signed = SignedBy(
+                action=t.action, document_sha256=req.document.sha256, signer=signer,
+                accepted_at=workflow.now(),
+            )  # fmt: skip
+            self._signatures.append(signed)
+            # The trail says whose certificate signed (the status holds the whole summary).
+            req = req.model_copy(
+                update={"note": "; ".join(n for n in (req.note, signed.note()) if n)}
+            )
         return self._apply(t, req)
 
     @act.validator

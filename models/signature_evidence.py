@@ -1,0 +1,223 @@
+"""A case's own check of a signed document (kiểm tra chữ ký số khi ký ban hành): the signature
+(its CMS, with the certificates it embeds) and the digest of the bytes it covers travel in
+the decision; the case checks them in the Update's validator against the roots pinned in
+its input, at its own time, and refuses, with nothing written:
+- a signature that does not verify, or does not sign the digest it comes with;
+- a certificate that does not chain to a pinned root;
+- a certificate outside its validity when the signed file is submitted;
+- a certificate that is not the deciding person's (its subject's UID is the person id).
+
+The file itself stays in the document store. The client API checked the whole file
+(``signatures/pdf.py``: intact, covering the whole file) before sending it.
+
+Pure: no I/O, no Temporal; ``cryptography`` and ``asn1crypto`` are passed through the
+workflow sandbox with the models.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from datetime import datetime
+
+from asn1crypto import cms
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from pydantic import BaseModel, Field
+
+from models.signatures import SignerCertificate, not_the_person, untrusted, vn_time
+
+#: A CMS signature with its chain is a few kilobytes; this bounds what a decision may carry.
+MAX_CMS_BYTES = 64 * 1024
+#: How long a chain may be (root, subordinate CAs, the official).
+MAX_CHAIN = 5
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+
+class SignatureEvidence(BaseModel):
+    """What a decision carries of a signed PDF for the case to check."""
+
+    #: The signature (CMS SignedData, DER, base64), certificates included.
+    cms: str = Field(min_length=1, max_length=MAX_CMS_BYTES * 4 // 3 + 4)
+    #: The digest of the bytes the signature covers (hex), as the client computed it.
+    signed_digest: str = Field(pattern=r"^[0-9a-f]{64,128}$")
+
+
+class SignedBy(BaseModel):
+    """A signature a case accepted: on which action and document, by whose certificate."""
+
+    action: str
+    document_sha256: str
+    signer: SignerCertificate
+    #: When the case accepted it (its own clock).
+    accepted_at: datetime
+
+    def note(self) -> str:
+        s = self.signer
+        return (
+            f"Chữ ký số / digital signature: {s.name}"
+            + (f", {s.organisation}" if s.organisation else "")
+            + f"; chứng thư / certificate {s.serial} ({s.issuer})"
+        )
+
+
+class SignatureRefused(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _refused(reason: str) -> SignatureRefused:
+    return SignatureRefused(f"chữ ký không hợp lệ / the signature is not valid: {reason}")
+
+
+def roots_of(pems: Sequence[str]) -> list[x509.Certificate]:
+    return [c for pem in pems for c in x509.load_pem_x509_certificates(pem.encode())]
+
+
+def check_evidence(
+    evidence: SignatureEvidence, roots: Sequence[x509.Certificate], person: str, at: datetime
+) -> SignerCertificate:
+    """The signer's certificate if ``evidence`` is ``person``'s valid signature at ``at``;
+    SignatureRefused saying why not."""
+    try:
+        der = base64.b64decode(evidence.cms, validate=True)
+        signed = cms.ContentInfo.load(der)["content"]
+        info = signed["signer_infos"][0]
+        certificates = [
+            x509.load_der_x509_certificate(c.chosen.dump())
+            for c in signed["certificates"]
+            if c.name == "certificate"
+        ]
+    except (binascii.Error, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise _refused(f"không đọc được chữ ký / unreadable CMS ({exc})") from None
+    leaf = _signer_certificate(info, certificates)
+    _check_signed_digest(info, leaf, evidence.signed_digest)
+    _check_chain(leaf, certificates, roots, at)
+    summary = summary_of(leaf)
+    if summary.person != person:
+        raise _refused(not_the_person(summary.person or summary.name, person))
+    return summary
+
+
+def summary_of(cert: x509.Certificate) -> SignerCertificate:
+    def first(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+        found = name.get_attributes_for_oid(oid)
+        return str(found[0].value) if found else None
+
+    oid = x509.NameOID
+    return SignerCertificate(
+        name=first(cert.subject, oid.COMMON_NAME) or cert.subject.rfc4514_string(),
+        organisation=first(cert.subject, oid.ORGANIZATION_NAME),
+        person=first(cert.subject, oid.USER_ID),
+        serial=f"{cert.serial_number:X}",
+        issuer=first(cert.issuer, oid.COMMON_NAME) or cert.issuer.rfc4514_string(),
+        valid_from=cert.not_valid_before_utc,
+        valid_to=cert.not_valid_after_utc,
+    )
+
+
+def _signer_certificate(info: cms.SignerInfo, pool: list[x509.Certificate]) -> x509.Certificate:
+    sid = info["sid"]
+    for cert in pool:
+        if sid.name == "issuer_and_serial_number":
+            if (
+                cert.serial_number == sid.chosen["serial_number"].native
+                and cert.issuer.public_bytes() == sid.chosen["issuer"].dump()
+            ):
+                return cert
+        else:
+            try:
+                ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+            except x509.ExtensionNotFound:
+                continue
+            if ski.value.digest == sid.chosen.native:
+                return cert
+    raise _refused("chữ ký không kèm chứng thư của người ký / the signer's certificate is missing")
+
+
+def _check_signed_digest(info: cms.SignerInfo, cert: x509.Certificate, digest_hex: str) -> None:
+    algorithm = HASHES.get(info["digest_algorithm"]["algorithm"].native)
+    if algorithm is None:
+        raise _refused("thuật toán băm không được chấp nhận / digest algorithm not accepted")
+    attrs = info["signed_attrs"]
+    digests = [a["values"][0].native for a in attrs if a["type"].native == "message_digest"]
+    if digests != [bytes.fromhex(digest_hex)]:
+        raise _refused(
+            "chữ ký không ký đúng nội dung được nộp / it does not sign the submitted content"
+        )
+    signed_bytes = attrs.untag().dump()
+    signature = info["signature"].native
+    key = cert.public_key()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            scheme: padding.AsymmetricPadding = padding.PKCS1v15()
+            if info["signature_algorithm"].signature_algo == "rsassa_pss":
+                scheme = padding.PSS(padding.MGF1(algorithm()), padding.PSS.AUTO)
+            key.verify(signature, signed_bytes, scheme, algorithm())
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, signed_bytes, ec.ECDSA(algorithm()))
+        else:
+            raise _refused("loại khóa không được chấp nhận / key type not accepted")
+    except InvalidSignature:
+        raise _refused(
+            "chữ ký không khớp với chứng thư / the signature does not match its certificate"
+        ) from None
+
+
+def _check_chain(
+    leaf: x509.Certificate,
+    pool: list[x509.Certificate],
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+) -> None:
+    current = leaf
+    for _ in range(MAX_CHAIN):
+        _check_validity(current, at)
+        for root in roots:
+            if _issued_by(current, root):
+                _check_validity(root, at)
+                return
+        issuer = next((c for c in pool if c != current and _issued_by(current, c)), None)
+        if issuer is None or not _is_ca(issuer):
+            break
+        current = issuer
+    raise _refused(untrusted(summary_of(leaf).issuer))
+
+
+def _check_validity(cert: x509.Certificate, at: datetime) -> None:
+    if at > cert.not_valid_after_utc:
+        raise _refused(
+            f"chứng thư hết hạn ngày {vn_time(cert.not_valid_after_utc)}, trước khi văn bản "
+            f"được nộp ({vn_time(at)}) / the certificate expired on "
+            f"{vn_time(cert.not_valid_after_utc)}, before the signed file was submitted"
+        )
+    if at < cert.not_valid_before_utc:
+        raise _refused(
+            f"chứng thư chỉ có hiệu lực từ {vn_time(cert.not_valid_before_utc)} / the "
+            f"certificate is valid only from {vn_time(cert.not_valid_before_utc)}"
+        )
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False

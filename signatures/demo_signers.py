@@ -1,0 +1,60 @@
+"""The demo's officials signing for real (``make demo``, ``legisflow dev``, the tests): each
+person gets a key and a certificate from the demo CA the first time they sign, kept under
+the data dir (key files readable by the owner only; a PKCS#11 token is the next step). Dev
+and demo only: a deployment's officials sign with their own tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from identity.private_files import write_private
+from models.actors import Directory
+from signatures.certificates import DemoCa, Issued, key_pem, pem
+from signatures.pdf import sign_pdf
+
+
+@dataclass
+class DemoSigners:
+    ca: DemoCa
+    directory: Directory
+    #: Where each person's key and certificate are kept (``<person>.key``, ``<person>.pem``).
+    folder: Path
+    _issued: dict[str, Issued] = field(default_factory=dict)
+
+    @classmethod
+    def under(cls, ca_dir: Path, directory: Directory) -> DemoSigners:
+        """The demo CA of ``ca_dir`` (made if missing) and its officials beside it."""
+        return cls(DemoCa.load_or_create(ca_dir), directory, ca_dir / "people")
+
+    @property
+    def roots(self) -> list[x509.Certificate]:
+        return [self.ca.root]
+
+    def issued(self, person: str) -> Issued:
+        if person not in self._issued:
+            self._issued[person] = self._load(person) or self._issue(person)
+        return self._issued[person]
+
+    async def sign(self, person: str, pdf: bytes, reason: str | None = None) -> bytes:
+        issued = self.issued(person)
+        return await sign_pdf(pdf, issued.key, issued.certificate, issued.chain, reason=reason)
+
+    def _load(self, person: str) -> Issued | None:
+        key_file, cert_file = self.folder / f"{person}.key", self.folder / f"{person}.pem"
+        if not (key_file.exists() and cert_file.exists()):
+            return None
+        key = serialization.load_pem_private_key(key_file.read_bytes(), None)
+        assert isinstance(key, rsa.RSAPrivateKey), f"{key_file}: not an RSA key"
+        return Issued(key, x509.load_pem_x509_certificate(cert_file.read_bytes()), (self.ca.ca,))
+
+    def _issue(self, person: str) -> Issued:
+        who = self.directory.person(person)
+        issued = self.ca.issue(person, who.name, self.directory.agency(who.agency).name)
+        write_private(self.folder / f"{person}.key", key_pem(issued.key))
+        (self.folder / f"{person}.pem").write_bytes(pem(issued.certificate))
+        return issued

@@ -1,0 +1,125 @@
+"""The signing stage takes only the signer's valid digital signature (issue #20), on the real
+dev server with real PAdES signatures and a CA shaped like the government's, pinned in the
+case at its start. Refused with the reason, and nothing written to the case's history: an
+unsigned document, a file changed after signing (the client finds it before sending), and —
+sent straight to the case by a client that skips its own checks — another person's
+signature, one from a CA that is not pinned, one whose certificate had expired. The
+signer's own is accepted; the case shows whose certificate signed, in its status and its
+trail; the signed file is the version the case keeps and the one the Công báo publishes.
+
+A legal day lasts a minute: no deadline passes while the test runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from client.cases import act, start_case, status
+from client.errors import CaseActionRefused
+from client.signing import act_with_signed
+from localdev.walkthrough import walk
+from models.actors import Directory
+from models.case import ActionRequest, SimplifiedDecision
+from models.registry import Registry
+from models.starting import StartRequest
+from signatures.certificates import pem
+from signatures.demo_signers import DemoSigners
+from signatures.documents import text_pdf
+from signatures.pdf import evidence_of, sign_pdf
+from tests.conftest import Harness
+from tests.workflows.after_issuance import DRAFTER, SIGNER, postings, quiet_length
+from workflows.drafting.legislative_process import LegislativeProcess
+
+TITLE = "Quyết định ban hành Quy định về quản lý chợ truyền thống"
+TEXT = "Điều 1. Ban hành kèm theo Quyết định này Quy định về quản lý chợ truyền thống.\n"
+
+
+async def test_the_signing_stage_takes_only_the_signers_valid_signature(
+    harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    client, store = harness.client, harness.store
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        client,
+        directory,
+        StartRequest(
+            definition=definition,
+            title=TITLE,
+            starter=DRAFTER,
+            slug="ky-so",
+            legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(signers.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )
+    await walk(client, handle.id, definition, store, target="signing")
+    assert (await status(client, handle.id)).checks_signatures
+    before = await quiet_length(client, handle.id)
+    document = text_pdf(TITLE, TEXT)
+    signed = await signers.sign(SIGNER, document, "Ký ban hành")
+    sign = ActionRequest(declare_no_interest=True, action="sign", actor=SIGNER)
+
+    async def refused(request: ActionRequest) -> CaseActionRefused:
+        with pytest.raises(CaseActionRefused) as caught:
+            await act(client, handle.id, request)
+        return caught.value
+
+    def carrying(pdf: bytes) -> ActionRequest:
+        """The decision as a client that skips its own checks would send it."""
+        ref = store.put_blob(pdf, "ky.pdf", "application/pdf")
+        return sign.model_copy(update={"document": ref, "signature": evidence_of(pdf)})
+
+    # An unsigned document.
+    unsigned = await refused(
+        sign.model_copy(update={"document": store.put_blob(document, "chua-ky.pdf")})
+    )
+    assert unsigned.code == "signature_required"
+    assert "cần văn bản PDF có chữ ký số" in str(unsigned)
+
+    # Changed after signing: the client refuses before anything is sent.
+    forged = signed.replace(b"(legisflow)", b"(legisfloX)", 1)
+    assert forged != signed
+    with pytest.raises(CaseActionRefused) as caught:
+        await act_with_signed(client, store, handle.id, sign, forged, "ky.pdf", signers.roots)
+    assert "nội dung đã bị sửa sau khi ký" in str(caught.value)
+
+    # Straight to the case: another person's signature…
+    other = await refused(carrying(await signers.sign(DRAFTER, document)))
+    assert other.code == "signature_invalid"
+    assert f"chữ ký của {DRAFTER}, không phải của người giữ vai trò ký ({SIGNER})" in str(other)
+    # … one from a CA that is not pinned …
+    stranger = DemoSigners.under(tmp_path / "other-ca", directory)
+    unpinned = await refused(carrying(await stranger.sign(SIGNER, document)))
+    assert "không thuộc chuỗi tin cậy" in str(unpinned)
+    # … and one whose certificate had expired before it was submitted.
+    ended = datetime.now(UTC) - timedelta(days=30)
+    old = signers.ca.issue(SIGNER, "Bùi Văn Khoa", "UBND tỉnh Đắk Lắk", valid_to=ended,
+                           valid_from=ended - timedelta(days=365))  # fmt: skip
+    stale = await refused(carrying(await sign_pdf(document, old.key, old.certificate, old.chain)))
+    assert "chứng thư hết hạn ngày" in str(stale)
+    assert await quiet_length(client, handle.id) == before  # nothing written
+
+    # The signer's own signature.
+    await act_with_signed(client, store, handle.id, sign, signed, "quyet-dinh.pdf", signers.roots)
+    st = await status(client, handle.id)
+    [accepted] = st.signatures
+    digest = hashlib.sha256(signed).hexdigest()
+    assert (accepted.signer.person, accepted.document_sha256) == (SIGNER, digest)
+    assert accepted.signer.issuer.startswith("CA phục vụ cơ quan Đảng")
+    assert st.documents[-1].document.sha256 == digest
+    trail = await client.get_workflow_handle(handle.id).query(LegislativeProcess.audit)
+    [entry] = [e for e in trail if e.action == "sign"]
+    assert "Chữ ký số / digital signature: Bùi Văn Khoa" in (entry.note or "")
+
+    # The signed file is what the Công báo publishes.
+    await walk(client, handle.id, definition, store, signing=signers)
+    [posting] = [
+        p for p in postings(harness.settings.data_dir, "cong_bao") if p.case_id == handle.id
+    ]
+    assert posting.document.sha256 == digest
