@@ -192,6 +192,8 @@ class AllowedAction(BaseModel):
     requires_document: bool
     #: A note saying why is required (a return, a rejection).
     requires_note: bool = False
+    #: The document must be a PDF signed by the person acting (the case checks signatures).
+    requires_signature: bool = False
 
 
 class BlockedAction(BaseModel):

@@ -332,6 +332,7 @@ def allowed_actions(ctx: RuleContext, actor: str | None = None) -> list[AllowedA
                     actors=people,
                     requires_document=t.requires_document,
                     requires_note=t.requires_note and ctx.notes_required,
+                    requires_signature=t.requires_signature and bool(ctx.signature_roots),
                 )
             )
     return out

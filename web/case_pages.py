@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
+from cryptography import x509
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -20,11 +21,16 @@ from temporalio.client import Client
 from client.cases import act, give_direction, raise_issue, reply
 from client.documents import text_of, upload_bytes
 from client.errors import CaseError
+from client.signing import act_with_signed
 from identity.sessions import NotSignedIn, Session
 from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
 from models.contested_issues import DirectionRequest, RaiseIssueRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
+from models.signature_evidence import roots_of
+from models.signatures import SignatureReport
+from signatures.documents import text_pdf
+from signatures.pdf import verify_pdf
 from web import csrf, i18n
 from web.case_view import Labels, came_back, stage_path, stuck_actions
 from web.workspace import NoSuchCase, Workspace, said
@@ -43,8 +49,10 @@ def case_pages(ws: Workspace) -> APIRouter:
         done: str | None = None,
         status_code: int = 200,
         kept: dict[str, str] | None = None,
+        report: SignatureReport | None = None,
     ) -> HTMLResponse:
-        """``kept``: what a refused form held, shown again in it (nothing typed is lost)."""
+        """``kept``: what a refused form held, shown again in it (nothing typed is lost);
+        ``report``: a signature checked before submitting."""
         trail: list[AuditEntry] = (
             await ws.temporal().get_workflow_handle(st.id).query(LegislativeProcess.audit)
         )
@@ -74,6 +82,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             error=error,
             done=done,
             kept=kept or {},
+            report=report,
             here=f"/ho-so/{st.id}",
         )
 
@@ -138,12 +147,91 @@ def case_pages(ws: Workspace) -> APIRouter:
                 actor=session.person,
                 note=note.strip() or None,
                 declare_no_interest=no_interest,
-                document=await attached(file),
             )
-            result = await act(client, case_id, req)
+            st = await ws.case(session, case_id)
+            if any(a.action == action and a.requires_signature for a in st.allowed):
+                # The file is checked whole before the decision goes (and again by the case).
+                name, pdf = await signed_file(file)
+                roots = await case_roots(client, case_id)
+                result = await act_with_signed(client, ws.store, case_id, req, pdf, name, roots)
+            else:
+                document = await attached(file)
+                result = await act(client, case_id, req.model_copy(update={"document": document}))
             return f"Đã chuyển sang bước / now in: {result.stage_label}"
 
         return await decide(request, session, case_id, token, send)
+
+    @pages.post("/kiem-tra-chu-ky/{case_id:path}", response_model=None)
+    async def check_signature(
+        request: Request,
+        case_id: str,
+        token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+        file: UploadFile | None = None,
+    ) -> Response:
+        """Kiểm tra chữ ký trước khi nộp: the signature report of the uploaded file, on the
+        case page; nothing is sent to the case."""
+        session = ws.session(request)
+        try:
+            st = await ws.case(session, case_id)
+            ws.check_form(session, token)
+            _, pdf = await signed_file(file)
+            report = await verify_pdf(
+                pdf, await case_roots(ws.temporal(), case_id), person=session.person
+            )
+        except NoSuchCase:
+            return ws.missing(request, session, case_id)
+        except csrf.CsrfRefused as exc:
+            return await case_page(request, session, st, error=str(exc), status_code=403)
+        except CaseError as exc:
+            return await case_page(request, session, st, error=str(exc), status_code=422)
+        return await case_page(request, session, st, report=report)
+
+    @pages.get("/ban-de-ky/{case_id:path}", response_model=None)
+    async def for_signing(request: Request, case_id: str) -> Response:
+        """Tải về bản để ký: the latest text as a PDF (a PDF version as it is), to sign with
+        the official's own signing tool."""
+        session = ws.session(request)
+        try:
+            st = await ws.case(session, case_id)
+        except NoSuchCase:
+            return ws.missing(request, session, case_id)
+        pdf = to_sign(st)
+        name = f"ban-de-ky-{case_id.split(':')[-1]}.pdf"
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    def to_sign(st: CaseStatus) -> bytes:
+        texts = [v for v in st.documents if not v.document.name.startswith("nhat-ky")]
+        if not texts:
+            return text_pdf(st.title, "")
+        latest = texts[-1].document
+        content = ws.store.get_blob(latest.sha256)
+        if latest.media_type == "application/pdf":
+            return content
+        return text_pdf(st.title, text_of(latest.name, content))
+
+    async def signed_file(file: UploadFile | None) -> tuple[str, bytes]:
+        if file is None or not file.filename:
+            raise CaseError(
+                "cần tải lên tệp PDF đã ký số / upload the signed PDF (the file your signing "
+                "tool returned)"
+            )
+        content = await file.read(MAX_DOCUMENT_BYTES + 1)
+        if len(content) > MAX_DOCUMENT_BYTES or not content.startswith(b"%PDF-"):
+            raise CaseError(
+                f"{file.filename}: không phải tệp PDF (hoặc quá lớn) / not a PDF (or too large)"
+            )
+        return file.filename, content
+
+    async def case_roots(client: Client, case_id: str) -> list[x509.Certificate]:
+        pems = await client.get_workflow_handle(case_id).query(LegislativeProcess.signature_roots)
+        return roots_of(pems)
 
     @pages.post("/tra-loi/{case_id:path}", response_model=None)
     async def answer_request(

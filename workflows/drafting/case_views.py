@@ -77,6 +77,11 @@ class CaseViews(CaseState):
         )  # fmt: skip
 
     @workflow.query
+    def signature_roots(self) -> list[str]:
+        """The roots a signed document must chain to (PEM), pinned at the case's start."""
+        return list(self._inp.signature_roots)
+
+    @workflow.query
     def ledger_state(self) -> str:
         """Its comment ledger: none, open, closed or finished (the ledger asks this)."""
         return self._consults.ledger_state

@@ -1,0 +1,111 @@
+"""The Chairman signs a decision in the workspace, in real Chromium (issue #20): on the case
+page he downloads the text to sign, signs it with his own tool (here the demo CA's key, as a
+token would), checks the signature before submitting — a file changed after signing is
+refused with the reason, his own is valid — then submits it; the case shows whose
+certificate signed, and the stored version is the signed file."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+from playwright.async_api import expect
+
+from client.cases import start_case, status
+from identity.accounts import AccountStore
+from localdev.walkthrough import walk
+from models.actors import Directory
+from models.case import SimplifiedDecision
+from models.registry import Registry
+from models.starting import StartRequest
+from signatures.certificates import pem
+from signatures.demo_signers import DemoSigners
+from tests.conftest import Harness, Temporal
+from tests.web.browser import assert_accessible, chromium, web_app
+from tests.web.test_workspace import PASSWORD, sign_in
+from tests.workflows.after_issuance import DRAFTER, SIGNER
+
+expect.set_options(timeout=60_000)
+
+
+async def test_the_chairman_signs_the_decision_in_the_workspace(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(
+            definition=definition,
+            title="Quy định về quản lý chợ truyền thống (ký số)",
+            starter=DRAFTER,
+            slug="ky-so-web",
+            legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(signers.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )
+    await walk(harness.client, handle.id, definition, harness.store, target="signing")
+    accounts = tmp_path / "accounts.json"
+    AccountStore(accounts).create(SIGNER, PASSWORD, by="test")
+    settings = harness.settings.model_copy(
+        update={
+            "temporal_address": env.address,
+            "signing_key_file": env.key_file,
+            "accounts_file": accounts,
+        }
+    )
+    async with web_app(settings) as url, chromium() as browser:
+        page = await (await browser.new_context(accept_downloads=True)).new_page()
+        await sign_in(page, url, SIGNER)
+        await page.goto(f"{url}/ho-so/{handle.id}")
+        form = page.locator("form:has(button[data-action=sign])")
+        async with page.expect_download() as downloading:
+            await form.get_by_role("link", name="Tải về bản để ký (PDF)").click()
+        downloaded = await (await downloading.value).path()
+        to_sign = await asyncio.to_thread(downloaded.read_bytes)
+        assert to_sign.startswith(b"%PDF-")
+        signed = await signers.sign(SIGNER, to_sign, "Ký ban hành")
+        forged = signed.replace(b"(legisflow)", b"(legisfloX)", 1)
+        assert forged != signed
+        (tmp_path / "sua.pdf").write_bytes(forged)
+        (tmp_path / "da-ky.pdf").write_bytes(signed)
+
+        # A file changed after signing: the check says why; nothing is sent.
+        await form.get_by_label("Tệp PDF đã ký số của anh/chị").set_input_files(
+            tmp_path / "sua.pdf"
+        )
+        await form.locator("button[data-action=check-signature]").click()
+        alert = page.get_by_role("alert")
+        await expect(alert).to_contain_text("KHÔNG hợp lệ")
+        await expect(alert).to_contain_text("nội dung đã bị sửa sau khi ký")
+        await assert_accessible(page)
+
+        # His own signed file: valid, with his certificate.
+        form = page.locator("form:has(button[data-action=sign])")
+        await form.get_by_label("Tệp PDF đã ký số của anh/chị").set_input_files(
+            tmp_path / "da-ky.pdf"
+        )
+        await form.locator("button[data-action=check-signature]").click()
+        report = page.locator(".signature-report")
+        await expect(report).to_have_attribute("role", "status")
+        await expect(report).to_contain_text("Hợp lệ / valid")
+        await expect(report).to_contain_text("Người ký / signer: Bùi Văn Khoa (bui.van.khoa)")
+        assert (await status(harness.client, handle.id)).stage == "signing"
+
+        # Submitted: the case moves on and shows whose certificate signed.
+        form = page.locator("form:has(button[data-action=sign])")
+        await form.get_by_label("Tệp PDF đã ký số của anh/chị").set_input_files(
+            tmp_path / "da-ky.pdf"
+        )
+        await form.get_by_label("không có xung đột lợi ích").check()
+        await form.locator("button[data-action=sign]").click()
+        await expect(page.get_by_role("status")).to_contain_text("Đã chuyển sang bước")
+        await expect(page.locator("[data-signed=sign]")).to_contain_text("Bùi Văn Khoa")
+        await assert_accessible(page)
+    st = await status(harness.client, handle.id)
+    [accepted] = st.signatures
+    assert accepted.document_sha256 == hashlib.sha256(signed).hexdigest()
