@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     #: where the procedure says so; unset, they do not (`legisflow verify` then uses the demo
     #: CA's root under the data dir).
     signature_roots_file: Path | None = None
+    #: The certificate revocation lists (CRL files) operations keep current; unset:
+    #: ``<data dir>/signatures/crls`` (where the demo CA writes its own).
+    signature_crls_dir: Path | None = None
     #: The demo accounts' password (`legisflow demo`, `legisflow dev`); unset: one is made,
     #: kept under the data dir and printed.
     demo_password: SecretStr | None = None
@@ -149,6 +152,10 @@ class Settings(BaseSettings):
     def demo_ca_dir(self) -> Path:
         """The demo's certification authority (``make demo``, ``legisflow dev``, tests)."""
         return self.data_dir / "signatures" / "demo-ca"
+
+    @property
+    def signature_crls_path(self) -> Path:
+        return self.signature_crls_dir or self.data_dir / "signatures" / "crls"
 
     @property
     def signature_roots_path(self) -> Path:

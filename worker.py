@@ -25,6 +25,7 @@ from activities.linking import LinkingActivities, start_feedback_case
 from activities.monitoring_report import MonitoringReportActivities
 from activities.post_issuance import PostIssuanceActivities, cached_directory, cached_rules
 from activities.reports import ReportActivities
+from activities.signature_checks import SignatureCheckActivities
 from client.connection import connect
 from logging_config import configure_logging
 from models.migration import shipped_digests
@@ -71,6 +72,9 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             count_open_comments,
             case_ledger_state,
             MonitoringReportActivities(activities.store).generate_monitoring_report,
+            SignatureCheckActivities(
+                activities.store, settings.signature_crls_path
+            ).check_signed_document,
         ],
         activity_executor=executor,
         graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),

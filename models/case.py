@@ -294,6 +294,8 @@ class CaseStatus(BaseModel):
     signatures: list[SignedBy] = Field(default_factory=list)
     #: Whether the case checks signatures (roots were pinned when it started).
     checks_signatures: bool = False
+    #: What the check of an accepted signed document found wrong since (flags for ops).
+    signature_problems: list[str] = Field(default_factory=list)
 
 
 class CaseResult(BaseModel):

@@ -198,6 +198,20 @@ def effect_failed(h: CaseHeader, *, key: str, to: list[Recipient], what: str) ->
     )
 
 
+def signature_flagged(h: CaseHeader, *, key: str, to: list[Recipient], what: str) -> Notification:
+    """To ops: a signed document the case accepted does not hold up when checked again."""
+    return h.notice(
+        kind="signature_flagged",
+        key=key,
+        to=to,
+        subject="Chữ ký số cần kiểm tra / A digital signature needs attention",
+        body=f"Kiểm tra lại văn bản đã ký số / checking the signed document again: {what}\n"
+        "Quyết định đã được ghi nhận; đề nghị xác minh với người ký và cơ quan chứng thực. / The "
+        "decision stands as recorded; please verify with the signer and the certification "
+        "authority.",
+    )
+
+
 _CONSULT_SUBJECTS = {
     "consultation_request": "Đề nghị góp ý / Request for a written opinion",
     "reminder": "Sắp đến hạn góp ý / Reply due soon",

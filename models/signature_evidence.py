@@ -221,3 +221,27 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
         return False
+
+
+#: ``workflow.patched`` id: a case checks a signed document again after accepting it.
+SIGNATURE_CHECK_PATCH = "check-signed-document-after-acceptance"
+
+
+class SignedDocumentCheck(BaseModel):
+    """What the check after acceptance reads (an activity): the stored file the case
+    accepted, the digest its signature was accepted for, whose it must be, and when."""
+
+    case_id: str
+    action: str
+    document_sha256: str
+    signed_digest: str
+    person: str
+    accepted_at: datetime
+    roots: list[str]
+
+
+class SignatureCheck(BaseModel):
+    """What the check after acceptance found: nothing, or why the case is flagged for ops
+    (the stored file is not the one signed, the certificate was revoked, …)."""
+
+    problems: list[str] = Field(default_factory=list)

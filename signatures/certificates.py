@@ -10,6 +10,7 @@ agency, UID their person id — the UID is how legisflow tells whose signature i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,6 +144,26 @@ class DemoCa:
             valid_to=valid_to or now + timedelta(days=3 * 365),
         )  # fmt: skip
         return Issued(key, cert, (self.ca,))
+
+    def revocation_list(
+        self, revoked: Sequence[x509.Certificate], now: datetime | None = None
+    ) -> x509.CertificateRevocationList:
+        """The subordinate CA's CRL listing ``revoked`` (thu hồi), valid for a week."""
+        now = now or datetime.now(UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.ca.subject)
+            .last_update(now - timedelta(minutes=1))
+            .next_update(now + timedelta(days=7))
+        )
+        for cert in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(cert.serial_number)
+                .revocation_date(now - timedelta(minutes=1))
+                .build()
+            )
+        return builder.sign(self.ca_key, hashes.SHA256())
 
     # ---- kept under a directory (the demo's data dir) -------------------------------------
 

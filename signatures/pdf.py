@@ -156,3 +156,18 @@ def evidence_of(pdf: bytes) -> SignatureEvidence:
         cms=base64.b64encode(sig.pkcs7_content).decode(),
         signed_digest=sig.compute_digest().hex(),
     )
+
+
+def signer_chain(pdf: bytes) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    """The last signature's certificate and the other certificates it carries."""
+    try:
+        sig = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[-1]
+    except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise NotSigned(unreadable(str(exc) or type(exc).__name__)) from None
+    leaf = x509.load_der_x509_certificate(sig.signer_cert.dump())
+    others = [
+        x509.load_der_x509_certificate(c.chosen.dump())
+        for c in sig.signed_data["certificates"]
+        if c.name == "certificate"
+    ]
+    return leaf, [c for c in others if c != leaf]

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         PostIssuancePeople,
         PostIssuanceRules,
     )
+    from models.signature_evidence import SignatureCheck, SignedDocumentCheck
     from models.synthesis_report import ReportRequest
 
 #: Bound on one attempt of a short activity that is alive but slow (a request to a relay, a
@@ -132,6 +133,16 @@ async def generate_synthesis_report(request: ReportRequest) -> list[DocumentRef]
         start_to_close=timedelta(minutes=10),
         heartbeat=REPORT_HEARTBEAT_TIMEOUT,
         summary="Lập bản tổng hợp, giải trình, tiếp thu ý kiến / Synthesis report",
+    )
+
+
+async def check_signed_document(check: SignedDocumentCheck) -> SignatureCheck:
+    """Check the stored signed file whole, and its certificate's revocation."""
+    return await call_activity(
+        "check_signed_document",
+        check,
+        result_type=SignatureCheck,
+        summary="Kiểm tra lại văn bản đã ký số / Check the signed document",
     )
 
 

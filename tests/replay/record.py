@@ -7,6 +7,7 @@
     .venv/bin/python -m tests.replay.record returns          # a return with its reason
     .venv/bin/python -m tests.replay.record directions       # issues sent up for direction
     .venv/bin/python -m tests.replay.record monitoring-missing  # a refused signal sent again
+    .venv/bin/python -m tests.replay.record signatures       # a signed decision, checked again
 
 Run it only when a change is *meant* to alter workflow commands; such a change must also be
 guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
@@ -47,6 +48,8 @@ from tests.replay.returns import KEY as RETURNS
 from tests.replay.returns import record_returns
 from tests.replay.signal_retry import KEY as SIGNAL_RETRY
 from tests.replay.signal_retry import record_signal_retry
+from tests.replay.signatures import KEY as SIGNATURES
+from tests.replay.signatures import record_signatures
 from tests.sign_in import signing, unsigned
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -147,6 +150,11 @@ async def record(only: set[str] | None = None) -> list[Path]:
                     written += await record_signal_retry(
                         env.client, directory, registry, store, task_queue=settings.task_queue,
                         histories=HISTORIES,
+                    )  # fmt: skip
+                if not only or SIGNATURES in only:
+                    written += await record_signatures(
+                        env.client, directory, registry, store, task_queue=settings.task_queue,
+                        histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
                     )  # fmt: skip
                 if not only or LEDGER_PAGES in only:
                     written += await record_ledger_pages(

@@ -21,12 +21,14 @@ from models.contested_issues import DIRECTIONS_PATCH
 from models.interests import DECLARE_INTEREST_PATCH
 from models.registry import load_registry
 from models.rules import NOTE_REQUIRED_PATCH
+from models.signature_evidence import SIGNATURE_CHECK_PATCH
 from tests.replay.directions import HISTORY as DIRECTIONS_HISTORY
 from tests.replay.interests import HISTORY as INTERESTS_HISTORY
 from tests.replay.record import HISTORIES, history_file
 from tests.replay.returns import HISTORY as RETURNS_HISTORY
 from tests.replay.returns import NOTE as RETURN_NOTE
 from tests.replay.signal_retry import HISTORY as SIGNAL_RETRY_HISTORY
+from tests.replay.signatures import HISTORY as SIGNATURES_HISTORY
 from worker import WORKFLOWS
 from worker_runtime.runner import CaseRunner
 from workflows.after_issuance.signals import RETRY_SIGNAL_PATCH, SIGNAL_ATTEMPTS
@@ -71,6 +73,7 @@ CURRENT_PATCHES = {
     AWAITING_ROLES_PATCH,
     DIRECTIONS_PATCH,
     RETRY_SIGNAL_PATCH,
+    SIGNATURE_CHECK_PATCH,
 }
 
 
@@ -205,3 +208,25 @@ def test_the_refused_signal_history_holds_four_tries_and_its_end() -> None:
     markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
     assert RETRY_SIGNAL_PATCH in str(markers)
     assert kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+
+
+def test_the_signatures_history_holds_a_signature_accepted_and_checked_again() -> None:
+    """The history kept for ``SIGNATURE_CHECK_PATCH``: its marker, the ``sign`` Update with
+    the signature's evidence, and the check of the stored file after acceptance."""
+    path = HISTORIES / SIGNATURES_HISTORY
+    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+    markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert SIGNATURE_CHECK_PATCH in str(markers)
+    signed = [
+        json.loads(e.workflow_execution_update_accepted_event_attributes.accepted_request.input
+                   .args.payloads[0].data)
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]  # fmt: skip
+    assert [r["signature"] is not None for r in signed if r.get("action") == "sign"] == [True]
+    names = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert names.count("check_signed_document") == 1

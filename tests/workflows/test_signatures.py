@@ -17,13 +17,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from client.cases import act, start_case, status
 from client.errors import CaseActionRefused
 from client.signing import act_with_signed
-from localdev.walkthrough import walk
+from localdev.walkthrough import wait_for_status, walk
 from models.actors import Directory
 from models.case import ActionRequest, SimplifiedDecision
+from models.deliveries import Notification
 from models.registry import Registry
 from models.starting import StartRequest
 from signatures.certificates import pem
@@ -31,7 +33,14 @@ from signatures.demo_signers import DemoSigners
 from signatures.documents import text_pdf
 from signatures.pdf import evidence_of, sign_pdf
 from tests.conftest import Harness
-from tests.workflows.after_issuance import DRAFTER, SIGNER, postings, quiet_length
+from tests.workflows.after_issuance import (
+    DRAFTER,
+    SIGNER,
+    messages,
+    postings,
+    quiet_length,
+    until,
+)
 from workflows.drafting.legislative_process import LegislativeProcess
 
 TITLE = "Quyết định ban hành Quy định về quản lý chợ truyền thống"
@@ -123,3 +132,84 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
         p for p in postings(harness.settings.data_dir, "cong_bao") if p.case_id == handle.id
     ]
     assert posting.document.sha256 == digest
+    # Checked again whole after acceptance (before the case ended): nothing to flag.
+    await client.get_workflow_handle(handle.id).result()
+    history = await client.get_workflow_handle(handle.id).fetch_history()
+    checks = [
+        e.event_id
+        for e in history.events
+        if e.activity_task_scheduled_event_attributes.activity_type.name == "check_signed_document"
+    ]
+    completed = {
+        e.activity_task_completed_event_attributes.scheduled_event_id for e in history.events
+    }
+    assert len(checks) == 1
+    assert checks[0] in completed
+    assert (await status(client, handle.id)).signature_problems == []
+
+
+async def signing_stage(
+    harness: Harness, registry: Registry, directory: Directory, slug: str, roots: DemoSigners
+) -> str:
+    """A provincial decision at its signing step, pinning the demo CA's root."""
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(
+            definition=definition, title=f"{TITLE} ({slug})", starter=DRAFTER, slug=slug,
+            legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(roots.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )  # fmt: skip
+    await walk(harness.client, handle.id, definition, harness.store, target="signing")
+    return handle.id
+
+
+async def test_a_revoked_certificate_or_a_swapped_file_flags_the_case_after_acceptance(
+    harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    """The case accepts what its validator can check; the worker then reads the stored file
+    whole and the CA's revocation list, and what it finds flags the case for ops: the trail,
+    the status, a notice to the operators. The decision stands."""
+    client, store = harness.client, harness.store
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    sign = ActionRequest(declare_no_interest=True, action="sign", actor=SIGNER)
+
+    # Revoked after it was issued: the CA's list (in the CRL folder) says so.
+    revoked_case = await signing_stage(harness, registry, directory, "thu-hoi", signers)
+    signed = await signers.sign(SIGNER, text_pdf(TITLE, TEXT))
+    crls = harness.settings.signature_crls_path
+    crls.mkdir(parents=True)
+    crl = signers.ca.revocation_list([signers.issued(SIGNER).certificate])
+    (crls / "ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    await act_with_signed(client, store, revoked_case, sign, signed, "ky.pdf", signers.roots)
+
+    # A client that sends one file with another file's signature.
+    swapped_case = await signing_stage(harness, registry, directory, "trao-tep", signers)
+    other = await signers.sign(SIGNER, text_pdf(TITLE, TEXT + "Điều 2. (bản khác)\n"))
+    ref = store.put_blob(other, "ban-khac.pdf", "application/pdf")
+    await act(
+        client,
+        swapped_case,
+        sign.model_copy(update={"document": ref, "signature": evidence_of(signed)}),
+    )
+
+    for case_id, reason in (
+        (revoked_case, "đã bị thu hồi từ"),
+        (swapped_case, "tệp lưu trữ không phải tệp có chữ ký đã được chấp nhận"),
+    ):
+        flagged = await wait_for_status(
+            client, case_id, lambda st: bool(st.signature_problems), timeout=60
+        )
+        assert reason in flagged.signature_problems[0]
+        assert flagged.stage != "signing"  # the decision stands
+        trail = await client.get_workflow_handle(case_id).query(LegislativeProcess.audit)
+        assert [e for e in trail if e.action == "signature_flagged"]
+
+        async def told(case: str = case_id) -> list[Notification]:
+            return messages(harness.outbox, case, "signature_flagged")
+
+        await until("the operators' notice", told)

@@ -33,9 +33,11 @@ with workflow.unsafe.imports_passed_through():
     from models.deliveries import EffectBatch, EffectItem, Notification
     from models.documents import DocumentVersion
     from models.monitoring import MonitoringInput
+    from models.signature_evidence import SignedDocumentCheck
     from workflows import search_attributes as sa
     from workflows.activity_calls import (
         carry_out_effects,
+        check_signed_document,
         count_open_comments,
         generate_synthesis_report,
         store_audit_export,
@@ -55,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         BATCHED,
         CHILD_OPERATIONS,
         Batched,
+        CheckSignature,
         CountComments,
         Effect,
         GenerateReport,
@@ -204,6 +207,8 @@ class CaseEffects(CaseState):
             await self._start_monitoring(effect.inp)
         elif isinstance(effect, CountComments):
             await self._count_comments(effect)
+        elif isinstance(effect, CheckSignature):
+            await self._check_signature(effect.check)
         elif isinstance(effect, GenerateReport):
             for ref in await generate_synthesis_report(effect.request):
                 self._add_document(ref, effect.actor, effect.label)
@@ -216,6 +221,30 @@ class CaseEffects(CaseState):
                 note=effect.label,
                 document=self._documents[-2].document.sha256,
             )
+
+    async def _check_signature(self, check: SignedDocumentCheck) -> None:
+        """A signed document that does not hold up when checked again flags the case for
+        ops (the trail, the status, a notice); the decision stands."""
+        found = await check_signed_document(check)
+        if not found.problems:
+            return
+        what = "; ".join(found.problems)
+        self._signature_problems.append(what)
+        self._append_audit(
+            SYSTEM_ACTOR, SYSTEM_ACTOR, "signature_flagged", self._stage, self._stage,
+            note=what, document=check.document_sha256,
+        )  # fmt: skip
+        workflow.metric_meter().create_counter(
+            "legisflow_signatures_flagged", "Signed documents flagged after acceptance"
+        ).add(1, {"type": self._def.doc_type})
+        to = self._holders(self._def.operator_role)
+        if to:
+            self._effects.append(
+                notifications.signature_flagged(
+                    self._header(), key=self._notice_key("signature_flagged"), to=to, what=what
+                )
+            )
+        self._set_details()
 
     def _with_keys(self, inp: KeyedInput) -> KeyedInput:
         """A child's input with the sign-in keys this case trusts and its operators:

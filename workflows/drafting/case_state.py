@@ -87,6 +87,8 @@ class CaseState:
     _signature_roots: list[x509.Certificate]
     #: The digital signatures accepted, in order.
     _signatures: list[SignedBy]
+    #: What the check of a signed document after acceptance found wrong (flags for ops).
+    _signature_problems: list[str]
 
     def _append_audit(
         self,

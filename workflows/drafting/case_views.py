@@ -74,6 +74,7 @@ class CaseViews(CaseState):
             ),
             signatures=list(self._signatures),
             checks_signatures=bool(self._signature_roots),
+            signature_problems=list(self._signature_problems),
         )  # fmt: skip
 
     @workflow.query

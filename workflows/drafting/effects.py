@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from models.deliveries import Notification, Publication
     from models.documents import DocumentVersion
     from models.monitoring import MonitoringInput
+    from models.signature_evidence import SignedDocumentCheck
     from models.synthesis_report import ReportRequest
     from workflows.drafting.consultations import (
         CancelRequest,
@@ -53,6 +54,13 @@ class StartMonitoring:
     inp: MonitoringInput
 
 
+@dataclass(frozen=True)
+class CheckSignature:
+    """Check a signed document the case accepted again, whole, and its revocation."""
+
+    check: SignedDocumentCheck
+
+
 Effect = (
     DocumentVersion
     | Notification
@@ -62,6 +70,7 @@ Effect = (
     | ChildOp
     | CountComments
     | StartMonitoring
+    | CheckSignature
 )
 
 #: Effects that start, signal or cancel child workflows: they depend on one another, so when

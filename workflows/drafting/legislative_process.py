@@ -73,12 +73,18 @@ with workflow.unsafe.imports_passed_through():
     from models.machine import ProcessMachine
     from models.migration import definition_digest, plan_migration, shipped_digests
     from models.rules import NOTE_REQUIRED_PATCH, ActionRefused, check_action
-    from models.signature_evidence import SignedBy, check_evidence, roots_of
+    from models.signature_evidence import (
+        SIGNATURE_CHECK_PATCH,
+        SignedBy,
+        SignedDocumentCheck,
+        check_evidence,
+        roots_of,
+    )
     from workflows.declarations import KeepsDeclarations
     from workflows.drafting.carrying_out import CaseEffects
     from workflows.drafting.consultations import Consultations, ReplyRefused
     from workflows.drafting.contested_issues import SendsIssuesUp
-    from workflows.drafting.effects import CountComments
+    from workflows.drafting.effects import CheckSignature, CountComments
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL, CONSULT_OVERDUE_SIGNAL
     from workflows.drafting.stage_entry import StageEntry
     from workflows.legal_days import legal_deadline
@@ -114,6 +120,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         # Trust roots reach the validators from init: an Update can come before run().
         self._signature_roots = roots_of(inp.signature_roots)
         self._signatures = []
+        self._signature_problems = []
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)
@@ -276,6 +283,17 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
                 accepted_at=workflow.now(),
             )  # fmt: skip
             self._signatures.append(signed)
+            if workflow.patched(SIGNATURE_CHECK_PATCH):
+                self._effects.append(
+                    CheckSignature(
+                        SignedDocumentCheck(
+                            case_id=self._inp.case_id, action=t.action,
+                            document_sha256=req.document.sha256,
+                            signed_digest=req.signature.signed_digest, person=req.actor,
+                            accepted_at=workflow.now(), roots=list(self._inp.signature_roots),
+                        )
+                    )
+                )  # fmt: skip
             # The trail says whose certificate signed (the status holds the whole summary).
             req = req.model_copy(
                 update={"note": "; ".join(n for n in (req.note, signed.note()) if n)}
