@@ -13,12 +13,35 @@ from temporalio.client import Client
 
 from activities.ports import DocumentStore
 from client.cases import act
+from client.documents import text_of
 from client.errors import CaseActionRefused
-from models.case import ActionRequest, ActionResult
+from models.case import ActionRequest, ActionResult, CaseStatus
+from models.signature_evidence import roots_of
 from models.signatures import SignatureReport
+from signatures.documents import text_pdf
 from signatures.pdf import evidence_of, verify_pdf
+from workflows.drafting.legislative_process import LegislativeProcess
 
 PDF = "application/pdf"
+
+
+def text_to_sign(store: DocumentStore, st: CaseStatus) -> bytes:
+    """What the signer signs: the case's latest document as a PDF (a PDF version as it is,
+    a text or Word version drawn as one; the title alone if there is none yet)."""
+    texts = [v for v in st.documents if not v.document.name.startswith("nhat-ky")]
+    if not texts:
+        return text_pdf(st.title, "")
+    latest = texts[-1].document
+    content = store.get_blob(latest.sha256)
+    if latest.media_type == PDF:
+        return content
+    return text_pdf(st.title, text_of(latest.name, content))
+
+
+async def case_roots(client: Client, case_id: str) -> list[x509.Certificate]:
+    """The roots the case pinned at its start (what its signatures must chain to)."""
+    pems = await client.get_workflow_handle(case_id).query(LegislativeProcess.signature_roots)
+    return roots_of(pems)
 
 
 async def check_signed(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -44,6 +45,9 @@ from models.signatures import (
 
 #: The signature field legisflow adds (Chữ ký người có thẩm quyền).
 FIELD = "ChuKyNguoiCoThamQuyen"
+
+# pyHanko logs each failed check with its traceback; the report says the same in words.
+logging.getLogger("pyhanko").setLevel(logging.ERROR)
 
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

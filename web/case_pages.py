@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
-from cryptography import x509
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -21,15 +20,13 @@ from temporalio.client import Client
 from client.cases import act, give_direction, raise_issue, reply
 from client.documents import text_of, upload_bytes
 from client.errors import CaseError
-from client.signing import act_with_signed
+from client.signing import act_with_signed, case_roots, text_to_sign
 from identity.sessions import NotSignedIn, Session
 from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
 from models.contested_issues import DirectionRequest, RaiseIssueRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
-from models.signature_evidence import roots_of
 from models.signatures import SignatureReport
-from signatures.documents import text_pdf
 from signatures.pdf import verify_pdf
 from web import csrf, i18n
 from web.case_view import Labels, came_back, stage_path, stuck_actions
@@ -195,7 +192,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             st = await ws.case(session, case_id)
         except NoSuchCase:
             return ws.missing(request, session, case_id)
-        pdf = to_sign(st)
+        pdf = text_to_sign(ws.store, st)
         name = f"ban-de-ky-{case_id.split(':')[-1]}.pdf"
         return Response(
             pdf,
@@ -205,16 +202,6 @@ def case_pages(ws: Workspace) -> APIRouter:
                 "X-Content-Type-Options": "nosniff",
             },
         )
-
-    def to_sign(st: CaseStatus) -> bytes:
-        texts = [v for v in st.documents if not v.document.name.startswith("nhat-ky")]
-        if not texts:
-            return text_pdf(st.title, "")
-        latest = texts[-1].document
-        content = ws.store.get_blob(latest.sha256)
-        if latest.media_type == "application/pdf":
-            return content
-        return text_pdf(st.title, text_of(latest.name, content))
 
     async def signed_file(file: UploadFile | None) -> tuple[str, bytes]:
         if file is None or not file.filename:
@@ -228,10 +215,6 @@ def case_pages(ws: Workspace) -> APIRouter:
                 f"{file.filename}: không phải tệp PDF (hoặc quá lớn) / not a PDF (or too large)"
             )
         return file.filename, content
-
-    async def case_roots(client: Client, case_id: str) -> list[x509.Certificate]:
-        pems = await client.get_workflow_handle(case_id).query(LegislativeProcess.signature_roots)
-        return roots_of(pems)
 
     @pages.post("/tra-loi/{case_id:path}", response_model=None)
     async def answer_request(
