@@ -239,6 +239,9 @@ async def _show_signature(
     from client.cases import status
 
     for signed in (await status(client, case_id)).signatures:
+        if signed.approval or signed.document_sha256 is None:
+            say(f"Phê duyệt ký số / signed approval: {signed.action} by {signed.signer.name}")
+            continue
         path = s.data_dir / "signatures" / f"{case_id.replace(':', '-')}-{signed.action}.pdf"
         path.write_bytes(documents.get_blob(signed.document_sha256))
         say(f"Ký số / signed by {signed.signer.name}, certificate {signed.signer.serial}")

@@ -85,14 +85,16 @@ def sign(
     on_behalf_of: Annotated[str | None, typer.Option(help="KT.: signing for whom")] = None,
     no_interest: NoInterest = False,
 ) -> None:
-    """Ký số và ký ban hành / sign the case's text with your key and submit it: with a token
+    """Ký số / sign with your key and submit: the case's text for a signing step, or the
+    decision itself where the step asks a signed approval (--action). With a token
     (--pkcs11-lib, --token-label; the PIN from LEGISFLOW_TOKEN_PIN or asked), or, in a dev
     or demo data dir without pinned roots, with your demo key."""
     import os
 
-    from client.cases import status
+    from client.cases import act, status
     from client.signing import act_with_signed, case_roots, text_to_sign
     from models.case import ActionRequest
+    from models.signature_evidence import approval_statement
 
     s = settings()
     me = signed_in(s)
@@ -115,13 +117,32 @@ def sign(
     async def go() -> None:
         documents = store(s)
         client = await connect(s, me)
+        st = await status(client, case)
+        may = next((a for a in st.allowed if a.action == action and person in a.actors), None)
+        if may is not None and may.requires_approval and not may.requires_document:
+            # A decision without a document: the person signs its statement.
+            statement = approval_statement(case, action, person, None)
+            if pkcs11_lib is not None:
+                from signatures.token import TokenError, TokenKey, approve_with_token
+
+                key = TokenKey(pkcs11_lib, token_label or "", pin or "", key_label)
+                try:
+                    approval = await approve_with_token(statement, key)
+                except TokenError as exc:
+                    raise CliError(str(exc)) from None
+            else:
+                approval = await _demo_signers(s).approve(person, statement)
+            result = await act(client, case, request.model_copy(update={"approval": approval}))
+            say(f"Đã phê duyệt có ký số / approved with your signature; {result.from_stage} → ",
+                (result.stage, "bold"), f" ({result.stage_label})")  # fmt: skip
+            return
         if file is not None:
             try:
                 pdf = file.read_bytes()
             except OSError as exc:
                 raise CliError(f"{file}: cannot read: {exc.strerror}") from None
         else:
-            pdf = text_to_sign(documents, await status(client, case))
+            pdf = text_to_sign(documents, st)
         if pkcs11_lib is not None:
             from signatures.token import TokenError, TokenKey, sign_with_token
 

@@ -23,6 +23,7 @@ from models.choices import Disposition
 from models.comments import DispositionRequest
 from models.definition import ProcessDefinition, Transition
 from models.machine import shortest_path
+from models.signature_evidence import approval_statement
 from signatures.demo_signers import DemoSigners
 from signatures.documents import text_pdf
 
@@ -213,6 +214,11 @@ async def walk(
                     request = request.model_copy(update={"document": store.put_blob(
                         document_for(t, case_id, n), f"{t.action}-{n}.md", "text/markdown"
                     )})  # fmt: skip
+                if may.requires_approval and signing is not None:
+                    doc = request.document.sha256 if request.document else None
+                    statement = approval_statement(case_id, t.action, request.actor, doc)
+                    approval = await signing.approve(request.actor, statement)
+                    request = request.model_copy(update={"approval": approval})
                 result = await act(client, case_id, request)
             # The Update returns once the case is in its new stage: no query needed to know it.
             if result.stage != t.dest:

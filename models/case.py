@@ -22,7 +22,7 @@ from models.interests import Declaration, DeclaresInterest
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.links import CaseLink
 from models.official_calendar import CALENDAR_FILE, OfficialCalendar, load_calendar
-from models.signature_evidence import SignatureEvidence, SignedBy
+from models.signature_evidence import MAX_CMS_BYTES, SignatureEvidence, SignedBy
 
 
 class CalendarSettings(BaseModel):
@@ -105,6 +105,9 @@ class ActionRequest(Signed, DeclaresInterest):
     on_behalf_of: str | None = Field(default=None, max_length=128)
     #: The signature of ``document`` when the action requires one (``signatures.pdf``).
     signature: SignatureEvidence | None = None
+    #: The person's signature of the decision's statement (CMS, detached, base64) when the
+    #: action requires a signed approval (``models.signature_evidence.approval_statement``).
+    approval: str | None = Field(default=None, max_length=MAX_CMS_BYTES * 4 // 3 + 4)
 
 
 class MigrationRequest(Signed):
@@ -194,6 +197,8 @@ class AllowedAction(BaseModel):
     requires_note: bool = False
     #: The document must be a PDF signed by the person acting (the case checks signatures).
     requires_signature: bool = False
+    #: The person must sign the decision's statement (the case checks signatures).
+    requires_approval: bool = False
 
 
 class BlockedAction(BaseModel):

@@ -173,6 +173,10 @@ class Transition(_Frozen):
     #: signature is checked against the roots pinned in the case, ``models/signature_evidence``;
     #: a case started without pinned roots does not check it).
     requires_signature: bool = False
+    #: The person signs a short statement of the decision (the case, the action, the
+    #: document's digest) with their certificate (phê duyệt có ký số): the decision is
+    #: provably theirs. Checked like a signed document, where the case pins roots.
+    signed_approval: bool = False
     #: The action must carry a note saying why (a return, a rejection, a withdrawal): the
     #: people the case goes back to read it on the case page and in their notification.
     requires_note: bool = False

@@ -27,7 +27,12 @@ from models.delegation import Delegation, acting_for
 from models.interests import Declaration, InterestRefused, check_decider, recused
 from models.legal_time import StageDeadline
 from models.machine import IllegalTransition, ProcessMachine
-from models.signature_evidence import SignatureRefused, check_evidence
+from models.signature_evidence import (
+    SignatureRefused,
+    approval_statement,
+    check_approval,
+    check_evidence,
+)
 
 
 class ActionRefused(Exception):
@@ -75,6 +80,8 @@ class RuleContext:
     open_issues: Sequence[ContestedIssue] = ()
     #: The roots a signed document must chain to (empty: signatures are not checked).
     signature_roots: Sequence[x509.Certificate] = ()
+    #: The case's id (what a signed approval names).
+    case_id: str = ""
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -220,6 +227,8 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
             )
         if t.requires_signature and ctx.signature_roots:
             _check_signature(ctx, t, req)
+        if t.signed_approval and ctx.signature_roots:
+            _check_approval(ctx, t, req)
         if t.requires_note and ctx.notes_required and not (req.note or "").strip():
             raise ActionRefused(
                 "note_required",
@@ -249,6 +258,23 @@ def _check_signature(ctx: RuleContext, t: Transition, req: ActionRequest) -> Non
         )
     try:
         check_evidence(req.signature, ctx.signature_roots, req.actor, ctx.now)
+    except SignatureRefused as refused:
+        raise ActionRefused("signature_invalid", refused.message) from None
+
+
+def _check_approval(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:
+    """The person signed this decision's statement with their certificate."""
+    if req.approval is None:
+        raise ActionRefused(
+            "approval_required",
+            f"thao tác '{t.label}' cần phê duyệt có ký số / {req.action!r} requires your "
+            "digital signature of the decision (legisflow sign, or the case page)",
+        )
+    statement = approval_statement(
+        ctx.case_id, req.action, req.actor, req.document.sha256 if req.document else None
+    )
+    try:
+        check_approval(req.approval, statement, ctx.signature_roots, req.actor, ctx.now)
     except SignatureRefused as refused:
         raise ActionRefused("signature_invalid", refused.message) from None
 
@@ -333,6 +359,7 @@ def allowed_actions(ctx: RuleContext, actor: str | None = None) -> list[AllowedA
                     requires_document=t.requires_document,
                     requires_note=t.requires_note and ctx.notes_required,
                     requires_signature=t.requires_signature and bool(ctx.signature_roots),
+                    requires_approval=t.signed_approval and bool(ctx.signature_roots),
                 )
             )
     return out

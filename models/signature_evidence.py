@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -54,18 +56,43 @@ class SignedBy(BaseModel):
     """A signature a case accepted: on which action and document, by whose certificate."""
 
     action: str
-    document_sha256: str
+    #: The signed document (a signed approval: the document it approves, if any).
+    document_sha256: str | None
     signer: SignerCertificate
     #: When the case accepted it (its own clock).
     accepted_at: datetime
+    #: A signed approval of the decision (phê duyệt có ký số), not a signed document.
+    approval: bool = False
 
     def note(self) -> str:
         s = self.signer
+        what = (
+            "Phê duyệt ký số / signed approval"
+            if self.approval
+            else ("Chữ ký số / digital signature")
+        )
         return (
-            f"Chữ ký số / digital signature: {s.name}"
+            f"{what}: {s.name}"
             + (f", {s.organisation}" if s.organisation else "")
             + f"; chứng thư / certificate {s.serial} ({s.issuer})"
         )
+
+
+def approval_statement(case_id: str, action: str, actor: str, document_sha256: str | None) -> bytes:
+    """What a signed approval signs (nội dung phê duyệt): this person takes this action on
+    this case, on this document — canonical JSON, the same bytes wherever it is made."""
+    return json.dumps(
+        {"case": case_id, "action": action, "actor": actor, "document_sha256": document_sha256},
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    ).encode()  # fmt: skip
+
+
+def check_approval(
+    cms_b64: str, statement: bytes, roots: Sequence[x509.Certificate], person: str, at: datetime
+) -> SignerCertificate:
+    """The signer's certificate if ``cms_b64`` is ``person``'s signature of ``statement``."""
+    digest = hashlib.sha256(statement).hexdigest()
+    return check_evidence(SignatureEvidence(cms=cms_b64, signed_digest=digest), roots, person, at)
 
 
 class SignatureRefused(ValueError):

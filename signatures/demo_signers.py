@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from identity.private_files import write_private
 from models.actors import Directory
 from signatures.certificates import DemoCa, Issued, key_pem, pem
-from signatures.pdf import sign_pdf
+from signatures.pdf import key_signer, sign_pdf, sign_statement
 
 
 @dataclass
@@ -43,6 +43,13 @@ class DemoSigners:
     async def sign(self, person: str, pdf: bytes, reason: str | None = None) -> bytes:
         issued = self.issued(person)
         return await sign_pdf(pdf, issued.key, issued.certificate, issued.chain, reason=reason)
+
+    async def approve(self, person: str, statement: bytes) -> str:
+        """``person``'s signed approval of ``statement`` (CMS, detached, base64)."""
+        issued = self.issued(person)
+        return await sign_statement(
+            statement, key_signer(issued.key, issued.certificate, issued.chain)
+        )
 
     def _load(self, person: str) -> Issued | None:
         key_file, cert_file = self.folder / f"{person}.key", self.folder / f"{person}.pem"

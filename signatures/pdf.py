@@ -63,15 +63,26 @@ async def sign_pdf(
     reason: str | None = None,
 ) -> bytes:
     """``pdf`` with a PAdES signature by ``key`` (its certificate and chain embedded)."""
+    return await sign_pdf_with(pdf, key_signer(key, certificate, chain), reason=reason)
+
+
+def key_signer(
+    key: rsa.RSAPrivateKey, certificate: x509.Certificate, chain: Sequence[x509.Certificate] = ()
+) -> signers.Signer:
+    """A signer with the key at hand (the demo's; a token's key never is)."""
     der_key = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )  # fmt: skip
-    signer = signers.SimpleSigner(
+    return signers.SimpleSigner(
         signing_cert=_asn1(certificate),
         signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
         cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),
     )
+
+
+async def sign_pdf_with(pdf: bytes, signer: signers.Signer, *, reason: str | None = None) -> bytes:
+    """``pdf`` with a PAdES signature by ``signer`` (a key at hand or on a token)."""
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, reason=reason
     )
@@ -79,6 +90,12 @@ async def sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer
     )
     return out.getvalue()
+
+
+async def sign_statement(statement: bytes, signer: signers.Signer) -> str:
+    """A detached CMS signature of ``statement`` (a signed approval), base64."""
+    cms = await signer.async_sign_general_data(statement, "sha256", detached=True)
+    return base64.b64encode(cms.dump()).decode()
 
 
 def _signer(cert: asn1_x509.Certificate) -> SignerCertificate:

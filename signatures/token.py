@@ -5,16 +5,15 @@ key unless a label names it."""
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyhanko.config.pkcs11 import TokenCriteria
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
-from signatures.pdf import FIELD
+from signatures.pdf import sign_pdf_with, sign_statement
 
 
 class TokenError(RuntimeError):
@@ -43,8 +42,9 @@ def _only_key_label(session: object) -> str:
     return str(labels[0])
 
 
-async def sign_with_token(pdf: bytes, key: TokenKey, reason: str | None = None) -> bytes:
-    """``pdf`` with a PAdES signature made by the token's key."""
+@contextmanager
+def token_signer(key: TokenKey) -> Iterator[PKCS11Signer]:
+    """A signer whose key stays on the token, for the time of the block."""
     if not key.lib.exists():
         raise TokenError(f"{key.lib}: không có thư viện PKCS#11 / no such PKCS#11 module")
     try:
@@ -59,13 +59,18 @@ async def sign_with_token(pdf: bytes, key: TokenKey, reason: str | None = None) 
     try:
         label = key.key_label or _only_key_label(session)
         # The chain up to the root is on the token too: every certificate goes in.
-        signer = PKCS11Signer(session, cert_label=label, key_label=label, other_certs_to_pull=None)
-        meta = signers.PdfSignatureMetadata(
-            field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, reason=reason
-        )
-        out = await signers.async_sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer
-        )
-        return out.getvalue()
+        yield PKCS11Signer(session, cert_label=label, key_label=label, other_certs_to_pull=None)
     finally:
         session.close()
+
+
+async def sign_with_token(pdf: bytes, key: TokenKey, reason: str | None = None) -> bytes:
+    """``pdf`` with a PAdES signature made by the token's key."""
+    with token_signer(key) as signer:
+        return await sign_pdf_with(pdf, signer, reason=reason)
+
+
+async def approve_with_token(statement: bytes, key: TokenKey) -> str:
+    """A signed approval of ``statement`` made by the token's key."""
+    with token_signer(key) as signer:
+        return await sign_statement(statement, signer)

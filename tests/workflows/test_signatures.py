@@ -27,6 +27,7 @@ from models.actors import Directory
 from models.case import ActionRequest, SimplifiedDecision
 from models.deliveries import Notification
 from models.registry import Registry
+from models.signature_evidence import approval_statement
 from models.starting import StartRequest
 from signatures.certificates import pem
 from signatures.demo_signers import DemoSigners
@@ -67,7 +68,7 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
         ),
         task_queue=harness.settings.task_queue,
     )
-    await walk(client, handle.id, definition, store, target="signing")
+    await walk(client, handle.id, definition, store, target="signing", signing=signers)
     assert (await status(client, handle.id)).checks_signatures
     before = await quiet_length(client, handle.id)
     document = text_pdf(TITLE, TEXT)
@@ -117,7 +118,10 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
     # The signer's own signature.
     await act_with_signed(client, store, handle.id, sign, signed, "quyet-dinh.pdf", signers.roots)
     st = await status(client, handle.id)
-    [accepted] = st.signatures
+    # The appraisal report was issued with the Director of Justice's signed approval.
+    [approved, accepted] = st.signatures
+    assert (approved.action, approved.approval) == ("issue_appraisal_report", True)
+    assert approved.signer.person in st.roles["appraisal_head"]
     digest = hashlib.sha256(signed).hexdigest()
     assert (accepted.signer.person, accepted.document_sha256) == (SIGNER, digest)
     assert accepted.signer.issuer.startswith("CA phục vụ cơ quan Đảng")
@@ -164,7 +168,9 @@ async def signing_stage(
         ),
         task_queue=harness.settings.task_queue,
     )  # fmt: skip
-    await walk(harness.client, handle.id, definition, harness.store, target="signing")
+    await walk(
+        harness.client, handle.id, definition, harness.store, target="signing", signing=roots
+    )
     return handle.id
 
 
@@ -213,3 +219,56 @@ async def test_a_revoked_certificate_or_a_swapped_file_flags_the_case_after_acce
             return messages(harness.outbox, case, "signature_flagged")
 
         await until("the operators' notice", told)
+
+
+async def test_a_signed_approval_must_be_the_deciders_signature_of_this_decision(
+    harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    """ "Ký, gửi báo cáo thẩm định" asks the Director of Justice to sign the decision's
+    statement (this case, this action, this person). Refused with nothing written: no
+    signed approval, another person's, and the Director's own signature of another case's
+    statement (a copy); accepted: his signature of this one."""
+    client = harness.client
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        client,
+        directory,
+        StartRequest(
+            definition=definition, title=f"{TITLE} (phê duyệt)", starter=DRAFTER,
+            slug="phe-duyet", legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(signers.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )  # fmt: skip
+    await walk(client, handle.id, definition, harness.store, target="appraisal_signoff")
+    st = await status(client, handle.id)
+    [may] = [a for a in st.allowed if a.action == "issue_appraisal_report"]
+    assert may.requires_approval
+    head = may.actors[0]
+    issue = ActionRequest(declare_no_interest=True, action="issue_appraisal_report", actor=head)
+    statement = approval_statement(handle.id, issue.action, head, None)
+    before = await quiet_length(client, handle.id)
+
+    async def refused(approval: str | None) -> CaseActionRefused:
+        with pytest.raises(CaseActionRefused) as caught:
+            await act(client, handle.id, issue.model_copy(update={"approval": approval}))
+        return caught.value
+
+    assert (await refused(None)).code == "approval_required"
+    other = await refused(await signers.approve(DRAFTER, statement))
+    assert f"chữ ký của {DRAFTER}, không phải" in str(other)
+    elsewhere = approval_statement("so-xd-daklak:khac", issue.action, head, None)
+    copied = await refused(await signers.approve(head, elsewhere))
+    assert "không ký đúng nội dung được nộp" in str(copied)
+    assert await quiet_length(client, handle.id) == before
+
+    own = await signers.approve(head, statement)
+    result = await act(client, handle.id, issue.model_copy(update={"approval": own}))
+    assert result.stage == "response"
+    [approved] = (await status(client, handle.id)).signatures
+    assert (approved.approval, approved.signer.person) == (True, head)
+    trail = await client.get_workflow_handle(handle.id).query(LegislativeProcess.audit)
+    [entry] = [e for e in trail if e.action == "issue_appraisal_report"]
+    assert "Phê duyệt ký số / signed approval" in (entry.note or "")

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client.cases import status
+from client.cases import start_case, status
+from localdev.walkthrough import walk
 from models.actors import Directory
+from models.case import SimplifiedDecision
 from models.registry import Registry
+from models.starting import StartRequest
+from signatures.certificates import pem
 from signatures.demo_signers import DemoSigners
 from tests.conftest import Harness
 from tests.softhsm import softhsm_token
-from tests.workflows.after_issuance import SIGNER, quiet_length
+from tests.workflows.after_issuance import DRAFTER, SIGNER, quiet_length
 from tests.workflows.cli_harness import as_person, legisflow
 from tests.workflows.test_signatures import signing_stage
 
@@ -41,7 +45,7 @@ async def test_a_key_on_a_token_signs_through_the_cli(
     signed = await legisflow({**env, "LEGISFLOW_TOKEN_PIN": token.pin}, *args, "--no-interest")
     assert signed.code == 0, signed.stderr
     assert "Đã ký số / signed; signing → gazette_submission" in signed.stdout
-    [accepted] = (await status(harness.client, case)).signatures
+    [accepted] = [s for s in (await status(harness.client, case)).signatures if not s.approval]
     assert accepted.signer.person == SIGNER
     assert accepted.signer.serial == f"{issued.certificate.serial_number:X}"
 
@@ -64,5 +68,44 @@ async def test_the_demo_key_signs_in_a_dev_data_dir_only(
     assert "--pkcs11-lib PATH --token-label LABEL" in pinned.stderr
     signed = await legisflow(env, "sign", case, "--no-interest")
     assert signed.code == 0, signed.stderr
-    [accepted] = (await status(harness.client, case)).signatures
+    [accepted] = [s for s in (await status(harness.client, case)).signatures if not s.approval]
     assert accepted.signer.issuer.startswith("CA phục vụ cơ quan Đảng")
+
+
+async def test_a_signed_approval_from_a_token_through_the_cli(
+    cli_env: dict[str, str],
+    harness: Harness,
+    registry: Registry,
+    directory: Directory,
+    tmp_path: Path,
+) -> None:
+    """The Director of Justice issues the appraisal report with his signed approval, his
+    key on his token: `legisflow sign CASE --action issue_appraisal_report`."""
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(
+            definition=definition, title="Quy định thử phê duyệt ký số", starter=DRAFTER,
+            slug="phe-duyet-token", legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(signers.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )  # fmt: skip
+    await walk(harness.client, handle.id, definition, harness.store, target="appraisal_signoff")
+    st = await status(harness.client, handle.id)
+    head = next(a for a in st.allowed if a.action == "issue_appraisal_report").actors[0]
+    person = directory.person(head)
+    issued = signers.ca.issue(head, person.name, directory.agency(person.agency).name)
+    token = softhsm_token(tmp_path / "hsm", "giam-doc-stp", issued, head)
+    env = {**as_person(cli_env, head), **token.env, "LEGISFLOW_TOKEN_PIN": token.pin}
+    run = await legisflow(
+        env, "sign", handle.id, "--action", "issue_appraisal_report",
+        "--pkcs11-lib", str(token.lib), "--token-label", token.label, "--no-interest",
+    )  # fmt: skip
+    assert run.code == 0, run.stderr
+    assert "Đã phê duyệt có ký số / approved with your signature" in run.stdout
+    [approved] = (await status(harness.client, handle.id)).signatures
+    assert (approved.approval, approved.signer.person) == (True, head)

@@ -156,6 +156,7 @@ class CaseState:
             notes_required=self._notes_required,
             open_issues=open_issues(self._issues),
             signature_roots=self._signature_roots,
+            case_id=self._inp.case_id,
         )
 
     def _holders(self, *roles: str | None) -> list[Recipient]:

@@ -77,6 +77,8 @@ with workflow.unsafe.imports_passed_through():
         SIGNATURE_CHECK_PATCH,
         SignedBy,
         SignedDocumentCheck,
+        approval_statement,
+        check_approval,
         check_evidence,
         roots_of,
     )
@@ -276,13 +278,23 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         record_proof(self._proofs, req)
         t = self._check(req)
         self._declared_with(req.actor, req)
-        if t.requires_signature and self._signature_roots and req.signature and req.document:
-            signer = check_evidence(req.signature, self._signature_roots, req.actor, workflow.now())
+        if self._signature_roots:
+            req = self._record_signatures(t, req)
+        return self._apply(t, req)
+
+    def _record_signatures(self, t: Transition, req: ActionRequest) -> ActionRequest:
+        """Keep whose certificate signed the document or the decision (the validator checked
+        both), and say so in the trail's note; a signed document is checked again whole."""
+        now = workflow.now()
+        notes = [req.note] if req.note else []
+        if t.requires_signature and req.signature and req.document:
+            signer = check_evidence(req.signature, self._signature_roots, req.actor, now)
             signed = SignedBy(
                 action=t.action, document_sha256=req.document.sha256, signer=signer,
-                accepted_at=workflow.now(),
+                accepted_at=now,
             )  # fmt: skip
             self._signatures.append(signed)
+            notes.append(signed.note())
             if workflow.patched(SIGNATURE_CHECK_PATCH):
                 self._effects.append(
                     CheckSignature(
@@ -290,15 +302,21 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
                             case_id=self._inp.case_id, action=t.action,
                             document_sha256=req.document.sha256,
                             signed_digest=req.signature.signed_digest, person=req.actor,
-                            accepted_at=workflow.now(), roots=list(self._inp.signature_roots),
+                            accepted_at=now, roots=list(self._inp.signature_roots),
                         )
                     )
                 )  # fmt: skip
-            # The trail says whose certificate signed (the status holds the whole summary).
-            req = req.model_copy(
-                update={"note": "; ".join(n for n in (req.note, signed.note()) if n)}
-            )
-        return self._apply(t, req)
+        if t.signed_approval and req.approval:
+            document = req.document.sha256 if req.document else None
+            statement = approval_statement(self._inp.case_id, t.action, req.actor, document)
+            signer = check_approval(req.approval, statement, self._signature_roots, req.actor, now)
+            approved = SignedBy(
+                action=t.action, document_sha256=document, signer=signer, accepted_at=now,
+                approval=True,
+            )  # fmt: skip
+            self._signatures.append(approved)
+            notes.append(approved.note())
+        return req.model_copy(update={"note": "; ".join(notes) or None})
 
     @act.validator
     def _validate_act(self, req: ActionRequest) -> None:
