@@ -7,6 +7,7 @@ not see it is told it does not exist (404), as for a case that does not.
 
 from __future__ import annotations
 
+import base64
 import difflib
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -26,6 +27,7 @@ from identity.signers import CURRENT_SESSION
 from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
 from models.contested_issues import DirectionRequest, RaiseIssueRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
+from models.signature_evidence import MAX_CMS_BYTES, approval_statement
 from models.signatures import SignatureReport
 from signatures.pdf import verify_pdf
 from web import csrf, i18n
@@ -135,6 +137,7 @@ def case_pages(ws: Workspace) -> APIRouter:
         no_interest: Annotated[bool, Form()] = False,
         token: Annotated[str, Form(alias=csrf.FIELD)] = "",
         file: UploadFile | None = None,
+        approval: UploadFile | None = None,
     ) -> Response:
         session = ws.session(request)
 
@@ -144,6 +147,7 @@ def case_pages(ws: Workspace) -> APIRouter:
                 actor=session.person,
                 note=note.strip() or None,
                 declare_no_interest=no_interest,
+                approval=await approval_signature(approval),
             )
             st = await ws.case(session, case_id)
             if any(a.action == action and a.requires_signature for a in st.allowed):
@@ -182,6 +186,38 @@ def case_pages(ws: Workspace) -> APIRouter:
         except CaseError as exc:
             return await case_page(request, session, st, error=str(exc), status_code=422)
         return await case_page(request, session, st, report=report)
+
+    @pages.get("/noi-dung-phe-duyet/{case_id:path}", response_model=None)
+    async def statement_to_sign(request: Request, case_id: str, action: str) -> Response:
+        """Tải về nội dung phê duyệt: what a signed approval of ``action`` signs (this case,
+        this action, this person), to sign with the official's tool (a detached signature,
+        .p7s)."""
+        session = ws.session(request)
+        try:
+            await ws.case(session, case_id)
+        except NoSuchCase:
+            return ws.missing(request, session, case_id)
+        name = f"phe-duyet-{action}.json"
+        return Response(
+            approval_statement(case_id, action, session.person, None),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    async def approval_signature(file: UploadFile | None) -> str | None:
+        """The uploaded detached signature (.p7s, DER or base64), as the decision carries it."""
+        if file is None or not file.filename:
+            return None
+        content = await file.read(MAX_CMS_BYTES + 1)
+        if len(content) > MAX_CMS_BYTES:
+            raise CaseError(f"{file.filename}: quá lớn / too large for a signature")
+        text = content.strip()
+        if text.startswith(b"MI"):  # already base64 (a DER SEQUENCE starts "MI…")
+            return text.decode("ascii", "replace")
+        return base64.b64encode(content).decode()
 
     @pages.get("/ban-de-ky/{case_id:path}", response_model=None)
     async def for_signing(request: Request, case_id: str) -> Response:

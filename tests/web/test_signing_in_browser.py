@@ -7,6 +7,7 @@ certificate signed, and the stored version is the signed file."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 from pathlib import Path
 
@@ -111,3 +112,66 @@ async def test_the_chairman_signs_the_decision_in_the_workspace(
     st = await status(harness.client, handle.id)
     [accepted] = [s for s in st.signatures if not s.approval]
     assert accepted.document_sha256 == hashlib.sha256(signed).hexdigest()
+
+
+async def test_the_director_of_justice_approves_with_his_signature_in_the_workspace(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    """ "Ký, gửi báo cáo thẩm định" asks a signed approval: the Director downloads the
+    decision's statement, signs it with his tool (a detached signature), uploads it and
+    issues the report; someone else's signature is refused in place."""
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(
+            definition=definition, title="Quy định về chợ (phê duyệt ký số)", starter=DRAFTER,
+            slug="phe-duyet-web", legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(signers.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )  # fmt: skip
+    await walk(harness.client, handle.id, definition, harness.store, target="appraisal_signoff")
+    st = await status(harness.client, handle.id)
+    head = next(a for a in st.allowed if a.action == "issue_appraisal_report").actors[0]
+    accounts = tmp_path / "accounts.json"
+    AccountStore(accounts).create(head, PASSWORD, by="test")
+    settings = harness.settings.model_copy(
+        update={
+            "temporal_address": env.address,
+            "signing_key_file": env.key_file,
+            "accounts_file": accounts,
+        }
+    )
+    async with web_app(settings) as url, chromium() as browser:
+        page = await (await browser.new_context(accept_downloads=True)).new_page()
+        await sign_in(page, url, head)
+        await page.goto(f"{url}/ho-so/{handle.id}")
+        form = page.locator("form:has(button[data-action=issue_appraisal_report])")
+        async with page.expect_download() as downloading:
+            await form.get_by_role("link", name="Tải về nội dung phê duyệt").click()
+        statement = await asyncio.to_thread((await (await downloading.value).path()).read_bytes)
+        for who, name in ((DRAFTER, "someone-else.p7s"), (head, "phe-duyet.p7s")):
+            signature = base64.b64decode(await signers.approve(who, statement))
+            await asyncio.to_thread((tmp_path / name).write_bytes, signature)
+        label = "Chữ ký phê duyệt (.p7s, bắt buộc)"
+
+        await form.get_by_label(label).set_input_files(tmp_path / "someone-else.p7s")
+        await form.get_by_label("không có xung đột lợi ích").check()
+        await form.locator("button[data-action=issue_appraisal_report]").click()
+        await expect(page.get_by_role("alert")).to_contain_text(f"chữ ký của {DRAFTER}")
+        assert (await status(harness.client, handle.id)).stage == "appraisal_signoff"
+
+        form = page.locator("form:has(button[data-action=issue_appraisal_report])")
+        await form.get_by_label(label).set_input_files(tmp_path / "phe-duyet.p7s")
+        await form.get_by_label("không có xung đột lợi ích").check()
+        await form.locator("button[data-action=issue_appraisal_report]").click()
+        await expect(page.get_by_role("status")).to_contain_text("Đã chuyển sang bước")
+        await expect(page.locator("[data-signed=issue_appraisal_report]")).to_contain_text(
+            directory.person(head).name
+        )
+        await assert_accessible(page)
+    [approved] = (await status(harness.client, handle.id)).signatures
+    assert (approved.approval, approved.signer.person) == (True, head)
