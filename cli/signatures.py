@@ -142,7 +142,7 @@ def sign(
             except OSError as exc:
                 raise CliError(f"{file}: cannot read: {exc.strerror}") from None
         else:
-            pdf = text_to_sign(documents, st)
+            pdf = await text_to_sign(documents, st)
         if pkcs11_lib is not None:
             from signatures.token import TokenError, TokenKey, sign_with_token
 

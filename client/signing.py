@@ -6,6 +6,7 @@ the case checks again itself (``models/signature_evidence.py``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from cryptography import x509
@@ -14,10 +15,11 @@ from temporalio.client import Client
 from activities.ports import DocumentStore
 from client.cases import act
 from client.documents import text_of
-from client.errors import CaseActionRefused
+from client.errors import CaseActionRefused, CaseError
 from models.case import ActionRequest, ActionResult, CaseStatus
 from models.signature_evidence import roots_of
 from models.signatures import SignatureReport
+from signatures.conversion import ConversionFailed, docx_to_pdf
 from signatures.documents import text_pdf
 from signatures.pdf import evidence_of, verify_pdf
 from workflows.drafting.legislative_process import LegislativeProcess
@@ -25,9 +27,11 @@ from workflows.drafting.legislative_process import LegislativeProcess
 PDF = "application/pdf"
 
 
-def text_to_sign(store: DocumentStore, st: CaseStatus) -> bytes:
-    """What the signer signs: the case's latest document as a PDF (a PDF version as it is,
-    a text or Word version drawn as one; the title alone if there is none yet)."""
+async def text_to_sign(store: DocumentStore, st: CaseStatus) -> bytes:
+    """What the signer signs: the case's latest document as a PDF — a PDF version as it
+    is, a Word version converted by LibreOffice (its layout kept), a text version drawn as
+    one; the title alone if there is none yet. CaseError if a Word draft cannot be
+    converted."""
     texts = [v for v in st.documents if not v.document.name.startswith("nhat-ky")]
     if not texts:
         return text_pdf(st.title, "")
@@ -35,6 +39,11 @@ def text_to_sign(store: DocumentStore, st: CaseStatus) -> bytes:
     content = store.get_blob(latest.sha256)
     if latest.media_type == PDF:
         return content
+    if latest.name.lower().endswith(".docx"):
+        try:
+            return await asyncio.to_thread(docx_to_pdf, content)
+        except ConversionFailed as exc:
+            raise CaseError(str(exc)) from None
     return text_pdf(st.title, text_of(latest.name, content))
 
 

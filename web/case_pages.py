@@ -228,7 +228,10 @@ def case_pages(ws: Workspace) -> APIRouter:
             st = await ws.case(session, case_id)
         except NoSuchCase:
             return ws.missing(request, session, case_id)
-        pdf = text_to_sign(ws.store, st)
+        try:
+            pdf = await text_to_sign(ws.store, st)
+        except CaseError as exc:
+            return await case_page(request, session, st, error=str(exc), status_code=422)
         name = f"ban-de-ky-{case_id.split(':')[-1]}.pdf"
         return Response(
             pdf,
