@@ -52,6 +52,16 @@ async def signed_by(
     )
 
 
+def with_revision_appended(pdf: bytes) -> bytes:
+    """``pdf`` with an incremental revision after its signature (the language set)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer.root[NameObject("/Lang")] = TextStringObject("vi")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 async def test_a_signature_by_the_right_person_holds(ca: DemoCa) -> None:
     report = await verify_pdf(await signed_by(ca), [ca.root], person=SIGNER)
     assert report.valid, report.problems
@@ -99,15 +109,8 @@ async def test_a_certificate_expired_at_signing_time_is_refused_with_its_date(ca
 
 
 async def test_a_signature_covering_only_part_of_the_file_is_refused(ca: DemoCa) -> None:
-    data = await signed_by(ca)
     # A revision appended after the signature: the signature still matches what it covers.
-    writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    info = writer.root
-    info[NameObject("/Lang")] = TextStringObject("vi")
-    writer.update_root()
-    out = io.BytesIO()
-    writer.write(out)
-    report = await verify_pdf(out.getvalue(), [ca.root], person=SIGNER)
+    report = await verify_pdf(with_revision_appended(await signed_by(ca)), [ca.root], person=SIGNER)
     assert not report.valid
     assert any("không phủ toàn bộ tài liệu" in p for p in report.problems), report.problems
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from client.cases import act, start_case, status
+from client.cases import act, delegate, start_case, status
 from client.errors import CaseActionRefused
 from client.signing import act_with_signed
 from localdev.walkthrough import wait_for_status, walk
@@ -34,6 +34,7 @@ from signatures.demo_signers import DemoSigners
 from signatures.documents import text_pdf
 from signatures.pdf import evidence_of, sign_pdf
 from tests.conftest import Harness
+from tests.unit.test_pdf_signatures import with_revision_appended
 from tests.workflows.after_issuance import (
     DRAFTER,
     SIGNER,
@@ -45,6 +46,7 @@ from tests.workflows.after_issuance import (
 from workflows.drafting.legislative_process import LegislativeProcess
 
 TITLE = "Quyết định ban hành Quy định về quản lý chợ truyền thống"
+DEPUTY = "phan.van.duc"  # a vice-chairman of the provincial committee
 TEXT = "Điều 1. Ban hành kèm theo Quyết định này Quy định về quản lý chợ truyền thống.\n"
 
 
@@ -272,3 +274,42 @@ async def test_a_signed_approval_must_be_the_deciders_signature_of_this_decision
     trail = await client.get_workflow_handle(handle.id).query(LegislativeProcess.audit)
     [entry] = [e for e in trail if e.action == "issue_appraisal_report"]
     assert "Phê duyệt ký số / signed approval" in (entry.note or "")
+
+
+async def test_a_deputy_signs_kt_with_his_own_certificate(
+    harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    """Ký thay (KT.): the Chairman names a deputy; the deputy signs with his own certificate
+    and the trail shows KT. and whose certificate signed. The deputy cannot submit the
+    Chairman's signature as his act, nor a file with a revision added after signing."""
+    client, store = harness.client, harness.store
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    case_id = await signing_stage(harness, registry, directory, "ky-thay", signers)
+    today = (await status(client, case_id)).legal_today
+    await delegate(
+        client, directory, case_id, actor=SIGNER, role="signer", deputy=DEPUTY,
+        until=today + timedelta(days=2), reason="Chủ tịch đi công tác",
+    )  # fmt: skip
+    kt = ActionRequest(declare_no_interest=True, action="sign", actor=DEPUTY, on_behalf_of=SIGNER)
+    document = text_pdf(TITLE, TEXT)
+    chairs = await signers.sign(SIGNER, document)
+    with pytest.raises(CaseActionRefused) as caught:
+        await act_with_signed(client, store, case_id, kt, chairs, "ky.pdf", signers.roots)
+    assert f"chữ ký của {SIGNER}, không phải của người giữ vai trò ký ({DEPUTY})" in str(
+        caught.value
+    )
+    own = await signers.sign(DEPUTY, document)
+    with pytest.raises(CaseActionRefused) as caught:
+        await act_with_signed(
+            client, store, case_id, kt, with_revision_appended(own), "ky.pdf", signers.roots
+        )
+    assert "không phủ toàn bộ tài liệu" in str(caught.value)
+
+    await act_with_signed(client, store, case_id, kt, own, "ky-thay.pdf", signers.roots)
+    signed = (await status(client, case_id)).signatures[-1]
+    assert (signed.action, signed.signer.person) == ("sign", DEPUTY)
+    trail = await client.get_workflow_handle(case_id).query(LegislativeProcess.audit)
+    [entry] = [e for e in trail if e.action == "sign"]
+    assert entry.on_behalf_of == SIGNER
+    assert (entry.note or "").startswith("KT. Chủ tịch Ủy ban nhân dân tỉnh: Phan Văn Đức")
+    assert "Chữ ký số / digital signature: Phan Văn Đức" in (entry.note or "")
