@@ -72,9 +72,9 @@ class Settings(BaseSettings):
     #: workspace's address + /dang-nhap/oidc/xong (register it with the provider).
     oidc_web_redirect_uri: str | None = None
     #: The roots a signed document's certificate must chain to (a PEM bundle: the government
-    #: CA's root in production). Set, cases started from then on require a valid signature
-    #: where the procedure says so; unset, they do not (`legisflow verify` then uses the demo
-    #: CA's root under the data dir).
+    #: CA's root in production): cases started from then on require a valid signature where
+    #: the procedure says so. Unset: the demo CA's root under the data dir if `legisflow demo`
+    #: or `legisflow dev` made one (demo keys then sign), else signatures are not checked.
     signature_roots_file: Path | None = None
     #: The certificate revocation lists (CRL files) operations keep current; unset:
     #: ``<data dir>/signatures/crls`` (where the demo CA writes its own).

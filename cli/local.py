@@ -55,6 +55,13 @@ def dev() -> None:
         f"data: {s.data_dir / 'temporal.sqlite'}"
     )
     password = _demo_accounts(s)
+    # The demo's CA (made once, kept under the data dir): its root is pinned in the cases
+    # started here, and the demo keys sign (the workspace's "Ký bằng khóa thử nghiệm",
+    # `legisflow sign`).
+    from signatures.demo_signers import DemoSigners
+
+    DemoSigners.under(s.demo_ca_dir, directory(s))
+    say(f"Ký số thử nghiệm / demo signing: CA root {s.demo_ca_dir / 'root.pem'}")
 
     try:
         run(_serve(s, server, password))

@@ -95,6 +95,7 @@ def sign(
     from client.signing import act_with_signed, case_roots, text_to_sign
     from models.case import ActionRequest
     from models.signature_evidence import approval_statement
+    from signatures.demo_signers import demo_signing
 
     s = settings()
     me = signed_in(s)
@@ -105,7 +106,7 @@ def sign(
     )  # fmt: skip
     if (pkcs11_lib is None) != (token_label is None):
         raise CliError("--pkcs11-lib and --token-label go together")
-    if pkcs11_lib is None and s.signature_roots_file is not None:
+    if pkcs11_lib is None and not demo_signing(s):
         raise CliError(
             "ký bằng token của anh/chị / sign with your token: --pkcs11-lib PATH --token-label "
             "LABEL (demo keys are for dev and demo data dirs only)"
@@ -165,9 +166,4 @@ def sign(
 def _demo_signers(s: Settings) -> DemoSigners:
     from signatures.demo_signers import DemoSigners
 
-    if not (s.demo_ca_dir / "root.pem").exists():
-        raise CliError(
-            f"no demo CA under {s.demo_ca_dir} (`legisflow demo` makes one): sign with your "
-            "token (--pkcs11-lib, --token-label)"
-        )
     return DemoSigners.under(s.demo_ca_dir, directory(s))

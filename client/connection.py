@@ -92,16 +92,17 @@ async def connect(
 
 
 def pinned_roots(settings: Settings) -> list[str]:
-    """The roots signed documents must chain to (PEM), if the deployment pins any: those of
-    the file LEGISFLOW_SIGNATURE_ROOTS_FILE names (an error if unusable). Cases started
-    without them do not check signatures (the demo pins its own CA's root itself)."""
+    """The roots signed documents must chain to (PEM), if any are pinned: those of the file
+    LEGISFLOW_SIGNATURE_ROOTS_FILE names (an error if unusable), else, in a dev or demo data
+    dir, the demo CA's root. Cases started without roots do not check signatures."""
     from signatures.certificates import pem
     from signatures.trust import NoTrustedRoots, load_roots
 
-    if settings.signature_roots_file is None:
+    path = settings.signature_roots_path
+    if settings.signature_roots_file is None and not path.exists():
         return []
     try:
-        return [pem(root).decode() for root in load_roots(settings.signature_roots_file)]
+        return [pem(root).decode() for root in load_roots(path)]
     except NoTrustedRoots as exc:
         raise ConnectError(f"LEGISFLOW_SIGNATURE_ROOTS_FILE: {exc}") from None
 

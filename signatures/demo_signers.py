@@ -14,8 +14,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from identity.private_files import write_private
 from models.actors import Directory
+from settings import Settings
 from signatures.certificates import DemoCa, Issued, key_pem, pem
 from signatures.pdf import key_signer, sign_pdf, sign_statement
+
+
+def demo_signing(settings: Settings) -> bool:
+    """Whether demo keys may sign here: a data dir with the demo's CA (`legisflow demo`,
+    `legisflow dev`) and no deployment roots pinned (LEGISFLOW_SIGNATURE_ROOTS_FILE)."""
+    return settings.signature_roots_file is None and (settings.demo_ca_dir / "root.pem").exists()
 
 
 @dataclass

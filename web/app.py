@@ -20,6 +20,7 @@ from identity.local import LocalSignIn
 from identity.signers import RequestSigner
 from models.registry import load_registry
 from settings import Settings
+from signatures.demo_signers import DemoSigners, demo_signing
 from web.after_issuance_pages import after_issuance_pages
 from web.api import ApiRefused, api_router
 from web.case_pages import case_pages
@@ -49,6 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     oidc = oidc_client(settings)
     ws.oidc_sign_in = oidc is not None
+    if demo_signing(settings):
+        ws.demo_signers = DemoSigners.under(settings.demo_ca_dir, ws.directory)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -82,6 +82,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             done=done,
             kept=kept or {},
             report=report,
+            demo_signing=ws.demo_signers is not None,
             here=f"/ho-so/{st.id}",
         )
 
@@ -159,6 +160,47 @@ def case_pages(ws: Workspace) -> APIRouter:
                 document = await attached(file)
                 result = await act(client, case_id, req.model_copy(update={"document": document}))
             return f"Đã chuyển sang bước / now in: {result.stage_label}"
+
+        return await decide(request, session, case_id, token, send)
+
+    @pages.post("/ky-thu/{case_id:path}", response_model=None)
+    async def sign_with_demo_key(
+        request: Request,
+        case_id: str,
+        action: Annotated[str, Form()],
+        note: Annotated[str, Form()] = "",
+        no_interest: Annotated[bool, Form()] = False,
+        token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+    ) -> Response:
+        """Dev and demo only: the signed-in person's demo key signs the text (or the
+        decision's statement) and the decision goes, as if from their token."""
+        session = ws.session(request)
+        signers = ws.demo_signers
+        if signers is None:
+            return ws.refusal(
+                request, session, "Không có khóa thử nghiệm ở đây / no demo keys here", 404
+            )
+
+        async def send(client: Client) -> str:
+            req = ActionRequest(
+                action=action, actor=session.person, note=note.strip() or None,
+                declare_no_interest=no_interest,
+            )  # fmt: skip
+            st = await ws.case(session, case_id)
+            may = next((a for a in st.allowed if a.action == action), None)
+            if may is not None and may.requires_signature:
+                pdf = await signers.sign(session.person, await text_to_sign(ws.store, st))
+                roots = await case_roots(client, case_id)
+                name = f"{action}-ky-thu.pdf"
+                result = await act_with_signed(client, ws.store, case_id, req, pdf, name, roots)
+            else:
+                statement = approval_statement(case_id, action, session.person, None)
+                approval = await signers.approve(session.person, statement)
+                result = await act(client, case_id, req.model_copy(update={"approval": approval}))
+            return (
+                "Đã ký số bằng khóa thử nghiệm / signed with the demo key; "
+                f"đã chuyển sang bước / now in: {result.stage_label}"
+            )
 
         return await decide(request, session, case_id, token, send)
 

@@ -33,6 +33,7 @@ from models.actors import Directory
 from models.case import CaseStatus
 from models.legal_time import VIETNAM_TZ
 from models.registry import Registry
+from signatures.demo_signers import DemoSigners
 from web import csrf, i18n
 from web.access import may_see
 from web.cookies import clear_session, session_of, set_session
@@ -88,6 +89,8 @@ class Workspace:
     lists: RecentLists = field(default_factory=RecentLists)
     #: The sign-in page offers the agency's identity provider (LEGISFLOW_OIDC_* set).
     oidc_sign_in: bool = False
+    #: Dev and demo only: the demo CA's keys sign for the signed-in person (no token).
+    demo_signers: DemoSigners | None = None
 
     def temporal(self) -> Client:
         assert self.client is not None, "the web app connects to Temporal at startup"

@@ -66,6 +66,8 @@ async def test_the_chairman_signs_the_decision_in_the_workspace(
         await sign_in(page, url, SIGNER)
         await page.goto(f"{url}/ho-so/{handle.id}")
         form = page.locator("form:has(button[data-action=sign])")
+        # No demo keys outside a demo data dir: the official's own tool signs.
+        await expect(form.locator("button[data-action=demo-sign-sign]")).to_have_count(0)
         async with page.expect_download() as downloading:
             await form.get_by_role("link", name="Tải về bản để ký (PDF)").click()
         downloaded = await (await downloading.value).path()
@@ -175,3 +177,47 @@ async def test_the_director_of_justice_approves_with_his_signature_in_the_worksp
         await assert_accessible(page)
     [approved] = (await status(harness.client, handle.id)).signatures
     assert (approved.approval, approved.signer.person) == (True, head)
+
+
+async def test_in_a_demo_data_dir_the_demo_key_signs_from_the_page(
+    env: Temporal, harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    """`legisflow dev`'s workspace has no signing tool: in a data dir with the demo's CA
+    (and no deployment roots) the signing form offers "Ký bằng khóa thử nghiệm", which signs
+    the text with the signed-in person's demo key and submits it. Elsewhere it is absent."""
+    signers = DemoSigners.under(harness.settings.demo_ca_dir, directory)
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        harness.client,
+        directory,
+        StartRequest(
+            definition=definition, title="Quy định về chợ (khóa thử nghiệm)", starter=DRAFTER,
+            slug="khoa-thu", legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(signers.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )  # fmt: skip
+    await walk(
+        harness.client, handle.id, definition, harness.store, target="signing", signing=signers
+    )
+    accounts = tmp_path / "accounts.json"
+    AccountStore(accounts).create(SIGNER, PASSWORD, by="test")
+    settings = harness.settings.model_copy(
+        update={
+            "temporal_address": env.address,
+            "signing_key_file": env.key_file,
+            "accounts_file": accounts,
+        }
+    )
+    async with web_app(settings) as url, chromium() as browser:
+        page = await (await browser.new_context()).new_page()
+        await sign_in(page, url, SIGNER)
+        await page.goto(f"{url}/ho-so/{handle.id}")
+        form = page.locator("form:has(button[data-action=sign])")
+        await form.get_by_label("không có xung đột lợi ích").check()
+        await form.locator("button[data-action=demo-sign-sign]").click()
+        await expect(page.get_by_role("status")).to_contain_text("Đã ký số bằng khóa thử nghiệm")
+        await expect(page.locator("[data-signed=sign]")).to_contain_text("Bùi Văn Khoa")
+    signed = [s for s in (await status(harness.client, handle.id)).signatures if not s.approval]
+    assert [s.signer.person for s in signed] == [SIGNER]
