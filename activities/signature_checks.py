@@ -15,8 +15,10 @@ from temporalio import activity
 from activities.ports import DocumentStore
 from models.signature_evidence import (
     SignatureCheck,
+    SignatureRefused,
     SignedDocumentCheck,
     roots_of,
+    signer_of,
 )
 from signatures.pdf import NotSigned, evidence_of, signer_chain, verify_pdf
 from signatures.revocation import revocation_lists, revoked
@@ -34,6 +36,16 @@ class SignatureCheckActivities:
 
     @activity.defn(name="check_signed_document")
     async def check_signed_document(self, req: SignedDocumentCheck) -> SignatureCheck:
+        lists = await asyncio.to_thread(revocation_lists, self.crls)
+        if req.approval_cms is not None or req.document_sha256 is None:
+            # A signed approval: the case checked it whole; what may have changed since is
+            # its certificate's revocation.
+            try:
+                leaf, issuers = signer_of(req.approval_cms or "")
+            except SignatureRefused as exc:
+                return SignatureCheck(problems=[exc.message])
+            why = revoked(leaf, issuers, lists)
+            return SignatureCheck(problems=[why] if why else [])
         pdf = await asyncio.to_thread(self.store.get_blob, req.document_sha256)
         roots = roots_of(req.roots)
         report = await verify_pdf(pdf, roots, person=req.person, at=req.accepted_at)
@@ -44,7 +56,6 @@ class SignatureCheckActivities:
             leaf, issuers = signer_chain(pdf)
         except NotSigned as exc:
             return SignatureCheck(problems=[*problems, str(exc)])
-        lists = await asyncio.to_thread(revocation_lists, self.crls)
         why = revoked(leaf, issuers, lists)
         if why is not None:
             problems.append(why)

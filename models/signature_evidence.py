@@ -109,13 +109,9 @@ def roots_of(pems: Sequence[str]) -> list[x509.Certificate]:
     return [c for pem in pems for c in x509.load_pem_x509_certificates(pem.encode())]
 
 
-def check_evidence(
-    evidence: SignatureEvidence, roots: Sequence[x509.Certificate], person: str, at: datetime
-) -> SignerCertificate:
-    """The signer's certificate if ``evidence`` is ``person``'s valid signature at ``at``;
-    SignatureRefused saying why not."""
+def _parsed(cms_b64: str) -> tuple[cms.SignerInfo, list[x509.Certificate]]:
     try:
-        der = base64.b64decode(evidence.cms, validate=True)
+        der = base64.b64decode(cms_b64, validate=True)
         signed = cms.ContentInfo.load(der)["content"]
         info = signed["signer_infos"][0]
         certificates = [
@@ -125,6 +121,22 @@ def check_evidence(
         ]
     except (binascii.Error, ValueError, KeyError, IndexError, TypeError) as exc:
         raise _refused(f"không đọc được chữ ký / unreadable CMS ({exc})") from None
+    return info, certificates
+
+
+def signer_of(cms_b64: str) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    """The signer's certificate of a CMS signature and the other certificates it carries."""
+    info, certificates = _parsed(cms_b64)
+    leaf = _signer_certificate(info, certificates)
+    return leaf, [c for c in certificates if c != leaf]
+
+
+def check_evidence(
+    evidence: SignatureEvidence, roots: Sequence[x509.Certificate], person: str, at: datetime
+) -> SignerCertificate:
+    """The signer's certificate if ``evidence`` is ``person``'s valid signature at ``at``;
+    SignatureRefused saying why not."""
+    info, certificates = _parsed(evidence.cms)
     leaf = _signer_certificate(info, certificates)
     _check_signed_digest(info, leaf, evidence.signed_digest)
     _check_chain(leaf, certificates, roots, at)
@@ -256,15 +268,18 @@ SIGNATURE_CHECK_PATCH = "check-signed-document-after-acceptance"
 
 class SignedDocumentCheck(BaseModel):
     """What the check after acceptance reads (an activity): the stored file the case
-    accepted, the digest its signature was accepted for, whose it must be, and when."""
+    accepted, the digest its signature was accepted for, whose it must be, and when — or,
+    for a signed approval, the approval's signature (only its revocation is left to see)."""
 
     case_id: str
     action: str
-    document_sha256: str
+    document_sha256: str | None
     signed_digest: str
     person: str
     accepted_at: datetime
     roots: list[str]
+    #: A signed approval's CMS (base64): its certificate is checked against the CRLs.
+    approval_cms: str | None = None
 
 
 class SignatureCheck(BaseModel):

@@ -138,7 +138,7 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
         p for p in postings(harness.settings.data_dir, "cong_bao") if p.case_id == handle.id
     ]
     assert posting.document.sha256 == digest
-    # Checked again whole after acceptance (before the case ended): nothing to flag.
+    # Checked again after acceptance (before the case ended): nothing to flag.
     await client.get_workflow_handle(handle.id).result()
     history = await client.get_workflow_handle(handle.id).fetch_history()
     checks = [
@@ -149,8 +149,8 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
     completed = {
         e.activity_task_completed_event_attributes.scheduled_event_id for e in history.events
     }
-    assert len(checks) == 1
-    assert checks[0] in completed
+    assert len(checks) == 2  # the approval of the appraisal report, and the signed decision
+    assert set(checks) <= completed
     assert (await status(client, handle.id)).signature_problems == []
 
 
@@ -313,3 +313,40 @@ async def test_a_deputy_signs_kt_with_his_own_certificate(
     assert entry.on_behalf_of == SIGNER
     assert (entry.note or "").startswith("KT. Chủ tịch Ủy ban nhân dân tỉnh: Phan Văn Đức")
     assert "Chữ ký số / digital signature: Phan Văn Đức" in (entry.note or "")
+
+
+async def test_a_signed_approval_by_a_revoked_certificate_is_flagged_after_acceptance(
+    harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    client = harness.client
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        client,
+        directory,
+        StartRequest(
+            definition=definition, title=f"{TITLE} (thu hồi)", starter=DRAFTER,
+            slug="phe-duyet-thu-hoi", legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(signers.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )  # fmt: skip
+    await walk(client, handle.id, definition, harness.store, target="appraisal_signoff")
+    st = await status(client, handle.id)
+    head = next(a for a in st.allowed if a.action == "issue_appraisal_report").actors[0]
+    crls = harness.settings.signature_crls_path
+    crls.mkdir(parents=True)
+    crl = signers.ca.revocation_list([signers.issued(head).certificate])
+    (crls / "ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    statement = approval_statement(handle.id, "issue_appraisal_report", head, None)
+    issue = ActionRequest(
+        declare_no_interest=True, action="issue_appraisal_report", actor=head,
+        approval=await signers.approve(head, statement),
+    )  # fmt: skip
+    await act(client, handle.id, issue)
+    flagged = await wait_for_status(
+        client, handle.id, lambda s: bool(s.signature_problems), timeout=60
+    )
+    assert "đã bị thu hồi từ" in flagged.signature_problems[0]
+    assert flagged.stage == "response"  # the decision stands

@@ -15,6 +15,7 @@ out in ``carrying_out``; queries and visibility (search attributes, current deta
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
@@ -316,6 +317,17 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
             )  # fmt: skip
             self._signatures.append(approved)
             notes.append(approved.note())
+            if workflow.patched(SIGNATURE_CHECK_PATCH):
+                self._effects.append(
+                    CheckSignature(
+                        SignedDocumentCheck(
+                            case_id=self._inp.case_id, action=t.action, document_sha256=None,
+                            signed_digest=hashlib.sha256(statement).hexdigest(),
+                            person=req.actor, accepted_at=now,
+                            roots=list(self._inp.signature_roots), approval_cms=req.approval,
+                        )
+                    )
+                )  # fmt: skip
         return req.model_copy(update={"note": "; ".join(notes) or None})
 
     @act.validator
