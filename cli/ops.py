@@ -50,15 +50,21 @@ def worker_cmd() -> None:
 
 @app.command()
 def setup() -> None:
-    """Register legisflow's search attributes on the configured namespace (idempotent)."""
-    from client.ops import register_search_attributes
+    """Prepare the configured namespace (LEGISFLOW_NAMESPACE: one per deployment unit, a
+    province or a ministry): register it if Temporal does not know it, then legisflow's
+    search attributes on it (idempotent)."""
+    from client.ops import ensure_namespace, register_search_attributes
 
     s = settings()
 
-    async def go() -> list[str]:
-        return await register_search_attributes(await connect(s), s.namespace)
+    async def go() -> tuple[bool, list[str]]:
+        client = await connect(s)
+        created = await ensure_namespace(client, s.namespace)
+        return created, await register_search_attributes(client, s.namespace)
 
-    added = run(go())
+    created, added = run(go())
+    if created:
+        say(f"namespace {s.namespace} registered")
     say(
         f"added: {', '.join(added)}"
         if added

@@ -3,15 +3,18 @@ cluster, and gathering audit trails for KPI reports."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import datetime, timedelta
 
+from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, RegisterNamespaceRequest
 from temporalio.client import Client, WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from models.audit import export_lines
 from models.kpi import CaseTrail
@@ -26,10 +29,53 @@ _KINDS = {
 }
 
 
+#: How long Temporal keeps a closed case's history in a namespace legisflow creates (the
+#: decision trail is also exported to the document store when a case ends).
+RETENTION = timedelta(days=30)
+
+
+async def ensure_namespace(
+    client: Client, namespace: str, retention: timedelta = RETENTION
+) -> bool:
+    """Register ``namespace`` (a province's or a ministry's, say) if Temporal does not know
+    it; True if it was registered now."""
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=namespace)
+        )
+        return False
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+    await client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(
+            namespace=namespace,
+            workflow_execution_retention_period=Duration(seconds=int(retention.total_seconds())),
+        )
+    )
+    return True
+
+
+#: How long a namespace just registered may take to be served (the server's namespace
+#: cache refreshes every few seconds).
+NAMESPACE_WAIT = timedelta(seconds=60)
+
+
 async def register_search_attributes(client: Client, namespace: str) -> list[str]:
-    """Add the search attributes the namespace lacks; returns the names added."""
+    """Add the search attributes the namespace lacks; returns the names added. A namespace
+    registered a moment ago is waited for (up to ``NAMESPACE_WAIT``)."""
     ops = client.operator_service
-    have = await ops.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+    request = ListSearchAttributesRequest(namespace=namespace)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + NAMESPACE_WAIT.total_seconds()
+    while True:
+        try:
+            have = await ops.list_search_attributes(request)
+            break
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND or loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
     missing = {
         key.name: _KINDS[key.indexed_value_type.name]
         for key in sa.ALL
