@@ -60,8 +60,9 @@ def dev() -> None:
     # `legisflow sign`).
     from signatures.demo_signers import DemoSigners
 
-    DemoSigners.under(s.demo_ca_dir, directory(s))
-    say(f"Ký số thử nghiệm / demo signing: CA root {s.demo_ca_dir / 'root.pem'}")
+    signers = DemoSigners.under(s.demo_ca_dir, directory(s), make_token=True)
+    keys = "token SoftHSM2" if signers.token else "key files"
+    say(f"Ký số thử nghiệm / demo signing: CA root {s.demo_ca_dir / 'root.pem'}, keys on {keys}")
 
     try:
         run(_serve(s, server, password))
@@ -269,8 +270,8 @@ async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
     # Each person the demo plays signs in, with the demo password, when they first act.
     desk = LocalSignIn(s).demo_desk(_demo_accounts(s))
     # The signer signs for real, with a key and certificate from the demo's own CA, whose
-    # root the case pins.
-    signers = DemoSigners.under(s.demo_ca_dir, directory(s))
+    # root the case pins; the keys are on a SoftHSM2 token when Debian's softhsm2 is here.
+    signers = DemoSigners.under(s.demo_ca_dir, directory(s), make_token=True)
     client = await _connect_when_ready(s, server, signer=desk)
     documents = store(s)
     with ThreadPoolExecutor(max_workers=16) as ex:
