@@ -57,7 +57,15 @@ def verify(
         trusted = load_roots(roots or settings().signature_roots_path)
     except NoTrustedRoots as exc:
         raise CliError(f"{exc}; give --roots or set LEGISFLOW_SIGNATURE_ROOTS_FILE") from None
-    report = run(verify_pdf(data, trusted, person=person))
+    known: tuple[str, ...] = ()
+    if person is not None:
+        try:
+            known = directory(settings()).person(person).certificates
+        except KeyError:
+            raise CliError(
+                f"--person {person}: không có trong danh bạ / not in the directory"
+            ) from None
+    report = run(verify_pdf(data, trusted, person=person, known=known))
     for text in report.lines():
         out.print(text, markup=False, highlight=False)
     if not report.valid:
@@ -156,7 +164,8 @@ def sign(
             signed = await _demo_signers(s).sign(person, pdf, reason=note)
         name = f"{case.split(':')[-1]}-{action}.pdf"
         roots = await case_roots(client, case)
-        result = await act_with_signed(client, documents, case, request, signed, name, roots)
+        known = directory(s).person(person).certificates
+        result = await act_with_signed(client, documents, case, request, signed, name, roots, known)
         say(f"Đã ký số / signed; {result.from_stage} → ", (result.stage, "bold"),
             f" ({result.stage_label})")  # fmt: skip
 

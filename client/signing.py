@@ -7,7 +7,7 @@ the case checks again itself (``models/signature_evidence.py``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from cryptography import x509
 from temporalio.client import Client
@@ -54,11 +54,12 @@ async def case_roots(client: Client, case_id: str) -> list[x509.Certificate]:
 
 
 async def check_signed(
-    pdf: bytes, roots: Sequence[x509.Certificate], person: str
+    pdf: bytes, roots: Sequence[x509.Certificate], person: str, known: Collection[str] = ()
 ) -> SignatureReport:
-    """The report on ``pdf`` signed by ``person``; CaseActionRefused with its reasons if the
-    signature does not hold."""
-    report = await verify_pdf(pdf, roots, person=person)
+    """The report on ``pdf`` signed by ``person`` (``known``: their certificates'
+    fingerprints in the directory); CaseActionRefused with its reasons if the signature does
+    not hold."""
+    report = await verify_pdf(pdf, roots, person=person, known=known)
     if not report.valid:
         raise CaseActionRefused(
             "; ".join(report.problems) or "chữ ký không hợp lệ / the signature is not valid",
@@ -75,9 +76,11 @@ async def act_with_signed(
     pdf: bytes,
     name: str,
     roots: Sequence[x509.Certificate],
+    known: Collection[str] = (),
 ) -> ActionResult:
-    """Take ``request`` (the signing of a document) with ``pdf``, signed by its actor."""
-    await check_signed(pdf, roots, request.actor)
+    """Take ``request`` (the signing of a document) with ``pdf``, signed by its actor
+    (``known``: their certificates' fingerprints in the directory)."""
+    await check_signed(pdf, roots, request.actor, known)
     document = store.put_blob(pdf, name, PDF)
     signed = request.model_copy(update={"document": document, "signature": evidence_of(pdf)})
     return await act(client, case_id, signed)

@@ -51,10 +51,16 @@ class Person(BaseModel):
     #: Their direct superior (thủ trưởng trực tiếp), a person id: takes a task this person
     #: stands aside from, and may reassign their tasks when they are absent.
     superior: str | None = None
+    #: The SHA-256 fingerprints (hex) of their signing certificates from the government CA,
+    #: whose subject does not carry their person id: how a signature is known to be theirs.
+    certificates: tuple[str, ...] = ()
 
     def ref(self) -> ActorRef:
         """What a case records of them."""
-        return ActorRef(id=self.id, name=self.name, agency=self.agency, email=self.email)
+        return ActorRef(
+            id=self.id, name=self.name, agency=self.agency, email=self.email,
+            certificates=self.certificates,
+        )  # fmt: skip
 
 
 class ActorRef(BaseModel):
@@ -65,6 +71,8 @@ class ActorRef(BaseModel):
     name: str
     agency: str
     email: str | None = None
+    #: Their signing certificates' SHA-256 fingerprints, from the directory at the case's start.
+    certificates: tuple[str, ...] = ()
 
 
 class Directory(BaseModel):

@@ -247,6 +247,14 @@ def check_action(ctx: RuleContext, req: ActionRequest, *, system: bool = False) 
     return t
 
 
+def certificates_of(ctx: RuleContext, person: str) -> set[str]:
+    """The fingerprints of ``person``'s signing certificates the case knows: from their
+    assignments and the delegations naming them (the directory at the case's start)."""
+    refs = [a for holders in ctx.assignments.values() for a in holders]
+    refs += [d.deputy for d in ctx.delegations] + [d.holder for d in ctx.delegations]
+    return {c for ref in refs if ref.id == person for c in ref.certificates}
+
+
 def _check_signature(ctx: RuleContext, t: Transition, req: ActionRequest) -> None:
     """The document is signed by the person acting (the holder, or their deputy for KT.),
     with a certificate valid now that chains to a pinned root."""
@@ -257,7 +265,9 @@ def _check_signature(ctx: RuleContext, t: Transition, req: ActionRequest) -> Non
             "requires the PDF signed with the signer's digital signature",
         )
     try:
-        check_evidence(req.signature, ctx.signature_roots, req.actor, ctx.now)
+        check_evidence(
+            req.signature, ctx.signature_roots, req.actor, ctx.now, certificates_of(ctx, req.actor)
+        )
     except SignatureRefused as refused:
         raise ActionRefused("signature_invalid", refused.message) from None
 
@@ -274,7 +284,10 @@ def _check_approval(ctx: RuleContext, t: Transition, req: ActionRequest) -> None
         ctx.case_id, req.action, req.actor, req.document.sha256 if req.document else None
     )
     try:
-        check_approval(req.approval, statement, ctx.signature_roots, req.actor, ctx.now)
+        check_approval(
+            req.approval, statement, ctx.signature_roots, req.actor, ctx.now,
+            certificates_of(ctx, req.actor),
+        )  # fmt: skip
     except SignatureRefused as refused:
         raise ActionRefused("signature_invalid", refused.message) from None
 

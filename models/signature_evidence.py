@@ -20,7 +20,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from asn1crypto import cms
@@ -88,11 +88,17 @@ def approval_statement(case_id: str, action: str, actor: str, document_sha256: s
 
 
 def check_approval(
-    cms_b64: str, statement: bytes, roots: Sequence[x509.Certificate], person: str, at: datetime
+    cms_b64: str,
+    statement: bytes,
+    roots: Sequence[x509.Certificate],
+    person: str,
+    at: datetime,
+    known: Collection[str] = (),
 ) -> SignerCertificate:
     """The signer's certificate if ``cms_b64`` is ``person``'s signature of ``statement``."""
     digest = hashlib.sha256(statement).hexdigest()
-    return check_evidence(SignatureEvidence(cms=cms_b64, signed_digest=digest), roots, person, at)
+    evidence = SignatureEvidence(cms=cms_b64, signed_digest=digest)
+    return check_evidence(evidence, roots, person, at, known)
 
 
 class SignatureRefused(ValueError):
@@ -132,16 +138,21 @@ def signer_of(cms_b64: str) -> tuple[x509.Certificate, list[x509.Certificate]]:
 
 
 def check_evidence(
-    evidence: SignatureEvidence, roots: Sequence[x509.Certificate], person: str, at: datetime
+    evidence: SignatureEvidence,
+    roots: Sequence[x509.Certificate],
+    person: str,
+    at: datetime,
+    known: Collection[str] = (),
 ) -> SignerCertificate:
-    """The signer's certificate if ``evidence`` is ``person``'s valid signature at ``at``;
-    SignatureRefused saying why not."""
+    """The signer's certificate if ``evidence`` is ``person``'s valid signature at ``at``
+    (``known``: the fingerprints the directory lists for them); SignatureRefused saying why
+    not."""
     info, certificates = _parsed(evidence.cms)
     leaf = _signer_certificate(info, certificates)
     _check_signed_digest(info, leaf, evidence.signed_digest)
     _check_chain(leaf, certificates, roots, at)
     summary = summary_of(leaf)
-    if summary.person != person:
+    if not belongs_to(summary, person, known):
         raise _refused(not_the_person(summary.person or summary.name, person))
     return summary
 
@@ -160,7 +171,18 @@ def summary_of(cert: x509.Certificate) -> SignerCertificate:
         issuer=first(cert.issuer, oid.COMMON_NAME) or cert.issuer.rfc4514_string(),
         valid_from=cert.not_valid_before_utc,
         valid_to=cert.not_valid_after_utc,
+        fingerprint=fingerprint(cert),
     )
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def belongs_to(signer: SignerCertificate, person: str, certificates: Collection[str]) -> bool:
+    """Whether the certificate is ``person``'s: its subject names them (UID), or the
+    directory lists its fingerprint for them."""
+    return signer.person == person or signer.fingerprint in certificates
 
 
 def _signer_certificate(info: cms.SignerInfo, pool: list[x509.Certificate]) -> x509.Certificate:

@@ -23,6 +23,9 @@ class SignerCertificate(BaseModel):
     issuer: str
     valid_from: datetime
     valid_to: datetime
+    #: SHA-256 of the certificate (hex): what the directory lists for a person whose
+    #: certificate does not carry their person id.
+    fingerprint: str = ""
 
 
 class SignatureReport(BaseModel):
@@ -55,6 +58,7 @@ class SignatureReport(BaseModel):
             out.append(f"Thời điểm ký / signed at: {vn_time(self.signed_at)}")
         out += [
             f"Số hiệu chứng thư / certificate serial: {s.serial}",
+            f"Dấu vân tay SHA-256 / fingerprint: {s.fingerprint}",
             f"Cấp bởi / issued by: {s.issuer}",
             f"Hiệu lực chứng thư / certificate valid: {vn_time(s.valid_from)} – "
             f"{vn_time(s.valid_to)}",

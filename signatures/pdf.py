@@ -10,9 +10,10 @@ activity checks revocation after a signature is accepted.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from asn1crypto import keys as asn1_keys
@@ -29,7 +30,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from models.signature_evidence import SignatureEvidence
+from models.signature_evidence import SignatureEvidence, belongs_to
 from models.signatures import (
     NO_SIGNATURE,
     SignatureReport,
@@ -108,6 +109,7 @@ def _signer(cert: asn1_x509.Certificate) -> SignerCertificate:
         issuer=str(cert.issuer.native.get("common_name", cert.issuer.human_friendly)),
         valid_from=cert.not_valid_before,
         valid_to=cert.not_valid_after,
+        fingerprint=hashlib.sha256(cert.dump()).hexdigest(),
     )
 
 
@@ -117,9 +119,12 @@ async def verify_pdf(
     *,
     person: str | None = None,
     at: datetime | None = None,
+    known: Collection[str] = (),
 ) -> SignatureReport:
     """Verify the last signature of ``data``. The chain is checked at ``at`` (the time the
-    file is submitted) or, when not given, at the time the signature says it was made."""
+    file is submitted) or, when not given, at the time the signature says it was made;
+    ``person`` must have signed it (``known``: the fingerprints the directory lists for
+    them)."""
     try:
         signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
     except (PdfError, ValueError, KeyError, TypeError) as exc:
@@ -148,7 +153,7 @@ async def verify_pdf(
         problems.append(not_yet_valid(signer.valid_from, when))
     elif not status.trusted:
         problems.append(untrusted(signer.issuer))
-    if person is not None and signer.person != person:
+    if person is not None and not belongs_to(signer, person, known):
         problems.append(not_the_person(signer.person or signer.name, person))
     return SignatureReport(
         signed=True,

@@ -155,7 +155,9 @@ def case_pages(ws: Workspace) -> APIRouter:
                 # The file is checked whole before the decision goes (and again by the case).
                 name, pdf = await signed_file(file)
                 roots = await case_roots(client, case_id)
-                result = await act_with_signed(client, ws.store, case_id, req, pdf, name, roots)
+                result = await act_with_signed(
+                    client, ws.store, case_id, req, pdf, name, roots, known(session.person)
+                )
             else:
                 document = await attached(file)
                 result = await act(client, case_id, req.model_copy(update={"document": document}))
@@ -192,7 +194,9 @@ def case_pages(ws: Workspace) -> APIRouter:
                 pdf = await signers.sign(session.person, await text_to_sign(ws.store, st))
                 roots = await case_roots(client, case_id)
                 name = f"{action}-ky-thu.pdf"
-                result = await act_with_signed(client, ws.store, case_id, req, pdf, name, roots)
+                result = await act_with_signed(
+                    client, ws.store, case_id, req, pdf, name, roots, known(session.person)
+                )
             else:
                 statement = approval_statement(case_id, action, session.person, None)
                 approval = await signers.approve(session.person, statement)
@@ -218,8 +222,9 @@ def case_pages(ws: Workspace) -> APIRouter:
             st = await ws.case(session, case_id)
             ws.check_form(session, token)
             _, pdf = await signed_file(file)
+            roots = await case_roots(ws.temporal(), case_id)
             report = await verify_pdf(
-                pdf, await case_roots(ws.temporal(), case_id), person=session.person
+                pdf, roots, person=session.person, known=known(session.person)
             )
         except NoSuchCase:
             return ws.missing(request, session, case_id)
@@ -248,6 +253,13 @@ def case_pages(ws: Workspace) -> APIRouter:
                 "X-Content-Type-Options": "nosniff",
             },
         )
+
+    def known(person: str) -> tuple[str, ...]:
+        """The fingerprints of the person's signing certificates the directory lists."""
+        try:
+            return ws.directory.person(person).certificates
+        except KeyError:
+            return ()
 
     async def approval_signature(file: UploadFile | None) -> str | None:
         """The uploaded detached signature (.p7s, DER or base64), as the decision carries it."""

@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.signature_evidence import SignatureEvidence, SignatureRefused, check_evidence
+from models.signature_evidence import (
+    SignatureEvidence,
+    SignatureRefused,
+    check_evidence,
+    fingerprint,
+    signer_of,
+)
 from signatures.certificates import DemoCa
 from signatures.pdf import evidence_of
 from tests.unit.test_pdf_signatures import AGENCY, SIGNER, SIGNER_NAME, signed_by
@@ -62,3 +68,16 @@ async def test_a_signature_over_other_content_is_refused(ca: DemoCa) -> None:
 async def test_unreadable_evidence_is_refused(ca: DemoCa) -> None:
     garbage = SignatureEvidence(cms="bm90IGEgc2lnbmF0dXJl", signed_digest="0" * 64)
     assert "không đọc được chữ ký" in refusal(garbage, ca)
+
+
+async def test_a_government_certificate_is_known_by_its_fingerprint_in_the_directory(
+    ca: DemoCa,
+) -> None:
+    """A real certificate names the official by their citizen id, not legisflow's person id:
+    the directory lists its SHA-256 fingerprint for them."""
+    evidence = evidence_of(await signed_by(ca, "CCCD:066080001234", SIGNER_NAME))
+    assert "không phải của người giữ vai trò ký" in refusal(evidence, ca)
+    leaf, _ = signer_of(evidence.cms)
+    signer = check_evidence(evidence, [ca.root], SIGNER, NOW, known={fingerprint(leaf)})
+    assert signer.fingerprint == fingerprint(leaf)
+    assert signer.person == "CCCD:066080001234"

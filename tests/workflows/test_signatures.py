@@ -27,7 +27,7 @@ from models.actors import Directory
 from models.case import ActionRequest, SimplifiedDecision
 from models.deliveries import Notification
 from models.registry import Registry
-from models.signature_evidence import approval_statement
+from models.signature_evidence import approval_statement, fingerprint
 from models.starting import StartRequest
 from signatures.certificates import pem
 from signatures.demo_signers import DemoSigners
@@ -350,3 +350,47 @@ async def test_a_signed_approval_by_a_revoked_certificate_is_flagged_after_accep
     )
     assert "đã bị thu hồi từ" in flagged.signature_problems[0]
     assert flagged.stage == "response"  # the decision stands
+
+
+async def test_a_government_certificate_listed_in_the_directory_signs(
+    harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
+) -> None:
+    """A real certificate names the Chairman by his citizen id; the directory lists its
+    fingerprint for him, the case takes it from the directory at its start, and accepts his
+    signature. Unlisted, the same certificate is refused."""
+    client, store = harness.client, harness.store
+    signers = DemoSigners.under(tmp_path / "demo-ca", directory)
+    issued = signers.ca.issue("CCCD:066080001234", "Bùi Văn Khoa", "UBND tỉnh Đắk Lắk")
+    listed = fingerprint(issued.certificate)
+    chairman = directory.person(SIGNER).model_copy(update={"certificates": (listed,)})
+    people = tuple(chairman if p.id == SIGNER else p for p in directory.people)
+    with_certificate = directory.model_copy(update={"people": people})
+    signed = await sign_pdf(text_pdf(TITLE, TEXT), issued.key, issued.certificate, issued.chain)
+    sign = ActionRequest(declare_no_interest=True, action="sign", actor=SIGNER)
+
+    unlisted = await signing_stage(harness, registry, directory, "cccd-chua-co", signers)
+    with pytest.raises(CaseActionRefused) as caught:
+        await act(client, unlisted, sign.model_copy(update={
+            "document": store.put_blob(signed, "ky.pdf", "application/pdf"),
+            "signature": evidence_of(signed),
+        }))  # fmt: skip
+    assert "không phải của người giữ vai trò ký" in str(caught.value)
+
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        client,
+        with_certificate,
+        StartRequest(
+            definition=definition, title=f"{TITLE} (CCCD)", starter=DRAFTER, slug="cccd",
+            legal_day_seconds=60.0,
+            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
+            signature_roots=(pem(signers.ca.root).decode(),),
+        ),
+        task_queue=harness.settings.task_queue,
+    )  # fmt: skip
+    await walk(client, handle.id, definition, store, target="signing", signing=signers)
+    await act_with_signed(
+        client, store, handle.id, sign, signed, "ky.pdf", signers.roots, known=(listed,)
+    )
+    accepted = (await status(client, handle.id)).signatures[-1]
+    assert (accepted.signer.person, accepted.signer.fingerprint) == ("CCCD:066080001234", listed)

@@ -73,7 +73,7 @@ with workflow.unsafe.imports_passed_through():
     from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
     from models.migration import definition_digest, plan_migration, shipped_digests
-    from models.rules import NOTE_REQUIRED_PATCH, ActionRefused, check_action
+    from models.rules import NOTE_REQUIRED_PATCH, ActionRefused, certificates_of, check_action
     from models.signature_evidence import (
         SIGNATURE_CHECK_PATCH,
         SignedBy,
@@ -288,8 +288,9 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         both), and say so in the trail's note; a signed document is checked again whole."""
         now = workflow.now()
         notes = [req.note] if req.note else []
+        known = certificates_of(self._rule_context(), req.actor)
         if t.requires_signature and req.signature and req.document:
-            signer = check_evidence(req.signature, self._signature_roots, req.actor, now)
+            signer = check_evidence(req.signature, self._signature_roots, req.actor, now, known)
             signed = SignedBy(
                 action=t.action, document_sha256=req.document.sha256, signer=signer,
                 accepted_at=now,
@@ -310,7 +311,9 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         if t.signed_approval and req.approval:
             document = req.document.sha256 if req.document else None
             statement = approval_statement(self._inp.case_id, t.action, req.actor, document)
-            signer = check_approval(req.approval, statement, self._signature_roots, req.actor, now)
+            signer = check_approval(
+                req.approval, statement, self._signature_roots, req.actor, now, known
+            )
             approved = SignedBy(
                 action=t.action, document_sha256=document, signer=signer, accepted_at=now,
                 approval=True,
