@@ -48,7 +48,9 @@ class SignatureCheckActivities:
             return SignatureCheck(problems=[why] if why else [])
         pdf = await asyncio.to_thread(self.store.get_blob, req.document_sha256)
         roots = roots_of(req.roots)
-        report = await verify_pdf(pdf, roots, person=req.person, at=req.accepted_at)
+        report = await verify_pdf(
+            pdf, roots, person=req.person, at=req.accepted_at, known=req.known
+        )
         problems = list(report.problems)
         try:
             if evidence_of(pdf).signed_digest != req.signed_digest:

@@ -302,6 +302,8 @@ class SignedDocumentCheck(BaseModel):
     roots: list[str]
     #: A signed approval's CMS (base64): its certificate is checked against the CRLs.
     approval_cms: str | None = None
+    #: The fingerprints of the person's certificates the directory listed (``belongs_to``).
+    known: list[str] = Field(default_factory=list)
 
 
 class SignatureCheck(BaseModel):

@@ -394,3 +394,18 @@ async def test_a_government_certificate_listed_in_the_directory_signs(
     )
     accepted = (await status(client, handle.id)).signatures[-1]
     assert (accepted.signer.person, accepted.signer.fingerprint) == ("CCCD:066080001234", listed)
+    # The check after acceptance follows the same rule: the case ends with nothing flagged.
+    await walk(client, handle.id, definition, store, signing=signers)
+    await client.get_workflow_handle(handle.id).result()
+    history = await client.get_workflow_handle(handle.id).fetch_history()
+    checks = [
+        e.event_id
+        for e in history.events
+        if e.activity_task_scheduled_event_attributes.activity_type.name == "check_signed_document"
+    ]
+    completed = {
+        e.activity_task_completed_event_attributes.scheduled_event_id for e in history.events
+    }
+    assert checks
+    assert set(checks) <= completed
+    assert (await status(client, handle.id)).signature_problems == []

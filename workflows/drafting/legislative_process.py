@@ -305,6 +305,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
                             document_sha256=req.document.sha256,
                             signed_digest=req.signature.signed_digest, person=req.actor,
                             accepted_at=now, roots=list(self._inp.signature_roots),
+                            known=sorted(known),
                         )
                     )
                 )  # fmt: skip
@@ -328,6 +329,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
                             signed_digest=hashlib.sha256(statement).hexdigest(),
                             person=req.actor, accepted_at=now,
                             roots=list(self._inp.signature_roots), approval_cms=req.approval,
+                            known=sorted(known),
                         )
                     )
                 )  # fmt: skip
