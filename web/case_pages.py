@@ -49,6 +49,7 @@ def case_pages(ws: Workspace) -> APIRouter:
         status_code: int = 200,
         kept: dict[str, str] | None = None,
         report: SignatureReport | None = None,
+        checked: tuple[str, str, str] | None = None,
     ) -> HTMLResponse:
         """``kept``: what a refused form held, shown again in it (nothing typed is lost);
         ``report``: a signature checked before submitting."""
@@ -82,6 +83,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             done=done,
             kept=kept or {},
             report=report,
+            checked=checked,
             demo_signing=ws.demo_signers is not None,
             here=f"/ho-so/{st.id}",
         )
@@ -139,6 +141,7 @@ def case_pages(ws: Workspace) -> APIRouter:
         token: Annotated[str, Form(alias=csrf.FIELD)] = "",
         file: UploadFile | None = None,
         approval: UploadFile | None = None,
+        checked: Annotated[str, Form()] = "",
     ) -> Response:
         session = ws.session(request)
 
@@ -153,7 +156,7 @@ def case_pages(ws: Workspace) -> APIRouter:
             st = await ws.case(session, case_id)
             if any(a.action == action and a.requires_signature for a in st.allowed):
                 # The file is checked whole before the decision goes (and again by the case).
-                name, pdf = await signed_file(file)
+                name, pdf = await signed_file(file, checked)
                 roots = await case_roots(client, case_id)
                 result = await act_with_signed(
                     client, ws.store, case_id, req, pdf, name, roots, known(session.person)
@@ -212,27 +215,32 @@ def case_pages(ws: Workspace) -> APIRouter:
     async def check_signature(
         request: Request,
         case_id: str,
+        action: Annotated[str, Form()] = "",
         token: Annotated[str, Form(alias=csrf.FIELD)] = "",
         file: UploadFile | None = None,
     ) -> Response:
         """Kiểm tra chữ ký trước khi nộp: the signature report of the uploaded file, on the
-        case page; nothing is sent to the case."""
+        case page; nothing is sent to the case. A valid file is kept (by its digest) so the
+        signing button submits it without uploading it again."""
         session = ws.session(request)
+        kept: tuple[str, str, str] | None = None
         try:
             st = await ws.case(session, case_id)
             ws.check_form(session, token)
-            _, pdf = await signed_file(file)
+            name, pdf = await signed_file(file)
             roots = await case_roots(ws.temporal(), case_id)
             report = await verify_pdf(
                 pdf, roots, person=session.person, known=known(session.person)
             )
+            if report.valid:
+                kept = (action, ws.store.put_blob(pdf, name, "application/pdf").sha256, name)
         except NoSuchCase:
             return ws.missing(request, session, case_id)
         except csrf.CsrfRefused as exc:
             return await case_page(request, session, st, error=str(exc), status_code=403)
         except CaseError as exc:
             return await case_page(request, session, st, error=str(exc), status_code=422)
-        return await case_page(request, session, st, report=report)
+        return await case_page(request, session, st, report=report, checked=kept)
 
     @pages.get("/noi-dung-phe-duyet/{case_id:path}", response_model=None)
     async def statement_to_sign(request: Request, case_id: str, action: str) -> Response:
@@ -296,7 +304,13 @@ def case_pages(ws: Workspace) -> APIRouter:
             },
         )
 
-    async def signed_file(file: UploadFile | None) -> tuple[str, bytes]:
+    async def signed_file(file: UploadFile | None, checked: str = "") -> tuple[str, bytes]:
+        """The uploaded signed PDF, or the one checked a moment ago (``checked``: its
+        digest, kept in the store by the check)."""
+        if (file is None or not file.filename) and checked:
+            if len(checked) != 64 or not ws.store.has_blob(checked):
+                raise CaseError("tệp đã kiểm tra không còn / the checked file is gone: upload it")
+            return "da-ky.pdf", ws.store.get_blob(checked)
         if file is None or not file.filename:
             raise CaseError(
                 "cần tải lên tệp PDF đã ký số / upload the signed PDF (the file your signing "

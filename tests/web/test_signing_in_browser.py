@@ -101,11 +101,10 @@ async def test_the_chairman_signs_the_decision_in_the_workspace(
         await expect(report).to_contain_text("Người ký / signer: Bùi Văn Khoa (bui.van.khoa)")
         assert (await status(harness.client, handle.id)).stage == "signing"
 
-        # Submitted: the case moves on and shows whose certificate signed.
+        # Submitted as checked, without uploading it again: the case moves on and shows
+        # whose certificate signed.
         form = page.locator("form:has(button[data-action=sign])")
-        await form.get_by_label("Tệp PDF đã ký số của anh/chị").set_input_files(
-            tmp_path / "da-ky.pdf"
-        )
+        await expect(form).to_contain_text("Tệp đã kiểm tra, sẽ được nộp: da-ky.pdf")
         await form.get_by_label("không có xung đột lợi ích").check()
         await form.locator("button[data-action=sign]").click()
         await expect(page.get_by_role("status")).to_contain_text("Đã chuyển sang bước")
