@@ -20,7 +20,7 @@ from models.signature_evidence import (
     roots_of,
     signer_of,
 )
-from signatures.pdf import NotSigned, evidence_of, signer_chain, verify_pdf
+from signatures.pdf import NotSigned, evidence_of, verify_pdf
 from signatures.revocation import revocation_lists, revoked
 
 MISMATCH = (
@@ -36,29 +36,26 @@ class SignatureCheckActivities:
 
     @activity.defn(name="check_signed_document")
     async def check_signed_document(self, req: SignedDocumentCheck) -> SignatureCheck:
-        lists = await asyncio.to_thread(revocation_lists, self.crls)
-        if req.approval_cms is not None or req.document_sha256 is None:
-            # A signed approval: the case checked it whole; what may have changed since is
-            # its certificate's revocation.
+        problems: list[str] = []
+        cms = req.approval_cms
+        if cms is None and req.document_sha256 is not None:
+            # A signed document: the stored file, whole (a signed approval the case checked
+            # whole already; what may have changed since is its certificate's revocation).
+            pdf = await asyncio.to_thread(self.store.get_blob, req.document_sha256)
+            report = await verify_pdf(
+                pdf, roots_of(req.roots), person=req.person, at=req.accepted_at, known=req.known
+            )
+            problems += report.problems
             try:
-                leaf, issuers = signer_of(req.approval_cms or "")
-            except SignatureRefused as exc:
-                return SignatureCheck(problems=[exc.message])
-            why = revoked(leaf, issuers, lists)
-            return SignatureCheck(problems=[why] if why else [])
-        pdf = await asyncio.to_thread(self.store.get_blob, req.document_sha256)
-        roots = roots_of(req.roots)
-        report = await verify_pdf(
-            pdf, roots, person=req.person, at=req.accepted_at, known=req.known
-        )
-        problems = list(report.problems)
-        try:
-            if evidence_of(pdf).signed_digest != req.signed_digest:
+                evidence = evidence_of(pdf)
+            except NotSigned as exc:
+                return SignatureCheck(problems=[*problems, str(exc)])
+            if evidence.signed_digest != req.signed_digest:
                 problems.append(MISMATCH)
-            leaf, issuers = signer_chain(pdf)
-        except NotSigned as exc:
-            return SignatureCheck(problems=[*problems, str(exc)])
-        why = revoked(leaf, issuers, lists)
-        if why is not None:
-            problems.append(why)
-        return SignatureCheck(problems=problems)
+            cms = evidence.cms
+        try:
+            leaf, issuers = signer_of(cms or "")
+        except SignatureRefused as exc:
+            return SignatureCheck(problems=[*problems, exc.message])
+        why = revoked(leaf, issuers, await asyncio.to_thread(revocation_lists, self.crls))
+        return SignatureCheck(problems=[*problems, *([why] if why else [])])

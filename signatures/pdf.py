@@ -25,7 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -113,6 +113,21 @@ def _signer(cert: asn1_x509.Certificate) -> SignerCertificate:
     )
 
 
+class NotSigned(ValueError):
+    """The file is no readable PDF, or carries no signature (the message says which)."""
+
+
+def _signatures(pdf: bytes) -> list[EmbeddedPdfSignature]:
+    """The file's signatures, in order; NotSigned if none or unreadable."""
+    try:
+        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise NotSigned(unreadable(str(exc) or type(exc).__name__)) from None
+    if not signatures:
+        raise NotSigned(NO_SIGNATURE)
+    return signatures
+
+
 async def verify_pdf(
     data: bytes,
     roots: Sequence[x509.Certificate],
@@ -126,11 +141,9 @@ async def verify_pdf(
     ``person`` must have signed it (``known``: the fingerprints the directory lists for
     them)."""
     try:
-        signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        return SignatureReport(signed=False, problems=[unreadable(str(exc) or type(exc).__name__)])
-    if not signatures:
-        return SignatureReport(signed=False, problems=[NO_SIGNATURE])
+        signatures = _signatures(data)
+    except NotSigned as exc:
+        return SignatureReport(signed=False, problems=[str(exc)])
     sig = signatures[-1]
     signer = _signer(sig.signer_cert)
     signed_at = sig.self_reported_timestamp
@@ -164,36 +177,11 @@ async def verify_pdf(
     )
 
 
-class NotSigned(ValueError):
-    """The file carries no signature to take evidence from."""
-
-
 def evidence_of(pdf: bytes) -> SignatureEvidence:
     """What a decision carries of ``pdf``'s last signature for the case to check: its CMS and
     the digest of the bytes it covers."""
-    try:
-        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        raise NotSigned(unreadable(str(exc) or type(exc).__name__)) from None
-    if not signatures:
-        raise NotSigned(NO_SIGNATURE)
-    sig = signatures[-1]
+    sig = _signatures(pdf)[-1]
     return SignatureEvidence(
         cms=base64.b64encode(sig.pkcs7_content).decode(),
         signed_digest=sig.compute_digest().hex(),
     )
-
-
-def signer_chain(pdf: bytes) -> tuple[x509.Certificate, list[x509.Certificate]]:
-    """The last signature's certificate and the other certificates it carries."""
-    try:
-        sig = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[-1]
-    except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise NotSigned(unreadable(str(exc) or type(exc).__name__)) from None
-    leaf = x509.load_der_x509_certificate(sig.signer_cert.dump())
-    others = [
-        x509.load_der_x509_certificate(c.chosen.dump())
-        for c in sig.signed_data["certificates"]
-        if c.name == "certificate"
-    ]
-    return leaf, [c for c in others if c != leaf]

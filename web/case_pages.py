@@ -24,7 +24,7 @@ from client.errors import CaseError
 from client.signing import act_with_signed, case_roots, text_to_sign
 from identity.sessions import NotSignedIn, Session
 from identity.signers import CURRENT_SESSION
-from models.case import ActionRequest, AuditEntry, CaseStatus, ReplyRequest
+from models.case import ActionRequest, ActionResult, AuditEntry, CaseStatus, ReplyRequest
 from models.contested_issues import DirectionRequest, RaiseIssueRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
 from models.signature_evidence import MAX_CMS_BYTES, approval_statement
@@ -131,6 +131,23 @@ def case_pages(ws: Workspace) -> APIRouter:
             return None
         return upload_bytes(ws.store, file.filename, await file.read(MAX_DOCUMENT_BYTES + 1))
 
+    def decision(session: Session, action: str, note: str, no_interest: bool) -> ActionRequest:
+        """The signed-in person's decision as a form states it."""
+        return ActionRequest(
+            action=action, actor=session.person, note=note.strip() or None,
+            declare_no_interest=no_interest,
+        )  # fmt: skip
+
+    async def submit_signed(
+        client: Client, session: Session, case_id: str, req: ActionRequest, pdf: bytes, name: str
+    ) -> ActionResult:
+        """The decision with its signed PDF, checked whole against the case's roots before it
+        goes (the case checks the signature again itself)."""
+        roots = await case_roots(client, case_id)
+        return await act_with_signed(
+            client, ws.store, case_id, req, pdf, name, roots, known(session.person)
+        )
+
     @pages.post("/thao-tac/{case_id:path}", response_model=None)
     async def take_action(
         request: Request,
@@ -146,21 +163,13 @@ def case_pages(ws: Workspace) -> APIRouter:
         session = ws.session(request)
 
         async def send(client: Client) -> str:
-            req = ActionRequest(
-                action=action,
-                actor=session.person,
-                note=note.strip() or None,
-                declare_no_interest=no_interest,
-                approval=await approval_signature(approval),
+            req = decision(session, action, note, no_interest).model_copy(
+                update={"approval": await approval_signature(approval)}
             )
             st = await ws.case(session, case_id)
             if any(a.action == action and a.requires_signature for a in st.allowed):
-                # The file is checked whole before the decision goes (and again by the case).
                 name, pdf = await signed_file(file, checked)
-                roots = await case_roots(client, case_id)
-                result = await act_with_signed(
-                    client, ws.store, case_id, req, pdf, name, roots, known(session.person)
-                )
+                result = await submit_signed(client, session, case_id, req, pdf, name)
             else:
                 document = await attached(file)
                 result = await act(client, case_id, req.model_copy(update={"document": document}))
@@ -187,18 +196,13 @@ def case_pages(ws: Workspace) -> APIRouter:
             )
 
         async def send(client: Client) -> str:
-            req = ActionRequest(
-                action=action, actor=session.person, note=note.strip() or None,
-                declare_no_interest=no_interest,
-            )  # fmt: skip
+            req = decision(session, action, note, no_interest)
             st = await ws.case(session, case_id)
             may = next((a for a in st.allowed if a.action == action), None)
             if may is not None and may.requires_signature:
                 pdf = await signers.sign(session.person, await text_to_sign(ws.store, st))
-                roots = await case_roots(client, case_id)
-                name = f"{action}-ky-thu.pdf"
-                result = await act_with_signed(
-                    client, ws.store, case_id, req, pdf, name, roots, known(session.person)
+                result = await submit_signed(
+                    client, session, case_id, req, pdf, f"{action}-ky-thu.pdf"
                 )
             else:
                 statement = approval_statement(case_id, action, session.person, None)

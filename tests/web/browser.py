@@ -11,12 +11,14 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from localdev.devserver import free_port
 from settings import Settings
+from tests.conftest import Harness, Temporal
 from web.serving import serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -105,3 +107,14 @@ async def chromium() -> AsyncIterator[Browser]:
             raise
         finally:
             await browser.close()
+
+
+def workspace_settings(
+    env: Temporal, harness: Harness, accounts: Path | None = None, **more: Any
+) -> Settings:
+    """The harness's settings for a web app on the session's server, with its sign-in key
+    and, if given, the accounts file (and ``more`` settings)."""
+    update: dict[str, Any] = {"temporal_address": env.address, "signing_key_file": env.key_file}
+    if accounts is not None:
+        update["accounts_file"] = accounts
+    return harness.settings.model_copy(update={**update, **more})

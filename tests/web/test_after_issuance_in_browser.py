@@ -14,7 +14,7 @@ from identity.accounts import AccountStore
 from models.actors import Directory
 from models.registry import Registry
 from tests.conftest import Harness, Temporal
-from tests.web.browser import assert_accessible, chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app, workspace_settings
 from tests.web.test_workspace import PASSWORD, sign_in
 from tests.workflows.after_issuance import CHECKER, ISSUER, OFFICER, in_force, monitored
 
@@ -37,13 +37,7 @@ async def test_monitoring_and_a_legality_check_in_the_browser(
     accounts = tmp_path / "accounts.json"
     for who in (OFFICER, CHECKER, ISSUER):
         AccountStore(accounts).create(who, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     async with web_app(settings) as url, chromium() as browser:
         officer = await (await browser.new_context()).new_page()
         await sign_in(officer, url, OFFICER)

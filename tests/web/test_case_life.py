@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, expect
 from client.cases import status
 from identity.accounts import AccountStore
 from tests.conftest import Harness, Temporal
-from tests.web.browser import assert_accessible, chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app, workspace_settings
 from tests.web.test_workspace import PASSWORD, sign_in
 
 expect.set_options(timeout=60_000)
@@ -91,14 +91,7 @@ async def test_a_decision_from_first_draft_to_in_force_in_the_browser(
     people = [DRAFTER, HEAD, APPRAISER, APPRAISAL_HEAD, OFFICE, SIGNER, GAZETTE]
     for who in people:
         AccountStore(accounts).create(who, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-            "legal_day_seconds": DAY,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts, legal_day_seconds=DAY)
     texts = {}
     for name in ("du-thao.md", "bao-cao-tham-dinh.md", "to-trinh.md", "quyet-dinh-da-ky.md"):
         texts[name] = tmp_path / name

@@ -18,7 +18,7 @@ from models.actors import Directory
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
-from tests.web.browser import assert_accessible, chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app, workspace_settings
 from tests.web.test_case_life import person
 from tests.web.test_workspace import OUTSIDER, PASSWORD
 
@@ -52,13 +52,7 @@ async def test_an_issue_goes_up_and_comes_back_in_the_workspace(
     accounts = tmp_path / "accounts.json"
     for who in (DRAFTER, CHAIR, OUTSIDER):
         AccountStore(accounts).create(who, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     async with web_app(settings) as url, chromium() as browser:
         drafter = await person(browser, url, DRAFTER)
         await drafter.goto(f"{url}/ho-so/{case_id}")

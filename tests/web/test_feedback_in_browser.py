@@ -14,7 +14,7 @@ from identity.accounts import AccountStore
 from models.actors import Directory
 from models.registry import Registry
 from tests.conftest import Harness, Temporal
-from tests.web.browser import assert_accessible, chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app, workspace_settings
 from tests.web.test_workspace import PASSWORD, sign_in
 from tests.workflows.after_issuance import HANDLER, in_force, monitored, until
 
@@ -48,13 +48,7 @@ async def test_a_handler_answers_feedback_in_the_browser(
     await until("the feedback case", started, 60)
     accounts = tmp_path / "accounts.json"
     AccountStore(accounts).create(HANDLER, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     async with web_app(settings) as url, chromium() as browser:
         page = await browser.new_page()
         await sign_in(page, url, HANDLER)

@@ -15,7 +15,7 @@ from models.actors import Directory
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
-from tests.web.browser import web_app
+from tests.web.browser import web_app, workspace_settings
 from tests.web.test_workspace import DRAFTER, OUTSIDER, PASSWORD
 
 WAIT = 120.0
@@ -45,13 +45,7 @@ async def test_an_agency_system_reads_and_acts_through_the_json_api(
     accounts = tmp_path / "accounts.json"
     for who in (DRAFTER, OUTSIDER):
         AccountStore(accounts).create(who, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     async with web_app(settings) as url, httpx.AsyncClient(base_url=url, timeout=WAIT) as http:
         spec = (await http.get("/api/openapi.json")).json()
         assert {"/api/v1/inbox", "/api/v1/actions/{case_id}", "/api/sign-in/sessions"} <= set(

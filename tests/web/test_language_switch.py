@@ -15,7 +15,7 @@ from models.actors import Directory
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
-from tests.web.browser import assert_accessible, chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app, workspace_settings
 from tests.web.test_workspace import DRAFTER, PASSWORD, sign_in
 
 expect.set_options(timeout=60_000)
@@ -37,13 +37,7 @@ async def test_the_workspace_turns_to_english_and_back(
     )
     accounts = tmp_path / "accounts.json"
     AccountStore(accounts).create(DRAFTER, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     async with web_app(settings) as url, chromium() as browser:
         page = await (await browser.new_context()).new_page()
         await page.goto(url)

@@ -13,17 +13,14 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
-from client.cases import start_case, status
+from client.cases import status
 from identity.accounts import AccountStore
-from localdev.walkthrough import walk
 from models.actors import Directory
-from models.case import SimplifiedDecision
 from models.registry import Registry
-from models.starting import StartRequest
-from signatures.certificates import pem
 from signatures.demo_signers import DemoSigners
 from tests.conftest import Harness, Temporal
-from tests.web.browser import assert_accessible, chromium, web_app
+from tests.signing import pinning_case
+from tests.web.browser import assert_accessible, chromium, web_app, workspace_settings
 from tests.web.test_workspace import PASSWORD, sign_in
 from tests.workflows.after_issuance import DRAFTER, SIGNER
 
@@ -34,37 +31,22 @@ async def test_the_chairman_signs_the_decision_in_the_workspace(
     env: Temporal, harness: Harness, registry: Registry, directory: Directory, tmp_path: Path
 ) -> None:
     signers = DemoSigners.under(tmp_path / "demo-ca", directory)
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        harness.client,
+    case_id = await pinning_case(
+        harness,
+        registry,
         directory,
-        StartRequest(
-            definition=definition,
-            title="Quy định về quản lý chợ truyền thống (ký số)",
-            starter=DRAFTER,
-            slug="ky-so-web",
-            legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(signers.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
-    )
-    await walk(
-        harness.client, handle.id, definition, harness.store, target="signing", signing=signers
+        signers,
+        "ky-so-web",
+        target="signing",
+        title="Quy định về quản lý chợ truyền thống (ký số)",
     )
     accounts = tmp_path / "accounts.json"
     AccountStore(accounts).create(SIGNER, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     async with web_app(settings) as url, chromium() as browser:
         page = await (await browser.new_context(accept_downloads=True)).new_page()
         await sign_in(page, url, SIGNER)
-        await page.goto(f"{url}/ho-so/{handle.id}")
+        await page.goto(f"{url}/ho-so/{case_id}")
         form = page.locator("form:has(button[data-action=sign])")
         # No demo keys outside a demo data dir: the official's own tool signs.
         await expect(form.locator("button[data-action=demo-sign-sign]")).to_have_count(0)
@@ -99,7 +81,7 @@ async def test_the_chairman_signs_the_decision_in_the_workspace(
         await expect(report).to_have_attribute("role", "status")
         await expect(report).to_contain_text("Hợp lệ / valid")
         await expect(report).to_contain_text("Người ký / signer: Bùi Văn Khoa (bui.van.khoa)")
-        assert (await status(harness.client, handle.id)).stage == "signing"
+        assert (await status(harness.client, case_id)).stage == "signing"
 
         # Submitted as checked, without uploading it again: the case moves on and shows
         # whose certificate signed.
@@ -110,7 +92,7 @@ async def test_the_chairman_signs_the_decision_in_the_workspace(
         await expect(page.get_by_role("status")).to_contain_text("Đã chuyển sang bước")
         await expect(page.locator("[data-signed=sign]")).to_contain_text("Bùi Văn Khoa")
         await assert_accessible(page)
-    st = await status(harness.client, handle.id)
+    st = await status(harness.client, case_id)
     [accepted] = [s for s in st.signatures if not s.approval]
     assert accepted.document_sha256 == hashlib.sha256(signed).hexdigest()
 
@@ -122,34 +104,24 @@ async def test_the_director_of_justice_approves_with_his_signature_in_the_worksp
     decision's statement, signs it with his tool (a detached signature), uploads it and
     issues the report; someone else's signature is refused in place."""
     signers = DemoSigners.under(tmp_path / "demo-ca", directory)
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        harness.client,
+    case_id = await pinning_case(
+        harness,
+        registry,
         directory,
-        StartRequest(
-            definition=definition, title="Quy định về chợ (phê duyệt ký số)", starter=DRAFTER,
-            slug="phe-duyet-web", legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(signers.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
-    )  # fmt: skip
-    await walk(harness.client, handle.id, definition, harness.store, target="appraisal_signoff")
-    st = await status(harness.client, handle.id)
+        signers,
+        "phe-duyet-web",
+        target="appraisal_signoff",
+        title="Quy định về chợ (phê duyệt ký số)",
+    )
+    st = await status(harness.client, case_id)
     head = next(a for a in st.allowed if a.action == "issue_appraisal_report").actors[0]
     accounts = tmp_path / "accounts.json"
     AccountStore(accounts).create(head, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     async with web_app(settings) as url, chromium() as browser:
         page = await (await browser.new_context(accept_downloads=True)).new_page()
         await sign_in(page, url, head)
-        await page.goto(f"{url}/ho-so/{handle.id}")
+        await page.goto(f"{url}/ho-so/{case_id}")
         form = page.locator("form:has(button[data-action=issue_appraisal_report])")
         async with page.expect_download() as downloading:
             await form.get_by_role("link", name="Tải về nội dung phê duyệt").click()
@@ -163,7 +135,7 @@ async def test_the_director_of_justice_approves_with_his_signature_in_the_worksp
         await form.get_by_label("không có xung đột lợi ích").check()
         await form.locator("button[data-action=issue_appraisal_report]").click()
         await expect(page.get_by_role("alert")).to_contain_text(f"chữ ký của {DRAFTER}")
-        assert (await status(harness.client, handle.id)).stage == "appraisal_signoff"
+        assert (await status(harness.client, case_id)).stage == "appraisal_signoff"
 
         form = page.locator("form:has(button[data-action=issue_appraisal_report])")
         await form.get_by_label(label).set_input_files(tmp_path / "phe-duyet.p7s")
@@ -174,7 +146,7 @@ async def test_the_director_of_justice_approves_with_his_signature_in_the_worksp
             directory.person(head).name
         )
         await assert_accessible(page)
-    [approved] = (await status(harness.client, handle.id)).signatures
+    [approved] = (await status(harness.client, case_id)).signatures
     assert (approved.approval, approved.signer.person) == (True, head)
 
 
@@ -185,38 +157,26 @@ async def test_in_a_demo_data_dir_the_demo_key_signs_from_the_page(
     (and no deployment roots) the signing form offers "Ký bằng khóa thử nghiệm", which signs
     the text with the signed-in person's demo key and submits it. Elsewhere it is absent."""
     signers = DemoSigners.under(harness.settings.demo_ca_dir, directory)
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        harness.client,
+    case_id = await pinning_case(
+        harness,
+        registry,
         directory,
-        StartRequest(
-            definition=definition, title="Quy định về chợ (khóa thử nghiệm)", starter=DRAFTER,
-            slug="khoa-thu", legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(signers.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
-    )  # fmt: skip
-    await walk(
-        harness.client, handle.id, definition, harness.store, target="signing", signing=signers
+        signers,
+        "khoa-thu",
+        target="signing",
+        title="Quy định về chợ (khóa thử nghiệm)",
     )
     accounts = tmp_path / "accounts.json"
     AccountStore(accounts).create(SIGNER, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     async with web_app(settings) as url, chromium() as browser:
         page = await (await browser.new_context()).new_page()
         await sign_in(page, url, SIGNER)
-        await page.goto(f"{url}/ho-so/{handle.id}")
+        await page.goto(f"{url}/ho-so/{case_id}")
         form = page.locator("form:has(button[data-action=sign])")
         await form.get_by_label("không có xung đột lợi ích").check()
         await form.locator("button[data-action=demo-sign-sign]").click()
         await expect(page.get_by_role("status")).to_contain_text("Đã ký số bằng khóa thử nghiệm")
         await expect(page.locator("[data-signed=sign]")).to_contain_text("Bùi Văn Khoa")
-    signed = [s for s in (await status(harness.client, handle.id)).signatures if not s.approval]
+    signed = [s for s in (await status(harness.client, case_id)).signatures if not s.approval]
     assert [s.signer.person for s in signed] == [SIGNER]

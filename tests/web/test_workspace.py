@@ -17,7 +17,7 @@ from models.actors import Directory
 from models.registry import Registry
 from models.starting import StartRequest
 from tests.conftest import Harness, Temporal
-from tests.web.browser import assert_accessible, chromium, web_app
+from tests.web.browser import assert_accessible, chromium, web_app, workspace_settings
 
 PASSWORD = "mat-khau-cua-binh-2026"
 # Waits on what the page shows, bounded far above any machine's speed (not Playwright's 5 s).
@@ -57,13 +57,7 @@ async def test_an_official_signs_in_finds_the_case_and_acts(
     AccountStore(accounts).create(DRAFTER, PASSWORD, by="test")
     AccountStore(accounts).create(OUTSIDER, PASSWORD, by="test")
     AccountStore(accounts).create(FRONT, PASSWORD, by="test")
-    settings = harness.settings.model_copy(
-        update={
-            "temporal_address": env.address,
-            "signing_key_file": env.key_file,
-            "accounts_file": accounts,
-        }
-    )
+    settings = workspace_settings(env, harness, accounts)
     draft = tmp_path / "du-thao-1.md"
     draft.write_text("# Dự thảo 1\n\nĐiều 1. Phạm vi điều chỉnh\n", encoding="utf-8")
 

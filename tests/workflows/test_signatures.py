@@ -19,21 +19,20 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from client.cases import act, delegate, start_case, status
+from client.cases import act, delegate, status
 from client.errors import CaseActionRefused
 from client.signing import act_with_signed
 from localdev.walkthrough import wait_for_status, walk
 from models.actors import Directory
-from models.case import ActionRequest, SimplifiedDecision
+from models.case import ActionRequest
 from models.deliveries import Notification
 from models.registry import Registry
 from models.signature_evidence import approval_statement, fingerprint
-from models.starting import StartRequest
-from signatures.certificates import pem
 from signatures.demo_signers import DemoSigners
 from signatures.documents import text_pdf
 from signatures.pdf import evidence_of, sign_pdf
 from tests.conftest import Harness
+from tests.signing import TITLE, pinning_case
 from tests.unit.test_pdf_signatures import with_revision_appended
 from tests.workflows.after_issuance import (
     DRAFTER,
@@ -45,7 +44,6 @@ from tests.workflows.after_issuance import (
 )
 from workflows.drafting.legislative_process import LegislativeProcess
 
-TITLE = "Quyết định ban hành Quy định về quản lý chợ truyền thống"
 DEPUTY = "phan.van.duc"  # a vice-chairman of the provincial committee
 TEXT = "Điều 1. Ban hành kèm theo Quyết định này Quy định về quản lý chợ truyền thống.\n"
 
@@ -56,30 +54,18 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
     client, store = harness.client, harness.store
     signers = DemoSigners.under(tmp_path / "demo-ca", directory)
     definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        client,
-        directory,
-        StartRequest(
-            definition=definition,
-            title=TITLE,
-            starter=DRAFTER,
-            slug="ky-so",
-            legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(signers.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
+    case_id = await pinning_case(
+        harness, registry, directory, signers, "ky-so", target="signing", title=TITLE
     )
-    await walk(client, handle.id, definition, store, target="signing", signing=signers)
-    assert (await status(client, handle.id)).checks_signatures
-    before = await quiet_length(client, handle.id)
+    assert (await status(client, case_id)).checks_signatures
+    before = await quiet_length(client, case_id)
     document = text_pdf(TITLE, TEXT)
     signed = await signers.sign(SIGNER, document, "Ký ban hành")
     sign = ActionRequest(declare_no_interest=True, action="sign", actor=SIGNER)
 
     async def refused(request: ActionRequest) -> CaseActionRefused:
         with pytest.raises(CaseActionRefused) as caught:
-            await act(client, handle.id, request)
+            await act(client, case_id, request)
         return caught.value
 
     def carrying(pdf: bytes) -> ActionRequest:
@@ -98,7 +84,7 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
     forged = signed.replace(b"(legisflow)", b"(legisfloX)", 1)
     assert forged != signed
     with pytest.raises(CaseActionRefused) as caught:
-        await act_with_signed(client, store, handle.id, sign, forged, "ky.pdf", signers.roots)
+        await act_with_signed(client, store, case_id, sign, forged, "ky.pdf", signers.roots)
     assert "nội dung đã bị sửa sau khi ký" in str(caught.value)
 
     # Straight to the case: another person's signature…
@@ -115,11 +101,11 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
                            valid_from=ended - timedelta(days=365))  # fmt: skip
     stale = await refused(carrying(await sign_pdf(document, old.key, old.certificate, old.chain)))
     assert "chứng thư hết hạn ngày" in str(stale)
-    assert await quiet_length(client, handle.id) == before  # nothing written
+    assert await quiet_length(client, case_id) == before  # nothing written
 
     # The signer's own signature.
-    await act_with_signed(client, store, handle.id, sign, signed, "quyet-dinh.pdf", signers.roots)
-    st = await status(client, handle.id)
+    await act_with_signed(client, store, case_id, sign, signed, "quyet-dinh.pdf", signers.roots)
+    st = await status(client, case_id)
     # The appraisal report was issued with the Director of Justice's signed approval.
     [approved, accepted] = st.signatures
     assert (approved.action, approved.approval) == ("issue_appraisal_report", True)
@@ -128,19 +114,17 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
     assert (accepted.signer.person, accepted.document_sha256) == (SIGNER, digest)
     assert accepted.signer.issuer.startswith("CA phục vụ cơ quan Đảng")
     assert st.documents[-1].document.sha256 == digest
-    trail = await client.get_workflow_handle(handle.id).query(LegislativeProcess.audit)
+    trail = await client.get_workflow_handle(case_id).query(LegislativeProcess.audit)
     [entry] = [e for e in trail if e.action == "sign"]
     assert "Chữ ký số / digital signature: Bùi Văn Khoa" in (entry.note or "")
 
     # The signed file is what the Công báo publishes.
-    await walk(client, handle.id, definition, store, signing=signers)
-    [posting] = [
-        p for p in postings(harness.settings.data_dir, "cong_bao") if p.case_id == handle.id
-    ]
+    await walk(client, case_id, definition, store, signing=signers)
+    [posting] = [p for p in postings(harness.settings.data_dir, "cong_bao") if p.case_id == case_id]
     assert posting.document.sha256 == digest
     # Checked again after acceptance (before the case ended): nothing to flag.
-    await client.get_workflow_handle(handle.id).result()
-    history = await client.get_workflow_handle(handle.id).fetch_history()
+    await client.get_workflow_handle(case_id).result()
+    history = await client.get_workflow_handle(case_id).fetch_history()
     checks = [
         e.event_id
         for e in history.events
@@ -151,29 +135,7 @@ async def test_the_signing_stage_takes_only_the_signers_valid_signature(
     }
     assert len(checks) == 2  # the approval of the appraisal report, and the signed decision
     assert set(checks) <= completed
-    assert (await status(client, handle.id)).signature_problems == []
-
-
-async def signing_stage(
-    harness: Harness, registry: Registry, directory: Directory, slug: str, roots: DemoSigners
-) -> str:
-    """A provincial decision at its signing step, pinning the demo CA's root."""
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        harness.client,
-        directory,
-        StartRequest(
-            definition=definition, title=f"{TITLE} ({slug})", starter=DRAFTER, slug=slug,
-            legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(roots.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
-    )  # fmt: skip
-    await walk(
-        harness.client, handle.id, definition, harness.store, target="signing", signing=roots
-    )
-    return handle.id
+    assert (await status(client, case_id)).signature_problems == []
 
 
 async def test_a_revoked_certificate_or_a_swapped_file_flags_the_case_after_acceptance(
@@ -187,7 +149,7 @@ async def test_a_revoked_certificate_or_a_swapped_file_flags_the_case_after_acce
     sign = ActionRequest(declare_no_interest=True, action="sign", actor=SIGNER)
 
     # Revoked after it was issued: the CA's list (in the CRL folder) says so.
-    revoked_case = await signing_stage(harness, registry, directory, "thu-hoi", signers)
+    revoked_case = await pinning_case(harness, registry, directory, signers, "thu-hoi")
     signed = await signers.sign(SIGNER, text_pdf(TITLE, TEXT))
     crls = harness.settings.signature_crls_path
     crls.mkdir(parents=True)
@@ -196,7 +158,7 @@ async def test_a_revoked_certificate_or_a_swapped_file_flags_the_case_after_acce
     await act_with_signed(client, store, revoked_case, sign, signed, "ky.pdf", signers.roots)
 
     # A client that sends one file with another file's signature.
-    swapped_case = await signing_stage(harness, registry, directory, "trao-tep", signers)
+    swapped_case = await pinning_case(harness, registry, directory, signers, "trao-tep")
     other = await signers.sign(SIGNER, text_pdf(TITLE, TEXT + "Điều 2. (bản khác)\n"))
     ref = store.put_blob(other, "ban-khac.pdf", "application/pdf")
     await act(
@@ -232,30 +194,26 @@ async def test_a_signed_approval_must_be_the_deciders_signature_of_this_decision
     statement (a copy); accepted: his signature of this one."""
     client = harness.client
     signers = DemoSigners.under(tmp_path / "demo-ca", directory)
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        client,
+    case_id = await pinning_case(
+        harness,
+        registry,
         directory,
-        StartRequest(
-            definition=definition, title=f"{TITLE} (phê duyệt)", starter=DRAFTER,
-            slug="phe-duyet", legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(signers.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
-    )  # fmt: skip
-    await walk(client, handle.id, definition, harness.store, target="appraisal_signoff")
-    st = await status(client, handle.id)
+        signers,
+        "phe-duyet",
+        target="appraisal_signoff",
+        title=f"{TITLE} (phê duyệt)",
+    )
+    st = await status(client, case_id)
     [may] = [a for a in st.allowed if a.action == "issue_appraisal_report"]
     assert may.requires_approval
     head = may.actors[0]
     issue = ActionRequest(declare_no_interest=True, action="issue_appraisal_report", actor=head)
-    statement = approval_statement(handle.id, issue.action, head, None)
-    before = await quiet_length(client, handle.id)
+    statement = approval_statement(case_id, issue.action, head, None)
+    before = await quiet_length(client, case_id)
 
     async def refused(approval: str | None) -> CaseActionRefused:
         with pytest.raises(CaseActionRefused) as caught:
-            await act(client, handle.id, issue.model_copy(update={"approval": approval}))
+            await act(client, case_id, issue.model_copy(update={"approval": approval}))
         return caught.value
 
     assert (await refused(None)).code == "approval_required"
@@ -264,14 +222,14 @@ async def test_a_signed_approval_must_be_the_deciders_signature_of_this_decision
     elsewhere = approval_statement("so-xd-daklak:khac", issue.action, head, None)
     copied = await refused(await signers.approve(head, elsewhere))
     assert "không ký đúng nội dung được nộp" in str(copied)
-    assert await quiet_length(client, handle.id) == before
+    assert await quiet_length(client, case_id) == before
 
     own = await signers.approve(head, statement)
-    result = await act(client, handle.id, issue.model_copy(update={"approval": own}))
+    result = await act(client, case_id, issue.model_copy(update={"approval": own}))
     assert result.stage == "response"
-    [approved] = (await status(client, handle.id)).signatures
+    [approved] = (await status(client, case_id)).signatures
     assert (approved.approval, approved.signer.person) == (True, head)
-    trail = await client.get_workflow_handle(handle.id).query(LegislativeProcess.audit)
+    trail = await client.get_workflow_handle(case_id).query(LegislativeProcess.audit)
     [entry] = [e for e in trail if e.action == "issue_appraisal_report"]
     assert "Phê duyệt ký số / signed approval" in (entry.note or "")
 
@@ -284,7 +242,7 @@ async def test_a_deputy_signs_kt_with_his_own_certificate(
     Chairman's signature as his act, nor a file with a revision added after signing."""
     client, store = harness.client, harness.store
     signers = DemoSigners.under(tmp_path / "demo-ca", directory)
-    case_id = await signing_stage(harness, registry, directory, "ky-thay", signers)
+    case_id = await pinning_case(harness, registry, directory, signers, "ky-thay")
     today = (await status(client, case_id)).legal_today
     await delegate(
         client, directory, case_id, actor=SIGNER, role="signer", deputy=DEPUTY,
@@ -320,33 +278,29 @@ async def test_a_signed_approval_by_a_revoked_certificate_is_flagged_after_accep
 ) -> None:
     client = harness.client
     signers = DemoSigners.under(tmp_path / "demo-ca", directory)
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        client,
+    case_id = await pinning_case(
+        harness,
+        registry,
         directory,
-        StartRequest(
-            definition=definition, title=f"{TITLE} (thu hồi)", starter=DRAFTER,
-            slug="phe-duyet-thu-hoi", legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(signers.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
-    )  # fmt: skip
-    await walk(client, handle.id, definition, harness.store, target="appraisal_signoff")
-    st = await status(client, handle.id)
+        signers,
+        "phe-duyet-thu-hoi",
+        target="appraisal_signoff",
+        title=f"{TITLE} (thu hồi)",
+    )
+    st = await status(client, case_id)
     head = next(a for a in st.allowed if a.action == "issue_appraisal_report").actors[0]
     crls = harness.settings.signature_crls_path
     crls.mkdir(parents=True)
     crl = signers.ca.revocation_list([signers.issued(head).certificate])
     (crls / "ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
-    statement = approval_statement(handle.id, "issue_appraisal_report", head, None)
+    statement = approval_statement(case_id, "issue_appraisal_report", head, None)
     issue = ActionRequest(
         declare_no_interest=True, action="issue_appraisal_report", actor=head,
         approval=await signers.approve(head, statement),
     )  # fmt: skip
-    await act(client, handle.id, issue)
+    await act(client, case_id, issue)
     flagged = await wait_for_status(
-        client, handle.id, lambda s: bool(s.signature_problems), timeout=60
+        client, case_id, lambda s: bool(s.signature_problems), timeout=60
     )
     assert "đã bị thu hồi từ" in flagged.signature_problems[0]
     assert flagged.stage == "response"  # the decision stands
@@ -368,7 +322,7 @@ async def test_a_government_certificate_listed_in_the_directory_signs(
     signed = await sign_pdf(text_pdf(TITLE, TEXT), issued.key, issued.certificate, issued.chain)
     sign = ActionRequest(declare_no_interest=True, action="sign", actor=SIGNER)
 
-    unlisted = await signing_stage(harness, registry, directory, "cccd-chua-co", signers)
+    unlisted = await pinning_case(harness, registry, directory, signers, "cccd-chua-co")
     with pytest.raises(CaseActionRefused) as caught:
         await act(client, unlisted, sign.model_copy(update={
             "document": store.put_blob(signed, "ky.pdf", "application/pdf"),
@@ -377,27 +331,24 @@ async def test_a_government_certificate_listed_in_the_directory_signs(
     assert "không phải của người giữ vai trò ký" in str(caught.value)
 
     definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        client,
+    case_id = await pinning_case(
+        harness,
+        registry,
         with_certificate,
-        StartRequest(
-            definition=definition, title=f"{TITLE} (CCCD)", starter=DRAFTER, slug="cccd",
-            legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(signers.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
-    )  # fmt: skip
-    await walk(client, handle.id, definition, store, target="signing", signing=signers)
-    await act_with_signed(
-        client, store, handle.id, sign, signed, "ky.pdf", signers.roots, known=(listed,)
+        signers,
+        "cccd",
+        target="signing",
+        title=f"{TITLE} (CCCD)",
     )
-    accepted = (await status(client, handle.id)).signatures[-1]
+    await act_with_signed(
+        client, store, case_id, sign, signed, "ky.pdf", signers.roots, known=(listed,)
+    )
+    accepted = (await status(client, case_id)).signatures[-1]
     assert (accepted.signer.person, accepted.signer.fingerprint) == ("CCCD:066080001234", listed)
     # The check after acceptance follows the same rule: the case ends with nothing flagged.
-    await walk(client, handle.id, definition, store, signing=signers)
-    await client.get_workflow_handle(handle.id).result()
-    history = await client.get_workflow_handle(handle.id).fetch_history()
+    await walk(client, case_id, definition, store, signing=signers)
+    await client.get_workflow_handle(case_id).result()
+    history = await client.get_workflow_handle(case_id).fetch_history()
     checks = [
         e.event_id
         for e in history.events
@@ -408,4 +359,4 @@ async def test_a_government_certificate_listed_in_the_directory_signs(
     }
     assert checks
     assert set(checks) <= completed
-    assert (await status(client, handle.id)).signature_problems == []
+    assert (await status(client, case_id)).signature_problems == []

@@ -7,19 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client.cases import start_case, status
-from localdev.walkthrough import walk
+from client.cases import status
 from models.actors import Directory
-from models.case import SimplifiedDecision
 from models.registry import Registry
-from models.starting import StartRequest
-from signatures.certificates import pem
 from signatures.demo_signers import DemoSigners
 from tests.conftest import Harness
+from tests.signing import pinning_case
 from tests.softhsm import softhsm_token
-from tests.workflows.after_issuance import DRAFTER, SIGNER, quiet_length
+from tests.workflows.after_issuance import SIGNER, quiet_length
 from tests.workflows.cli_harness import as_person, legisflow
-from tests.workflows.test_signatures import signing_stage
 
 
 async def test_a_key_on_a_token_signs_through_the_cli(
@@ -30,7 +26,7 @@ async def test_a_key_on_a_token_signs_through_the_cli(
     tmp_path: Path,
 ) -> None:
     signers = DemoSigners.under(tmp_path / "demo-ca", directory)
-    case = await signing_stage(harness, registry, directory, "ky-token", signers)
+    case = await pinning_case(harness, registry, directory, signers, "ky-token")
     issued = signers.ca.issue(SIGNER, "Bùi Văn Khoa", "Ủy ban nhân dân tỉnh Đắk Lắk")
     token = softhsm_token(tmp_path / "hsm", "legisflow-test", issued, SIGNER)
     env = {**as_person(cli_env, SIGNER), **token.env}
@@ -58,7 +54,7 @@ async def test_the_demo_key_signs_in_a_dev_data_dir_only(
 ) -> None:
     # The data dir's own demo CA, as `legisflow demo` makes it.
     signers = DemoSigners.under(harness.settings.demo_ca_dir, directory)
-    case = await signing_stage(harness, registry, directory, "ky-demo", signers)
+    case = await pinning_case(harness, registry, directory, signers, "ky-demo")
     env = as_person(cli_env, SIGNER)
     pinned = await legisflow(
         {**env, "LEGISFLOW_SIGNATURE_ROOTS_FILE": str(harness.settings.demo_ca_dir / "root.pem")},
@@ -82,30 +78,26 @@ async def test_a_signed_approval_from_a_token_through_the_cli(
     """The Director of Justice issues the appraisal report with his signed approval, his
     key on his token: `legisflow sign CASE --action issue_appraisal_report`."""
     signers = DemoSigners.under(tmp_path / "demo-ca", directory)
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
-        harness.client,
+    case_id = await pinning_case(
+        harness,
+        registry,
         directory,
-        StartRequest(
-            definition=definition, title="Quy định thử phê duyệt ký số", starter=DRAFTER,
-            slug="phe-duyet-token", legal_day_seconds=60.0,
-            simplified=SimplifiedDecision(decided_by=SIGNER, reason="Thử ký số (test)"),
-            signature_roots=(pem(signers.ca.root).decode(),),
-        ),
-        task_queue=harness.settings.task_queue,
-    )  # fmt: skip
-    await walk(harness.client, handle.id, definition, harness.store, target="appraisal_signoff")
-    st = await status(harness.client, handle.id)
+        signers,
+        "phe-duyet-token",
+        target="appraisal_signoff",
+        title="Quy định thử phê duyệt ký số",
+    )
+    st = await status(harness.client, case_id)
     head = next(a for a in st.allowed if a.action == "issue_appraisal_report").actors[0]
     person = directory.person(head)
     issued = signers.ca.issue(head, person.name, directory.agency(person.agency).name)
     token = softhsm_token(tmp_path / "hsm", "giam-doc-stp", issued, head)
     env = {**as_person(cli_env, head), **token.env, "LEGISFLOW_TOKEN_PIN": token.pin}
     run = await legisflow(
-        env, "sign", handle.id, "--action", "issue_appraisal_report",
+        env, "sign", case_id, "--action", "issue_appraisal_report",
         "--pkcs11-lib", str(token.lib), "--token-label", token.label, "--no-interest",
     )  # fmt: skip
     assert run.code == 0, run.stderr
     assert "Đã phê duyệt có ký số / approved with your signature" in run.stdout
-    [approved] = (await status(harness.client, handle.id)).signatures
+    [approved] = (await status(harness.client, case_id)).signatures
     assert (approved.approval, approved.signer.person) == (True, head)

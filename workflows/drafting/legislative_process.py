@@ -79,9 +79,9 @@ with workflow.unsafe.imports_passed_through():
         SignedBy,
         SignedDocumentCheck,
         approval_statement,
-        check_approval,
-        check_evidence,
         roots_of,
+        signer_of,
+        summary_of,
     )
     from workflows.declarations import KeepsDeclarations
     from workflows.drafting.carrying_out import CaseEffects
@@ -284,16 +284,17 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         return self._apply(t, req)
 
     def _record_signatures(self, t: Transition, req: ActionRequest) -> ActionRequest:
-        """Keep whose certificate signed the document or the decision (the validator checked
-        both), and say so in the trail's note; a signed document is checked again whole."""
+        """Keep whose certificate signed the document or the decision (``_check`` has just
+        verified both), say so in the trail's note, and have each checked again after
+        acceptance (the stored file whole, the certificate's revocation)."""
         now = workflow.now()
         notes = [req.note] if req.note else []
-        known = certificates_of(self._rule_context(), req.actor)
-        if t.requires_signature and req.signature and req.document:
-            signer = check_evidence(req.signature, self._signature_roots, req.actor, now, known)
+        known = sorted(certificates_of(self._rule_context(), req.actor))
+
+        def keep(cms: str, digest: str, document: str | None, approval: bool) -> None:
             signed = SignedBy(
-                action=t.action, document_sha256=req.document.sha256, signer=signer,
-                accepted_at=now,
+                action=t.action, document_sha256=document, accepted_at=now, approval=approval,
+                signer=summary_of(signer_of(cms)[0]),
             )  # fmt: skip
             self._signatures.append(signed)
             notes.append(signed.note())
@@ -302,37 +303,20 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
                     CheckSignature(
                         SignedDocumentCheck(
                             case_id=self._inp.case_id, action=t.action,
-                            document_sha256=req.document.sha256,
-                            signed_digest=req.signature.signed_digest, person=req.actor,
-                            accepted_at=now, roots=list(self._inp.signature_roots),
-                            known=sorted(known),
+                            document_sha256=None if approval else document,
+                            signed_digest=digest, person=req.actor, accepted_at=now,
+                            roots=list(self._inp.signature_roots),
+                            approval_cms=cms if approval else None, known=known,
                         )
                     )
                 )  # fmt: skip
+
+        if t.requires_signature and req.signature and req.document:
+            keep(req.signature.cms, req.signature.signed_digest, req.document.sha256, False)
         if t.signed_approval and req.approval:
             document = req.document.sha256 if req.document else None
             statement = approval_statement(self._inp.case_id, t.action, req.actor, document)
-            signer = check_approval(
-                req.approval, statement, self._signature_roots, req.actor, now, known
-            )
-            approved = SignedBy(
-                action=t.action, document_sha256=document, signer=signer, accepted_at=now,
-                approval=True,
-            )  # fmt: skip
-            self._signatures.append(approved)
-            notes.append(approved.note())
-            if workflow.patched(SIGNATURE_CHECK_PATCH):
-                self._effects.append(
-                    CheckSignature(
-                        SignedDocumentCheck(
-                            case_id=self._inp.case_id, action=t.action, document_sha256=None,
-                            signed_digest=hashlib.sha256(statement).hexdigest(),
-                            person=req.actor, accepted_at=now,
-                            roots=list(self._inp.signature_roots), approval_cms=req.approval,
-                            known=sorted(known),
-                        )
-                    )
-                )  # fmt: skip
+            keep(req.approval, hashlib.sha256(statement).hexdigest(), document, True)
         return req.model_copy(update={"note": "; ".join(notes) or None})
 
     @act.validator
