@@ -24,6 +24,7 @@ from localdev.stand_in import stand_in_signer
 from models.actors import Directory, load_directory
 from models.registry import Registry, load_registry
 from settings import Settings
+from tests.postgres import running_postgres
 from tests.sign_in import session_key
 from worker import build_worker
 
@@ -107,6 +108,13 @@ class Harness:
     settings: Settings
     store: FilesystemDocumentStore
     outbox: OutboxNotifier
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server on loopback for the session (``tests/postgres.py``)."""
+    with running_postgres() as url:
+        yield url
 
 
 @pytest.fixture

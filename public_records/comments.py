@@ -1,0 +1,337 @@
+"""Public comments on drafts (ý kiến góp ý của người dân, tổ chức) and the consultations that
+take them (lấy ý kiến rộng rãi).
+
+A consultation's intake is opened and closed by its case (through an activity,
+``activities/public_intake.py``); the portal can only add comments to an open one, checked
+in the same transaction that writes the comment, so no comment slips in after the close and
+the counts the case records at the close are exact. The same text from the same contact on
+the same article is one comment: sending it again returns the first receipt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, date, datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from models.choices import Disposition
+from models.comments import normalize, text_hash
+from public_records.database import Cursor, Database
+from public_records.tracking_codes import new_code, normalized
+
+#: A public comment longer than this is refused with a clear message.
+MAX_PUBLIC_COMMENT_CHARS = 10_000
+#: The tracking code of a comment starts so (góp ý).
+COMMENT_PREFIX = "GY"
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS consultations (
+        case_id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        agency TEXT NOT NULL,
+        affected_groups TEXT NOT NULL DEFAULT '[]',
+        summary TEXT NOT NULL DEFAULT '',
+        closes_on TEXT,
+        opened_at TEXT NOT NULL,
+        closed_at TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS public_comments (
+        id {id},
+        tracking_code TEXT NOT NULL UNIQUE,
+        case_id TEXT NOT NULL REFERENCES consultations (case_id),
+        article INTEGER NOT NULL,
+        speaks_for TEXT NOT NULL,
+        text TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        disposition TEXT,
+        reason TEXT,
+        UNIQUE (case_id, source_key, article, text_sha256)
+    )""",
+    "CREATE INDEX IF NOT EXISTS public_comments_by_case ON public_comments (case_id, id)",
+)
+
+
+class SpeaksFor(str, Enum):
+    """Whom a commenter speaks for: the groups whose influence on a draft is shown."""
+
+    CITIZEN = "citizen"  # cá nhân, người dân
+    BUSINESS = "business"  # doanh nghiệp
+    ASSOCIATION = "association"  # hiệp hội, tổ chức xã hội
+    STATE_BODY = "state_body"  # cơ quan nhà nước
+
+    @property
+    def label(self) -> str:
+        return {
+            "citizen": "Cá nhân, người dân",
+            "business": "Doanh nghiệp",
+            "association": "Hiệp hội, tổ chức",
+            "state_body": "Cơ quan nhà nước",
+        }[self.value]
+
+
+class IntakeOpening(BaseModel):
+    """What the portal shows of a consultation the case opens (no personal data)."""
+
+    case_id: str = Field(min_length=1, max_length=200)
+    title: str
+    agency: str
+    affected_groups: list[str] = Field(default_factory=list)
+    summary: str = ""
+    closes_on: date | None = None
+
+
+class IntakeCounts(BaseModel):
+    """Exact counts of a consultation's public comments, by group and disposition."""
+
+    case_id: str
+    received: int
+    by_group: dict[str, int]
+    by_disposition: dict[str, int]
+
+
+class CommentSubmission(BaseModel):
+    """One comment from the portal's form."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+    case_id: str = Field(min_length=1, max_length=200)
+    #: The article (Điều) commented on; 0: the draft as a whole.
+    article: int = Field(default=0, ge=0, le=10_000)
+    speaks_for: SpeaksFor = SpeaksFor.CITIZEN
+    name: str = Field(min_length=2, max_length=200)
+    #: An e-mail address or a phone number.
+    contact: str = Field(min_length=5, max_length=200)
+    text: str = Field(min_length=1, max_length=MAX_PUBLIC_COMMENT_CHARS)
+
+    @field_validator("contact")
+    @classmethod
+    def _email_or_phone(cls, value: str) -> str:
+        if "@" in value:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+                raise ValueError("give an e-mail address or a phone number")
+            return value.lower()
+        digits = value.replace(" ", "").replace(".", "").replace("-", "")
+        if not (digits.lstrip("+").isdigit() and 8 <= len(digits.lstrip("+")) <= 15):
+            raise ValueError("give an e-mail address or a phone number")
+        return digits
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not normalize(value):
+            raise ValueError("the comment is empty")
+        return value
+
+
+class Receipt(BaseModel):
+    tracking_code: str
+    #: The same comment had been received before (this is its first receipt).
+    duplicate: bool
+
+
+class TrackedComment(BaseModel):
+    """What anyone holding the tracking code sees: never the name or contact."""
+
+    tracking_code: str
+    case_id: str
+    title: str
+    article: int
+    speaks_for: SpeaksFor
+    text: str
+    received_at: datetime
+    disposition: Disposition | None
+    reason: str | None
+
+
+class IntakeClosed(Exception):
+    """The draft takes no comments now; the message says so for people."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _source_key(case_id: str, contact: str) -> str:
+    # Who sent it, without keeping the contact in the uniqueness key.
+    return hashlib.sha256(f"{case_id}\n{contact}".encode()).hexdigest()
+
+
+class PublicComments:
+    """The consultations and their public comments in one database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    def at(cls, url: str) -> PublicComments:
+        return cls(Database(url, SCHEMA))
+
+    # ---- the case's side (activities) -----------------------------------------------------
+
+    def open_intake(self, opening: IntakeOpening) -> None:
+        """Open (or reopen) the consultation for comments."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO consultations (case_id, title, agency, affected_groups, summary, "
+                "closes_on, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO "
+                "UPDATE SET title = excluded.title, agency = excluded.agency, affected_groups "
+                "= excluded.affected_groups, summary = excluded.summary, closes_on = "
+                "excluded.closes_on, closed_at = NULL",
+                (
+                    opening.case_id,
+                    opening.title,
+                    opening.agency,
+                    json.dumps(opening.affected_groups, ensure_ascii=False),
+                    opening.summary,
+                    opening.closes_on.isoformat() if opening.closes_on else None,
+                    _now(),
+                ),
+            )
+
+    def close_intake(self, case_id: str) -> IntakeCounts:
+        """Take no more comments; the counts as of the close (exact: no comment can land after
+        it commits). Closing a closed one keeps its first close."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE consultations SET closed_at = ? WHERE case_id = ? AND closed_at IS NULL",
+                (_now(), case_id),
+            )
+            return self._counts(cur, case_id)
+
+    def counts(self, case_id: str) -> IntakeCounts:
+        with self.db.transaction() as cur:
+            return self._counts(cur, case_id)
+
+    def _counts(self, cur: Cursor, case_id: str) -> IntakeCounts:
+        cur.execute(
+            "SELECT speaks_for, COALESCE(disposition, 'open'), COUNT(*) FROM public_comments "
+            "WHERE case_id = ? GROUP BY speaks_for, disposition",
+            (case_id,),
+        )
+        by_group: dict[str, int] = {}
+        by_disposition: dict[str, int] = {}
+        for group, disposition, n in cur.fetchall():
+            by_group[group] = by_group.get(group, 0) + n
+            by_disposition[disposition] = by_disposition.get(disposition, 0) + n
+        return IntakeCounts(
+            case_id=case_id,
+            received=sum(by_group.values()),
+            by_group=by_group,
+            by_disposition=by_disposition,
+        )
+
+    # ---- the public's side (the portal) ---------------------------------------------------
+
+    def open_consultations(self, limit: int = 200) -> list[IntakeOpening]:
+        """Consultations taking comments now, those closing soonest first."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT case_id, title, agency, affected_groups, summary, closes_on FROM "
+                "consultations WHERE closed_at IS NULL ORDER BY closes_on, case_id LIMIT ?",
+                (limit,),
+            )
+            return [_opening(row) for row in cur.fetchall()]
+
+    def consultation(self, case_id: str) -> tuple[IntakeOpening, bool] | None:
+        """The consultation and whether it takes comments now, or None if there is none."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT case_id, title, agency, affected_groups, summary, closes_on, closed_at "
+                "FROM consultations WHERE case_id = ?",
+                (case_id,),
+            )
+            row = cur.fetchone()
+        return None if row is None else (_opening(row[:6]), row[6] is None)
+
+    def submit(self, sub: CommentSubmission) -> Receipt:
+        """Keep the comment durably and return its receipt; IntakeClosed if the draft takes
+        no comments now."""
+        sha = text_hash(sub.text)
+        source = _source_key(sub.case_id, sub.contact)
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT closed_at FROM consultations WHERE case_id = ?", (sub.case_id,)
+            )
+            row = cur.fetchone()
+            if row is None:
+                raise IntakeClosed(
+                    "Dự thảo này không lấy ý kiến qua cổng. / This draft is not open for comments."
+                )
+            if row[0] is not None:
+                raise IntakeClosed(
+                    "Đã hết thời gian lấy ý kiến về dự thảo này. / The comment period for this "
+                    "draft has closed."
+                )
+            cur.execute(
+                "INSERT INTO public_comments (tracking_code, case_id, article, speaks_for, "
+                "text, text_sha256, source_key, name, contact, received_at) VALUES (?, ?, ?, "
+                "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, source_key, article, text_sha256) "
+                "DO NOTHING RETURNING tracking_code",
+                (
+                    new_code(COMMENT_PREFIX),
+                    sub.case_id,
+                    sub.article,
+                    sub.speaks_for.value,
+                    sub.text,
+                    sha,
+                    source,
+                    sub.name,
+                    sub.contact,
+                    _now(),
+                ),
+            )
+            row = cur.fetchone()
+            if row is not None:
+                return Receipt(tracking_code=row[0], duplicate=False)
+            cur.execute(
+                "SELECT tracking_code FROM public_comments WHERE case_id = ? AND source_key = ? "
+                "AND article = ? AND text_sha256 = ?",
+                (sub.case_id, source, sub.article, sha),
+            )
+            return Receipt(tracking_code=cur.fetchone()[0], duplicate=True)
+
+    def tracked(self, code: str) -> TrackedComment | None:
+        """The comment under a tracking code as typed, or None."""
+        stored = normalized(code)
+        if stored is None:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT c.tracking_code, c.case_id, k.title, c.article, c.speaks_for, c.text, "
+                "c.received_at, c.disposition, c.reason FROM public_comments c JOIN "
+                "consultations k ON k.case_id = c.case_id WHERE c.tracking_code = ?",
+                (stored,),
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return TrackedComment(
+            tracking_code=row[0],
+            case_id=row[1],
+            title=row[2],
+            article=row[3],
+            speaks_for=SpeaksFor(row[4]),
+            text=row[5],
+            received_at=datetime.fromisoformat(row[6]),
+            disposition=Disposition(row[7]) if row[7] else None,
+            reason=row[8],
+        )
+
+
+def _opening(row: tuple[object, ...]) -> IntakeOpening:
+    case_id, title, agency, groups, summary, closes_on = row
+    return IntakeOpening(
+        case_id=str(case_id),
+        title=str(title),
+        agency=str(agency),
+        affected_groups=json.loads(str(groups)),
+        summary=str(summary),
+        closes_on=date.fromisoformat(str(closes_on)) if closes_on else None,
+    )
