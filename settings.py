@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     #: The demo accounts' password (`legisflow demo`, `legisflow dev`); unset: one is made,
     #: kept under the data dir and printed.
     demo_password: SecretStr | None = None
+    #: The public's comments and feedback (public_records/): ``postgresql://…`` in
+    #: production; unset: SQLite at ``<data dir>/public.sqlite3``.
+    database_url: str | None = None
+    #: Where `legisflow portal` (the public portal) listens.
+    portal_host: str = "127.0.0.1"
+    portal_port: Port = 8090
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.
@@ -183,6 +189,14 @@ class Settings(BaseSettings):
     @property
     def workspace_url(self) -> str:
         return self.web_public_url or f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'public.sqlite3').resolve()}"
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://{self.portal_host}:{self.portal_port}"
 
     @property
     def ui_url(self) -> str:

@@ -24,6 +24,7 @@ from activities.ledger_pages import LedgerPageActivities
 from activities.linking import LinkingActivities, start_feedback_case
 from activities.monitoring_report import MonitoringReportActivities
 from activities.post_issuance import PostIssuanceActivities, cached_directory, cached_rules
+from activities.public_intake import PublicIntakeActivities
 from activities.reports import ReportActivities
 from activities.signature_checks import SignatureCheckActivities
 from client.connection import connect
@@ -71,6 +72,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             start_feedback_case,
             count_open_comments,
             case_ledger_state,
+            *PublicIntakeActivities(settings.database).all,
             MonitoringReportActivities(activities.store).generate_monitoring_report,
             SignatureCheckActivities(
                 activities.store, settings.signature_crls_path

@@ -22,6 +22,7 @@ from models.interests import Declaration, DeclaresInterest
 from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.links import CaseLink
 from models.official_calendar import CALENDAR_FILE, OfficialCalendar, load_calendar
+from models.public_consultation import IntakeCounts
 from models.signature_evidence import MAX_CMS_BYTES, SignatureEvidence, SignedBy
 
 
@@ -92,6 +93,11 @@ class CaseInput(KeysPinned):
     #: The roots a signed document must chain to (PEM, pinned for the deployment at start);
     #: empty: the case does not check signatures.
     signature_roots: list[str] = Field(default_factory=list)
+    #: The groups the draft affects directly (đối tượng chịu tác động trực tiếp), named by
+    #: the drafter and shown on the public portal.
+    affected_groups: list[str] = Field(default_factory=list, max_length=20)
+    #: The drafter's plain-language summary of the draft, for the public.
+    plain_summary: str = Field(default="", max_length=4000)
 
 
 class ActionRequest(Signed, DeclaresInterest):
@@ -301,6 +307,8 @@ class CaseStatus(BaseModel):
     checks_signatures: bool = False
     #: What the check of an accepted signed document found wrong since (flags for ops).
     signature_problems: list[str] = Field(default_factory=list)
+    #: The public's comments through the portal, as counted when its intake last closed.
+    public_comments: IntakeCounts | None = None
 
 
 class CaseResult(BaseModel):

@@ -68,6 +68,9 @@ class StartRequest:
     links: tuple[CaseLink, ...] = ()
     #: The roots signed documents must chain to (PEM); empty: the client's pinned roots.
     signature_roots: tuple[str, ...] = ()
+    #: The groups the draft affects directly and a plain-language summary (public portal).
+    affected_groups: tuple[str, ...] = ()
+    plain_summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ def plan_case(directory: Directory, req: StartRequest) -> CaseOpening:
         links=list(req.links),
         superiors=superiors_of(directory, assignments),
         signature_roots=list(req.signature_roots),
+        affected_groups=list(req.affected_groups),
+        plain_summary=req.plain_summary,
     )
     return CaseOpening(
         inp=inp,

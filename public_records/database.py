@@ -100,9 +100,8 @@ class Database:
             cur.execute("COMMIT")
             return
         try:
-            with conn.transaction():
-                with conn.cursor() as raw:
-                    yield _Placeholders(raw)
+            with conn.transaction(), conn.cursor() as raw:
+                yield _Placeholders(raw)
         except psycopg.OperationalError:
             # A broken connection (the server restarted) is dropped; the next call reconnects.
             self._local.conn = None

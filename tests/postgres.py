@@ -37,9 +37,11 @@ def running_postgres() -> Iterator[str]:
     (``postgresql://…@127.0.0.1:PORT/legisflow``) while the block runs."""
     bin_dir = _server_bin()
     # Not under pytest's temporary folder: as root, that is closed to the postgres user.
-    with tempfile.TemporaryDirectory(prefix="legisflow-postgres-") as name:
-        with _cluster(bin_dir, Path(name)) as url:
-            yield url
+    with (
+        tempfile.TemporaryDirectory(prefix="legisflow-postgres-") as name,
+        _cluster(bin_dir, Path(name)) as url,
+    ):
+        yield url
 
 
 @contextmanager

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         PostIssuancePeople,
         PostIssuanceRules,
     )
+    from models.public_consultation import IntakeCounts, IntakeOpening
     from models.signature_evidence import SignatureCheck, SignedDocumentCheck
     from models.synthesis_report import ReportRequest
 
@@ -143,6 +144,26 @@ async def check_signed_document(check: SignedDocumentCheck) -> SignatureCheck:
         check,
         result_type=SignatureCheck,
         summary="Kiểm tra lại văn bản đã ký số / Check the signed document",
+    )
+
+
+async def open_public_intake(opening: IntakeOpening) -> None:
+    """Let the public portal take comments on the draft."""
+    await call_activity(
+        "open_public_intake",
+        opening,
+        result_type=type(None),
+        summary="Mở nhận góp ý qua cổng / Open the portal's comments",
+    )
+
+
+async def close_public_intake(case_id: str) -> IntakeCounts:
+    """Stop the portal taking comments; the exact counts as of the close."""
+    return await call_activity(
+        "close_public_intake",
+        case_id,
+        result_type=IntakeCounts,
+        summary="Đóng nhận góp ý qua cổng / Close the portal's comments",
     )
 
 

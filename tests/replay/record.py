@@ -8,6 +8,7 @@
     .venv/bin/python -m tests.replay.record directions       # issues sent up for direction
     .venv/bin/python -m tests.replay.record monitoring-missing  # a refused signal sent again
     .venv/bin/python -m tests.replay.record signatures       # a signed decision, checked again
+    .venv/bin/python -m tests.replay.record public-intake    # the portal's intake opened, closed
 
 Run it only when a change is *meant* to alter workflow commands; such a change must also be
 guarded with ``workflow.patched(...)`` so running cases keep replaying (README, "Changing a
@@ -44,6 +45,8 @@ from tests.replay.interests import KEY as INTERESTS
 from tests.replay.interests import record_interests
 from tests.replay.ledger_pages import KEY as LEDGER_PAGES
 from tests.replay.ledger_pages import record_ledger_pages
+from tests.replay.public_intake import KEY as PUBLIC_INTAKE
+from tests.replay.public_intake import record_public_intake
 from tests.replay.returns import KEY as RETURNS
 from tests.replay.returns import record_returns
 from tests.replay.signal_retry import KEY as SIGNAL_RETRY
@@ -155,6 +158,12 @@ async def record(only: set[str] | None = None) -> list[Path]:
                     written += await record_signatures(
                         env.client, directory, registry, store, task_queue=settings.task_queue,
                         histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
+                    )  # fmt: skip
+                if not only or PUBLIC_INTAKE in only:
+                    written += await record_public_intake(
+                        env.client, directory, registry, store, task_queue=settings.task_queue,
+                        histories=HISTORIES, legal_day_seconds=LEGAL_DAY_SECONDS,
+                        database=settings.database,
                     )  # fmt: skip
                 if not only or LEDGER_PAGES in only:
                     written += await record_ledger_pages(

@@ -19,11 +19,13 @@ from temporalio.worker import Replayer
 from models.awaiting import AWAITING_ROLES_PATCH
 from models.contested_issues import DIRECTIONS_PATCH
 from models.interests import DECLARE_INTEREST_PATCH
+from models.public_consultation import PUBLIC_INTAKE_PATCH
 from models.registry import load_registry
 from models.rules import NOTE_REQUIRED_PATCH
 from models.signature_evidence import SIGNATURE_CHECK_PATCH
 from tests.replay.directions import HISTORY as DIRECTIONS_HISTORY
 from tests.replay.interests import HISTORY as INTERESTS_HISTORY
+from tests.replay.public_intake import HISTORY as PUBLIC_INTAKE_HISTORY
 from tests.replay.record import HISTORIES, history_file
 from tests.replay.returns import HISTORY as RETURNS_HISTORY
 from tests.replay.returns import NOTE as RETURN_NOTE
@@ -230,3 +232,21 @@ def test_the_signatures_history_holds_a_signature_accepted_and_checked_again() -
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     ]
     assert names.count("check_signed_document") == 1
+
+
+def test_the_public_intake_history_opens_and_closes_the_portal() -> None:
+    """The history kept for ``PUBLIC_INTAKE_PATCH``: its marker, the intake opened with the
+    comment ledger and closed with it, and no commenter's name in the case's history."""
+    path = HISTORIES / PUBLIC_INTAKE_HISTORY
+    text = path.read_text(encoding="utf-8")
+    history = WorkflowHistory.from_json(path.stem, text)
+    markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert PUBLIC_INTAKE_PATCH in str(markers)
+    names = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    intake = [n for n in names if n.endswith("_public_intake")]
+    assert intake[:2] == ["open_public_intake", "close_public_intake"]
+    assert "Người góp ý" not in text

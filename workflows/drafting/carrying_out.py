@@ -33,13 +33,16 @@ with workflow.unsafe.imports_passed_through():
     from models.deliveries import EffectBatch, EffectItem, Notification
     from models.documents import DocumentVersion
     from models.monitoring import MonitoringInput
+    from models.public_consultation import PUBLIC_INTAKE_PATCH, IntakeOpening
     from models.signature_evidence import SignedDocumentCheck
     from workflows import search_attributes as sa
     from workflows.activity_calls import (
         carry_out_effects,
         check_signed_document,
+        close_public_intake,
         count_open_comments,
         generate_synthesis_report,
+        open_public_intake,
         store_audit_export,
     )
     from workflows.after_issuance.monitoring import DocumentMonitoring
@@ -195,8 +198,10 @@ class CaseEffects(CaseState):
                 id=effect.inp.ledger_id,
                 static_summary="Sổ góp ý / Comment ledger",
             )
+            await self._public_intake(opening=True)
         elif isinstance(effect, SignalLedger):
             await workflow.get_external_workflow_handle(effect.ledger_id).signal(effect.signal)
+            await self._public_intake(opening=effect.signal == "reopen")
         elif isinstance(effect, StoreAudit):
             export = AuditExport(
                 case_id=self._inp.case_id, lines=export_lines(self._inp.case_id, self._audit)
@@ -221,6 +226,27 @@ class CaseEffects(CaseState):
                 note=effect.label,
                 document=self._documents[-2].document.sha256,
             )
+
+    async def _public_intake(self, *, opening: bool) -> None:
+        """The public portal takes comments while the ledger does: opened and closed with it,
+        and the exact counts recorded at each close (``public_records/``)."""
+        if not workflow.patched(PUBLIC_INTAKE_PATCH):
+            return
+        if not opening:
+            self._public_comments = await close_public_intake(self._inp.case_id)
+            return
+        deadline = self._deadline
+        closes = deadline.due_legal.date() if deadline and deadline.stage == self._stage else None
+        await open_public_intake(
+            IntakeOpening(
+                case_id=self._inp.case_id,
+                title=self._inp.title,
+                agency=self._inp.drafting_agency_name,
+                affected_groups=self._inp.affected_groups,
+                summary=self._inp.plain_summary,
+                closes_on=closes,
+            )
+        )
 
     async def _check_signature(self, check: SignedDocumentCheck) -> None:
         """A signed document that does not hold up when checked again flags the case for

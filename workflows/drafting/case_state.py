@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from models.interests import Declaration
     from models.legal_time import LegalClock, StageDeadline
     from models.machine import ProcessMachine
+    from models.public_consultation import IntakeCounts
     from models.rules import RuleContext
     from models.signature_evidence import SignedBy
     from workflows.drafting.consultation_request import ConsultationRequest
@@ -89,6 +90,8 @@ class CaseState:
     _signatures: list[SignedBy]
     #: What the check of a signed document after acceptance found wrong (flags for ops).
     _signature_problems: list[str]
+    #: The portal's comments as counted at the last close of its intake (None: not yet).
+    _public_comments: IntakeCounts | None
 
     def _append_audit(
         self,

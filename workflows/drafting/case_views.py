@@ -75,6 +75,7 @@ class CaseViews(CaseState):
             signatures=list(self._signatures),
             checks_signatures=bool(self._signature_roots),
             signature_problems=list(self._signature_problems),
+            public_comments=self._public_comments,
         )  # fmt: skip
 
     @workflow.query

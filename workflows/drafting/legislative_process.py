@@ -124,6 +124,7 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         self._signature_roots = roots_of(inp.signature_roots)
         self._signatures = []
         self._signature_problems = []
+        self._public_comments = None
         self._calendar = inp.calendar.legal_calendar()
         start = workflow.info().start_time
         self._clock = LegalClock(origin=start, legal_day_seconds=inp.legal_day_seconds)

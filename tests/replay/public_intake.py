@@ -1,0 +1,72 @@
+"""The scenario the replay test keeps a history of for ``PUBLIC_INTAKE_PATCH``
+(``LegislativeProcess@public-intake.json``): a provincial decision whose consultation opens
+the portal's intake, takes a public comment there, and closes it with the counts. Recorded
+by ``python -m tests.replay.record public-intake``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from temporalio.client import Client
+
+from activities.ports import DocumentStore
+from client.cases import start_case
+from localdev.walkthrough import walk
+from models.actors import Directory
+from models.case import CaseStatus
+from models.definition import Transition
+from models.public_consultation import CommentSubmission
+from models.registry import Registry
+from models.starting import StartRequest
+from public_records.comments import PublicComments
+from tests.workflows.after_issuance import until
+
+KEY = "public-intake"
+HISTORY = f"LegislativeProcess@{KEY}.json"
+
+
+async def record_public_intake(
+    client: Client,
+    directory: Directory,
+    registry: Registry,
+    store: DocumentStore,
+    *,
+    task_queue: str,
+    histories: Path,
+    legal_day_seconds: float,
+    database: str,
+) -> list[Path]:
+    definition = registry.get("qd_ubnd_tinh")
+    handle = await start_case(
+        client,
+        directory,
+        StartRequest(
+            definition=definition,
+            title="Replay: góp ý qua cổng",
+            starter="nguyen.van.an",
+            legal_day_seconds=legal_day_seconds,
+            affected_groups=("Người dân",),
+        ),
+        task_queue=task_queue,
+    )
+    records = PublicComments.at(database)
+
+    async def comment(t: Transition, st: CaseStatus) -> None:
+        if not definition.stages[st.stage].comments:
+            return
+        await until(
+            "the intake to open", lambda: asyncio.to_thread(records.consultation, handle.id)
+        )
+        sub = CommentSubmission(
+            case_id=handle.id, name="Người góp ý", contact="gop.y@example.vn", text="Ý kiến"
+        )
+        await asyncio.to_thread(records.submit, sub)
+
+    await walk(client, handle.id, definition, store, timeout=60, on_step=comment)
+    await handle.result()
+    history = await handle.fetch_history()
+    path = histories / HISTORY
+    path.write_text(history.to_json() + "\n", encoding="utf-8")
+    print(f"recorded {path.name}: {len(history.events)} events")
+    return [path]
