@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     #: Where `legisflow portal` (the public portal) listens.
     portal_host: str = "127.0.0.1"
     portal_port: Port = 8090
+    #: Comments one network address may send to the portal per minute.
+    portal_comments_per_minute: int = Field(default=20, ge=1)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.

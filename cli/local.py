@@ -30,8 +30,9 @@ DEMO_AGENCY = "so-xd-daklak"
 
 @app.command()
 def dev() -> None:
-    """Start the local Temporal server (SQLite under the data dir, UI), a worker and the
-    officials' workspace (LEGISFLOW_WEB_PORT, 8080), and print the demo accounts.
+    """Start the local Temporal server (SQLite under the data dir, UI), a worker, the
+    officials' workspace (LEGISFLOW_WEB_PORT, 8080) and the public portal
+    (LEGISFLOW_PORTAL_PORT, 8090), and print the demo accounts.
 
     Runs in the foreground; Ctrl-C stops them all.
     """
@@ -74,22 +75,31 @@ def dev() -> None:
 def _check_web_port(s: Settings) -> None:
     from localdev.devserver import port_open
 
-    if port_open(f"{s.web_host}:{s.web_port}"):
-        raise CliError(
-            f"something already listens on {s.web_host}:{s.web_port} (the workspace's port); "
-            "stop it or set LEGISFLOW_WEB_PORT"
-        )
+    for host, port, what, variable in (
+        (s.web_host, s.web_port, "the workspace's port", "LEGISFLOW_WEB_PORT"),
+        (s.portal_host, s.portal_port, "the public portal's port", "LEGISFLOW_PORTAL_PORT"),
+    ):
+        if port_open(f"{host}:{port}"):
+            raise CliError(
+                f"something already listens on {host}:{port} ({what}); stop it or set {variable}"
+            )
 
 
 async def _serve(s: Settings, server: DevServer, password: str) -> None:
-    """A worker and the officials' workspace on the dev server, until SIGINT or SIGTERM."""
+    """A worker, the officials' workspace and the public portal on the dev server, until
+    SIGINT or SIGTERM."""
+    from portal.app import create_portal
     from web.serving import serving
     from worker import build_worker, serve_until_signalled
 
     client = await _connect_when_ready(s, server)
     with ThreadPoolExecutor(max_workers=16) as ex:
-        async with serving(s, s.web_host, s.web_port) as url:
+        async with (
+            serving(s, s.web_host, s.web_port) as url,
+            serving(s, s.portal_host, s.portal_port, create_portal) as portal_url,
+        ):
             say(("Không gian làm việc / workspace: ", "bold"), (url, "bold"))
+            say(("Cổng góp ý công khai / public portal: ", "bold"), (portal_url, "bold"))
             for line in _who_to_sign_in_as(s, password):
                 say(line)
             say("Worker running. Ctrl-C to stop.")
@@ -221,10 +231,17 @@ DEMO_COMMENTS = [
 ]
 
 
-async def _demo_comments(client: Client, documents: DocumentStore, case_id: str) -> None:
-    """A few citizens comment while the draft is posted (two send the same text)."""
+async def _demo_comments(
+    client: Client, documents: DocumentStore, case_id: str, s: Settings
+) -> None:
+    """A few citizens comment while the draft is posted (two send the same text), one of
+    them through the public portal."""
+    import asyncio
+
     from client.comments import comment, comments_summary
     from localdev.walkthrough import wait_for_status
+    from models.public_consultation import CommentSubmission, SpeaksFor
+    from public_records.comments import PublicComments
 
     # The comment ledger starts right after the decision that opens the consultation.
     await wait_for_status(client, case_id, lambda st: st.pending_effects == 0, timeout=30)
@@ -235,6 +252,22 @@ async def _demo_comments(client: Client, documents: DocumentStore, case_id: str)
         (
             f"  góp ý / comments: {summary.submissions} received, {summary.distinct} "
             f"distinct ({summary.duplicates} duplicate); the drafter will answer each",
+            "dim",
+        )
+    )
+    # Open: the case opened the portal's intake with the ledger (no effect is pending).
+    records = PublicComments.at(s.database)
+    receipt = await asyncio.to_thread(
+        records.submit,
+        CommentSubmission(
+            case_id=case_id, article=2, speaks_for=SpeaksFor.BUSINESS, name="Phạm Văn Hùng",
+            contact="hung@example.vn", text="Đề nghị Điều 2 nêu rõ thời hạn bàn giao đường.",
+        ),
+    )  # fmt: skip
+    say(
+        (
+            f"  góp ý qua cổng / via the public portal: {receipt.tracking_code} — "
+            f"{s.portal_url}/tra-cuu?ma={receipt.tracking_code}",
             "dim",
         )
     )
@@ -286,6 +319,8 @@ async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
                     slug=f"demo-{int(time.time())}",
                     legal_day_seconds=s.legal_day_seconds,
                     signature_roots=(pem(signers.ca.root).decode(),),
+                    affected_groups=("Ủy ban nhân dân cấp xã", "Doanh nghiệp vận tải"),
+                    plain_summary="Phân cấp cho xã quản lý, bảo trì đường giao thông nông thôn.",
                 ),
                 task_queue=s.task_queue,
             )
@@ -309,7 +344,7 @@ async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
                     if not st.final:
                         say((f"  {dl.kind}: {dl.due_legal_date} — {dl.explanation}", "dim"))
                 if definition.stages[t.dest].comments:
-                    await _demo_comments(client, documents, handle.id)
+                    await _demo_comments(client, documents, handle.id, s)
                 for c in st.consultations if definition.stages[t.dest].consults else []:
                     say((f"  lấy ý kiến / consulted: {c.label}, due {c.due_legal_date}", "dim"))
 

@@ -1,9 +1,9 @@
 """``legisflow web``: the web application (the officials' workspace and the sign-in
-service's API), served by uvicorn."""
+service's API); ``legisflow portal``: the public portal. Both served by uvicorn."""
 
 from __future__ import annotations
 
-from cli.common import app, connect, run, settings
+from cli.common import CliError, app, connect, run, settings
 from cli.output import say
 
 
@@ -21,3 +21,24 @@ def web() -> None:
     run(connect(s))  # Temporal unreachable: said here, as every command says it
     say(("legisflow web", "bold"), f" on http://{s.web_host}:{s.web_port}")
     uvicorn.run(create_app(s), host=s.web_host, port=s.web_port, log_level="warning")
+
+
+@app.command()
+def portal() -> None:
+    """Serve the public portal on LEGISFLOW_PORTAL_HOST:LEGISFLOW_PORTAL_PORT (127.0.0.1:8090):
+    drafts open for comment, the comment form and the tracking page. It reads cases and
+    writes citizens' comments to LEGISFLOW_DATABASE_URL (default: SQLite under the data
+    dir); it holds no key and decides nothing on a case."""
+    import uvicorn
+
+    from portal.app import create_portal
+    from public_records.database import DatabaseError
+
+    s = settings()
+    run(connect(s))
+    try:
+        app_ = create_portal(s)
+    except DatabaseError as exc:
+        raise CliError(str(exc)) from None
+    say(("legisflow portal", "bold"), f" on {s.portal_url}")
+    uvicorn.run(app_, host=s.portal_host, port=s.portal_port, log_level="warning")

@@ -1,13 +1,15 @@
-"""The web app served inside a process that does other work (``legisflow dev``, ``legisflow
-demo``, the tests): uvicorn as an asyncio task next to the worker, stopped by its owner."""
+"""A web app served inside a process that does other work (``legisflow dev``, ``legisflow
+demo``, the tests): uvicorn as an asyncio task next to the worker, stopped by its owner. The
+workspace by default; the public portal (``portal.app.create_portal``) the same way."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from settings import Settings
 from web.app import create_app
@@ -35,12 +37,12 @@ async def _serve(server: uvicorn.Server) -> None:
 
 
 @asynccontextmanager
-async def serving(settings: Settings, host: str, port: int) -> AsyncIterator[str]:
-    """Serve the web app for ``settings`` on ``host:port`` while the block runs; yields its
-    address once it accepts connections."""
-    server = _Embedded(
-        uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
-    )
+async def serving(
+    settings: Settings, host: str, port: int, app: Callable[[Settings], ASGIApp] = create_app
+) -> AsyncIterator[str]:
+    """Serve ``app`` (the workspace unless another is given) for ``settings`` on
+    ``host:port`` while the block runs; yields its address once it accepts connections."""
+    server = _Embedded(uvicorn.Config(app(settings), host=host, port=port, log_level="warning"))
     task = asyncio.create_task(_serve(server))
     try:
         while not server.started:

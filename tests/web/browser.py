@@ -17,6 +17,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from localdev.devserver import free_port
+from portal.app import create_portal
 from settings import Settings
 from tests.conftest import Harness, Temporal
 from web.serving import serving
@@ -39,6 +40,13 @@ async def web_app(settings: Settings, port: int | None = None) -> AsyncIterator[
     """``legisflow web`` with ``settings`` on loopback (``port``, or a free one); yields its
     address."""
     async with serving(settings, "127.0.0.1", port or free_port()) as url:
+        yield url
+
+
+@asynccontextmanager
+async def portal_app(settings: Settings, port: int | None = None) -> AsyncIterator[str]:
+    """``legisflow portal`` with ``settings`` on loopback; yields its address."""
+    async with serving(settings, "127.0.0.1", port or free_port(), create_portal) as url:
         yield url
 
 
