@@ -25,40 +25,16 @@ from models.public_consultation import (
     TrackedComment,
 )
 from public_records.database import Cursor, Database
+from public_records.schema import SCHEMA
 from public_records.tracking_codes import new_code, normalized
 
+#: A comment's answer: its cluster's disposition (``c`` is the comment, ``d`` the answer).
+ANSWER_JOIN = (
+    "LEFT JOIN public_comment_clusters g ON g.comment_id = c.id LEFT JOIN public_dispositions "
+    "d ON d.case_id = g.case_id AND d.representative = g.representative"
+)
 #: The tracking code of a comment starts so (góp ý).
 COMMENT_PREFIX = "GY"
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS consultations (
-        case_id TEXT PRIMARY KEY,
-        title TEXT NOT NULL,
-        agency TEXT NOT NULL,
-        affected_groups TEXT NOT NULL DEFAULT '[]',
-        summary TEXT NOT NULL DEFAULT '',
-        closes_on TEXT,
-        opened_at TEXT NOT NULL,
-        closed_at TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS public_comments (
-        id {id},
-        tracking_code TEXT NOT NULL UNIQUE,
-        case_id TEXT NOT NULL REFERENCES consultations (case_id),
-        article INTEGER NOT NULL,
-        speaks_for TEXT NOT NULL,
-        text TEXT NOT NULL,
-        text_sha256 TEXT NOT NULL,
-        source_key TEXT NOT NULL,
-        name TEXT NOT NULL,
-        contact TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        disposition TEXT,
-        reason TEXT,
-        UNIQUE (case_id, source_key, article, text_sha256)
-    )""",
-    "CREATE INDEX IF NOT EXISTS public_comments_by_case ON public_comments (case_id, id)",
-)
 
 
 class IntakeClosed(Exception):
@@ -122,8 +98,9 @@ class PublicComments:
 
     def _counts(self, cur: Cursor, case_id: str) -> IntakeCounts:
         cur.execute(
-            "SELECT speaks_for, COALESCE(disposition, 'open'), COUNT(*) FROM public_comments "
-            "WHERE case_id = ? GROUP BY speaks_for, disposition",
+            "SELECT c.speaks_for, COALESCE(d.disposition, 'open'), COUNT(*) FROM "
+            f"public_comments c {ANSWER_JOIN} WHERE c.case_id = ? GROUP BY c.speaks_for, "
+            "d.disposition",
             (case_id,),
         )
         by_group: dict[str, int] = {}
@@ -214,8 +191,9 @@ class PublicComments:
         with self.db.transaction() as cur:
             cur.execute(
                 "SELECT c.tracking_code, c.case_id, k.title, c.article, c.speaks_for, c.text, "
-                "c.received_at, c.disposition, c.reason FROM public_comments c JOIN "
-                "consultations k ON k.case_id = c.case_id WHERE c.tracking_code = ?",
+                "c.received_at, d.disposition, d.reason FROM public_comments c JOIN "
+                f"consultations k ON k.case_id = c.case_id {ANSWER_JOIN} WHERE "
+                "c.tracking_code = ?",
                 (stored,),
             )
             row = cur.fetchone()
