@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from activities import adapters
 from client.connection import connect
 from models.registry import load_registry
+from portal.feedback_pages import FeedbackDesk, feedback_pages
 from portal.limits import AddressLimits
 from portal.pages import TEMPLATES, Portal, portal_pages
 from public_records.comments import PublicComments
@@ -31,12 +32,15 @@ def create_portal(settings: Settings) -> FastAPI:
         registry=load_registry(),
         limits=AddressLimits(per_window=settings.portal_comments_per_minute),
     )
+    feedback = FeedbackDesk.of(portal, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Reads only: the portal decides nothing on a case, so its client signs nothing.
         portal.client = await connect(settings)
-        yield
+        # Delivers the feedback the pages commit, in the background (feedback_forwarder.py).
+        async with feedback.forwarding(portal.client):
+            yield
 
     app = FastAPI(
         title="legisflow — cổng góp ý",
@@ -48,6 +52,7 @@ def create_portal(settings: Settings) -> FastAPI:
     app.state.portal = portal
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(portal_pages(portal))
+    app.include_router(feedback_pages(feedback))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

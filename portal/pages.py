@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from temporalio.client import Client
@@ -24,6 +25,7 @@ from models.registry import Registry
 from portal.drafts import days_left, draft_page
 from portal.limits import AddressLimits, TooMany
 from public_records.comments import IntakeClosed, PublicComments
+from public_records.feedback import is_feedback_code
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -161,6 +163,8 @@ def portal_pages(portal: Portal) -> APIRouter:
     async def tracking(request: Request, ma: str = "") -> Response:
         if not ma.strip():
             return page(request, "tracking.html", {"code": "", "found": None})
+        if is_feedback_code(ma):  # a feedback's code (PA-…): its own page
+            return RedirectResponse(f"/phan-anh/tra-cuu?ma={quote(ma.strip())}", 303)
         found = await asyncio.to_thread(portal.records.tracked, ma)
         if found is None:
             error = f"Không tìm thấy góp ý nào có mã {ma.strip()[:40]}. Hãy kiểm tra lại mã."

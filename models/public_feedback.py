@@ -1,0 +1,100 @@
+"""Feedback on a document in force sent through the public portal (kiến nghị, phản ánh về văn
+bản qua cổng thông tin), as the portal, the public's records and the forwarder share it.
+
+The citizen's name and contact stay in the public's records (``public_records/feedback.py``);
+the forwarder hands the monitoring workflow only what ``client.after_issuance.submit_feedback``
+hands it (a reference to the stored text), and what anyone holding the tracking code sees
+(``TrackedFeedback``) carries neither.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from models.choices import Category
+from models.comments import normalize
+from models.feedback import MAX_FEEDBACK_CHARS
+
+#: What each kind is called on the portal (the citizen chooses; the agency classifies).
+KIND_LABELS = {Category.RECOMMENDATION: "Kiến nghị", Category.REPORT: "Phản ánh"}
+
+
+def email_or_phone(value: str) -> str:
+    """An e-mail address (lower-cased) or a phone number (digits only), as the portal's comment
+    form takes them (``models.public_consultation.CommentSubmission``); ValueError otherwise."""
+    if "@" in value:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("give an e-mail address or a phone number")
+        return value.lower()
+    digits = value.replace(" ", "").replace(".", "").replace("-", "")
+    if not (digits.lstrip("+").isdigit() and 8 <= len(digits.lstrip("+")) <= 15):
+        raise ValueError("give an e-mail address or a phone number")
+    return digits
+
+
+class PortalFeedback(BaseModel):
+    """One feedback from the portal's form (kiến nghị hoặc phản ánh về một văn bản)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+    #: The document's case (its monitoring is ``<case_id>/monitoring``).
+    case_id: str = Field(min_length=1, max_length=200)
+    kind: Category
+    name: str = Field(min_length=2, max_length=200)
+    #: An e-mail address or a phone number.
+    contact: str = Field(min_length=5, max_length=200)
+    text: str = Field(min_length=1, max_length=MAX_FEEDBACK_CHARS)
+
+    @field_validator("contact")
+    @classmethod
+    def _email_or_phone(cls, value: str) -> str:
+        return email_or_phone(value)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not normalize(value):
+            raise ValueError("the feedback is empty")
+        return value
+
+
+class TrackedFeedback(BaseModel):
+    """What anyone holding the tracking code sees of the record: never the name or contact."""
+
+    tracking_code: str
+    case_id: str
+    #: The document's title as the portal showed it when the feedback was sent.
+    title: str
+    kind: Category
+    text: str
+    received_at: datetime
+    #: The feedback case the forwarder started (None: not delivered yet).
+    feedback_id: str | None = None
+    forwarded_at: datetime | None = None
+    #: Why it can never be delivered (the document no longer takes feedback).
+    refused: str | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+class Delivery(BaseModel):
+    """A feedback the forwarder is to hand to the document's monitoring (no name, no
+    contact: the forwarder never needs them)."""
+
+    row: int
+    case_id: str
+    monitoring_id: str
+    kind: Category
+    text: str
+    received_at: datetime
+    #: The Update id the delivery is sent under: the same key to the same run is received
+    #: once (Temporal remembers a run's Update ids).
+    key: str
+    #: The monitoring run the delivery is pinned to, once chosen.
+    run_id: str | None = None
+    #: Attempts so far, this one included.
+    attempts: int = 1
