@@ -54,7 +54,7 @@ WORKFLOWS = [
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     """The worker, its activities bound to the adapters the settings choose."""
     activities = adapters.case_activities(settings)
-    reports = ReportActivities(activities.store)
+    reports = ReportActivities(activities.store, settings.database)
     after = PostIssuanceActivities(settings.directory_file)
     # Read the shipped definitions now, not in the first migration's validator.
     shipped_digests()

@@ -4,6 +4,7 @@ its pages) and the texts from the document store."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from temporalio import activity
@@ -15,14 +16,18 @@ from models.audit import AuditExport
 from models.comments import LedgerView
 from models.documents import DocumentRef
 from models.monitoring_report import Table
+from models.public_consultation import PublicSynthesis
 from models.synthesis_report import (
     ReportLine,
     ReportRequest,
     SynthesisReport,
     disposition_text,
+    public_tables,
     sources_text,
     to_markdown,
 )
+from public_records.comments import PublicComments
+from public_records.synthesis import public_synthesis
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -42,14 +47,25 @@ def render_docx(report: SynthesisReport) -> bytes:
             for line in report.lines
         ],
     )
+    tables = [comments, *(public_tables(report.public) if report.public else [])]
     return docx_bytes(
-        word_report(report.heading(), report.intro().splitlines(), [comments], empty=None)
+        word_report(report.heading(), report.intro().splitlines(), tables, empty=None)
     )
 
 
 class ReportActivities:
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, database_url: str | None = None) -> None:
         self.store = store
+        self._database_url = database_url
+
+    def _public(self, case_id: str) -> PublicSynthesis | None:
+        """The public's part, if the case took comments through the portal."""
+        if self._database_url is None:
+            return None
+        records = PublicComments.at(self._database_url)
+        if records.consultation(case_id) is None or not records.counts(case_id).received:
+            return None
+        return public_synthesis(records.db, case_id)
 
     @activity.defn(name="store_audit_export")
     def store_audit_export(self, export: AuditExport) -> DocumentRef:
@@ -78,8 +94,9 @@ class ReportActivities:
                 )
             )
         report = SynthesisReport(
-            case_id=req.case_id, title=req.title, agency=req.agency, day=req.day, lines=lines
-        )
+            case_id=req.case_id, title=req.title, agency=req.agency, day=req.day, lines=lines,
+            public=await asyncio.to_thread(self._public, req.case_id),
+        )  # fmt: skip
         stem = f"bao-cao-tong-hop-y-kien-{req.day:%Y%m%d}"
         return [
             self.store.put_blob(render_docx(report), f"{stem}.docx", DOCX),

@@ -295,6 +295,7 @@ async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
     from localdev.walkthrough import walk
     from models.registry import DEFAULT_REGIME, load_registry
     from models.starting import StartRequest
+    from public_records.comments import PublicComments
     from signatures.certificates import pem
     from signatures.demo_signers import DemoSigners
     from worker import build_worker
@@ -356,6 +357,7 @@ async def _demo(s: Settings, server: DevServer | None) -> tuple[str, str]:
                 on_step=step,
                 timeout=max(120.0, 60 * s.legal_day_seconds),
                 signing=signers,
+                records=PublicComments.at(s.database),
             )
             result = await handle.result()
             say("\nPhiên bản văn bản / document versions:")

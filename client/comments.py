@@ -23,8 +23,10 @@ from models.comments import (
     DispositionReceipt,
     DispositionRequest,
     Entry,
+    PublicTally,
     text_hash,
 )
+from models.public_consultation import PublicDispositionRequest
 from workflows.drafting.comment_ledger import CommentLedger
 
 
@@ -82,6 +84,21 @@ async def dispose(client: Client, case_id: str, request: DispositionRequest) -> 
         missing=f"{case_id!r} has no comments to dispose of",
     )
     return receipt
+
+
+async def dispose_public(
+    client: Client, case_id: str, request: PublicDispositionRequest
+) -> PublicTally:
+    """Answer one cluster of the public's comments (every comment of it); the tally after."""
+    tally: PublicTally = await send_update(
+        client.get_workflow_handle(ledger_id(case_id)),
+        CommentLedger.dispose_public,
+        request,
+        idempotent=True,  # the same answer twice is the same answer
+        closed=_ledger_closed,
+        missing=f"{case_id!r} has no comments to dispose of",
+    )
+    return tally
 
 
 async def comments_summary(client: Client, case_id: str) -> CommentSummary:

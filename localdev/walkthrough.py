@@ -16,14 +16,17 @@ from temporalio.client import Client
 
 from activities.ports import DocumentStore
 from client.cases import act, allowed, reply, stage, status
-from client.comments import dispose, open_comment_ids
+from client.comments import comments_summary, dispose, dispose_public, open_comment_ids
 from client.signing import act_with_signed
 from models.case import ActionRequest, AllowedAction, CaseStatus, ReplyRequest, StageView
 from models.choices import Disposition
 from models.comments import DispositionRequest
 from models.definition import ProcessDefinition, Transition
 from models.machine import shortest_path
+from models.public_consultation import PublicDispositionRequest
 from models.signature_evidence import approval_statement
+from public_records.campaigns import clusters_page
+from public_records.comments import PublicComments
 from signatures.demo_signers import DemoSigners
 from signatures.documents import text_pdf
 
@@ -143,13 +146,19 @@ async def _settle(
 
 
 async def _dispose_comments(
-    client: Client, case_id: str, definition: ProcessDefinition, timeout: float
+    client: Client,
+    case_id: str,
+    definition: ProcessDefinition,
+    timeout: float,
+    records: PublicComments | None,
 ) -> None:
-    """Accept every comment still lacking a disposition, as the first drafter."""
+    """Accept every comment still lacking a disposition, and every cluster of the public's
+    comments still unanswered, as the first drafter."""
     st = await wait_for_status(client, case_id, lambda s: s.pending_effects == 0, timeout=timeout)
     if not st.comments_pending:
         return
     drafter = st.roles[definition.starter_role][0]
+    await _answer_public(client, case_id, drafter, timeout, records)
     for cid in await open_comment_ids(client, case_id):
         await dispose(
             client,
@@ -157,6 +166,41 @@ async def _dispose_comments(
             DispositionRequest(
                 declare_no_interest=True,
                 comment_id=cid,
+                disposition=Disposition.ACCEPTED,
+                actor=drafter,
+            ),
+        )
+
+
+async def _answer_public(
+    client: Client, case_id: str, drafter: str, timeout: float, records: PublicComments | None
+) -> None:
+    """Accept each unanswered cluster of the public's comments, once the ledger counted them."""
+    # The ledger counts them once the period has closed.
+    summary = await _poll(
+        lambda: comments_summary(client, case_id),
+        lambda s: s.public is not None or not s.closed,
+        timeout=timeout,
+        poll=0.1,
+        unmet=lambda s: f"{case_id}: the public's comments counted",
+    )
+    if summary.public is None or summary.public.open_clusters == 0:
+        return
+    if records is None:
+        raise RuntimeError(
+            f"{case_id}: {summary.public.open_clusters} clusters of public comments await an "
+            "answer; give walk() the public's records to answer them"
+        )
+    clusters = await asyncio.to_thread(
+        clusters_page, records.db, case_id, limit=10_000, only_open=True
+    )
+    for cluster in clusters:
+        await dispose_public(
+            client,
+            case_id,
+            PublicDispositionRequest(
+                declare_no_interest=True,
+                cluster=cluster.representative,
                 disposition=Disposition.ACCEPTED,
                 actor=drafter,
             ),
@@ -181,6 +225,7 @@ async def walk(
     timeout: float = 120.0,
     on_step: Callable[[Transition, CaseStatus], Awaitable[None] | None] | None = None,
     signing: DemoSigners | None = None,
+    records: PublicComments | None = None,
 ) -> CaseStatus:
     """Drive the case to ``target`` (default: the first final stage); with ``signing``, a
     step that requires a signature gets a PDF signed by the person acting (the demo's)."""
@@ -195,7 +240,7 @@ async def walk(
         else:
             await _settle(client, case_id, definition, t, timeout)
             if "comments_disposed" in t.guards:
-                await _dispose_comments(client, case_id, definition, timeout)
+                await _dispose_comments(client, case_id, definition, timeout, records)
             may = await wait_for_action(client, case_id, t.action, timeout=timeout)
             request = ActionRequest(
                 declare_no_interest=True,

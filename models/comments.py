@@ -66,9 +66,14 @@ class DispositionRequest(Signed, DeclaresInterest):
 
     @model_validator(mode="after")
     def _reason_when_not_accepted(self) -> DispositionRequest:
-        if self.disposition is not Disposition.ACCEPTED and not (self.reason or "").strip():
-            raise ValueError("a partly accepted or explained comment needs a reason")
+        reason_required(self.disposition, self.reason)
         return self
+
+
+def reason_required(disposition: Disposition, reason: str | None) -> None:
+    """Only a comment taken in whole (tiếp thu) goes without a reason (giải trình)."""
+    if disposition is not Disposition.ACCEPTED and not (reason or "").strip():
+        raise ValueError("a partly accepted or explained comment needs a reason")
 
 
 class Entry(BaseModel):
@@ -149,6 +154,19 @@ class PageWrite(BaseModel):
     changes: list[EntryChange] = Field(default_factory=list)
 
 
+class PublicTally(BaseModel):
+    """Where the public's comments on a draft stand, as the comment ledger holds them: counts
+    only (the texts and who sent them stay in the public's records)."""
+
+    comments: int = 0
+    clusters: int = 0
+    #: Clusters without a disposition: the drafting unit answers each once.
+    open_clusters: int = 0
+    by_group: dict[str, int] = Field(default_factory=dict)
+    #: Comments by their cluster's disposition ("open" for those without).
+    by_disposition: dict[str, int] = Field(default_factory=dict)
+
+
 class LedgerState(BaseModel):
     """What a comment ledger carries from one run to the next.
 
@@ -191,6 +209,9 @@ class LedgerState(BaseModel):
     used_proofs: dict[str, datetime] = Field(default_factory=dict)
     #: The drafters' declarations of interest (kê khai xung đột lợi ích).
     declarations: list[Declaration] = Field(default_factory=list)
+    #: The public's comments through the portal, counted since the intake last closed
+    #: (None while it is open, and until the count is in).
+    public: PublicTally | None = None
 
 
 class LedgerView(BaseModel):
@@ -238,3 +259,6 @@ class CommentSummary(BaseModel):
     open_ids: list[str]
     runs: int
     as_of: datetime | None = None
+    #: The public's comments through the portal, once clustered and counted (``open``
+    #: includes their unanswered clusters, and 1 while the count is awaited).
+    public: PublicTally | None = None

@@ -10,14 +10,20 @@ import re
 from datetime import date, datetime
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from models.authorship import Signed
 from models.choices import Disposition
-from models.comments import normalize
+from models.comments import normalize, reason_required
+from models.interests import DeclaresInterest
 
 #: Since this patch a case opens and closes the portal's intake with its comment ledger
 #: (``workflows/drafting/carrying_out.py``).
 PUBLIC_INTAKE_PATCH = "public-intake-with-the-ledger"
+#: Since this patch the comment ledger, once the intake is closed, has the public's comments
+#: clustered and counted, takes the drafting unit's answers to clusters (``dispose_public``)
+#: and counts unanswered clusters among the comments that hold the synthesis.
+PUBLIC_ANSWERS_PATCH = "public-comments-answered-in-the-ledger"
 #: A public comment longer than this is refused with a clear message.
 MAX_PUBLIC_COMMENT_CHARS = 10_000
 
@@ -37,6 +43,15 @@ class SpeaksFor(str, Enum):
             "business": "Doanh nghiệp",
             "association": "Hiệp hội, tổ chức",
             "state_body": "Cơ quan nhà nước",
+        }[self.value]
+
+    @property
+    def label_en(self) -> str:
+        return {
+            "citizen": "Individuals",
+            "business": "Businesses",
+            "association": "Associations and organisations",
+            "state_body": "State bodies",
         }[self.value]
 
 
@@ -111,3 +126,79 @@ class TrackedComment(BaseModel):
     received_at: datetime
     disposition: Disposition | None
     reason: str | None
+
+
+class PublicDispositionRequest(Signed, DeclaresInterest):
+    """The drafting unit's answer to one cluster of public comments (giải trình, tiếp thu ý
+    kiến góp ý qua cổng), sent as the comment ledger's ``dispose_public`` Update; it applies
+    to every comment of the cluster."""
+
+    model_config = ConfigDict(frozen=True)
+    #: The cluster's representative comment (its number in the public's records).
+    cluster: int = Field(ge=1)
+    disposition: Disposition
+    actor: str = Field(min_length=1, max_length=128)
+    reason: str | None = Field(default=None, max_length=4000)
+
+    @model_validator(mode="after")
+    def _reason_when_not_accepted(self) -> PublicDispositionRequest:
+        reason_required(self.disposition, self.reason)
+        return self
+
+
+class PublicDisposition(BaseModel):
+    """Input of the ``dispose_public_cluster`` activity: the answer the ledger accepted."""
+
+    case_id: str
+    cluster: int
+    disposition: Disposition
+    reason: str | None = None
+    by: str
+
+
+class ClusterView(BaseModel):
+    """One cluster of public comments as the drafting unit, the synthesis and the portal show
+    it: its representative text, how many sent it and for which groups, and its answer (no
+    name, no contact)."""
+
+    representative: int
+    article: int
+    text: str
+    count: int
+    by_group: dict[SpeaksFor, int]
+    disposition: Disposition | None = None
+    reason: str | None = None
+
+
+class GroupInfluence(BaseModel):
+    """For one group: comments received and how their clusters were answered (ảnh hưởng
+    của nhóm đối tượng), so a draft that took one interest's comments wholesale shows it."""
+
+    group: SpeaksFor
+    received: int = 0
+    accepted: int = 0
+    partly: int = 0
+    explained: int = 0
+    open: int = 0
+
+
+class PublicSynthesis(BaseModel):
+    """The public's part of the synthesis report (báo cáo tổng hợp, tiếp thu, giải trình):
+    every cluster with its answer, and the influence of each group."""
+
+    clusters: list[ClusterView]
+    influence: list[GroupInfluence]
+
+    @property
+    def received(self) -> int:
+        return sum(g.received for g in self.influence)
+
+
+def influence_of(rows: list[tuple[str, str, int]]) -> list[GroupInfluence]:
+    """(group, disposition or "open", comments) rows as one line per group, in a fixed order."""
+    by_group = {g: GroupInfluence(group=g) for g in SpeaksFor}
+    for group, disposition, n in rows:
+        line = by_group[SpeaksFor(group)]
+        line.received += n
+        setattr(line, disposition, getattr(line, disposition) + n)
+    return list(by_group.values())

@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 from models.choices import Disposition
 from models.comments import Entry
+from models.monitoring_report import Table
+from models.public_consultation import ClusterView, PublicSynthesis
 
 
 class ReportRequest(BaseModel):
@@ -40,6 +42,8 @@ class SynthesisReport:
     agency: str
     day: date
     lines: list[ReportLine]
+    #: The public's comments through the portal, by cluster, and each group's influence.
+    public: PublicSynthesis | None = None
 
     @property
     def submissions(self) -> int:
@@ -78,6 +82,53 @@ def disposition_text(entry: Entry) -> str:
     return f"{entry.disposition.label}{reason}"
 
 
+def answer_text(c: ClusterView) -> str:
+    if c.disposition is None:
+        return "CHƯA XỬ LÝ / NO DISPOSITION"
+    return f"{c.disposition.label}{f': {c.reason}' if c.reason else ''}"
+
+
+def public_tables(public: PublicSynthesis) -> list[Table]:
+    """The public's part of the report: each group's influence, then every cluster."""
+    influence = Table(
+        "Ảnh hưởng của từng nhóm đối tượng (góp ý qua cổng) / Influence by group",
+        ("Nhóm đối tượng", "Số lượt", "Tiếp thu", "Tiếp thu một phần", "Giải trình",
+         "Chưa xử lý"),
+        [
+            (g.group.label, str(g.received), str(g.accepted), str(g.partly),
+             str(g.explained), str(g.open))
+            for g in public.influence
+        ],
+    )  # fmt: skip
+    clusters = Table(
+        f"Góp ý qua cổng thông tin / Comments through the portal: {public.received} lượt, "
+        f"{len(public.clusters)} nhóm nội dung",
+        ("Nhóm", "Điều", "Nội dung (đại diện)", "Lượt", "Theo nhóm đối tượng",
+         "Giải trình, tiếp thu"),
+        [
+            (str(c.representative), str(c.article) if c.article else "chung", c.text,
+             str(c.count), ", ".join(f"{g.label} ({n})" for g, n in c.by_group.items()),
+             answer_text(c))
+            for c in public.clusters
+        ],
+    )  # fmt: skip
+    return [influence, clusters]
+
+
+def table_markdown(table: Table) -> list[str]:
+    def cell(value: str) -> str:
+        return value.replace("|", "\\|").replace("\n", " ")
+
+    return [
+        f"## {table.title}",
+        "",
+        "| " + " | ".join(table.headers) + " |",
+        "|" + "---|" * len(table.headers),
+        *("| " + " | ".join(cell(v) for v in row) + " |" for row in table.rows),
+        "",
+    ]
+
+
 def to_markdown(report: SynthesisReport) -> str:
     out = [f"# {report.heading()}", "", *report.intro().splitlines(), ""]
     out += [
@@ -92,4 +143,8 @@ def to_markdown(report: SynthesisReport) -> str:
             f"| {e.id} | {text} | {e.count} | {sources_text(e)} | "
             f"{disposition_text(e).replace('|', '/')} |"
         )
+    if report.public is not None:
+        out.append("")
+        for table in public_tables(report.public):
+            out += table_markdown(table)
     return "\n".join(out) + "\n"

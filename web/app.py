@@ -19,6 +19,7 @@ from client.connection import connect
 from identity.local import LocalSignIn
 from identity.signers import RequestSigner
 from models.registry import load_registry
+from public_records.comments import PublicComments
 from settings import Settings
 from signatures.demo_signers import DemoSigners, demo_signing
 from web.after_issuance_pages import after_issuance_pages
@@ -28,6 +29,7 @@ from web.comment_pages import comment_pages
 from web.dashboard_pages import dashboard_pages
 from web.feedback_pages import feedback_pages
 from web.oidc_pages import oidc_client, oidc_pages
+from web.public_comment_pages import public_comment_pages
 from web.sign_in_api import sign_in_api
 from web.start_pages import start_pages
 from web.workspace import SIGN_IN, TEMPLATES, SignInFirst, Workspace, workspace_pages
@@ -48,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
         secure_cookie=settings.web_secure_cookie,
         legal_day_seconds=settings.legal_day_seconds,
     )
+    ws.records = PublicComments.at(settings.database)
     oidc = oidc_client(settings)
     ws.oidc_sign_in = oidc is not None
     if demo_signing(settings):
@@ -78,6 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(case_pages(ws))
     app.include_router(start_pages(ws))
     app.include_router(comment_pages(ws))
+    app.include_router(public_comment_pages(ws))
     app.include_router(feedback_pages(ws))
     app.include_router(dashboard_pages(ws))
     app.include_router(after_issuance_pages(ws))

@@ -33,6 +33,7 @@ from models.actors import Directory
 from models.case import CaseStatus
 from models.legal_time import VIETNAM_TZ
 from models.registry import Registry
+from public_records.comments import PublicComments
 from signatures.demo_signers import DemoSigners
 from web import csrf, i18n
 from web.access import may_see
@@ -91,10 +92,16 @@ class Workspace:
     oidc_sign_in: bool = False
     #: Dev and demo only: the demo CA's keys sign for the signed-in person (no token).
     demo_signers: DemoSigners | None = None
+    #: The public's comments through the portal (``public_records/``).
+    records: PublicComments | None = None
 
     def temporal(self) -> Client:
         assert self.client is not None, "the web app connects to Temporal at startup"
         return self.client
+
+    def public_records(self) -> PublicComments:
+        assert self.records is not None, "the web app opens the public's records at startup"
+        return self.records
 
     def session(self, request: Request) -> Session:
         """The request's session; SignInFirst (a redirect to the sign-in page) if none."""

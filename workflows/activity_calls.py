@@ -13,6 +13,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from models.audit import AuditExport
+    from models.comments import PublicTally
     from models.deliveries import (
         EffectBatch,
         EffectOutcome,
@@ -31,7 +32,11 @@ with workflow.unsafe.imports_passed_through():
         PostIssuancePeople,
         PostIssuanceRules,
     )
-    from models.public_consultation import IntakeCounts, IntakeOpening
+    from models.public_consultation import (
+        IntakeCounts,
+        IntakeOpening,
+        PublicDisposition,
+    )
     from models.signature_evidence import SignatureCheck, SignedDocumentCheck
     from models.synthesis_report import ReportRequest
 
@@ -164,6 +169,28 @@ async def close_public_intake(case_id: str) -> IntakeCounts:
         case_id,
         result_type=IntakeCounts,
         summary="Đóng nhận góp ý qua cổng / Close the portal's comments",
+    )
+
+
+async def tally_public_comments(case_id: str) -> PublicTally:
+    """Cluster and count the public's comments once the intake is closed (heartbeats)."""
+    return await call_activity(
+        "tally_public_comments",
+        case_id,
+        result_type=PublicTally,
+        start_to_close=timedelta(minutes=10),
+        heartbeat=REPORT_HEARTBEAT_TIMEOUT,
+        summary="Nhóm, đếm góp ý qua cổng / Cluster and count the portal's comments",
+    )
+
+
+async def dispose_public_cluster(answer: PublicDisposition) -> PublicTally:
+    """Write an accepted answer to a cluster of public comments."""
+    return await call_activity(
+        "dispose_public_cluster",
+        answer,
+        result_type=PublicTally,
+        summary=f"Giải trình nhóm góp ý {answer.cluster} / Answer cluster {answer.cluster}",
     )
 
 

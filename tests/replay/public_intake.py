@@ -1,7 +1,10 @@
-"""The scenario the replay test keeps a history of for ``PUBLIC_INTAKE_PATCH``
-(``LegislativeProcess@public-intake.json``): a provincial decision whose consultation opens
-the portal's intake, takes a public comment there, and closes it with the counts. Recorded
-by ``python -m tests.replay.record public-intake``."""
+"""The scenario the replay test keeps histories of for ``PUBLIC_INTAKE_PATCH`` and
+``PUBLIC_ANSWERS_PATCH``: a provincial decision whose consultation opens the portal's
+intake, takes a public comment there and closes it with the counts
+(``LegislativeProcess@public-intake.json``); its comment ledger clusters and counts the
+public's comments and takes the drafting unit's answer to the cluster
+(``CommentLedger@public-intake.json``). Recorded by ``python -m tests.replay.record
+public-intake``."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from temporalio.client import Client
 
 from activities.ports import DocumentStore
 from client.cases import start_case
+from client.comments import ledger_id
 from localdev.walkthrough import walk
 from models.actors import Directory
 from models.case import CaseStatus
@@ -24,6 +28,7 @@ from tests.workflows.after_issuance import until
 
 KEY = "public-intake"
 HISTORY = f"LegislativeProcess@{KEY}.json"
+LEDGER_HISTORY = f"CommentLedger@{KEY}.json"
 
 
 async def record_public_intake(
@@ -63,10 +68,13 @@ async def record_public_intake(
         )
         await asyncio.to_thread(records.submit, sub)
 
-    await walk(client, handle.id, definition, store, timeout=60, on_step=comment)
+    await walk(client, handle.id, definition, store, timeout=60, on_step=comment, records=records)
     await handle.result()
-    history = await handle.fetch_history()
-    path = histories / HISTORY
-    path.write_text(history.to_json() + "\n", encoding="utf-8")
-    print(f"recorded {path.name}: {len(history.events)} events")
-    return [path]
+    written = []
+    for workflow_id, name in ((handle.id, HISTORY), (ledger_id(handle.id), LEDGER_HISTORY)):
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        path = histories / name
+        path.write_text(history.to_json() + "\n", encoding="utf-8")
+        print(f"recorded {path.name}: {len(history.events)} events")
+        written.append(path)
+    return written

@@ -19,13 +19,14 @@ from temporalio.worker import Replayer
 from models.awaiting import AWAITING_ROLES_PATCH
 from models.contested_issues import DIRECTIONS_PATCH
 from models.interests import DECLARE_INTEREST_PATCH
-from models.public_consultation import PUBLIC_INTAKE_PATCH
+from models.public_consultation import PUBLIC_ANSWERS_PATCH, PUBLIC_INTAKE_PATCH
 from models.registry import load_registry
 from models.rules import NOTE_REQUIRED_PATCH
 from models.signature_evidence import SIGNATURE_CHECK_PATCH
 from tests.replay.directions import HISTORY as DIRECTIONS_HISTORY
 from tests.replay.interests import HISTORY as INTERESTS_HISTORY
 from tests.replay.public_intake import HISTORY as PUBLIC_INTAKE_HISTORY
+from tests.replay.public_intake import LEDGER_HISTORY as PUBLIC_LEDGER_HISTORY
 from tests.replay.record import HISTORIES, history_file
 from tests.replay.returns import HISTORY as RETURNS_HISTORY
 from tests.replay.returns import NOTE as RETURN_NOTE
@@ -250,3 +251,19 @@ def test_the_public_intake_history_opens_and_closes_the_portal() -> None:
     intake = [n for n in names if n.endswith("_public_intake")]
     assert intake[:2] == ["open_public_intake", "close_public_intake"]
     assert "Người góp ý" not in text
+
+
+def test_the_public_answers_history_clusters_counts_and_answers() -> None:
+    """The ledger's history kept for ``PUBLIC_ANSWERS_PATCH``: its marker, the count of the
+    public's comments once the period closed, and the answer to their cluster."""
+    path = HISTORIES / PUBLIC_LEDGER_HISTORY
+    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+    markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert PUBLIC_ANSWERS_PATCH in str(markers)
+    names = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    public = [n for n in names if n.endswith(("_public_comments", "_public_cluster"))]
+    assert public == ["tally_public_comments", "dispose_public_cluster"]

@@ -63,7 +63,10 @@ async def test_the_portal_takes_comments_while_the_case_consults(
             )  # fmt: skip
             sent.append(records.submit(sub).tracking_code)
 
-    await walk(harness.client, handle.id, definition, harness.store, on_step=comment_while_open)
+    await walk(
+        harness.client, handle.id, definition, harness.store, on_step=comment_while_open,
+        records=records,
+    )  # fmt: skip
     assert len(sent) == 3
     st = await wait_for_status(
         harness.client, handle.id, lambda s: s.public_comments is not None, timeout=60

@@ -201,7 +201,9 @@ class CaseEffects(CaseState):
             await self._public_intake(opening=True)
         elif isinstance(effect, SignalLedger):
             await workflow.get_external_workflow_handle(effect.ledger_id).signal(effect.signal)
-            await self._public_intake(opening=effect.signal == "reopen")
+            await self._public_intake(
+                opening=effect.signal == "reopen", counting=effect.signal == "close"
+            )
         elif isinstance(effect, StoreAudit):
             export = AuditExport(
                 case_id=self._inp.case_id, lines=export_lines(self._inp.case_id, self._audit)
@@ -227,13 +229,18 @@ class CaseEffects(CaseState):
                 document=self._documents[-2].document.sha256,
             )
 
-    async def _public_intake(self, *, opening: bool) -> None:
+    async def _public_intake(self, *, opening: bool, counting: bool = False) -> None:
         """The public portal takes comments while the ledger does: opened and closed with it,
-        and the exact counts recorded at each close (``public_records/``)."""
+        and the exact counts recorded at each close (``public_records/``). At the close of a
+        period (``counting``) the case asks the ledger again: a ledger that counts the public's
+        comments holds the synthesis from its close until it has counted them."""
         if not workflow.patched(PUBLIC_INTAKE_PATCH):
             return
         if not opening:
             self._public_comments = await close_public_intake(self._inp.case_id)
+            if counting and self._consults.ledger_id is not None:
+                count = await count_open_comments(self._consults.ledger_id)
+                self._consults.comments_pending = count > 0
             return
         deadline = self._deadline
         closes = deadline.due_legal.date() if deadline and deadline.stage == self._stage else None

@@ -1,5 +1,11 @@
 """``CommentLedger``: every comment on a draft and its disposition (sổ theo dõi góp ý).
 
+The public's comments through the portal are not here: they are in the public's records (a
+database, ``public_records/``). Once the comment period has closed, the ledger has them
+clustered and counted, takes the drafting unit's answer to each cluster (``dispose_public``,
+the proof of its author checked here) and counts the unanswered clusters among the comments
+that hold the synthesis; only counts travel in its history.
+
 A child of the case, started when a stage that collects comments is entered. Anyone may
 comment while the period is open (``comment`` Update); the drafting unit gives each distinct
 comment a disposition (``dispose`` Update). It tells the case whenever comments start or stop
@@ -37,12 +43,23 @@ with workflow.unsafe.imports_passed_through():
         LedgerState,
         LedgerView,
         PageWrite,
+        PublicTally,
         comment_id,
         comment_index,
     )
     from models.interests import DECLARE_INTEREST_PATCH
     from models.legal_time import VIETNAM_TZ
-    from workflows.activity_calls import call_activity, case_ledger_state
+    from models.public_consultation import (
+        PUBLIC_ANSWERS_PATCH,
+        PublicDisposition,
+        PublicDispositionRequest,
+    )
+    from workflows.activity_calls import (
+        call_activity,
+        case_ledger_state,
+        dispose_public_cluster,
+        tally_public_comments,
+    )
     from workflows.declarations import KeepsDeclarations
     from workflows.drafting.signals import COMMENTS_OPEN_SIGNAL
     from workflows.proofs import RotatesKeys, check_proof, record_proof
@@ -142,6 +159,9 @@ class CommentLedger(RotatesKeys, KeepsDeclarations):
             1 for e in state.entries if e.disposition is None
         )
         self._finished = state.finished
+        self._answers_public = workflow.patched(PUBLIC_ANSWERS_PATCH)
+        # One answer to the public at a time: each returns the tally after it.
+        self._public_lock = asyncio.Lock()
         self._told_open: int | None = None
         #: A close / reopen / finish signal came: ask the case what is true.
         self._ask = False
@@ -151,11 +171,18 @@ class CommentLedger(RotatesKeys, KeepsDeclarations):
         while True:
             await workflow.wait_condition(
                 lambda: (
-                    self._finished or self._should_continue() or self._tell_needed() or self._ask
+                    self._finished
+                    or self._should_continue()
+                    or self._tell_needed()
+                    or self._ask
+                    or self._tally_needed()
                 )
             )
             if self._ask:
                 await self._ask_case()
+                continue
+            if self._tally_needed():
+                await self._tally_public()
                 continue
             if self._tell_needed():
                 await self._tell_case()
@@ -190,12 +217,36 @@ class CommentLedger(RotatesKeys, KeepsDeclarations):
             or info.is_continue_as_new_suggested()
         )
 
+    def _open_total(self) -> int:
+        """Comments that hold the synthesis: this ledger's without a disposition, and the
+        public's unanswered clusters (1 while they are being counted)."""
+        return self._open + self._public_open()
+
+    def _public_open(self) -> int:
+        st = self._state
+        if not self._answers_public:
+            return 0
+        if st.public is not None:
+            return st.public.open_clusters
+        return 1 if st.closed and not self._finished else 0
+
+    def _tally_needed(self) -> bool:
+        st = self._state
+        return self._answers_public and st.closed and st.public is None and not self._finished
+
+    async def _tally_public(self) -> None:
+        """The period is over: the public's comments clustered and counted."""
+        self._state.public = await tally_public_comments(self._inp.case_id)
+        # The case hears the count afresh, whether or not it crossed zero.
+        self._told_open = None
+
     def _tell_needed(self) -> bool:
         # Only a change between "all answered" and "some open" matters to the case.
-        return self._told_open is None or (self._told_open == 0) != (self._open == 0)
+        open_now = self._open_total()
+        return self._told_open is None or (self._told_open == 0) != (open_now == 0)
 
     async def _tell_case(self) -> None:
-        self._told_open = self._open
+        self._told_open = self._open_total()
         parent = workflow.get_external_workflow_handle(self._inp.case_id)
         try:
             await parent.signal(COMMENTS_OPEN_SIGNAL, self._told_open)
@@ -427,6 +478,56 @@ class CommentLedger(RotatesKeys, KeepsDeclarations):
         self._check_decider(req.actor, req)
         return index
 
+    @workflow.update
+    async def dispose_public(self, req: PublicDispositionRequest) -> PublicTally:
+        """Record (or correct) the answer to one cluster of the public's comments; it applies
+        to each comment of the cluster, and the citizens see it under their tracking codes."""
+        record_proof(self._proofs, req)
+        self._check_dispose_public(req)
+        self._declared_with(req.actor, req)
+        async with self._public_lock:
+            try:
+                tally = await dispose_public_cluster(
+                    PublicDisposition(
+                        case_id=self._inp.case_id,
+                        cluster=req.cluster,
+                        disposition=req.disposition,
+                        reason=req.reason,
+                        by=req.actor,
+                    )
+                )
+            except ActivityError as err:
+                raise refuse("unknown_cluster", str(err.cause or err)) from None
+            self._state.public = tally
+        return tally
+
+    @dispose_public.validator
+    def _validate_dispose_public(self, req: PublicDispositionRequest) -> None:
+        check_proof(self._proofs, req, "dispose_public")
+        self._check_dispose_public(req)
+
+    def _check_dispose_public(self, req: PublicDispositionRequest) -> None:
+        if self._finished:
+            raise refuse(
+                "consultation_closed",
+                "hồ sơ đã qua bước tổng hợp / the synthesis is done; dispositions can no "
+                "longer change",
+            )
+        if req.actor not in self._inp.drafters:
+            raise refuse(
+                "wrong_role",
+                f"{req.actor!r} is not in the drafting unit of this case; dispositions are "
+                f"given by: {', '.join(dict.fromkeys(self._inp.drafters))}",
+            )
+        if not self._answers_public or self._state.public is None:
+            raise refuse(
+                "public_not_counted",
+                "góp ý qua cổng được giải trình sau khi hết thời gian lấy ý kiến và đã được "
+                "nhóm lại / the portal's comments are answered once the comment period has "
+                "closed and they have been clustered",
+            )
+        self._check_decider(req.actor, req)
+
     def _deciders(self) -> list[str]:
         return list(self._inp.drafters)
 
@@ -471,6 +572,8 @@ class CommentLedger(RotatesKeys, KeepsDeclarations):
         said = await case_ledger_state(self._inp.case_id)
         self._state.closed = said != "open"
         self._finished = self._finished or said == "finished"
+        if said == "open":
+            self._state.public = None  # reopened: the public may comment again
 
     # ---- queries -------------------------------------------------------------------------
 
@@ -495,12 +598,13 @@ class CommentLedger(RotatesKeys, KeepsDeclarations):
             submissions=st.submissions,
             distinct=distinct,
             duplicates=st.submissions - distinct,
-            open=self._open,
+            open=self._open_total(),
             closed=st.closed,
             by_source=by_source,
             by_disposition=by_disposition,
             open_ids=self.open_ids(0, 50),
             runs=st.runs,
+            public=st.public,
         )
 
     @workflow.query
