@@ -35,7 +35,7 @@ COMMENT = "Đề nghị bến xe mở cửa từ 4 giờ 30 để phục vụ ch
 
 
 async def open_for_comment(
-    harness: Harness, registry: Registry, directory: Directory, slug: str
+    harness: Harness, registry: Registry, directory: Directory, slug: str, day: float = 86400
 ) -> str:
     """A provincial decision whose draft is posted for comment (its intake open)."""
     handle = await start_case(
@@ -46,7 +46,8 @@ async def open_for_comment(
             title="Quy định về bến xe khách",
             starter="nguyen.van.an",
             slug=slug,
-            legal_day_seconds=86400,  # the 30-day posting never ends within the test
+            # By default the 30-day posting never ends within the test.
+            legal_day_seconds=day,
             affected_groups=("Doanh nghiệp vận tải", "Hành khách"),
             plain_summary="Quy định giờ mở cửa của bến xe khách.",
         ),
