@@ -26,7 +26,10 @@ from portal.drafts import days_left, draft_page
 from portal.limits import AddressLimits, TooMany
 from public_records.comments import IntakeClosed, PublicComments
 from public_records.feedback import is_feedback_code
+from public_records.synthesis import public_synthesis
 
+#: The largest clusters a closed draft's page lists with their answers.
+SYNTHESIS_SHOWN = 200
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 #: What each field must hold, said in Vietnamese (pydantic's own messages are English).
@@ -104,8 +107,14 @@ def portal_pages(portal: Portal) -> APIRouter:
             *found, client=portal.cases(), cache=portal.cache, store=portal.store,
             registry=portal.registry, version=version,
         )  # fmt: skip
+        synthesis = None
+        if not view.open_now:
+            synthesis = await asyncio.to_thread(
+                public_synthesis, portal.records.db, case_id, SYNTHESIS_SHOWN
+            )
         context = {
             "d": view,
+            "synthesis": synthesis,
             "groups": list(SpeaksFor),
             "error": error,
             "form": form or {},
@@ -152,11 +161,9 @@ def portal_pages(portal: Portal) -> APIRouter:
         except TooMany as exc:
             return await refused(str(exc), 429)
         try:
-            receipt = await asyncio.to_thread(portal.records.submit, sub)
+            receipt, title = await asyncio.to_thread(portal.records.submit_titled, sub)
         except IntakeClosed as exc:
             return await refused(str(exc), 409)
-        found = await asyncio.to_thread(portal.records.consultation, case_id)
-        title = found[0].title if found else case_id
         return page(request, "receipt.html", {"receipt": receipt, "title": title, "sub": sub})
 
     @router.get("/tra-cuu", response_class=HTMLResponse)

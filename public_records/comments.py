@@ -25,6 +25,7 @@ from models.public_consultation import (
     TrackedComment,
 )
 from public_records.database import Cursor, Database
+from public_records.dispositions import influence_rows
 from public_records.schema import SCHEMA
 from public_records.tracking_codes import new_code, normalized
 
@@ -97,15 +98,9 @@ class PublicComments:
             return self._counts(cur, case_id)
 
     def _counts(self, cur: Cursor, case_id: str) -> IntakeCounts:
-        cur.execute(
-            "SELECT c.speaks_for, COALESCE(d.disposition, 'open'), COUNT(*) FROM "
-            f"public_comments c {ANSWER_JOIN} WHERE c.case_id = ? GROUP BY c.speaks_for, "
-            "d.disposition",
-            (case_id,),
-        )
         by_group: dict[str, int] = {}
         by_disposition: dict[str, int] = {}
-        for group, disposition, n in cur.fetchall():
+        for group, disposition, n in influence_rows(cur, case_id):
             by_group[group] = by_group.get(group, 0) + n
             by_disposition[disposition] = by_disposition.get(disposition, 0) + n
         return IntakeCounts(
@@ -141,10 +136,17 @@ class PublicComments:
     def submit(self, sub: CommentSubmission) -> Receipt:
         """Keep the comment durably and return its receipt; IntakeClosed if the draft takes
         no comments now."""
+        return self.submit_titled(sub)[0]
+
+    def submit_titled(self, sub: CommentSubmission) -> tuple[Receipt, str]:
+        """``submit``, with the draft's title read in the same transaction (the receipt page
+        names the draft: one transaction per comment, not two)."""
         sha = text_hash(sub.text)
         source = _source_key(sub.case_id, sub.contact)
         with self.db.transaction() as cur:
-            cur.execute("SELECT closed_at FROM consultations WHERE case_id = ?", (sub.case_id,))
+            cur.execute(
+                "SELECT closed_at, title FROM consultations WHERE case_id = ?", (sub.case_id,)
+            )
             row = cur.fetchone()
             if row is None:
                 raise IntakeClosed(
@@ -155,6 +157,7 @@ class PublicComments:
                     "Đã hết thời gian lấy ý kiến về dự thảo này. / The comment period for this "
                     "draft has closed."
                 )
+            title = str(row[1])
             cur.execute(
                 "INSERT INTO public_comments (tracking_code, case_id, article, speaks_for, "
                 "text, text_sha256, source_key, name, contact, received_at) VALUES (?, ?, ?, "
@@ -175,13 +178,13 @@ class PublicComments:
             )
             row = cur.fetchone()
             if row is not None:
-                return Receipt(tracking_code=row[0], duplicate=False)
+                return Receipt(tracking_code=row[0], duplicate=False), title
             cur.execute(
                 "SELECT tracking_code FROM public_comments WHERE case_id = ? AND source_key = ? "
                 "AND article = ? AND text_sha256 = ?",
                 (sub.case_id, source, sub.article, sha),
             )
-            return Receipt(tracking_code=cur.fetchone()[0], duplicate=True)
+            return Receipt(tracking_code=cur.fetchone()[0], duplicate=True), title
 
     def tracked(self, code: str) -> TrackedComment | None:
         """The comment under a tracking code as typed, or None."""
