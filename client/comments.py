@@ -56,7 +56,6 @@ async def comment(
     ref = store.put_blob(body.encode("utf-8"), "gop-y.json", "application/json")
     req = CommentRequest(
         submission_id=uuid.uuid4().hex,
-        author=author,
         source=source,
         text_sha256=text_hash(text),
         chars=chars,

@@ -37,7 +37,9 @@ class CommentRequest(BaseModel):
     """One submission, sent as the ledger's ``comment`` Update."""
 
     model_config = ConfigDict(frozen=True)
-    author: str = Field(min_length=1, max_length=200)
+    #: Left empty since issue #19: the author is in the stored submission (``body``) and
+    #: never in the ledger's history. Older histories carry a name here.
+    author: str = Field(default="", max_length=200)
     #: The body, group or agency the comment comes from ("public" for an individual).
     source: str = Field(default="public", min_length=1, max_length=200)
     text_sha256: str = Field(pattern=SHA256_PATTERN)
