@@ -24,6 +24,21 @@ PUBLIC_INTAKE_PATCH = "public-intake-with-the-ledger"
 #: clustered and counted, takes the drafting unit's answers to clusters (``dispose_public``)
 #: and counts unanswered clusters among the comments that hold the synthesis.
 PUBLIC_ANSWERS_PATCH = "public-comments-answered-in-the-ledger"
+
+
+def email_or_phone(value: str) -> str:
+    """An e-mail address (lower-cased) or a phone number (digits only), as the portal's forms
+    take a contact; ValueError otherwise."""
+    if "@" in value:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("give an e-mail address or a phone number")
+        return value.lower()
+    digits = value.replace(" ", "").replace(".", "").replace("-", "")
+    if not (digits.lstrip("+").isdigit() and 8 <= len(digits.lstrip("+")) <= 15):
+        raise ValueError("give an e-mail address or a phone number")
+    return digits
+
+
 #: A public comment longer than this is refused with a clear message.
 MAX_PUBLIC_COMMENT_CHARS = 10_000
 
@@ -91,14 +106,7 @@ class CommentSubmission(BaseModel):
     @field_validator("contact")
     @classmethod
     def _email_or_phone(cls, value: str) -> str:
-        if "@" in value:
-            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-                raise ValueError("give an e-mail address or a phone number")
-            return value.lower()
-        digits = value.replace(" ", "").replace(".", "").replace("-", "")
-        if not (digits.lstrip("+").isdigit() and 8 <= len(digits.lstrip("+")) <= 15):
-            raise ValueError("give an e-mail address or a phone number")
-        return digits
+        return email_or_phone(value)
 
     @field_validator("text")
     @classmethod

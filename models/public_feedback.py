@@ -9,7 +9,6 @@ hands it (a reference to the stored text), and what anyone holding the tracking 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -17,22 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from models.choices import Category
 from models.comments import normalize
 from models.feedback import MAX_FEEDBACK_CHARS
+from models.public_consultation import email_or_phone
 
 #: What each kind is called on the portal (the citizen chooses; the agency classifies).
 KIND_LABELS = {Category.RECOMMENDATION: "Kiến nghị", Category.REPORT: "Phản ánh"}
-
-
-def email_or_phone(value: str) -> str:
-    """An e-mail address (lower-cased) or a phone number (digits only), as the portal's comment
-    form takes them (``models.public_consultation.CommentSubmission``); ValueError otherwise."""
-    if "@" in value:
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-            raise ValueError("give an e-mail address or a phone number")
-        return value.lower()
-    digits = value.replace(" ", "").replace(".", "").replace("-", "")
-    if not (digits.lstrip("+").isdigit() and 8 <= len(digits.lstrip("+")) <= 15):
-        raise ValueError("give an e-mail address or a phone number")
-    return digits
 
 
 class PortalFeedback(BaseModel):
