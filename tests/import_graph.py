@@ -20,6 +20,8 @@ PRODUCT = (
     "client",
     "identity",
     "signatures",
+    "public_records",
+    "portal",
     "localdev",
     "cli",
     "web",
