@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from models.comments import PublicTally
-from models.public_consultation import PublicDisposition
+from models.public_consultation import GroupInfluence, PublicDisposition, influence_of
 from public_records.database import Cursor, Database
 
 
@@ -72,6 +72,12 @@ def _tally(cur: Cursor, case_id: str) -> PublicTally:
         by_group=by_group,
         by_disposition=by_disposition,
     )
+
+
+def influence(db: Database, case_id: str) -> list[GroupInfluence]:
+    """Each group's comments and how they were answered."""
+    with db.transaction() as cur:
+        return influence_of(influence_rows(cur, case_id))
 
 
 def influence_rows(cur: Cursor, case_id: str) -> list[tuple[str, str, int]]:

@@ -4,10 +4,10 @@ cổng): every cluster with its answer, and each group's influence. The synthesi
 
 from __future__ import annotations
 
-from models.public_consultation import ClusterView, PublicSynthesis, influence_of
+from models.public_consultation import ClusterView, PublicSynthesis
 from public_records.campaigns import clusters_page
 from public_records.database import Database
-from public_records.dispositions import influence_rows
+from public_records.dispositions import influence
 
 #: Clusters read per query.
 BATCH = 500
@@ -23,6 +23,4 @@ def public_synthesis(db: Database, case_id: str, limit: int | None = None) -> Pu
         clusters += batch
         if len(batch) < size:
             break
-    with db.transaction() as cur:
-        influence = influence_of(influence_rows(cur, case_id))
-    return PublicSynthesis(clusters=clusters, influence=influence)
+    return PublicSynthesis(clusters=clusters, influence=influence(db, case_id))

@@ -20,8 +20,9 @@ from identity.signers import CURRENT_SESSION
 from models.case import CaseStatus
 from models.choices import Disposition
 from models.comments import CommentSummary
-from models.public_consultation import PublicDispositionRequest, SpeaksFor
+from models.public_consultation import PublicDispositionRequest
 from public_records.campaigns import clusters_page
+from public_records.dispositions import influence
 from web import csrf
 from web.workspace import NoSuchCase, Workspace, said
 
@@ -50,6 +51,7 @@ def public_comment_pages(ws: Workspace) -> APIRouter:
         except CaseError:
             summary = None
         received = await asyncio.to_thread(records.counts, st.id)
+        groups = await asyncio.to_thread(influence, records.db, st.id)
         page = max(1, page)
         clusters = await asyncio.to_thread(
             clusters_page, records.db, st.id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
@@ -58,7 +60,7 @@ def public_comment_pages(ws: Workspace) -> APIRouter:
         return ws.page(
             request, "public_comments.html", session, status_code, st=st, summary=summary,
             received=received, clusters=clusters, show=show, page=page, page_size=PAGE_SIZE,
-            dispositions=list(Disposition), groups=list(SpeaksFor), error=error, done=done,
+            dispositions=list(Disposition), influence=groups, error=error, done=done,
         )  # fmt: skip
 
     @pages.get("/gop-y-cong/{case_id:path}", response_model=None)

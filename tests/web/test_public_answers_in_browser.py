@@ -101,6 +101,11 @@ async def test_a_campaign_is_one_cluster_and_the_citizen_sees_the_answer(
         await mine.get_by_label("không có xung đột lợi ích").check()
         await mine.get_by_role("button", name="Ghi nhận cho cả nhóm").click()
         await expect(official.get_by_role("status")).to_contain_text("còn 1 nhóm chưa giải trình")
+        # What the appraiser reads too: each group's comments and how they were answered.
+        citizens = official.locator("#influence tr", has_text="Cá nhân, người dân")
+        await expect(citizens.locator("td")).to_have_text(["1", "0", "1", "0", "0"])
+        business = official.locator("#influence tr", has_text="Doanh nghiệp")
+        await expect(business.locator("td")).to_have_text(["40", "0", "0", "0", "40"])
 
         await citizen.goto(f"{portal}/tra-cuu?ma={code}")
         outcome = citizen.locator(f"section[data-tracking-code='{code}'] .outcome")
