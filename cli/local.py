@@ -203,6 +203,10 @@ def demo(
             f"{case_id.replace(':', '%3A')}/{run_id}/history"
         )
         say(f"Outbox: {s.outbox_dir}   Documents: {s.documents_dir}")
+        say(
+            f"Cổng góp ý / public portal: {s.portal_url} (with the workspace {s.workspace_url}; "
+            f"served by `legisflow dev`, or here until Ctrl-C on a terminal)"
+        )
         if server is not None and keep:
             say(
                 "The server keeps running, with a worker and the workspace, so you can look "
