@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     #: Where `legisflow portal` (the public portal) listens.
     portal_host: str = "127.0.0.1"
     portal_port: Port = 8090
+    #: The portal's address as the public reaches it (https://… behind the agency's proxy),
+    #: for the links in e-mails to people following a draft; unset: http://PORTAL_HOST:PORT.
+    portal_public_url: str | None = None
     #: Comments one network address may send to the portal per minute.
     portal_comments_per_minute: int = Field(default=20, ge=1)
     log_format: Literal["auto", "json", "console"] = "auto"

@@ -16,6 +16,7 @@ from activities import adapters
 from client.connection import connect
 from models.registry import load_registry
 from portal.feedback_pages import FeedbackDesk, feedback_pages
+from portal.follow_pages import FollowDesk, follow_pages
 from portal.limits import AddressLimits
 from portal.pages import TEMPLATES, Portal, portal_pages
 from public_records.comments import PublicComments
@@ -33,13 +34,15 @@ def create_portal(settings: Settings) -> FastAPI:
         limits=AddressLimits(per_window=settings.portal_comments_per_minute),
     )
     feedback = FeedbackDesk.of(portal, settings)
+    follows = FollowDesk.of(portal, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Reads only: the portal decides nothing on a case, so its client signs nothing.
         portal.client = await connect(settings)
-        # Delivers the feedback the pages commit, in the background (feedback_forwarder.py).
-        async with feedback.forwarding(portal.client):
+        # Delivers the feedback the pages commit, and tells the people following a draft of
+        # its milestones, in the background (feedback_forwarder.py, follow_notifier.py).
+        async with feedback.forwarding(portal.client), follows.notifying(portal.client):
             yield
 
     app = FastAPI(
@@ -50,9 +53,11 @@ def create_portal(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.portal = portal
+    app.state.follows = follows
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(portal_pages(portal))
     app.include_router(feedback_pages(feedback))
+    app.include_router(follow_pages(follows))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
