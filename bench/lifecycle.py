@@ -636,76 +636,79 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         log(f"history: {results['history']}")
 
-        sides: dict[str, tuple[Callable[[str], Awaitable[str]], WorkerProcess]] = {
-            "legisflow": (b.legisflow_life, lf),
-            "bare": (b.bare_life, bare),
-            "bare_same_commands": (same.bare_life, bare),
-        }
-        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
-        for r in range(args.rounds):
-            order = list(sides)[r % len(sides) :] + list(sides)[: r % len(sides)]
-            for name in order:
-                life, worker = sides[name]
-                profile = args.profile / f"{name}-worker.txt" if args.profile and r == 0 else None
-                rounds[name].append(
-                    await throughput(
-                        f"throughput {name} round {r + 1}",
-                        life,
-                        worker,
-                        server,
-                        args.lifecycles,
-                        args.concurrency,
-                        f"{name.replace('_', '-')}-{r}",
-                        profile,
+        if not args.memory_only:
+            sides: dict[str, tuple[Callable[[str], Awaitable[str]], WorkerProcess]] = {
+                "legisflow": (b.legisflow_life, lf),
+                "bare": (b.bare_life, bare),
+                "bare_same_commands": (same.bare_life, bare),
+            }
+            rounds: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+            for r in range(args.rounds):
+                order = list(sides)[r % len(sides) :] + list(sides)[: r % len(sides)]
+                for name in order:
+                    life, worker = sides[name]
+                    profile = (
+                        args.profile / f"{name}-worker.txt" if args.profile and r == 0 else None
                     )
-                )
-        best = {k: max(v, key=lambda x: x["per_second"]) for k, v in rounds.items()}
-        results["throughput"] = {
-            "rounds": rounds,
-            "legisflow_per_second": best["legisflow"]["per_second"],
-            "bare_per_second": best["bare"]["per_second"],
-            "ratio": round(best["bare"]["per_second"] / best["legisflow"]["per_second"], 3),
-            "bare_same_commands_per_second": best["bare_same_commands"]["per_second"],
-            "ratio_same_commands": round(
-                best["bare_same_commands"]["per_second"] / best["legisflow"]["per_second"], 3
-            ),
-            "cpu_ratio_worker": round(
-                best["legisflow"]["worker_cpu_ms_per_life"]
-                / max(0.1, best["bare"]["worker_cpu_ms_per_life"]),
-                2,
-            ),
-        }
-        results["throughput"]["paired"] = paired_ratios(rounds)
-        log(f"throughput: {results['throughput']}")
+                    rounds[name].append(
+                        await throughput(
+                            f"throughput {name} round {r + 1}",
+                            life,
+                            worker,
+                            server,
+                            args.lifecycles,
+                            args.concurrency,
+                            f"{name.replace('_', '-')}-{r}",
+                            profile,
+                        )
+                    )
+            best = {k: max(v, key=lambda x: x["per_second"]) for k, v in rounds.items()}
+            results["throughput"] = {
+                "rounds": rounds,
+                "legisflow_per_second": best["legisflow"]["per_second"],
+                "bare_per_second": best["bare"]["per_second"],
+                "ratio": round(best["bare"]["per_second"] / best["legisflow"]["per_second"], 3),
+                "bare_same_commands_per_second": best["bare_same_commands"]["per_second"],
+                "ratio_same_commands": round(
+                    best["bare_same_commands"]["per_second"] / best["legisflow"]["per_second"], 3
+                ),
+                "cpu_ratio_worker": round(
+                    best["legisflow"]["worker_cpu_ms_per_life"]
+                    / max(0.1, best["bare"]["worker_cpu_ms_per_life"]),
+                    2,
+                ),
+            }
+            results["throughput"]["paired"] = paired_ratios(rounds)
+            log(f"throughput: {results['throughput']}")
 
-        lf_trips: list[float] = []
-        bare_trips: list[float] = []
-        lf_parts: list[tuple[float, float]] = []
-        bare_parts: list[tuple[float, float]] = []
-        for i in range(args.latency_lifecycles):
-            lf_trips += await b.legisflow_round_trips(f"rt-{i:03d}", lf_parts)
-            await b.bare_life(f"rt-{i:03d}", bare_trips, bare_parts)
-        results["update_round_trip"] = {
-            "legisflow": percentiles(lf_trips),
-            "bare": percentiles(bare_trips),
-            "legisflow_query_based": percentiles([u + q for u, q in lf_parts]),
-            "bare_query_based": percentiles([u + q for u, q in bare_parts]),
-            "legisflow_update_only": percentiles([u for u, _ in lf_parts]),
-            "legisflow_query_only": percentiles([q for _, q in lf_parts]),
-            "bare_update_only": percentiles([u for u, _ in bare_parts]),
-            "bare_query_only": percentiles([q for _, q in bare_parts]),
-            "legisflow_status_query_only": percentiles(b.status_query_times),
-        }
-        log(f"update round trip: {results['update_round_trip']}")
+            lf_trips: list[float] = []
+            bare_trips: list[float] = []
+            lf_parts: list[tuple[float, float]] = []
+            bare_parts: list[tuple[float, float]] = []
+            for i in range(args.latency_lifecycles):
+                lf_trips += await b.legisflow_round_trips(f"rt-{i:03d}", lf_parts)
+                await b.bare_life(f"rt-{i:03d}", bare_trips, bare_parts)
+            results["update_round_trip"] = {
+                "legisflow": percentiles(lf_trips),
+                "bare": percentiles(bare_trips),
+                "legisflow_query_based": percentiles([u + q for u, q in lf_parts]),
+                "bare_query_based": percentiles([u + q for u, q in bare_parts]),
+                "legisflow_update_only": percentiles([u for u, _ in lf_parts]),
+                "legisflow_query_only": percentiles([q for _, q in lf_parts]),
+                "bare_update_only": percentiles([u for u, _ in bare_parts]),
+                "bare_query_only": percentiles([q for _, q in bare_parts]),
+                "legisflow_status_query_only": percentiles(b.status_query_times),
+            }
+            log(f"update round trip: {results['update_round_trip']}")
 
-        results["replay"] = {
-            # Each with its worker's runner: legisflow's (worker_runtime/runner.py), the SDK's.
-            "legisflow": await replay_times(
-                lf_history, WORKFLOWS, CaseRunner(pydantic_data_converter)
-            ),
-            "bare": await replay_times(bare_history, [BareLifecycle, BareChild]),
-        }
-        log(f"replay: {results['replay']}")
+            results["replay"] = {
+                # Each with its worker's runner: legisflow's (worker_runtime/runner.py), the SDK's.
+                "legisflow": await replay_times(
+                    lf_history, WORKFLOWS, CaseRunner(pydantic_data_converter)
+                ),
+                "bare": await replay_times(bare_history, [BareLifecycle, BareChild]),
+            }
+            log(f"replay: {results['replay']}")
 
         if args.open_cases:
 
@@ -726,8 +729,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             log(f"memory: {results['memory']}")
         results["machine"]["loadavg_at_end"] = os.getloadavg()
-        results["verdict"] = verdict(results)
-        log(f"verdict: {results['verdict']}")
+        if not args.memory_only:
+            results["verdict"] = verdict(results)
+            log(f"verdict: {results['verdict']}")
         return results
     finally:
         lf.stop()
@@ -800,6 +804,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=2, help="alternating which side goes first")
     p.add_argument("--latency-lifecycles", type=int, default=20)
     p.add_argument("--open-cases", type=int, default=1000, help="0: skip the memory test")
+    p.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="only the reference lifecycles and the memory test (no throughput, latency or "
+        "replay rounds): quick while changing what a case holds",
+    )
     p.add_argument("--type", default="qd_ubnd_tinh")
     p.add_argument("--regime", default="L2025_A87")
     p.add_argument(

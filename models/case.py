@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.actors import ActorRef
 from models.authorship import KeysPinned, Signed
@@ -23,6 +23,7 @@ from models.legal_time import VIETNAM_TZ, StageDeadline
 from models.links import CaseLink
 from models.official_calendar import CALENDAR_FILE, OfficialCalendar, load_calendar
 from models.public_consultation import IntakeCounts
+from models.shared_definitions import shared_definition
 from models.signature_evidence import MAX_CMS_BYTES, SignatureEvidence, SignedBy
 
 
@@ -98,6 +99,12 @@ class CaseInput(KeysPinned):
     affected_groups: list[str] = Field(default_factory=list, max_length=20)
     #: The drafter's plain-language summary of the draft, for the public.
     plain_summary: str = Field(default="", max_length=4000)
+
+    @field_validator("definition")
+    @classmethod
+    def _one_copy_per_worker(cls, definition: ProcessDefinition) -> ProcessDefinition:
+        # 1,000 open cases under one procedure hold one copy of it, not 1,000.
+        return shared_definition(definition)
 
 
 class ActionRequest(Signed, DeclaresInterest):

@@ -7,6 +7,7 @@ context (time, actors), which the machine has no business knowing.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 
 from transitions import Machine, MachineError
@@ -44,6 +45,9 @@ class ProcessMachine:
 
     def __init__(self, definition: ProcessDefinition) -> None:
         self.definition = definition
+        # One machine may serve many cases (models/shared_definitions.py), whose workflow
+        # activations can run on different threads: the token's state is set per question.
+        self._asking = threading.Lock()
         self._token = _Token()
         self._machine = Machine(
             model=self._token,
@@ -70,16 +74,17 @@ class ProcessMachine:
             raise IllegalTransition(f"unknown stage {stage!r}")
         if action not in self._machine.events:
             raise IllegalTransition(f"unknown action {action!r}")
-        self._machine.set_state(stage, model=self._token)
-        self._token.simplified = simplified
-        try:
-            moved = self._token.trigger(action)  # type: ignore[attr-defined]
-        except MachineError as exc:
-            raise IllegalTransition(f"{action!r} is not allowed from {stage!r}") from exc
-        if not moved:  # defined here, but only for the other procedure
-            procedure = "simplified" if simplified else "normal"
-            raise IllegalTransition(f"{action!r} is not allowed from {stage!r} ({procedure})")
-        return self._token.state
+        with self._asking:
+            self._machine.set_state(stage, model=self._token)
+            self._token.simplified = simplified
+            try:
+                moved = self._token.trigger(action)  # type: ignore[attr-defined]
+            except MachineError as exc:
+                raise IllegalTransition(f"{action!r} is not allowed from {stage!r}") from exc
+            if not moved:  # defined here, but only for the other procedure
+                procedure = "simplified" if simplified else "normal"
+                raise IllegalTransition(f"{action!r} is not allowed from {stage!r} ({procedure})")
+            return self._token.state
 
     def actions_from(self, stage: str, simplified: bool = False) -> list[str]:
         """Actions defined from ``stage`` for one procedure, in definition order."""

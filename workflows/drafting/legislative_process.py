@@ -71,9 +71,9 @@ with workflow.unsafe.imports_passed_through():
         successors,
     )
     from models.legal_time import LegalClock, StageDeadline
-    from models.machine import ProcessMachine
     from models.migration import definition_digest, plan_migration, shipped_digests
     from models.rules import NOTE_REQUIRED_PATCH, ActionRefused, certificates_of, check_action
+    from models.shared_definitions import shared_definition, shared_machine
     from models.signature_evidence import (
         SIGNATURE_CHECK_PATCH,
         SignedBy,
@@ -108,8 +108,8 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
     @workflow.init
     def __init__(self, inp: CaseInput) -> None:
         self._inp = inp
-        self._def = inp.definition
-        self._machine = ProcessMachine(inp.definition)
+        self._def = inp.definition  # the worker's one copy (CaseInput)
+        self._machine = shared_machine(inp.definition)
         self._assignments = inp.assignments
         self._proofs = ProofLedger(inp.trusted_keys)
         self._delegations = []
@@ -505,8 +505,8 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         record_proof(self._proofs, req)
         self._check_migration(req)
         source = self._def.key
-        self._def = req.definition
-        self._machine = ProcessMachine(req.definition)
+        self._def = shared_definition(req.definition)
+        self._machine = shared_machine(req.definition)
         self._assignments = req.assignments
         self._show_awaiting()
         self._append_audit(
