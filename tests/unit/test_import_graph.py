@@ -32,7 +32,7 @@ def test_the_graph_sees_every_room() -> None:
     sources = {e.source.split(".")[0] for e in edges}
     assert set(PRODUCT) <= sources
     assert any(
-        e.source == "workflows.drafting.legislative_process" and e.target == "models.machine"
+        e.source == "workflows.drafting.legislative_process" and e.target == "models.rules"
         for e in edges
     )
 
