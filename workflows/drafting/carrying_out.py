@@ -232,13 +232,15 @@ class CaseEffects(CaseState):
     async def _public_intake(self, *, opening: bool, counting: bool = False) -> None:
         """The public portal takes comments while the ledger does: opened and closed with it,
         and the exact counts recorded at each close (``public_records/``). At the close of a
-        period (``counting``) the case asks the ledger again: a ledger that counts the public's
-        comments holds the synthesis from its close until it has counted them."""
+        period (``counting``) that took public comments the case asks the ledger again: a
+        ledger that counts them holds the synthesis from its close until it has counted
+        them."""
         if not workflow.patched(PUBLIC_INTAKE_PATCH):
             return
         if not opening:
             self._public_comments = await close_public_intake(self._inp.case_id)
-            if counting and self._consults.ledger_id is not None:
+            received = self._public_comments.received
+            if counting and received and self._consults.ledger_id is not None:
                 count = await count_open_comments(self._consults.ledger_id)
                 self._consults.comments_pending = count > 0
             return
