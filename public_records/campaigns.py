@@ -22,7 +22,8 @@ def assign_clusters(
 ) -> int:
     """Cluster the comments of ``case_id`` not yet in a cluster; how many were assigned.
     ``progress`` hears how many texts were read so far (an activity heartbeats on it)."""
-    texts: list[tuple[int, str]] = []
+    texts: dict[int, list[tuple[int, str]]] = {}  # by article
+    read = 0
     last = 0
     while True:
         with db.transaction() as cur:
@@ -35,14 +36,14 @@ def assign_clusters(
             rows = cur.fetchall()
         if not rows:
             break
-        # The article is part of the text compared: the same words about two articles are
-        # two comments.
-        texts += [(int(i), f"Điều {article}: {text}") for i, article, text in rows]
+        for i, article, text in rows:
+            texts.setdefault(int(article), []).append((int(i), str(text)))
+        read += len(rows)
         last = int(rows[-1][0])
-        progress(len(texts))
-    if not texts:
-        return 0
-    clusters = cluster_comments(texts)
+        progress(read)
+    # Each article on its own: the same words about two articles are two comments, and a
+    # short form ("sửa khoản 2 Điều 5") is not joined to its twin about another article.
+    clusters = [c for on_article in texts.values() for c in cluster_comments(on_article)]
     with db.transaction() as cur:
         for cluster in clusters:
             for member in cluster.members:
@@ -51,7 +52,7 @@ def assign_clusters(
                     "VALUES (?, ?, ?) ON CONFLICT (comment_id) DO NOTHING",
                     (member, case_id, cluster.representative),
                 )
-    return len(texts)
+    return read
 
 
 def clusters_page(

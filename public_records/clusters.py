@@ -103,6 +103,11 @@ class Cluster:
     members: tuple[int, ...]
 
 
+#: Vietnamese words that turn a statement into its opposite (không, chưa, chẳng, chả, đừng,
+#: chớ, chẳng hề); normalised as ``normalized`` leaves them.
+NEGATIONS = frozenset({"không", "chưa", "chẳng", "chả", "đừng", "chớ", "khỏi"})
+
+
 def normalized(text: str) -> str:
     """``text`` as compared: NFC, case folded, punctuation dropped, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text).casefold()
@@ -149,6 +154,9 @@ def _linked(texts: Sequence[str], threshold: float) -> list[int]:
 
     coded = coded_words(texts)
     signatures = _signatures(texts, coded)
+    # "đồng ý" and "không đồng ý" score 0.9 on their words: a pair is one only if both say
+    # no as many times, so one answer never goes to people who said opposite things.
+    denials = [sum(w in NEGATIONS for w in t.split()) for t in texts]
     # The index offers pairs whose 3-gram sets overlap by half the similarity asked (0.4 for
     # 0.8: 32 bands of 4). Measured, a copy of a letter keeps a Jaccard similarity of 0.55 or
     # more with it, offered with probability 0.95 by each of the cluster's indexed texts;
@@ -174,7 +182,11 @@ def _linked(texts: Sequence[str], threshold: float) -> list[int]:
         for other in _likeliest(candidates, signatures, n):
             mine, theirs = find(n), find(other)
             # Already linked (through an earlier candidate): no need to compare.
-            if mine != theirs and fuzz.ratio(coded[n], coded[other], score_cutoff=cutoff) >= cutoff:
+            if (
+                mine != theirs
+                and denials[n] == denials[other]
+                and fuzz.ratio(coded[n], coded[other], score_cutoff=cutoff) >= cutoff
+            ):
                 # The earlier text roots the merged cluster, so a cluster's root is its
                 # first text whichever pair was confirmed first.
                 root, child = min(mine, theirs), max(mine, theirs)

@@ -200,3 +200,13 @@ def test_every_comment_is_in_exactly_one_cluster(texts: list[str], rng: random.R
     shuffled = list(zip(ids, texts, strict=True))
     rng.shuffle(shuffled)
     assert cluster_comments(shuffled) == clusters
+
+
+def test_a_comment_saying_the_opposite_is_not_in_the_same_cluster() -> None:
+    agree = (
+        "Tôi đồng ý với quy định giờ mở cửa bến xe từ 5 giờ sáng đến 22 giờ hằng ngày như dự "
+        "thảo đã nêu tại Điều 2."
+    )
+    disagree = agree.replace("Tôi đồng ý", "Tôi không đồng ý")
+    clusters = cluster_comments([(1, agree), (2, agree + " Xin cảm ơn."), (3, disagree)])
+    assert sorted(c.members for c in clusters) == [(1, 2), (3,)]
