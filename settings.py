@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: A TCP port.
@@ -29,6 +29,20 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     namespace: str = Field(default="default", min_length=1)
     task_queue: str = Field(default="legisflow", min_length=1)
+    #: Worker Deployment Versioning (docs/deploy.md, "Releasing new code"): the deployment the
+    #: worker belongs to (one per namespace and task queue, e.g. ``legisflow``) and the id of
+    #: the build it runs (e.g. the release tag). Both set: the worker polls as that version
+    #: and each workflow it runs is pinned to it; both unset: unversioned, as before. No dot
+    #: in the name: Temporal writes a version as ``<name>.<build id>``.
+    deployment_name: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=200
+    )
+    build_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$",
+        max_length=200,
+        validate_default=True,
+    )
     #: Where the embedded defaults keep their files (dev server DB, documents, outbox).
     data_dir: Path = Path(".legisflow")
     #: Length of one legal day in seconds: 86400 in production, ~1 for a demo.
@@ -141,6 +155,19 @@ class Settings(BaseSettings):
     def _host_and_port(cls, value: str) -> str:
         if not re.fullmatch(r"[^\s:]+(:[^\s:]+)*:\d{1,5}", value):
             raise ValueError("give host:port, e.g. localhost:7233")
+        return value
+
+    @field_validator("build_id")
+    @classmethod
+    def _with_its_deployment(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # One without the other would run a worker that is neither versioned nor plainly
+        # unversioned: say which is missing instead (a name refused above is said there).
+        if "deployment_name" in info.data and (value is None) != (
+            info.data["deployment_name"] is None
+        ):
+            raise ValueError(
+                "set LEGISFLOW_BUILD_ID and LEGISFLOW_DEPLOYMENT_NAME together, or neither"
+            )
         return value
 
     @property

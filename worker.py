@@ -16,7 +16,8 @@ from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities import adapters
 from activities.children import case_ledger_state, count_open_comments
@@ -50,6 +51,34 @@ WORKFLOWS = [
     LegalityCheck,
 ]
 
+#: How a workflow moves between builds when the workers are versioned (docs/deploy.md,
+#: "Releasing new code"). Every type is pinned: a run finishes on the build it started on.
+#: - ``LegislativeProcess`` and its children ``ConsultationRequest`` and ``CommentLedger``
+#:   (which start on their case's build and, for the ledger, continue as new on it): a
+#:   drafting case runs for months and is moved only by an operator's audited decision
+#:   (``legisflow upgrade``).
+#: - ``FeedbackCase`` and ``LegalityCheck``: bounded by their legal time limits (days to a
+#:   month), like a drafting case; moved the same way if one lingers.
+#: - ``DocumentMonitoring`` runs for a decade: each run is pinned, and it continues as new
+#:   onto the deployment's current build once another build has become current
+#:   (``initial_versioning_behavior=AUTO_UPGRADE``; workflows/after_issuance/monitoring.py),
+#:   so a new build never replays the history an old build's code wrote for a monitoring.
+#: One behaviour for all, given as the worker's default: declared on ``@workflow.defn`` it
+#: would not be inert, since the server refuses a task that names a behaviour from an
+#: unversioned worker ("versioning behavior cannot be specified without deployment options").
+VERSIONING_BEHAVIOR = VersioningBehavior.PINNED
+
+
+def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
+    """The worker's Worker Deployment Version, when the settings name one."""
+    if settings.deployment_name is None or settings.build_id is None:
+        return None
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(settings.deployment_name, settings.build_id),
+        use_worker_versioning=True,
+        default_versioning_behavior=VERSIONING_BEHAVIOR,
+    )
+
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     """The worker, its activities bound to the adapters the settings choose."""
@@ -80,6 +109,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         ],
         activity_executor=executor,
         graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
+        deployment_config=deployment_config(settings),
         # The sandbox, with the time guard and cheap payload contexts (worker_runtime/runner.py).
         workflow_runner=CaseRunner(client.data_converter),
     )
@@ -117,6 +147,8 @@ async def run_worker(settings: Settings) -> None:
             address=settings.temporal_address,
             namespace=settings.namespace,
             task_queue=settings.task_queue,
+            deployment=settings.deployment_name,
+            build_id=settings.build_id,
             document_store=settings.document_store,
             notifier=settings.notifier,
             publisher=settings.publisher,

@@ -1,8 +1,10 @@
 """Commands of ops and administrators: the directory, running a worker, registering the
-search attributes, exporting and verifying an audit trail, KPI reports."""
+search attributes, moving a pinned case to another build of the workers, exporting and
+verifying an audit trail, KPI reports."""
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import CliError, app, connect, directory, run, settings
+from cli.common import CliError, app, connect, directory, run, settings, signed_in
 from cli.output import err, out, print_json, row, say, table
 
 if TYPE_CHECKING:
@@ -70,6 +72,42 @@ def setup() -> None:
         if added
         else "nothing to do: all search attributes are registered"
     )
+
+
+@app.command()
+def upgrade(
+    case: Annotated[str, typer.Argument(help="A drafting case, a feedback case or a check")],
+    to: Annotated[str, typer.Option("--to", help="The build id to move it to")],
+    reason: Annotated[str, typer.Option(help="Why, for the case's trail")],
+) -> None:
+    """Move a running case from the build of the workers it is pinned to onto another
+    (an operator's decision, recorded in the case's trail first; a drafting case's
+    consultation requests and comment ledger move with it). Its next task runs on the new
+    build, which must replay its history (docs/deploy.md, "Releasing new code"). A
+    document's monitoring is not moved so: it moves to the current build by itself at its
+    next continue-as-new."""
+    from client.ops import upgrade as move
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,199}", to):
+        raise CliError(f"--to {to!r} is not a build id (letters, digits, . _ + -)")
+    if len(reason.strip()) < 5:
+        raise CliError("--reason must say why, in at least 5 characters")
+    s = settings()
+    me = signed_in(s)
+
+    async def go() -> None:
+        client = await connect(s, me)
+        done = await move(
+            client, case, build_id=to, operator=me.session.person, reason=reason.strip()
+        )
+        say(
+            ("moved", "bold green"),
+            f" {done.case_id}: {done.deployment} {done.from_build} → {done.to_build}",
+        )
+        for child in done.children:
+            say(f"  {child}: {done.from_build} → {done.to_build}")
+
+    run(go())
 
 
 @app.command()

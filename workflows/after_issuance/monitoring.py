@@ -91,6 +91,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import upsert_stage
 
 
+#: Each run is pinned to its build; the next starts on the deployment's current one.
+UPGRADE_ON_CONTINUE = workflow.ContinueAsNewVersioningBehavior.AUTO_UPGRADE
+
+
 @dataclass(frozen=True)
 class MakeReport:
     report: MonitoringReport
@@ -123,6 +127,9 @@ class DocumentMonitoring:
         self._timer: tuple[str, datetime, asyncio.Task[None]] | None = None
         #: Signals that arrived before the first run had read its rules and people.
         self._early: list[Callable[[], None]] = []
+        #: Whether another current build may make this run continue as new: only once the
+        #: run has waited for something (``_should_continue``).
+        self._upgrade_armed = False
         self._notices = Notices(
             inp.monitoring_id,
             f"{inp.document.title} — theo dõi thi hành / monitoring",
@@ -156,7 +163,10 @@ class DocumentMonitoring:
                 # (and its trusted keys: rotate_keys may have changed them.)
                 keys = self._inp.trusted_keys
                 workflow.continue_as_new(
-                    inp.model_copy(update={"state": st, "time": time, "trusted_keys": keys})
+                    inp.model_copy(update={"state": st, "time": time, "trusted_keys": keys}),
+                    # Versioned workers: the next run starts on the deployment's current build
+                    # (then pinned to it), not on this run's; unversioned ones ignore it.
+                    initial_versioning_behavior=UPGRADE_ON_CONTINUE,
                 )
             await self._wait()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -224,6 +234,12 @@ class DocumentMonitoring:
         return (
             info.get_current_history_length() > self._inp.continue_after_events
             or info.is_continue_as_new_suggested()
+            # Versioned workers: another build has become current (docs/deploy.md). The run
+            # stays pinned to its build; the next one starts on the new build, which never
+            # replays this run. The flag is in the history (false on unversioned workers).
+            # Not before the run has waited once: a run that cannot move (a pinned override,
+            # which continue-as-new carries) must not continue as new at once, again and again.
+            or (self._upgrade_armed and info.is_target_worker_deployment_version_changed())
         )
 
     async def _wait(self) -> None:
@@ -243,6 +259,7 @@ class DocumentMonitoring:
                 self._seq != seq or bool(self._effects) or self._should_continue() or timer.done()
             )
         )
+        self._upgrade_armed = True
         if timer.done() and not timer.cancelled():
             self._timer = None
             self._on_timer(name)

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from models.legal_time import LegalClock, StageDeadline
     from models.post_issuance import CaseTime, DocumentInfo
     from models.steps import StepProcedure, StepTransition, TrailStep
+    from models.versioning import VersionMove
     from workflows import search_attributes as sa
     from workflows.activity_calls import send_notification
     from workflows.after_issuance.notices import Notices
@@ -46,9 +47,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.proofs import RotatesKeys, check_operator, check_proof, record_proof
     from workflows.refusals import refuse
     from workflows.search_attributes import upsert_stage
+    from workflows.version_moves import RecordsVersionMoves
 
 
-class StepCase(RotatesKeys, KeepsDeclarations):
+class StepCase(RotatesKeys, KeepsDeclarations, RecordsVersionMoves):
     """The state and bookkeeping of one case after issuance (set by :meth:`_open`)."""
 
     _proc: StepProcedure
@@ -78,6 +80,12 @@ class StepCase(RotatesKeys, KeepsDeclarations):
     def _keys_rotated(self, req: KeyRotation, before: str) -> None:
         self._step(req.operator, "keys_rotated", f"{before} → {', '.join(self._proofs.keys)}: "
                    f"{req.reason}")  # fmt: skip
+
+    def _check_version_mover(self, person: str) -> None:
+        check_operator(self._operators, person)
+
+    def _version_moved(self, req: VersionMove) -> None:
+        self._step(req.operator, "version_moved", req.note())
 
     def _open(
         self,

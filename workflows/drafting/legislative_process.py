@@ -83,6 +83,7 @@ with workflow.unsafe.imports_passed_through():
         signer_of,
         summary_of,
     )
+    from models.versioning import VersionMove
     from workflows.declarations import KeepsDeclarations
     from workflows.drafting.carrying_out import CaseEffects
     from workflows.drafting.consultations import Consultations, ReplyRefused
@@ -93,6 +94,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.legal_days import legal_deadline
     from workflows.proofs import check_proof, check_rotation, record_proof
     from workflows.refusals import refuse
+    from workflows.version_moves import RecordsVersionMoves
 
 
 #: Since this patch a ``comments_open`` signal makes the case ask the ledger (issue #17).
@@ -102,7 +104,9 @@ CONSULT_PREFIX = "consult:"
 
 
 @workflow.defn
-class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssuesUp):
+class LegislativeProcess(
+    CaseEffects, StageEntry, KeepsDeclarations, SendsIssuesUp, RecordsVersionMoves
+):
     """Thủ tục xây dựng, ban hành văn bản quy phạm pháp luật — one case."""
 
     @workflow.init
@@ -607,6 +611,21 @@ class LegislativeProcess(CaseEffects, StageEntry, KeepsDeclarations, SendsIssues
         role = self._def.operator_role
         operators = [a.id for a in self._assignments.get(role, [])]
         check_rotation(self._proofs, req, operators, role)
+
+    # ---- another build of the workers (legisflow upgrade; RecordsVersionMoves) -------------
+
+    def _check_version_mover(self, person: str) -> None:
+        self._check_operator(person)
+
+    def _version_moved(self, req: VersionMove) -> None:
+        self._append_audit(
+            req.operator,
+            self._def.operator_role,
+            "version_moved",
+            self._stage,
+            self._stage,
+            note=req.note(),
+        )
 
     def _recount(
         self, change: CalendarChange
