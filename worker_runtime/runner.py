@@ -15,11 +15,11 @@ front of every workflow instance that the SDK leaves to the application.
 
 Neither changes a command, so histories replay the same with or without them.
 
-The sandbox also imports each workflow's module afresh for every new instance. Without
-up-to-date bytecode (``PYTHONDONTWRITEBYTECODE`` set, as container images often do, or a
-read-only source tree) that means compiling ``workflows/`` from source for every case the
-worker starts or rebuilds, about 10 ms each; :func:`modules_without_bytecode` lets the worker
-say so at start, and ``make bytecode`` compiles them.
+The sandbox would also import each workflow's module afresh for every new instance (without
+up-to-date bytecode, compiling ``workflows/`` from source: about 10 ms a case). legisflow
+passes its own ``workflows`` package through (``PASSED_THROUGH``), so it is imported once per
+worker; :func:`modules_without_bytecode` still says at start when ``PYTHONDONTWRITEBYTECODE``
+or a read-only tree leaves it without bytecode, and ``make bytecode`` compiles it.
 """
 
 from __future__ import annotations
@@ -75,7 +75,14 @@ def contexts_matter(converter: DataConverter) -> bool:
 #: A validator verifying a signed document (``models/signature_evidence.py``) reaches parts
 #: of ``cryptography`` lazily; imported again inside the sandbox, its Rust bindings fail
 #: (SystemError) and the check with them.
-PASSED_THROUGH = ("cryptography", "_cffi_backend", "asn1crypto")
+#:
+#: ``workflows`` too (issue #21): imported afresh, each open case held its own copy of every
+#: workflow module's functions and classes, about 90 KB a case and 28 ms of each warm replay
+#: (BENCHMARKS.md). What the sandbox gave in exchange, ``tests/unit/test_workflow_code.py``
+#: checks on the code instead: no import of a clock, randomness, the network or the disk, no
+#: call of ``datetime.now`` and its kin (only ``workflow.now``), no ``global``, and no
+#: mutable module-level or class-level value, so no state can pass from one case to another.
+PASSED_THROUGH = ("cryptography", "_cffi_backend", "asn1crypto", "workflows")
 
 
 def sandbox() -> SandboxedWorkflowRunner:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
@@ -40,7 +41,7 @@ ALL = (
     OVERDUE,
     AWAITING_ROLES,
 )
-BY_NAME: dict[str, SearchAttributeKey[Any]] = {key.name: key for key in ALL}
+BY_NAME: Mapping[str, SearchAttributeKey[Any]] = MappingProxyType({key.name: key for key in ALL})
 
 
 def typed(values: Mapping[str, str | bool | datetime | list[str]]) -> TypedSearchAttributes:
