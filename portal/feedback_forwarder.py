@@ -12,9 +12,8 @@ time, and even a row sent twice is received once (``client/portal_feedback.py``)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -26,6 +25,7 @@ from client.portal_feedback import RunClosed, deliver_feedback, monitoring_run
 from models.choices import Category
 from models.feedback import FeedbackReceipt
 from models.public_feedback import Delivery
+from portal.passes import Passes
 from public_records.feedback import PublicFeedback
 from settings import Settings
 
@@ -66,7 +66,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 2 ** max(0, attempts - 1), 900))
 
 
-class FeedbackForwarder:
+class FeedbackForwarder(Passes):
+    name = "feedback-forwarder"
+
     def __init__(
         self,
         records: PublicFeedback,
@@ -78,50 +80,15 @@ class FeedbackForwarder:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         send: Send = deliver_feedback,
     ) -> None:
+        super().__init__(period=period, batch=batch)
         self.records = records
         self.store = store
         self.client = client
-        self.period = period
-        self.batch = batch
         self.clock = clock
         self.send = send
-        #: Passes made since it started (for ops and the tests).
-        self.passes = 0
-        self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        """A row was committed: deliver it now rather than at the next period (call on the
-        forwarder's event loop)."""
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Deliver what is due, then wait for a wake or the period, forever."""
-        while True:
-            # Cleared before the pass: a submission committed during it wakes the next one.
-            self._wake.clear()
-            try:
-                delivered = await self.deliver_due()
-            except Exception:
-                # The database unreachable, say: the rows wait in it; try again later.
-                log.exception("feedback forwarder: a pass failed")
-                delivered = 0
-            self.passes += 1
-            if delivered >= self.batch:
-                continue  # more may be due at once
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.period)
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[FeedbackForwarder]:
-        """The forwarder as a background task while the block runs (cancelled after it: a row
-        it was delivering is taken again once its lease ends, and received once)."""
-        task = asyncio.create_task(self.run(), name="feedback-forwarder")
-        try:
-            yield self
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def one_pass(self) -> int:
+        return await self.deliver_due()
 
     async def deliver_due(self, now: datetime | None = None) -> int:
         """One pass: claim the rows due at ``now`` and deliver each; how many were claimed."""

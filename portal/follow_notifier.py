@@ -20,9 +20,8 @@ notifier delivers once. Nothing here writes to a workflow; the portal's client o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -38,6 +37,7 @@ from models.milestones import reached_milestones
 from models.public_consultation import IntakeOpening
 from portal.feedback_forwarder import backoff
 from portal.follow_mail import milestone_mail
+from portal.passes import Passes
 from public_records.comments import PublicComments
 from public_records.follows import DueSend, Follows, intake_times
 from workflows.drafting.legislative_process import LegislativeProcess
@@ -100,7 +100,9 @@ class TemporalCases:
         return CaseTrail(definition, audit)
 
 
-class FollowNotifier:
+class FollowNotifier(Passes):
+    name = "follow-notifier"
+
     def __init__(
         self,
         follows: Follows,
@@ -114,53 +116,19 @@ class FollowNotifier:
         readers: int = 8,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__(period=period, batch=batch)
         self.follows = follows
         self.consultations = consultations
         self.notifier = notifier
         self.cases = cases
         self.portal_url = portal_url
-        self.period = period
-        self.batch = batch
         self.readers = readers
         self.clock = clock
-        #: Passes made since it started (for ops and the tests).
-        self.passes = 0
         #: The version of each case whose milestones are recorded as of it.
         self._read: dict[str, CaseVersion] = {}
-        self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        """Make a pass now rather than at the next period (call on the notifier's loop)."""
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Make a pass, then wait for a wake or the period, forever."""
-        while True:
-            # Cleared before the pass: a wake during it makes the next one.
-            self._wake.clear()
-            try:
-                sent = await self.notify()
-            except Exception:
-                # The database unreachable, say: what is due stays due; try again later.
-                log.exception("follow notifier: a pass failed")
-                sent = 0
-            self.passes += 1
-            if sent >= self.batch:
-                continue  # more may be due at once
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.period)
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[FollowNotifier]:
-        """The notifier as a background task while the block runs (cancelled after it: a send
-        it was making is leased, made again once the lease ends, under the same key)."""
-        task = asyncio.create_task(self.run(), name="follow-notifier")
-        try:
-            yield self
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def one_pass(self) -> int:
+        return await self.notify()
 
     async def notify(self) -> int:
         """One pass: end the follows never confirmed, record the milestones of the followed
