@@ -90,18 +90,16 @@ class IntakeCounts(BaseModel):
     by_disposition: dict[str, int]
 
 
-class CommentSubmission(BaseModel):
-    """One comment from the portal's form."""
+class FromThePublic(BaseModel):
+    """What every form of the portal takes from a person: the case it is about, a name, an
+    e-mail address or phone number, and a text that is not blank."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
     case_id: str = Field(min_length=1, max_length=200)
-    #: The article (Điều) commented on; 0: the draft as a whole.
-    article: int = Field(default=0, ge=0, le=10_000)
-    speaks_for: SpeaksFor = SpeaksFor.CITIZEN
     name: str = Field(min_length=2, max_length=200)
     #: An e-mail address or a phone number.
     contact: str = Field(min_length=5, max_length=200)
-    text: str = Field(min_length=1, max_length=MAX_PUBLIC_COMMENT_CHARS)
+    text: str = Field(min_length=1)
 
     @field_validator("contact")
     @classmethod
@@ -112,8 +110,17 @@ class CommentSubmission(BaseModel):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not normalize(value):
-            raise ValueError("the comment is empty")
+            raise ValueError("the text is empty")
         return value
+
+
+class CommentSubmission(FromThePublic):
+    """One comment from the portal's form."""
+
+    #: The article (Điều) commented on; 0: the draft as a whole.
+    article: int = Field(default=0, ge=0, le=10_000)
+    speaks_for: SpeaksFor = SpeaksFor.CITIZEN
+    text: str = Field(min_length=1, max_length=MAX_PUBLIC_COMMENT_CHARS)
 
 
 class Receipt(BaseModel):

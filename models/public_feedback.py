@@ -11,40 +11,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 
 from models.choices import Category
-from models.comments import normalize
 from models.feedback import MAX_FEEDBACK_CHARS
-from models.public_consultation import email_or_phone
+from models.public_consultation import FromThePublic
 
 #: What each kind is called on the portal (the citizen chooses; the agency classifies).
 KIND_LABELS = {Category.RECOMMENDATION: "Kiến nghị", Category.REPORT: "Phản ánh"}
 
 
-class PortalFeedback(BaseModel):
-    """One feedback from the portal's form (kiến nghị hoặc phản ánh về một văn bản)."""
+class PortalFeedback(FromThePublic):
+    """One feedback from the portal's form (kiến nghị hoặc phản ánh về một văn bản); its
+    ``case_id`` is the document's case (its monitoring is ``<case_id>/monitoring``)."""
 
-    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
-    #: The document's case (its monitoring is ``<case_id>/monitoring``).
-    case_id: str = Field(min_length=1, max_length=200)
     kind: Category
-    name: str = Field(min_length=2, max_length=200)
-    #: An e-mail address or a phone number.
-    contact: str = Field(min_length=5, max_length=200)
     text: str = Field(min_length=1, max_length=MAX_FEEDBACK_CHARS)
-
-    @field_validator("contact")
-    @classmethod
-    def _email_or_phone(cls, value: str) -> str:
-        return email_or_phone(value)
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not normalize(value):
-            raise ValueError("the feedback is empty")
-        return value
 
 
 class TrackedFeedback(BaseModel):
