@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     portal_public_url: str | None = None
     #: Comments one network address may send to the portal per minute.
     portal_comments_per_minute: int = Field(default=20, ge=1)
+    #: Processes serving the portal (uvicorn workers). Each keeps its own per-address counts,
+    #: so with N of them one address may send up to N times the limit above.
+    portal_workers: int = Field(default=1, ge=1, le=64)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.

@@ -3,8 +3,13 @@ service's API); ``legisflow portal``: the public portal. Both served by uvicorn.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cli.common import CliError, app, connect, run, settings
 from cli.output import say
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 @app.command()
@@ -28,7 +33,8 @@ def portal() -> None:
     """Serve the public portal on LEGISFLOW_PORTAL_HOST:LEGISFLOW_PORTAL_PORT (127.0.0.1:8090):
     drafts open for comment, the comment form and the tracking page. It reads cases and
     writes citizens' comments to LEGISFLOW_DATABASE_URL (default: SQLite under the data
-    dir); it holds no key and decides nothing on a case."""
+    dir); it holds no key and decides nothing on a case. LEGISFLOW_PORTAL_WORKERS processes
+    serve it (1)."""
     import uvicorn
 
     from portal.app import create_portal
@@ -41,4 +47,19 @@ def portal() -> None:
     except DatabaseError as exc:
         raise CliError(str(exc)) from None
     say(("legisflow portal", "bold"), f" on {s.portal_url}")
-    uvicorn.run(app_, host=s.portal_host, port=s.portal_port, log_level="warning")
+    if s.portal_workers == 1:
+        uvicorn.run(app_, host=s.portal_host, port=s.portal_port, log_level="warning")
+        return
+    # Several processes share the socket; each builds its own app (and its connections)
+    # from the same environment. The schema exists by now: create_portal above made it.
+    uvicorn.run(
+        "cli.web:portal_app", factory=True, workers=s.portal_workers,
+        host=s.portal_host, port=s.portal_port, log_level="warning",
+    )  # fmt: skip
+
+
+def portal_app() -> FastAPI:
+    """The portal's app for each of `legisflow portal`'s worker processes."""
+    from portal.app import create_portal
+
+    return create_portal(settings())

@@ -94,7 +94,7 @@ class PublicComments:
             return self._counts(cur, case_id)
 
     def counts(self, case_id: str) -> IntakeCounts:
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             return self._counts(cur, case_id)
 
     def _counts(self, cur: Cursor, case_id: str) -> IntakeCounts:
@@ -114,7 +114,7 @@ class PublicComments:
 
     def open_consultations(self, limit: int = 200) -> list[IntakeOpening]:
         """Consultations taking comments now, those closing soonest first."""
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             cur.execute(
                 "SELECT case_id, title, agency, affected_groups, summary, closes_on FROM "
                 "consultations WHERE closed_at IS NULL ORDER BY closes_on, case_id LIMIT ?",
@@ -124,7 +124,7 @@ class PublicComments:
 
     def consultation(self, case_id: str) -> tuple[IntakeOpening, bool] | None:
         """The consultation and whether it takes comments now, or None if there is none."""
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             cur.execute(
                 "SELECT case_id, title, agency, affected_groups, summary, closes_on, closed_at "
                 "FROM consultations WHERE case_id = ?",
@@ -191,7 +191,7 @@ class PublicComments:
         stored = normalized(code)
         if stored is None:
             return None
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             cur.execute(
                 "SELECT c.tracking_code, c.case_id, k.title, c.article, c.speaks_for, c.text, "
                 "c.received_at, d.disposition, d.reason FROM public_comments c JOIN "

@@ -10,8 +10,11 @@ syncs each commit to disk (``synchronous=FULL``), so a receipt given is never lo
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +30,10 @@ SCHEMA_TYPES: dict[Dialect, dict[str, str]] = {
     "sqlite": {"id": "INTEGER PRIMARY KEY"},
     "postgresql": {"id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"},
 }
+
+
+#: Whether this thread is inside a SQLite transaction (holds its turn).
+_writing = threading.local()
 
 
 class DatabaseError(RuntimeError):
@@ -57,6 +64,19 @@ class Database:
         self.url = url
         self.dialect = dialect_of(url)
         self._local = threading.local()
+        # SQLite takes one writer at a time, and a connection that finds the database locked
+        # sleeps 1, 2, 5 … 100 ms before it tries again, however soon the lock is free: under
+        # load some wait far longer than the others. Writers here queue instead, and each
+        # wakes as soon as the one before has committed: the threads of a process on a lock,
+        # the processes (the portal's workers) on a lock file beside the database (``.turn``,
+        # released by the kernel if its holder dies). Every transaction here is IMMEDIATE.
+        self._thread_turn = threading.Lock()
+        self._turn_fd: int | None = None
+        if self.dialect == "sqlite":
+            path = Path(self.url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._turn_fd = os.open(f"{path}.turn", os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self._turn_fd)
         self._schema = schema
         with self.transaction() as cur:
             for statement in schema:
@@ -84,20 +104,32 @@ class Database:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
+    def transaction(self, *, write: bool = True) -> Iterator[Cursor]:
         """A cursor whose statements commit together when the block ends (or roll back if
-        it raises). ``?`` placeholders work on both engines."""
+        it raises). ``?`` placeholders work on both engines. ``write=False`` promises reads
+        only: on SQLite they then read the last commit without taking the turn to write, so
+        a long count does not hold the comments back (PostgreSQL's reads never do)."""
         conn = self._connection()
-        if self.dialect == "sqlite":
+        if self.dialect == "sqlite" and not write:
             cur = conn.cursor()
-            # IMMEDIATE: take the write lock at once, so two writers wait rather than fail.
-            cur.execute("BEGIN IMMEDIATE")
+            cur.execute("BEGIN DEFERRED")
             try:
                 yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    cur.execute("ROLLBACK")  # nothing to keep
+            return
+        if self.dialect == "sqlite":
+            with self._sqlite_turn():
+                cur = conn.cursor()
+                # IMMEDIATE: take the write lock at once, so two writers wait rather than fail.
+                cur.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
             return
         try:
             with conn.transaction(), conn.cursor() as raw:
@@ -106,6 +138,23 @@ class Database:
             # A broken connection (the server restarted) is dropped; the next call reconnects.
             self._local.conn = None
             raise
+
+    @contextmanager
+    def _sqlite_turn(self) -> Iterator[None]:
+        """This thread's and this process's turn to write (see ``__init__``). A transaction
+        begun inside another (a mistake) takes no turn, and fails in SQLite as it did."""
+        assert self._turn_fd is not None
+        if getattr(_writing, "now", False):
+            yield
+            return
+        with self._thread_turn:
+            fcntl.flock(self._turn_fd, fcntl.LOCK_EX)
+            _writing.now = True
+            try:
+                yield
+            finally:
+                _writing.now = False
+                fcntl.flock(self._turn_fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

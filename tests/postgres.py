@@ -1,77 +1,24 @@
-"""A real PostgreSQL server for the tests: Debian's ``postgresql`` (which ``.ci/run``
-installs), a fresh cluster in a temporary folder listening on loopback only, stopped at the
-end. When the tests run as root (CI's containers), the server runs as Debian's ``postgres``
-user: PostgreSQL refuses to run as root."""
+"""A real PostgreSQL server for the tests (``localdev/postgres.py``): a fresh cluster in a
+temporary folder listening on loopback only, stopped at the end. A server that cannot be
+set up fails the test that needs it, saying why."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
+from localdev import postgres
 from tests.adapters.servers import free_port
-
-#: Where Debian puts each major version's server programs.
-DEBIAN_POSTGRESQL = Path("/usr/lib/postgresql")
-
-
-def _server_bin() -> Path:
-    versions = sorted(
-        (p for p in DEBIAN_POSTGRESQL.glob("*/bin") if (p / "initdb").exists()),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-    )
-    if not versions:
-        pytest.fail("the database tests need Debian's postgresql (`.ci/run` installs it)")
-    return versions[-1]
 
 
 @contextmanager
 def running_postgres() -> Iterator[str]:
     """A PostgreSQL server with its cluster in a new temporary folder; yields its URL
     (``postgresql://…@127.0.0.1:PORT/legisflow``) while the block runs."""
-    bin_dir = _server_bin()
-    # Not under pytest's temporary folder: as root, that is closed to the postgres user.
-    with (
-        tempfile.TemporaryDirectory(prefix="legisflow-postgres-") as name,
-        _cluster(bin_dir, Path(name)) as url,
-    ):
-        yield url
-
-
-@contextmanager
-def _cluster(bin_dir: Path, folder: Path) -> Iterator[str]:
-    data, sockets = folder / "data", folder / "sockets"
-    data.mkdir(parents=True)
-    sockets.mkdir()
-    as_user: list[str] = []
-    user = "legisflow"
-    if os.geteuid() == 0:
-        as_user = [shutil.which("runuser") or "/sbin/runuser", "-u", "postgres", "--"]
-        shutil.chown(folder, "postgres")
-        for path in (data, sockets):
-            shutil.chown(path, "postgres")
-
-    def run(*args: str) -> None:
-        done = subprocess.run([*as_user, *args], capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            pytest.fail(f"{Path(args[0]).name} failed: {done.stderr.strip() or done.stdout}")
-
-    # Trust on loopback: a throwaway cluster no one else can reach.
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "-E", "UTF8",
-        "--locale=C.UTF-8", "--no-sync")  # fmt: skip
-    port = free_port()
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=on"
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"),
-        "-w", "-t", "60", "start")  # fmt: skip
     try:
-        run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", user,
-            "legisflow")  # fmt: skip
-        yield f"postgresql://{user}@127.0.0.1:{port}/legisflow"
-    finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        with postgres.running_postgres(free_port()) as url:
+            yield url
+    except postgres.PostgresError as exc:
+        pytest.fail(f"the database tests need PostgreSQL: {exc}")
