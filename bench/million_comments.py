@@ -9,9 +9,10 @@ own citizen's (own contact, own text, the four groups in turn), through
 ``PublicComments.submit``: the portal's own transaction (the intake checked open, the
 comment written, committed and synced to disk before the receipt), from ``--processes``
 processes of ``--threads`` threads each. Not through HTTP: at the portal's measured rate
-(``bench.portal_comments``) a million would take close to an hour per database, and the
-HTTP layer adds nothing the database sees. Then it checks that ``counts()`` equals the
-number of receipts, by group, and times ``counts()`` and tracking-code lookups
+(``bench.portal_comments``: 650-1,000/s on two cores it shares with its clients) a million
+would take 17-25 minutes per database, and the HTTP layer adds nothing the database sees
+that the portal benchmark does not measure already. Then it checks that ``counts()``
+equals the number of receipts, by group, and times ``counts()`` and tracking-code lookups
 (``tracked()``) at that size, and what a count running meanwhile does to submissions (as
 ``counts()`` reads now, and as it read before: in a write transaction). It exits non-zero
 if a count is off.
