@@ -34,6 +34,8 @@ ANSWER_JOIN = (
     "LEFT JOIN public_comment_clusters g ON g.comment_id = c.id LEFT JOIN public_dispositions "
     "d ON d.case_id = g.case_id AND d.representative = g.representative"
 )
+#: Fresh codes drawn for one comment before giving up (each collides with chance < 1e-6).
+CODE_DRAWS = 5
 #: The tracking code of a comment starts so (góp ý).
 COMMENT_PREFIX = "GY"
 
@@ -158,33 +160,39 @@ class PublicComments:
                     "draft has closed."
                 )
             title = str(row[1])
-            cur.execute(
-                "INSERT INTO public_comments (tracking_code, case_id, article, speaks_for, "
-                "text, text_sha256, source_key, name, contact, received_at) VALUES (?, ?, ?, "
-                "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, source_key, article, text_sha256) "
-                "DO NOTHING RETURNING tracking_code",
-                (
-                    new_code(COMMENT_PREFIX),
-                    sub.case_id,
-                    sub.article,
-                    sub.speaks_for.value,
-                    sub.text,
-                    sha,
-                    source,
-                    sub.name,
-                    sub.contact,
-                    _now(),
-                ),
-            )
-            row = cur.fetchone()
-            if row is not None:
-                return Receipt(tracking_code=row[0], duplicate=False), title
-            cur.execute(
-                "SELECT tracking_code FROM public_comments WHERE case_id = ? AND source_key = ? "
-                "AND article = ? AND text_sha256 = ?",
-                (sub.case_id, source, sub.article, sha),
-            )
-            return Receipt(tracking_code=cur.fetchone()[0], duplicate=True), title
+            # A code is 40 random bits: among a million comments two may draw the same one
+            # (about one chance in three). Any conflict writes nothing; if the comment is not
+            # already there, it was the code's, and a new code is drawn.
+            for _ in range(CODE_DRAWS):
+                cur.execute(
+                    "INSERT INTO public_comments (tracking_code, case_id, article, speaks_for, "
+                    "text, text_sha256, source_key, name, contact, received_at) VALUES (?, ?, "
+                    "?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING tracking_code",
+                    (
+                        new_code(COMMENT_PREFIX),
+                        sub.case_id,
+                        sub.article,
+                        sub.speaks_for.value,
+                        sub.text,
+                        sha,
+                        source,
+                        sub.name,
+                        sub.contact,
+                        _now(),
+                    ),
+                )
+                row = cur.fetchone()
+                if row is not None:
+                    return Receipt(tracking_code=row[0], duplicate=False), title
+                cur.execute(
+                    "SELECT tracking_code FROM public_comments WHERE case_id = ? AND "
+                    "source_key = ? AND article = ? AND text_sha256 = ?",
+                    (sub.case_id, source, sub.article, sha),
+                )
+                row = cur.fetchone()
+                if row is not None:
+                    return Receipt(tracking_code=row[0], duplicate=True), title
+            raise RuntimeError(f"no free tracking code in {CODE_DRAWS} draws")
 
     def tracked(self, code: str) -> TrackedComment | None:
         """The comment under a tracking code as typed, or None."""

@@ -121,3 +121,18 @@ def test_an_unknown_or_unreachable_database_is_one_clear_line(tmp_path: Path) ->
         Database("mysql://x")
     with pytest.raises(DatabaseError, match="cannot reach the database"):
         Database("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_a_tracking_code_drawn_twice_is_drawn_again(
+    records: PublicComments, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Among a million comments two may draw the same 40-bit code: the second gets a new one
+    (before, the citizen got an error page)."""
+    case_id = _opened(records)
+    first = records.submit(_comment(case_id, "Ý kiến thứ nhất"))
+    draws = iter([first.tracking_code, "GY-ZZZZ-ZZZ1"])
+    monkeypatch.setattr("public_records.comments.new_code", lambda prefix: next(draws))
+    second = records.submit(_comment(case_id, "Ý kiến thứ hai", contact="khac@example.vn"))
+    assert not second.duplicate
+    assert second.tracking_code == "GY-ZZZZ-ZZZ1"
+    assert records.counts(case_id).received == 2
