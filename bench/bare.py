@@ -9,6 +9,7 @@ activities after which step, and how many writes each) is measured from a real l
 history by ``bench/lifecycle.py``, so both sides do the same Updates, activities and writes.
 
     .venv/bin/python -m bench.bare ADDRESS TASK_QUEUE DIR     # a worker process
+    .venv/bin/python -m bench.bare ADDRESS TASK_QUEUE DIR case-runner   # under legisflow's runner
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 #: A Keyword search attribute the bench's dev server registers (legisflow's ``LegalStage``).
 STEP = SearchAttributeKey.for_keyword("LegalStage")
@@ -197,8 +199,15 @@ class BareActivities:
             os.unlink(tmp)
 
 
-async def serve(address: str, task_queue: str, root: Path) -> None:
+async def serve(address: str, task_queue: str, root: Path, case_runner: bool = False) -> None:
     client = await Client.connect(address, data_converter=pydantic_data_converter)
+    runner: WorkflowRunner | None = None
+    if case_runner:
+        # Only to measure what legisflow's runner alone changes (memory per open case). Imported
+        # here: this module is the workflows' own, which the sandbox imports for every run.
+        from worker_runtime.runner import CaseRunner
+
+        runner = CaseRunner(client.data_converter)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -211,11 +220,12 @@ async def serve(address: str, task_queue: str, root: Path) -> None:
             workflows=[BareLifecycle, BareChild],
             activities=[acts.bare_effect],
             activity_executor=ex,
+            workflow_runner=runner or SandboxedWorkflowRunner(),
         ):
             await stop.wait()
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1], sys.argv[2], Path(sys.argv[3])))
+    asyncio.run(serve(sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4:] == ["case-runner"]))
     sys.stdout.flush()
     os._exit(0)  # sdk-python#300

@@ -1,4 +1,4 @@
-"""The worker's workflow runner (bộ chạy quy trình): Temporal's sandbox, with two things in
+"""The worker's workflow runner (bộ chạy quy trình): Temporal's sandbox, with three things in
 front of every workflow instance that the SDK leaves to the application.
 
 1. **The time guard** (``worker_runtime/time_guard.py``) refuses an activation on a stale clock.
@@ -12,8 +12,11 @@ front of every workflow instance that the SDK leaves to the application.
    part, every choice is the same converter. :func:`contexts_matter` checks that once, at
    start, and then the instance answers without the sandbox. A converter that does use
    contexts (an encryption codec keyed per workflow, say) gets the sandbox's answers as before.
+3. **The start activation let go** (``worker_runtime/start_activation.py``): the SDK keeps
+   each open workflow's whole first activation, input and all; the runner copies out the few
+   values it keeps (110 KB an open case, docs/upstream.md, entry 4).
 
-Neither changes a command, so histories replay the same with or without them.
+None changes a command, so histories replay the same with or without them.
 
 The sandbox would also import each workflow's module afresh for every new instance (without
 up-to-date bytecode, compiling ``workflows/`` from source: about 10 ms a case). legisflow
@@ -44,6 +47,7 @@ from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, Workflo
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.workflow import Info, _Definition
 
+from worker_runtime.start_activation import detached, release_start_headers
 from worker_runtime.time_guard import TimeGuard
 
 #: Contexts of each kind a workflow's payloads are handled under (values are arbitrary).
@@ -102,6 +106,7 @@ class CaseRunner(WorkflowRunner):
         self._inner.prepare_workflow(defn)
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        det = detached(det)
         return _CaseInstance(self._inner.create_instance(det), det.info, self._contexts_matter)
 
     def set_worker_level_failure_exception_types(
@@ -116,6 +121,7 @@ class _CaseInstance(WorkflowInstance):
         self._info = info
         self._guard = TimeGuard()
         self._contexts_matter = contexts_matter
+        self._start_released = False
         # The SDK's own answer for a payload of this workflow (its ID, run and type never
         # change for an instance); with no external storage nothing reads it.
         self._store_context = StorageDriverStoreContext(
@@ -129,7 +135,12 @@ class _CaseInstance(WorkflowInstance):
 
     def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
         refusal = self._guard.refusal(act, self._info)
-        return refusal if refusal is not None else self._inner.activate(act)
+        if refusal is not None:
+            return refusal
+        completion = self._inner.activate(act)
+        if not self._start_released:
+            self._start_released = release_start_headers(self._inner)
+        return completion
 
     def get_serialization_context(
         self,

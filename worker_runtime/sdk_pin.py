@@ -27,7 +27,7 @@ def check_sdk(version: str | None = None) -> str:
         raise UnverifiedSdk(
             f"temporalio {installed} is not one the worker's runner and time guard were "
             f"verified on ({', '.join(VERIFIED_TEMPORALIO)}): replay the committed histories "
-            "(pytest tests/replay), check docs/upstream.md's two workarounds against the new "
+            "(pytest tests/replay), check docs/upstream.md's workarounds against the new "
             "release, then add it to worker_runtime/sdk_pin.py and pyproject.toml"
         )
     return installed
