@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import cached_property
 
 from temporalio import activity
 
@@ -58,11 +59,17 @@ class ReportActivities:
         self.store = store
         self._database_url = database_url
 
+    @cached_property
+    def _records(self) -> PublicComments | None:
+        # One per worker, opened at the first report (not per report: opening applies the
+        # schema), and never by a worker that writes no report.
+        return None if self._database_url is None else PublicComments.at(self._database_url)
+
     def _public(self, case_id: str) -> PublicSynthesis | None:
         """The public's part, if the case took comments through the portal."""
-        if self._database_url is None:
+        records = self._records
+        if records is None:
             return None
-        records = PublicComments.at(self._database_url)
         if records.consultation(case_id) is None or not records.counts(case_id).received:
             return None
         return public_synthesis(records.db, case_id)

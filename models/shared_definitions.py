@@ -38,6 +38,9 @@ class _Shared:
 
 _lock = threading.Lock()
 _table: OrderedDict[str, _Shared] = OrderedDict()
+#: The same entries by the identity of their shared definition: a case's workflow asks for the
+#: machine of the copy its input already holds, which needs no second digest.
+_by_identity: dict[int, _Shared] = {}
 
 
 def digest(definition: ProcessDefinition) -> str:
@@ -45,13 +48,19 @@ def digest(definition: ProcessDefinition) -> str:
 
 
 def _shared(definition: ProcessDefinition) -> _Shared:
+    with _lock:
+        entry = _by_identity.get(id(definition))
+        if entry is not None and entry.definition is definition:
+            return entry
     key = digest(definition)
     with _lock:
         entry = _table.get(key)
         if entry is None:
             entry = _table[key] = _Shared(definition)
+            _by_identity[id(definition)] = entry
             while len(_table) > MAX_KEPT:
-                _table.popitem(last=False)
+                _, gone = _table.popitem(last=False)
+                _by_identity.pop(id(gone.definition), None)
         else:
             _table.move_to_end(key)
         return entry

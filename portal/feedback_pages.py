@@ -41,8 +41,8 @@ from models.actors import Directory
 from models.feedback import MAX_FEEDBACK_CHARS, FeedbackStatus
 from models.public_feedback import KIND_LABELS, PortalFeedback, TrackedFeedback
 from portal.feedback_forwarder import FeedbackForwarder
-from portal.limits import TooMany
-from portal.pages import FIELD_RULES, TEMPLATES, Portal
+from portal.limits import TooMany, client_address
+from portal.pages import FIELD_RULES, TEMPLATES, Portal, field_errors
 from public_records.feedback import PublicFeedback
 from settings import Settings
 
@@ -209,10 +209,6 @@ def _answer_text(desk: FeedbackDesk, name: str, sha256: str) -> str:
 # ---- the pages -----------------------------------------------------------------------------
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def feedback_pages(desk: FeedbackDesk) -> APIRouter:
     router = APIRouter()
     portal = desk.portal
@@ -289,10 +285,9 @@ def feedback_pages(desk: FeedbackDesk) -> APIRouter:
                 {"case_id": case_id, "name": name, "contact": contact, "text": text, "kind": kind}
             )
         except ValidationError as exc:
-            fields = dict.fromkeys(str(e["loc"][0]) for e in exc.errors() if e["loc"])
-            return await refused(" ".join(FEEDBACK_FIELD_RULES.get(f, f) for f in fields))
+            return await refused(field_errors(exc, FEEDBACK_FIELD_RULES))
         try:
-            portal.limits.take(_address(request))
+            portal.limits.take(client_address(request))
         except TooMany as exc:
             return await refused(str(exc), 429)
         # The receipt is given once the row is committed; delivery comes after, unwaited.

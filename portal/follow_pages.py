@@ -29,7 +29,7 @@ from activities.ports import Notifier
 from models.public_consultation import IntakeOpening
 from portal.follow_mail import confirmation_mail
 from portal.follow_notifier import FollowNotifier, TemporalCases
-from portal.limits import TooMany
+from portal.limits import TooMany, client_address
 from portal.pages import TEMPLATES, Portal
 from public_records.follows import Follow, Follows, InvalidEmail, normalized_email
 from settings import Settings
@@ -77,10 +77,6 @@ class FollowDesk:
         )  # fmt: skip
         async with self.notifier.running() as running:
             yield running
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def follow_pages(desk: FollowDesk) -> APIRouter:
@@ -140,7 +136,7 @@ def follow_pages(desk: FollowDesk) -> APIRouter:
         except InvalidEmail:
             return refused(EMAIL_NEEDED)
         try:
-            desk.portal.limits.take(_address(request))
+            desk.portal.limits.take(client_address(request))
         except TooMany as exc:
             return refused(str(exc), 429)
         asked = await asyncio.to_thread(desk.follows.request, case_id, address)

@@ -10,6 +10,8 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from starlette.requests import Request
+
 
 class TooMany(Exception):
     """Refused without looking at the submission; the message says when to try again."""
@@ -38,3 +40,9 @@ class AddressLimits:
         if len(self._seen) > 100_000:  # bound the memory a flood of addresses can take
             for key in [k for k, v in self._seen.items() if not v or v[-1] <= now - self.window]:
                 del self._seen[key]
+
+
+def client_address(request: Request) -> str:
+    """The address a submission is counted against: the connection's peer (a proxy in front
+    of the portal is one address; ``X-Forwarded-For`` is not read, see docs/portal.md)."""
+    return request.client.host if request.client else "unknown"

@@ -23,7 +23,7 @@ from models.legal_time import VIETNAM_TZ
 from models.public_consultation import MAX_PUBLIC_COMMENT_CHARS, CommentSubmission, SpeaksFor
 from models.registry import Registry
 from portal.drafts import days_left, draft_page
-from portal.limits import AddressLimits, TooMany
+from portal.limits import AddressLimits, TooMany, client_address
 from public_records.comments import IntakeClosed, PublicComments
 from public_records.feedback import is_feedback_code
 from public_records.synthesis import public_synthesis
@@ -74,8 +74,10 @@ class Portal:
         return self.client
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def field_errors(exc: ValidationError, rules: dict[str, str]) -> str:
+    """What to fix, one rule per field the form got wrong (in the form's own words)."""
+    fields = dict.fromkeys(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+    return " ".join(rules.get(f, f) for f in fields)
 
 
 def portal_pages(portal: Portal) -> APIRouter:
@@ -154,10 +156,9 @@ def portal_pages(portal: Portal) -> APIRouter:
                  "article": article or "0", "speaks_for": speaks_for}
             )  # fmt: skip
         except ValidationError as exc:
-            fields = dict.fromkeys(str(e["loc"][0]) for e in exc.errors() if e["loc"])
-            return await refused(" ".join(FIELD_RULES.get(f, f) for f in fields))
+            return await refused(field_errors(exc, FIELD_RULES))
         try:
-            portal.limits.take(_address(request))
+            portal.limits.take(client_address(request))
         except TooMany as exc:
             return await refused(str(exc), 429)
         try:

@@ -11,11 +11,11 @@ from pathlib import Path
 from temporalio.client import Client
 
 from activities.ports import DocumentStore
-from client.cases import declare_interest, reassign, start_case
+from client.cases import declare_interest, reassign
 from localdev.walkthrough import walk
 from models.actors import Directory
 from models.registry import Registry
-from models.starting import StartRequest
+from tests.replay.scenario import start_scenario, write_histories
 
 KEY = "interests"
 HISTORY = f"LegislativeProcess@{KEY}.json"
@@ -31,17 +31,14 @@ async def record_interests(
     histories: Path,
     legal_day_seconds: float,
 ) -> list[Path]:
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
+    definition, handle = await start_scenario(
         client,
         directory,
-        StartRequest(
-            definition=definition,
-            title="Replay: khai báo xung đột lợi ích",
-            starter="le.thi.binh",
-            legal_day_seconds=legal_day_seconds,
-        ),
+        registry,
+        title="Replay: khai báo xung đột lợi ích",
+        starter="le.thi.binh",
         task_queue=task_queue,
+        legal_day_seconds=legal_day_seconds,
     )
     await declare_interest(client, handle.id, actor="nguyen.van.an", interest="Cổ đông nhà thầu")
     await declare_interest(client, handle.id, actor="vu.thi.giang", interest="Người nhà nhà thầu")
@@ -51,8 +48,4 @@ async def record_interests(
     )  # fmt: skip
     await walk(client, handle.id, definition, store, timeout=60)
     await handle.result()
-    history = await handle.fetch_history()
-    path = histories / HISTORY
-    path.write_text(history.to_json() + "\n", encoding="utf-8")
-    print(f"recorded {path.name}: {len(history.events)} events")
-    return [path]
+    return await write_histories(client, histories, [(handle.id, HISTORY)])

@@ -14,7 +14,6 @@ from pathlib import Path
 from temporalio.client import Client
 
 from activities.ports import DocumentStore
-from client.cases import start_case
 from client.comments import ledger_id
 from localdev.walkthrough import walk
 from models.actors import Directory
@@ -22,8 +21,8 @@ from models.case import CaseStatus
 from models.definition import Transition
 from models.public_consultation import CommentSubmission
 from models.registry import Registry
-from models.starting import StartRequest
 from public_records.comments import PublicComments
+from tests.replay.scenario import start_scenario, write_histories
 from tests.workflows.after_issuance import until
 
 KEY = "public-intake"
@@ -42,18 +41,15 @@ async def record_public_intake(
     legal_day_seconds: float,
     database: str,
 ) -> list[Path]:
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
+    definition, handle = await start_scenario(
         client,
         directory,
-        StartRequest(
-            definition=definition,
-            title="Replay: góp ý qua cổng",
-            starter="nguyen.van.an",
-            legal_day_seconds=legal_day_seconds,
-            affected_groups=("Người dân",),
-        ),
+        registry,
+        title="Replay: góp ý qua cổng",
+        starter="nguyen.van.an",
         task_queue=task_queue,
+        legal_day_seconds=legal_day_seconds,
+        affected_groups=("Người dân",),
     )
     records = PublicComments.at(database)
 
@@ -70,11 +66,6 @@ async def record_public_intake(
 
     await walk(client, handle.id, definition, store, timeout=60, on_step=comment, records=records)
     await handle.result()
-    written = []
-    for workflow_id, name in ((handle.id, HISTORY), (ledger_id(handle.id), LEDGER_HISTORY)):
-        history = await client.get_workflow_handle(workflow_id).fetch_history()
-        path = histories / name
-        path.write_text(history.to_json() + "\n", encoding="utf-8")
-        print(f"recorded {path.name}: {len(history.events)} events")
-        written.append(path)
-    return written
+    return await write_histories(
+        client, histories, [(handle.id, HISTORY), (ledger_id(handle.id), LEDGER_HISTORY)]
+    )

@@ -12,12 +12,12 @@ from pathlib import Path
 from temporalio.client import Client
 
 from activities.ports import DocumentStore
-from client.cases import act, start_case
+from client.cases import act
 from localdev.walkthrough import walk
 from models.actors import Directory
 from models.case import ActionRequest
 from models.registry import Registry
-from models.starting import StartRequest
+from tests.replay.scenario import start_scenario, write_histories
 
 KEY = "returns"
 HISTORY = f"LegislativeProcess@{KEY}.json"
@@ -34,17 +34,14 @@ async def record_returns(
     histories: Path,
     legal_day_seconds: float,
 ) -> list[Path]:
-    definition = registry.get("qd_ubnd_tinh")
-    handle = await start_case(
+    definition, handle = await start_scenario(
         client,
         directory,
-        StartRequest(
-            definition=definition,
-            title="Replay: trả lại hồ sơ kèm lý do",
-            starter="le.thi.binh",
-            legal_day_seconds=legal_day_seconds,
-        ),
+        registry,
+        title="Replay: trả lại hồ sơ kèm lý do",
+        starter="le.thi.binh",
         task_queue=task_queue,
+        legal_day_seconds=legal_day_seconds,
     )
     await walk(client, handle.id, definition, store, target="dossier_review", timeout=60)
     await act(
@@ -59,8 +56,4 @@ async def record_returns(
     )
     await walk(client, handle.id, definition, store, timeout=60)
     await handle.result()
-    history = await handle.fetch_history()
-    path = histories / HISTORY
-    path.write_text(history.to_json() + "\n", encoding="utf-8")
-    print(f"recorded {path.name}: {len(history.events)} events")
-    return [path]
+    return await write_histories(client, histories, [(handle.id, HISTORY)])

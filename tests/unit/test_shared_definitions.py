@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from models import shared_definitions
 from models.actors import load_directory
 from models.case import CaseInput
+from models.definition import ProcessDefinition
 from models.registry import load_registry
 from models.shared_definitions import shared_definition, shared_machine
 from models.starting import StartRequest, plan_case
@@ -58,3 +62,20 @@ def test_the_shared_machine_answers_each_thread_right() -> None:
     with ThreadPoolExecutor(8) as pool:
         for _ in range(50):
             assert list(pool.map(lambda q: machine.next_stage(*q), questions)) == expected
+
+
+def test_the_shared_copy_is_found_without_a_second_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = CaseInput.model_validate_json(_input("qd_ubnd_tinh", "ba"))
+    digests: list[str] = []
+    real = shared_definitions.digest
+
+    def counted(definition: ProcessDefinition) -> str:
+        digests.append("x")
+        return real(definition)
+
+    monkeypatch.setattr(shared_definitions, "digest", counted)
+    assert shared_machine(a.definition) is shared_machine(a.definition)
+    assert digests == []
+    copy = a.definition.model_copy(deep=True)  # the same content, another object
+    assert shared_definition(copy) is a.definition
+    assert digests == ["x"]
