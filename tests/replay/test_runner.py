@@ -61,19 +61,22 @@ class RecordingCodec(PayloadCodec, WithSerializationContext):
         return list(payloads)
 
 
-async def _replay(converter: DataConverter) -> int:
-    """Replay one committed case through the worker's runner; how often the sandbox was
-    asked for a context."""
-    counting = CountingRunner()
-    text = CASE.read_text(encoding="utf-8")
-    history = WorkflowHistory.from_json(CASE.stem, text)
+async def _replay_case(converter: DataConverter, inner: WorkflowRunner) -> None:
+    """Replay one committed case through the worker's runner wrapped around ``inner``."""
+    history = WorkflowHistory.from_json(CASE.stem, CASE.read_text(encoding="utf-8"))
     replayer = Replayer(
         workflows=WORKFLOWS,
         data_converter=converter,
-        workflow_runner=CaseRunner(converter, inner=counting),
+        workflow_runner=CaseRunner(converter, inner=inner),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
+
+
+async def _replay(converter: DataConverter) -> int:
+    """How often the sandbox was asked for a context in one replay."""
+    counting = CountingRunner()
+    await _replay_case(converter, counting)
     return counting.asked
 
 
@@ -123,14 +126,7 @@ async def test_a_started_run_holds_no_part_of_its_start_activation() -> None:
     case of a worker's memory. The SDK leaves them a protobuf map, a view into the
     activation; the runner replaces them with copies of their own."""
     kept = KeepingRunner()
-    history = WorkflowHistory.from_json(CASE.stem, CASE.read_text(encoding="utf-8"))
-    replayer = Replayer(
-        workflows=WORKFLOWS,
-        data_converter=pydantic_data_converter,
-        workflow_runner=CaseRunner(pydantic_data_converter, inner=kept),
-    )
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, result.replay_failure
+    await _replay_case(pydantic_data_converter, kept)
     assert kept.instances, "the replay created no workflow instance"
     for instance in kept.instances:
         run = instance.globals_and_locals["__temporal_in_sandbox"].instance  # type: ignore[attr-defined]
