@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -149,3 +150,13 @@ class RequestSigner:
 
 #: The session of the request a web handler serves (None outside one).
 CURRENT_SESSION: ContextVar[Session | None] = ContextVar("legisflow_session", default=None)
+
+
+@contextmanager
+def acting_as(session: Session) -> Iterator[None]:
+    """Within the block, the decisions a web handler sends are proven for ``session``."""
+    bound = CURRENT_SESSION.set(session)
+    try:
+        yield
+    finally:
+        CURRENT_SESSION.reset(bound)

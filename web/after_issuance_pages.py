@@ -32,7 +32,7 @@ from client.after_issuance import (
 from client.documents import upload_bytes
 from client.errors import CaseError
 from identity.sessions import NotSignedIn, Session
-from identity.signers import CURRENT_SESSION
+from identity.signers import acting_as
 from models.choices import EventKind, Handling, Outcome
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef
 from models.legality_check import CheckStatus, Conclusion, HandlingRequest
@@ -148,18 +148,16 @@ def after_issuance_pages(ws: Workspace) -> APIRouter:
         session: Session, token: str, send: Send
     ) -> tuple[str | None, str | None, int]:
         """(done, error, status) of one decision sent for the session's person."""
-        bound = CURRENT_SESSION.set(session)
-        try:
-            ws.check_form(session, token)
-            return await send(ws.temporal()), None, 200
-        except csrf.CsrfRefused as exc:
-            return None, str(exc), 403
-        except (CaseError, NotSignedIn) as exc:
-            return None, str(exc), 409
-        except ValidationError as exc:
-            return None, said(exc), 422
-        finally:
-            CURRENT_SESSION.reset(bound)
+        with acting_as(session):
+            try:
+                ws.check_form(session, token)
+                return await send(ws.temporal()), None, 200
+            except csrf.CsrfRefused as exc:
+                return None, str(exc), 403
+            except (CaseError, NotSignedIn) as exc:
+                return None, str(exc), 409
+            except ValidationError as exc:
+                return None, said(exc), 422
 
     async def attached(file: UploadFile | None) -> DocumentRef | None:
         if file is None or not file.filename:

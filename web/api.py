@@ -24,7 +24,7 @@ from client.documents import upload_bytes
 from client.errors import CaseActionRefused, CaseError
 from client.inbox import Overview, Seeker
 from identity.sessions import NotSignedIn, Session, check_session
-from identity.signers import CURRENT_SESSION
+from identity.signers import acting_as
 from models.case import ActionRequest, ActionResult, CaseStatus
 from models.comments import Entry
 from models.contested_issues import ContestedIssue, DirectionRequest, RaiseIssueRequest
@@ -135,16 +135,14 @@ def api_router(ws: Workspace) -> APIRouter:
         """One decision sent for the caller: refused with the rules' reason (409) and nothing
         changed when it is not allowed."""
         await visible(session, case_id)
-        bound = CURRENT_SESSION.set(session)
-        ws.statuses.forget(case_id)
-        try:
-            return await send()
-        except CaseActionRefused as exc:
-            raise _refused(409, str(exc), exc.code) from None
-        except (CaseError, NotSignedIn) as exc:
-            raise _refused(409, str(exc)) from None
-        finally:
-            CURRENT_SESSION.reset(bound)
+        with acting_as(session):
+            ws.statuses.forget(case_id)
+            try:
+                return await send()
+            except CaseActionRefused as exc:
+                raise _refused(409, str(exc), exc.code) from None
+            except (CaseError, NotSignedIn) as exc:
+                raise _refused(409, str(exc)) from None
 
     @api.post("/actions/{case_id:path}")
     async def post_action(case_id: str, order: ActionOrder, session: Caller) -> ActionResult:

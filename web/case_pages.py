@@ -23,7 +23,7 @@ from client.documents import text_of, upload_bytes
 from client.errors import CaseError
 from client.signing import act_with_signed, case_roots, text_to_sign
 from identity.sessions import NotSignedIn, Session
-from identity.signers import CURRENT_SESSION
+from identity.signers import acting_as
 from models.case import ActionRequest, ActionResult, AuditEntry, CaseStatus, ReplyRequest
 from models.contested_issues import DirectionRequest, RaiseIssueRequest
 from models.documents import MAX_DOCUMENT_BYTES, DocumentRef, DocumentVersion
@@ -110,20 +110,24 @@ def case_pages(ws: Workspace) -> APIRouter:
             st = await ws.case(session, case_id)
         except NoSuchCase:
             return ws.missing(request, session, case_id)
-        bound = CURRENT_SESSION.set(session)
-        try:
-            ws.check_form(session, token)
-            ws.statuses.forget(case_id)
-            done = await send(ws.temporal())
-        except csrf.CsrfRefused as exc:
-            return await case_page(request, session, st, error=str(exc), status_code=403, kept=kept)
-        except (CaseError, NotSignedIn) as exc:
-            return await case_page(request, session, st, error=str(exc), status_code=409, kept=kept)
-        except ValidationError as exc:
-            reasons = said(exc)
-            return await case_page(request, session, st, error=reasons, status_code=422, kept=kept)
-        finally:
-            CURRENT_SESSION.reset(bound)
+        with acting_as(session):
+            try:
+                ws.check_form(session, token)
+                ws.statuses.forget(case_id)
+                done = await send(ws.temporal())
+            except csrf.CsrfRefused as exc:
+                return await case_page(
+                    request, session, st, error=str(exc), status_code=403, kept=kept
+                )
+            except (CaseError, NotSignedIn) as exc:
+                return await case_page(
+                    request, session, st, error=str(exc), status_code=409, kept=kept
+                )
+            except ValidationError as exc:
+                reasons = said(exc)
+                return await case_page(
+                    request, session, st, error=reasons, status_code=422, kept=kept
+                )
         return await case_page(request, session, await ws.case(session, case_id), done=done)
 
     async def attached(file: UploadFile | None) -> DocumentRef | None:

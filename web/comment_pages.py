@@ -19,7 +19,7 @@ from activities.ports import StoreError
 from client.comments import comment_entries, comments_summary, dispose
 from client.errors import CaseError
 from identity.sessions import NotSignedIn, Session
-from identity.signers import CURRENT_SESSION
+from identity.signers import acting_as
 from models.case import CaseStatus
 from models.choices import Disposition
 from models.comments import CommentSummary, DispositionRequest, Entry
@@ -131,26 +131,24 @@ def comment_pages(ws: Workspace) -> APIRouter:
             return await again(str(exc), code=403)
         if not comment_ids:
             return await again("Chưa chọn góp ý nào / choose at least one comment", code=422)
-        bound = CURRENT_SESSION.set(session)
-        disposed: list[str] = []
-        try:
-            for cid in comment_ids:
-                # One Update at a time: a ledger takes a bounded number in flight.
-                req = DispositionRequest(
-                    comment_id=cid,
-                    disposition=Disposition(disposition),
-                    actor=session.person,
-                    reason=reason.strip() or None,
-                    declare_no_interest=no_interest,
-                )
-                await dispose(ws.temporal(), case_id, req)
-                disposed.append(cid)
-        except (CaseError, NotSignedIn, ValueError, ValidationError) as exc:
-            reasons = said(exc) if isinstance(exc, ValidationError) else str(exc)
-            kept = f" Đã xử lý trước đó: {', '.join(disposed)}." if disposed else ""
-            return await again(f"{reasons}{kept}", code=409)
-        finally:
-            CURRENT_SESSION.reset(bound)
+        with acting_as(session):
+            disposed: list[str] = []
+            try:
+                for cid in comment_ids:
+                    # One Update at a time: a ledger takes a bounded number in flight.
+                    req = DispositionRequest(
+                        comment_id=cid,
+                        disposition=Disposition(disposition),
+                        actor=session.person,
+                        reason=reason.strip() or None,
+                        declare_no_interest=no_interest,
+                    )
+                    await dispose(ws.temporal(), case_id, req)
+                    disposed.append(cid)
+            except (CaseError, NotSignedIn, ValueError, ValidationError) as exc:
+                reasons = said(exc) if isinstance(exc, ValidationError) else str(exc)
+                kept = f" Đã xử lý trước đó: {', '.join(disposed)}." if disposed else ""
+                return await again(f"{reasons}{kept}", code=409)
         label = Disposition(disposition).label
         return await again(
             done=f"Đã ghi nhận «{label}» cho {len(disposed)} góp ý: {', '.join(disposed)}"

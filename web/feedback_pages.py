@@ -28,7 +28,7 @@ from client.after_issuance import (
 from client.documents import upload_bytes
 from client.errors import CaseError
 from identity.sessions import NotSignedIn, Session
-from identity.signers import CURRENT_SESSION
+from identity.signers import acting_as
 from models.choices import Category
 from models.definition import SYSTEM_ACTOR
 from models.documents import MAX_DOCUMENT_BYTES
@@ -168,19 +168,17 @@ def feedback_pages(ws: Workspace) -> APIRouter:
             return show(
                 request, session, st, error=f"không có thao tác {action!r}", status_code=422
             )
-        bound = CURRENT_SESSION.set(session)
-        try:
-            ws.check_form(session, token)
-            done = await send(ws.temporal())
-        except csrf.CsrfRefused as exc:
-            return show(request, session, st, error=str(exc), status_code=403)
-        except (CaseError, NotSignedIn) as exc:
-            return show(request, session, st, error=str(exc), status_code=409)
-        except ValidationError as exc:
-            reasons = said(exc)
-            return show(request, session, st, error=reasons, status_code=422)
-        finally:
-            CURRENT_SESSION.reset(bound)
+        with acting_as(session):
+            try:
+                ws.check_form(session, token)
+                done = await send(ws.temporal())
+            except csrf.CsrfRefused as exc:
+                return show(request, session, st, error=str(exc), status_code=403)
+            except (CaseError, NotSignedIn) as exc:
+                return show(request, session, st, error=str(exc), status_code=409)
+            except ValidationError as exc:
+                reasons = said(exc)
+                return show(request, session, st, error=reasons, status_code=422)
         return show(request, session, await visible(session, feedback_id), done=done)
 
     @pages.get("/tep/{sha256}/{feedback_id:path}", response_model=None)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from client.comments import comments_summary, dispose_public
 from client.errors import CaseError
 from identity.sessions import NotSignedIn, Session
-from identity.signers import CURRENT_SESSION
+from identity.signers import acting_as
 from models.case import CaseStatus
 from models.choices import Disposition
 from models.comments import CommentSummary
@@ -93,21 +93,19 @@ def public_comment_pages(ws: Workspace) -> APIRouter:
             ws.check_form(session, token)
         except csrf.CsrfRefused as exc:
             return await listing(request, session, st, error=str(exc), status_code=403)
-        bound = CURRENT_SESSION.set(session)
-        try:
-            req = PublicDispositionRequest(
-                cluster=cluster,
-                disposition=Disposition(disposition),
-                actor=session.person,
-                reason=reason.strip() or None,
-                declare_no_interest=no_interest,
-            )
-            tally = await dispose_public(ws.temporal(), case_id, req)
-        except (CaseError, NotSignedIn, ValueError, ValidationError) as exc:
-            reasons = said(exc) if isinstance(exc, ValidationError) else str(exc)
-            return await listing(request, session, st, error=reasons, status_code=409)
-        finally:
-            CURRENT_SESSION.reset(bound)
+        with acting_as(session):
+            try:
+                req = PublicDispositionRequest(
+                    cluster=cluster,
+                    disposition=Disposition(disposition),
+                    actor=session.person,
+                    reason=reason.strip() or None,
+                    declare_no_interest=no_interest,
+                )
+                tally = await dispose_public(ws.temporal(), case_id, req)
+            except (CaseError, NotSignedIn, ValueError, ValidationError) as exc:
+                reasons = said(exc) if isinstance(exc, ValidationError) else str(exc)
+                return await listing(request, session, st, error=reasons, status_code=409)
         done = (
             f"Đã ghi nhận «{Disposition(disposition).label}» cho nhóm {cluster}; còn "
             f"{tally.open_clusters} nhóm chưa giải trình. / Recorded for cluster {cluster}; "

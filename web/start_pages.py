@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from client.cases import open_case
 from client.errors import CaseError, CaseExists
 from identity.sessions import NotSignedIn, Session
-from identity.signers import CURRENT_SESSION
+from identity.signers import acting_as
 from models.case import SimplifiedDecision
 from models.definition import ProcessDefinition
 from models.registry import DEFAULT_REGIME
@@ -127,19 +127,19 @@ def start_pages(ws: Workspace) -> APIRouter:
         except StartRefused as exc:
             field = "simplified_by" if simplified else "form"
             return form(request, session, given=given, errors={field: str(exc)}, status_code=422)
-        bound = CURRENT_SESSION.set(session)
-        try:
-            handle = await open_case(ws.temporal(), opening, task_queue=ws.task_queue)
-        except CaseExists:
-            said = (
-                f"Đã có hồ sơ {opening.case_id} với trích yếu này / a case with this title "
-                "already exists"
-            )
-            return form(request, session, given=given, errors={"title": said}, status_code=409)
-        except (CaseError, NotSignedIn) as exc:
-            return form(request, session, given=given, errors={"form": str(exc)}, status_code=409)
-        finally:
-            CURRENT_SESSION.reset(bound)
+        with acting_as(session):
+            try:
+                handle = await open_case(ws.temporal(), opening, task_queue=ws.task_queue)
+            except CaseExists:
+                said = (
+                    f"Đã có hồ sơ {opening.case_id} với trích yếu này / a case with this title "
+                    "already exists"
+                )
+                return form(request, session, given=given, errors={"title": said}, status_code=409)
+            except (CaseError, NotSignedIn) as exc:
+                return form(
+                    request, session, given=given, errors={"form": str(exc)}, status_code=409
+                )
         return RedirectResponse(f"/ho-so/{handle.id}", status_code=303)
 
     return pages
