@@ -24,7 +24,7 @@ from models.case import CaseStatus
 from models.choices import Disposition
 from models.comments import CommentSummary, DispositionRequest, Entry
 from web import csrf
-from web.workspace import NoSuchCase, Workspace, said
+from web.workspace import NoSuchCase, Workspace, disposition_fields, said
 
 #: The most comments one page lists (the rest by narrowing the filter).
 PAGE_LIMIT = 500
@@ -134,19 +134,14 @@ def comment_pages(ws: Workspace) -> APIRouter:
         with acting_as(session):
             disposed: list[str] = []
             try:
+                answer = disposition_fields(session, disposition, reason, no_interest)
                 for cid in comment_ids:
                     # One Update at a time: a ledger takes a bounded number in flight.
-                    req = DispositionRequest(
-                        comment_id=cid,
-                        disposition=Disposition(disposition),
-                        actor=session.person,
-                        reason=reason.strip() or None,
-                        declare_no_interest=no_interest,
-                    )
+                    req = DispositionRequest(comment_id=cid, **answer)
                     await dispose(ws.temporal(), case_id, req)
                     disposed.append(cid)
             except (CaseError, NotSignedIn, ValueError, ValidationError) as exc:
-                reasons = said(exc) if isinstance(exc, ValidationError) else str(exc)
+                reasons = said(exc)
                 kept = f" Đã xử lý trước đó: {', '.join(disposed)}." if disposed else ""
                 return await again(f"{reasons}{kept}", code=409)
         label = Disposition(disposition).label

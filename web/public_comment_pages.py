@@ -24,7 +24,7 @@ from models.public_consultation import PublicDispositionRequest
 from public_records.campaigns import clusters_page
 from public_records.dispositions import influence
 from web import csrf
-from web.workspace import NoSuchCase, Workspace, said
+from web.workspace import NoSuchCase, Workspace, disposition_fields, said
 
 #: Clusters one page lists.
 PAGE_SIZE = 50
@@ -95,16 +95,11 @@ def public_comment_pages(ws: Workspace) -> APIRouter:
             return await listing(request, session, st, error=str(exc), status_code=403)
         with acting_as(session):
             try:
-                req = PublicDispositionRequest(
-                    cluster=cluster,
-                    disposition=Disposition(disposition),
-                    actor=session.person,
-                    reason=reason.strip() or None,
-                    declare_no_interest=no_interest,
-                )
+                answer = disposition_fields(session, disposition, reason, no_interest)
+                req = PublicDispositionRequest(cluster=cluster, **answer)
                 tally = await dispose_public(ws.temporal(), case_id, req)
             except (CaseError, NotSignedIn, ValueError, ValidationError) as exc:
-                reasons = said(exc) if isinstance(exc, ValidationError) else str(exc)
+                reasons = said(exc)
                 return await listing(request, session, st, error=reasons, status_code=409)
         done = (
             f"Đã ghi nhận «{Disposition(disposition).label}» cho nhóm {cluster}; còn "

@@ -31,6 +31,7 @@ from identity.local import LocalSignIn
 from identity.sessions import Session
 from models.actors import Directory
 from models.case import CaseStatus
+from models.choices import Disposition
 from models.legal_time import VIETNAM_TZ
 from models.registry import Registry
 from public_records.comments import PublicComments
@@ -57,9 +58,25 @@ SIGN_IN = "/dang-nhap"
 WAITING_TAB = "cho-nguoi-khac"
 
 
-def said(exc: ValidationError) -> str:
-    """A request the models refused, as a person reads it (no "Value error," prefixes)."""
+def said(exc: Exception) -> str:
+    """A refusal as a person reads it: a request the models refused without pydantic's
+    "Value error," prefixes, any other refusal as its message."""
+    if not isinstance(exc, ValidationError):
+        return str(exc)
     return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+
+
+def disposition_fields(
+    session: Session, disposition: str, reason: str, no_interest: bool
+) -> dict[str, Any]:
+    """The answer to comments as a form posts it (xử lý, tiếp thu, giải trình), for the
+    signed-in person: the fields a comment's and a cluster's disposition share."""
+    return {
+        "disposition": Disposition(disposition),
+        "actor": session.person,
+        "reason": reason.strip() or None,
+        "declare_no_interest": no_interest,
+    }
 
 
 class SignInFirst(Exception):
