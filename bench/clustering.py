@@ -36,13 +36,22 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from public_records.clusters import DEFAULT_THRESHOLD, Cluster, cluster_comments
+from public_records.clusters import (
+    DEFAULT_THRESHOLD,
+    NEGATIONS,
+    OPPOSITES,
+    Cluster,
+    cluster_comments,
+)
 
 
 def listed(words: str) -> list[str]:
     """Words written as one string, which reads better than a list literal of syllables."""
     return words.split()
 
+
+#: Words that turn a statement's sense ("không", "tăng"/"giảm" …): a copy's edits avoid them.
+TURNING = NEGATIONS | {w for pair in OPPOSITES for side in pair for w in side.split()}
 
 #: The share of comments that are copies of a campaign's letter, and how many campaigns.
 CAMPAIGN_SHARE, CAMPAIGNS = 0.3, 20
@@ -89,8 +98,11 @@ class Writer:
         self.words = vocabulary(rng)
         self.weights = list(accumulate(1 / (rank + 1) for rank in range(len(self.words))))
 
-    def sentence(self, length: int) -> str:
+    def sentence(self, length: int, *, neutral: bool = False) -> str:
+        """``neutral``: without a word that turns a statement's sense (``TURNING``)."""
         words = self.rng.choices(self.words, cum_weights=self.weights, k=length)
+        if neutral:
+            words = [w for w in words if w not in TURNING] or ["ý", "kiến"]
         return " ".join([words[0].capitalize(), *words[1:]]) + self.rng.choice(".;.!.")
 
     def text(self, length: int) -> str:
@@ -117,13 +129,19 @@ def copy_of(writer: Writer, form: str) -> str:
     """One sender's copy of ``form``, with a few small edits of the kinds senders make."""
     rng = writer.rng
     words = form.format(name=writer.name()).split()
+    # A sender's edits keep the letter's sense (the generator cannot tell a sense-turning
+    # edit, which the clustering must keep apart: tests/unit/test_clusters.py does).
     if rng.random() < 0.3:  # a word or two replaced
         for _ in range(rng.randint(1, 2)):
-            words[rng.randrange(len(words))] = rng.choice(writer.words[:500])
+            at = rng.randrange(len(words))
+            if words[at].casefold().strip(".,;!") not in TURNING:
+                words[at] = rng.choice([w for w in writer.words[:500] if w not in TURNING])
     if rng.random() < 0.2:  # a word dropped
-        del words[rng.randrange(len(words))]
+        at = rng.randrange(len(words))
+        if words[at].casefold().strip(".,;!") not in TURNING:
+            del words[at]
     if rng.random() < 0.3:  # a sentence of their own, at the end or after the greeting
-        own = writer.sentence(rng.randint(5, 15)).split()
+        own = writer.sentence(rng.randint(5, 15), neutral=True).split()
         at = len(words) if rng.random() < 0.7 else 8
         words[at:at] = own
     if rng.random() < 0.2:  # half the words shouted, the others stripped of punctuation

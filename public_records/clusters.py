@@ -108,6 +108,49 @@ class Cluster:
 NEGATIONS = frozenset({"không", "chưa", "chẳng", "chả", "đừng", "chớ", "khỏi"})
 
 
+#: Pairs of Vietnamese words of opposite sense a comment on a rule often turns on (tăng/giảm
+#: mức phí, nặng/nhẹ hơn, mở rộng/thu hẹp, đồng ý/phản đối …), normalised as ``normalized``
+#: leaves them; a two-syllable word is matched as two adjacent words. Two comments that differ
+#: in which side of a pair they say are never one cluster: the cost of a false split is one
+#: answer written twice, that of a false merge an answer to what the citizen did not say.
+OPPOSITES: tuple[tuple[str, str], ...] = (
+    ("tăng", "giảm"), ("cao", "thấp"), ("thêm", "bớt"), ("nhiều", "ít"), ("sớm", "muộn"),
+    ("dài", "ngắn"), ("nâng", "hạ"), ("rộng", "hẹp"), ("lớn", "nhỏ"), ("nặng", "nhẹ"),
+    ("chặt", "lỏng"), ("siết", "nới"), ("giữ", "bỏ"), ("cho phép", "cấm"),
+    ("bắt buộc", "tự nguyện"), ("đồng ý", "phản đối"), ("ủng hộ", "phản đối"),
+    ("tán thành", "phản đối"),
+)  # fmt: skip
+
+
+#: Every syllable of ``OPPOSITES``: a text with none of them names no pair (most texts).
+_OPPOSITE_SYLLABLES = frozenset(w for pair in OPPOSITES for side in pair for w in side.split())
+
+
+def stances(text: str) -> dict[int, tuple[bool, bool]]:
+    """For each pair of ``OPPOSITES`` that normalised ``text`` names: which of its sides."""
+    words = set(text.split())
+    if words.isdisjoint(_OPPOSITE_SYLLABLES):
+        return {}
+    padded = f" {text} "
+
+    def says(side: str) -> bool:
+        return side in words if " " not in side else f" {side} " in padded
+
+    out = {}
+    for n, (one, other) in enumerate(OPPOSITES):
+        sides = (says(one), says(other))
+        if any(sides):
+            out[n] = sides
+    return out
+
+
+def opposed(a: dict[int, tuple[bool, bool]], b: dict[int, tuple[bool, bool]]) -> bool:
+    """Whether, on some pair, one text's ``stances`` says only one side and the other's only
+    the other ("tăng" against "giảm"; a text saying both, as in "tăng, không giảm", takes no
+    side that can be told apart)."""
+    return any(sides[0] != sides[1] and b.get(n) == sides[::-1] for n, sides in a.items())
+
+
 def normalized(text: str) -> str:
     """``text`` as compared: NFC, case folded, punctuation dropped, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text).casefold()
@@ -157,6 +200,15 @@ def _linked(texts: Sequence[str], threshold: float) -> list[int]:
     # "đồng ý" and "không đồng ý" score 0.9 on their words: a pair is one only if both say
     # no as many times, so one answer never goes to people who said opposite things.
     denials = [sum(w in NEGATIONS for w in t.split()) for t in texts]
+    # Nor if one says "tăng" where the other says "giảm" (``OPPOSITES``): read only for the
+    # texts a confirmed pair involves.
+    sides: dict[int, dict[int, tuple[bool, bool]]] = {}
+
+    def stance(n: int) -> dict[int, tuple[bool, bool]]:
+        if n not in sides:
+            sides[n] = stances(texts[n])
+        return sides[n]
+
     # The index offers pairs whose 3-gram sets overlap by half the similarity asked (0.4 for
     # 0.8: 32 bands of 4). Measured, a copy of a letter keeps a Jaccard similarity of 0.55 or
     # more with it, offered with probability 0.95 by each of the cluster's indexed texts;
@@ -186,6 +238,7 @@ def _linked(texts: Sequence[str], threshold: float) -> list[int]:
                 mine != theirs
                 and denials[n] == denials[other]
                 and fuzz.ratio(coded[n], coded[other], score_cutoff=cutoff) >= cutoff
+                and not opposed(stance(n), stance(other))
             ):
                 # The earlier text roots the merged cluster, so a cluster's root is its
                 # first text whichever pair was confirmed first.

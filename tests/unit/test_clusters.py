@@ -21,7 +21,9 @@ from public_records.clusters import (
     cluster_comments,
     coded_words,
     normalized,
+    opposed,
     signatures_of,
+    stances,
     word_grams,
 )
 
@@ -210,3 +212,42 @@ def test_a_comment_saying_the_opposite_is_not_in_the_same_cluster() -> None:
     disagree = agree.replace("Tôi đồng ý", "Tôi không đồng ý")
     clusters = cluster_comments([(1, agree), (2, agree + " Xin cảm ơn."), (3, disagree)])
     assert sorted(c.members for c in clusters) == [(1, 2), (3,)]
+
+
+def test_comments_asking_for_opposite_things_are_not_one_cluster() -> None:
+    raise_it = (
+        "Đề nghị tăng mức phí trông giữ xe tại bến xe khách trung tâm tỉnh như dự thảo đã "
+        "nêu tại Điều 3, áp dụng từ ngày 01 tháng 01."
+    )
+    lower_it = raise_it.replace("tăng", "giảm")
+    widen = "Đề nghị mở rộng phạm vi áp dụng quy định cho cả các bến xe khách huyện"
+    narrow = widen.replace("mở rộng", "thu hẹp")
+    oppose = "Tôi phản đối quy định thu phí trông giữ xe đạp tại bến xe khách trung tâm"
+    agree = oppose.replace("phản đối", "đồng ý")
+    clusters = cluster_comments(
+        [(1, raise_it), (2, raise_it + " Xin cảm ơn."), (3, lower_it), (4, widen),
+         (5, narrow), (6, oppose), (7, agree)]
+    )  # fmt: skip
+    assert sorted(c.members for c in clusters) == [(1, 2), (3,), (4,), (5,), (6,), (7,)]
+
+
+def test_a_word_of_a_pair_said_by_one_copy_only_does_not_split_a_campaign() -> None:
+    letter = (
+        "Đề nghị tăng mức phạt đối với hành vi đổ rác thải xây dựng không đúng nơi quy định "
+        "trên địa bàn tỉnh để bảo vệ môi trường."
+    )
+    clusters = cluster_comments(
+        [(1, letter), (2, letter + " Mức phạt cần cao hơn."), (3, letter.replace("tỉnh", "huyện"))]
+    )
+    assert [c.members for c in clusters] == [(1, 2, 3)]
+
+
+def test_stances_read_one_and_two_syllable_words() -> None:
+    assert stances("đề nghị tăng mức phí") == {0: (True, False)}
+    assert stances("đề nghị thu hẹp phạm vi") == {7: (False, True)}
+    both = stances("tôi đồng ý nhưng phản đối điều 2")
+    assert both == {15: (True, True), 16: (False, True), 17: (False, True)}
+    assert not opposed(stances("tăng phí"), stances("tăng phí cao hơn"))
+    assert opposed(stances("tăng phí"), stances("giảm phí"))
+    assert not opposed(stances("tăng phí, không giảm"), stances("tăng phí"))
+    assert opposed(stances("giảm phí và thu hẹp"), stances("hẹp nhưng tăng phí"))
