@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -110,6 +111,11 @@ class Settings(BaseSettings):
     #: Processes serving the portal (uvicorn workers). Each keeps its own per-address counts,
     #: so with N of them one address may send up to N times the limit above.
     portal_workers: int = Field(default=1, ge=1, le=64)
+    #: The agency's reverse proxies (addresses or networks, comma-separated): a request from
+    #: one of them is counted against the address its ``X-Forwarded-For`` names, any other
+    #: against its own. Never list an address the public can reach the portal from: anyone
+    #: could then choose the address they are counted as.
+    portal_trusted_proxies: str = "127.0.0.1"
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     #: Serve Prometheus metrics (the Temporal runtime's and legisflow's) on this port.
@@ -158,6 +164,18 @@ class Settings(BaseSettings):
     def _host_and_port(cls, value: str) -> str:
         if not re.fullmatch(r"[^\s:]+(:[^\s:]+)*:\d{1,5}", value):
             raise ValueError("give host:port, e.g. localhost:7233")
+        return value
+
+    @field_validator("portal_trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an address or network; give e.g. 10.0.0.5,10.1.0.0/16"
+                ) from None
         return value
 
     @field_validator("build_id")

@@ -47,14 +47,20 @@ def portal() -> None:
     except DatabaseError as exc:
         raise CliError(str(exc)) from None
     say(("legisflow portal", "bold"), f" on {s.portal_url}")
+    # A request from the agency's proxy is counted against the citizen's address it forwards.
+    proxies = s.portal_trusted_proxies
     if s.portal_workers == 1:
-        uvicorn.run(app_, host=s.portal_host, port=s.portal_port, log_level="warning")
+        uvicorn.run(
+            app_, host=s.portal_host, port=s.portal_port, log_level="warning",
+            proxy_headers=True, forwarded_allow_ips=proxies,
+        )  # fmt: skip
         return
     # Several processes share the socket; each builds its own app (and its connections)
     # from the same environment. The schema exists by now: create_portal above made it.
     uvicorn.run(
         "cli.web:portal_app", factory=True, workers=s.portal_workers,
         host=s.portal_host, port=s.portal_port, log_level="warning",
+        proxy_headers=True, forwarded_allow_ips=proxies,
     )  # fmt: skip
 
 

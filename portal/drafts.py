@@ -4,10 +4,12 @@ of the one shown, and how long it stays open. No person's name or contact is in 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from activities.ports import DocumentStore
 from client.documents import text_of
@@ -19,6 +21,8 @@ from models.legal_time import VIETNAM_TZ
 from models.public_consultation import IntakeOpening
 from models.registry import Registry
 from portal.articles import Article, Block, articles, blocks
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,15 @@ async def draft_page(
     registry: Registry,
     version: int | None = None,
 ) -> DraftPage:
-    status = await cache.status(client, opening.case_id, recent=30.0)
-    versions = draft_versions(status, registry)
+    status: CaseStatus | None
+    try:
+        status = await cache.status(client, opening.case_id, recent=30.0)
+    except (RPCError, WorkflowQueryFailedError) as exc:
+        # The case cannot be read (Temporal unreachable, or a closed case past its
+        # namespace's retention): the page still shows what the portal's records hold.
+        log.warning("the case of draft %s cannot be read: %s", opening.case_id, exc)
+        status = None
+    versions = draft_versions(status, registry) if status is not None else []
     shown = next((v for v in versions if v.version == version), None) if version else None
     shown = shown or (versions[-1] if versions else None)
     text = ""

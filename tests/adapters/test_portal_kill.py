@@ -9,11 +9,7 @@ fast the machine is: the kill waits for a count of receipts, every wait is on a 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from localdev.processes import terminate, until
 from models.public_consultation import IntakeOpening, SpeaksFor
 from public_records.comments import PublicComments
+from tests.adapters.portal_process import PortalProcess, portal_env
 from tests.adapters.servers import free_port
 from tests.conftest import Temporal
 
@@ -37,9 +33,6 @@ CODE = re.compile(r'data-tracking-code="([A-Z0-9-]+)"')
 #: What the receipt says when the comment had been received before (receipt.html).
 SENT_BEFORE = "Bạn đã gửi đúng góp ý này trước đây"
 GROUPS = list(SpeaksFor)
-#: This checkout, first on the portal's import path (an editable install made before a
-#: package was added does not map it).
-CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "sqlite-2-workers"])
@@ -50,50 +43,6 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, int]:
         return f"sqlite:///{tmp_path / 'public.sqlite3'}", 2 if "2" in request.param else 1
     url: str = request.getfixturevalue("postgres_url")
     return url, 1
-
-
-@dataclass
-class PortalProcess:
-    """``legisflow portal`` in its own process group, started again on the same port."""
-
-    env: dict[str, str]
-    log: Path
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "legisflow"), "portal"],
-                env=os.environ | self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    async def serving(self, url: str) -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=5) as http:
-
-            async def answers() -> bool:
-                assert self.proc is not None
-                if self.proc.poll() is not None:
-                    log = self.log.read_text(errors="replace")
-                    raise AssertionError(f"the portal exited with {self.proc.returncode}:\n{log}")
-                try:
-                    return (await http.get("/healthz")).status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            await until("the portal answering", answers, timeout=120, poll=0.05)
-
-    def kill(self) -> None:
-        """SIGKILL the portal and whatever it started: no shutdown, requests cut mid-way."""
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            terminate(self.proc, 30)
 
 
 @dataclass
@@ -157,19 +106,14 @@ async def test_a_portal_killed_mid_burst_loses_no_comment_and_counts_none_twice(
     port = free_port()
     url, path = f"http://127.0.0.1:{port}", f"/du-thao/{case_id}/gop-y"
     portal = PortalProcess(
-        env={
-            "LEGISFLOW_TEMPORAL_ADDRESS": env.address,
-            "LEGISFLOW_DATA_DIR": str(tmp_path),
-            "LEGISFLOW_DATABASE_URL": database_url,
-            "LEGISFLOW_PORTAL_HOST": "127.0.0.1",
-            "LEGISFLOW_PORTAL_PORT": str(port),
-            "LEGISFLOW_PORTAL_WORKERS": str(workers),
-            "LEGISFLOW_PORTAL_COMMENTS_PER_MINUTE": "1000000",
-            "LEGISFLOW_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": os.pathsep.join(
-                filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")])
-            ),
-        },
+        env=portal_env(
+            env.address,
+            tmp_path,
+            database_url,
+            port,
+            LEGISFLOW_PORTAL_WORKERS=str(workers),
+            LEGISFLOW_PORTAL_COMMENTS_PER_MINUTE="1000000",
+        ),
         log=tmp_path / "portal.log",
     )
     citizens = [citizen(run, i) for i in range(SUBMISSIONS)]
