@@ -20,7 +20,6 @@ from models.signature_evidence import (
     roots_of,
     signer_of,
 )
-from signatures.pdf import NotSigned, evidence_of, verify_pdf
 from signatures.revocation import revocation_lists, revoked
 
 MISMATCH = (
@@ -38,6 +37,10 @@ class SignatureCheckActivities:
     async def check_signed_document(self, req: SignedDocumentCheck) -> SignatureCheck:
         problems: list[str] = []
         cms = req.approval_cms
+        # Imported here: pyHanko (and the aiohttp it brings) is about 65 MB of a worker's
+        # memory (docs/capacity.md), needed only by cases that check signed documents.
+        from signatures.pdf import NotSigned, evidence_of, verify_pdf
+
         if cms is None and req.document_sha256 is not None:
             # A signed document: the stored file, whole (a signed approval the case checked
             # whole already; what may have changed since is its certificate's revocation).

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from models.choices import Disposition
 from models.public_consultation import ClusterView, SpeaksFor
-from public_records.clusters import cluster_comments
 from public_records.database import Database
 
 #: Comments read per query while gathering a consultation's texts.
@@ -43,6 +42,10 @@ def assign_clusters(
         progress(read)
     # Each article on its own: the same words about two articles are two comments, and a
     # short form ("sửa khoản 2 Điều 5") is not joined to its twin about another article.
+    # Imported here: clustering brings numpy, datasketch and scipy (about 90 MB of a worker's
+    # memory, docs/capacity.md), needed only once a consultation closes.
+    from public_records.clusters import cluster_comments
+
     clusters = [c for on_article in texts.values() for c in cluster_comments(on_article)]
     with db.transaction() as cur:
         for cluster in clusters:

@@ -20,8 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import psycopg
-
 Dialect = Literal["sqlite", "postgresql"]
 
 #: Column types that differ between the engines (``{id}`` in the schema). Times are ISO
@@ -91,6 +89,9 @@ class Database:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             return conn
+        # Imported here: psycopg is 22 MB of a process that runs on SQLite (docs/capacity.md).
+        import psycopg
+
         try:
             return psycopg.connect(self.url, connect_timeout=10)
         except psycopg.OperationalError as err:
@@ -131,6 +132,8 @@ class Database:
                     raise
                 cur.execute("COMMIT")
             return
+        import psycopg  # loaded by _connect already
+
         try:
             with conn.transaction(), conn.cursor() as raw:
                 yield _Placeholders(raw)
