@@ -96,7 +96,9 @@ async def _serve(s: Settings, server: DevServer, password: str) -> None:
     with ThreadPoolExecutor(max_workers=16) as ex:
         async with (
             serving(s, s.web_host, s.web_port) as url,
-            serving(s, s.portal_host, s.portal_port, create_portal) as portal_url,
+            serving(
+                s, s.portal_host, s.portal_port, create_portal, s.portal_trusted_proxies
+            ) as portal_url,
         ):
             say(("Không gian làm việc / workspace: ", "bold"), (url, "bold"))
             say(("Cổng góp ý công khai / public portal: ", "bold"), (portal_url, "bold"))

@@ -38,11 +38,20 @@ async def _serve(server: uvicorn.Server) -> None:
 
 @asynccontextmanager
 async def serving(
-    settings: Settings, host: str, port: int, app: Callable[[Settings], ASGIApp] = create_app
+    settings: Settings,
+    host: str,
+    port: int,
+    app: Callable[[Settings], ASGIApp] = create_app,
+    trusted_proxies: str = "127.0.0.1",
 ) -> AsyncIterator[str]:
     """Serve ``app`` (the workspace unless another is given) for ``settings`` on
-    ``host:port`` while the block runs; yields its address once it accepts connections."""
-    server = _Embedded(uvicorn.Config(app(settings), host=host, port=port, log_level="warning"))
+    ``host:port`` while the block runs; yields its address once it accepts connections. A
+    request from ``trusted_proxies`` is taken to come from its ``X-Forwarded-For``."""
+    config = uvicorn.Config(
+        app(settings), host=host, port=port, log_level="warning",
+        proxy_headers=True, forwarded_allow_ips=trusted_proxies,
+    )  # fmt: skip
+    server = _Embedded(config)
     task = asyncio.create_task(_serve(server))
     try:
         while not server.started:
