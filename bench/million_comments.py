@@ -41,7 +41,7 @@ from typing import Any
 import psycopg
 
 from bench import report
-from localdev.postgres import running_postgres
+from bench.consultation import open_consultation
 from models.public_consultation import CommentSubmission, IntakeOpening, SpeaksFor
 from public_records.comments import PublicComments
 from public_records.database import Database
@@ -196,20 +196,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     load_start = os.getloadavg()
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-million-")))
-        if args.database == "postgresql":
-            url = stack.enter_context(running_postgres())
-        else:
-            url = f"sqlite:///{tmp / 'public.sqlite3'}"
-        records = PublicComments.at(url)
         run_id = uuid.uuid4().hex[:8]
         case_id = f"so-xd-daklak:bench-million-{run_id}"
-        records.open_intake(
+        url, records = open_consultation(
+            stack, tmp, args.database,
             IntakeOpening(
-                case_id=case_id,
+                case_id=case_id, agency="so-xd-daklak",
                 title="Quy định về bến xe khách trên địa bàn tỉnh (một triệu góp ý)",
-                agency="so-xd-daklak",
-            )
-        )
+            ),
+        )  # fmt: skip
         ctx = multiprocessing.get_context("spawn")
         done = ctx.Value("q", 0)
         results: multiprocessing.Queue[dict[str, Any]] = ctx.Queue()

@@ -35,9 +35,10 @@ from typing import Any
 import httpx
 
 from bench import cancel_on_sigterm, report, run_benchmark
+from bench.consultation import open_consultation
 from localdev.devserver import DevServer, free_port
-from localdev.postgres import running_postgres
-from localdev.processes import process_cpu_seconds, terminate, until
+from localdev.portal_process import PortalProcess, portal_env
+from localdev.processes import process_cpu_seconds
 from models.public_consultation import IntakeOpening, SpeaksFor
 from public_records.comments import PublicComments
 
@@ -181,73 +182,36 @@ async def drive(
     return load
 
 
-#: This checkout, first on the portal's import path: an editable install made before a
-#: package was added does not map it (``pip install -e .`` again would).
-CHECKOUT = Path(__file__).resolve().parent.parent
-
-
-def start_portal(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    path = os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [str(Path(sys.executable).parent / "legisflow"), "portal"],
-            env=os.environ | env | {"PYTHONPATH": path},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-async def serving(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=5) as http:
-
-        async def answers() -> bool:
-            if proc.poll() is not None:
-                raise RuntimeError(f"legisflow portal exited with {proc.returncode}; see {log}")
-            try:
-                return (await http.get("/healthz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await until("the portal answering", answers, timeout=120, poll=0.1)
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     cancel_on_sigterm()
     load_start = os.getloadavg()
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-portal-")))
-        if args.database == "postgresql":
-            url = stack.enter_context(running_postgres())
-        else:
-            url = f"sqlite:///{tmp / 'public.sqlite3'}"
-        records = PublicComments.at(url)
         run_id = uuid.uuid4().hex[:8]
         case_id = f"so-xd-daklak:bench-portal-{run_id}"
-        records.open_intake(
+        url, records = open_consultation(
+            stack, tmp, args.database,
             IntakeOpening(
-                case_id=case_id,
+                case_id=case_id, agency="so-xd-daklak",
                 title="Quy định về bến xe khách trên địa bàn tỉnh (thử tải)",
-                agency="so-xd-daklak",
                 affected_groups=["Doanh nghiệp vận tải", "Hành khách"],
-            )
-        )
+            ),
+        )  # fmt: skip
         async with DevServer(None, log_level="error") as server:
             port = free_port()
             portal_url = f"http://127.0.0.1:{port}"
             log = args.portal_log or tmp / "portal.log"
-            env = {
-                "LEGISFLOW_TEMPORAL_ADDRESS": server.address,
-                "LEGISFLOW_DATA_DIR": str(tmp),
-                "LEGISFLOW_DATABASE_URL": url,
-                "LEGISFLOW_PORTAL_PORT": str(port),
-                "LEGISFLOW_PORTAL_WORKERS": str(args.workers),
-                "LEGISFLOW_PORTAL_COMMENTS_PER_MINUTE": str(10**9),
-                "LEGISFLOW_LOG_LEVEL": "WARNING",
-            }
-            portal = start_portal(env, log)
+            portal = PortalProcess(
+                env=portal_env(
+                    server.address, tmp, url, port,
+                    LEGISFLOW_PORTAL_WORKERS=str(args.workers),
+                    LEGISFLOW_PORTAL_COMMENTS_PER_MINUTE=str(10**9),
+                ),
+                log=log,
+            )  # fmt: skip
+            portal.start()
             try:
-                await serving(portal_url, portal, log)
+                await portal.serving(portal_url)
                 path = f"/du-thao/{case_id}/gop-y"
                 print(f"portal serving ({args.workers} worker(s), {args.database})", flush=True)
                 warm = await drive(portal_url, path, f"{run_id}w", args.concurrency, args.warmup)
@@ -267,7 +231,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     profiler.send_signal(2)
                     profiler.wait()
             finally:
-                terminate(portal, 30)
+                portal.stop()
         return check(args, records, case_id, warm, load, wall, cpu_portal, cpu_me, cpu_pg,
                      load_start)  # fmt: skip
 

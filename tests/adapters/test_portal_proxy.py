@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from localdev.portal_process import PortalProcess, portal_env
 from models.public_consultation import IntakeOpening
 from public_records.comments import PublicComments
 from settings import Settings
-from tests.adapters.portal_process import PortalProcess, portal_env
 from tests.adapters.servers import free_port
 from tests.conftest import Temporal
 

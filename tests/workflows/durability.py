@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import (
@@ -640,20 +641,37 @@ class Cluster:
             self.log(f"histories of unfinished cases: {[str(p) for p in saved]}")
 
 
-@contextlib.asynccontextmanager
-async def cluster(
+_C = TypeVar("_C", bound=Cluster)
+
+
+def cluster(
     root: Path, directory: Directory, *, log: Callable[[str], None] = lambda _: None
-) -> AsyncIterator[Cluster]:
+) -> contextlib.AbstractAsyncContextManager[Cluster]:
+    """A dev server and one ``legisflow worker`` on a task queue of their own."""
+    return running(root, directory, Cluster, log=log, queue="durability")
+
+
+@contextlib.asynccontextmanager
+async def running(
+    root: Path,
+    directory: Directory,
+    make: Callable[..., _C],
+    *,
+    log: Callable[[str], None],
+    queue: str,
+) -> AsyncIterator[_C]:
+    """A dev server and one worker on the task queue ``queue-<root's name>``, as ``make``
+    (``Cluster``, or a kind of it) holds them."""
     server = DevServer(root / "server")
     data_dir = root / "data"
-    worker = WorkerProcess(server.address, f"durability-{root.name}", data_dir)
+    worker = WorkerProcess(server.address, f"{queue}-{root.name}", data_dir)
     try:
         server.start()
         signer = stand_in_signer()
         client = await server.connect(signer=signer)
         worker.start()
         await worker.wait_polling(client)
-        yield Cluster(
+        yield make(
             root,
             directory,
             server,

@@ -63,6 +63,7 @@ from tests.workflows.durability import (
     path,
     plans,
     result_of,
+    running,
     start,
 )
 
@@ -213,31 +214,15 @@ async def reference_cluster(
     root: Path, directory: Directory, *, day: float, log: Callable[[str], None] = lambda _: None
 ) -> AsyncIterator[Fleet]:
     """The uninterrupted reference: one worker, loopback, nothing cut or killed."""
-    server = DevServer(root / "server")
-    data_dir = root / "data"
-    worker = WorkerProcess(server.address, f"reference-{root.name}", data_dir)
-    host = Host(0, None, worker)
-    try:
-        server.start()
-        signer = stand_in_signer()
-        client = await server.connect(signer=signer)
-        host.start()
-        await worker.wait_polling(client)
-        yield Fleet(
-            root,
-            directory,
-            server,
-            worker,
-            Connection(client),
-            FilesystemDocumentStore(data_dir / "documents"),
-            log,
-            signer,
-            hosts=[host],
-            day=day,
-        )
-    finally:
-        worker.stop()
-        server.stop()
+
+    def one_host(*parts: Any) -> Fleet:
+        made = Fleet(*parts)
+        made.day = day
+        return made
+
+    async with running(root, directory, one_host, log=log, queue="reference") as ref:
+        ref.hosts = [Host(0, None, ref.worker, pids=[ref.worker.pid])]
+        yield ref
 
 
 # ---- what the histories say each host did -------------------------------------------------------

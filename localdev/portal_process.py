@@ -1,5 +1,5 @@
-"""``legisflow portal`` as its own process for the adapter tests: started, killed, started
-again on the same port, with the environment a test gives it."""
+"""``legisflow portal`` as its own process, for the tests and benchmarks: started, killed,
+started again on the same port, with the environment its caller gives it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from localdev.processes import terminate, until
 
 #: This checkout, first on the portal's import path (an editable install made before a
 #: package was added does not map it).
-CHECKOUT = Path(__file__).resolve().parents[2]
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def portal_env(
@@ -53,6 +53,11 @@ class PortalProcess:
                 start_new_session=True,
             )
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "the portal was not started"
+        return self.proc.pid
+
     async def serving(self, url: str) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=5) as http:
 
@@ -60,7 +65,7 @@ class PortalProcess:
                 assert self.proc is not None
                 if self.proc.poll() is not None:
                     log = self.log.read_text(errors="replace")
-                    raise AssertionError(f"the portal exited with {self.proc.returncode}:\n{log}")
+                    raise RuntimeError(f"the portal exited with {self.proc.returncode}:\n{log}")
                 try:
                     return (await http.get("/healthz")).status_code == 200
                 except httpx.TransportError:
